@@ -1,0 +1,112 @@
+"""Blob containers and blob metadata; the bytes live in ``adapters.blobstore``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from ...domain.errors import Conflict, NotFound
+from .tables import blob_containers, blobs
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    account_id: str
+    container: str
+    name: str
+    size: int
+    content_type: str
+    etag: str
+    storage_path: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _info(account_id: str, row) -> BlobInfo:
+    return BlobInfo(account_id, row.container, row.name, row.size, row.content_type, row.etag, row.storage_path,
+                    row.created_at, row.updated_at)
+
+
+class BlobRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add_container(self, *, account_id: str, name: str, subscription_id: str, now: datetime) -> None:
+        if name in self.list_containers(account_id):
+            raise Conflict("ContainerAlreadyExists", f"The container '{name}' already exists.")
+        self.conn.execute(
+            insert(blob_containers).values(account_key=account_id.lower(), name=name,
+                                           subscription_id=subscription_id, created_at=now)
+        )
+
+    def list_containers(self, account_id: str) -> list[str]:
+        return list(
+            self.conn.execute(
+                select(blob_containers.c.name)
+                .where(blob_containers.c.account_key == account_id.lower())
+                .order_by(blob_containers.c.name)
+            ).scalars()
+        )
+
+    def require_container(self, account_id: str, name: str) -> None:
+        if name not in self.list_containers(account_id):
+            raise NotFound("ContainerNotFound", f"The container '{name}' does not exist.", container=name)
+
+    def list_blobs(self, account_id: str, container: str) -> list[BlobInfo]:
+        rows = self.conn.execute(
+            select(blobs)
+            .where(blobs.c.account_key == account_id.lower(), blobs.c.container == container)
+            .order_by(blobs.c.name)
+        ).all()
+        return [_info(account_id, r) for r in rows]
+
+    def find_blob(self, account_id: str, container: str, name: str) -> BlobInfo | None:
+        row = self.conn.execute(
+            select(blobs).where(
+                blobs.c.account_key == account_id.lower(), blobs.c.container == container, blobs.c.name == name
+            )
+        ).first()
+        return _info(account_id, row) if row else None
+
+    def get_blob(self, account_id: str, container: str, name: str) -> BlobInfo:
+        found = self.find_blob(account_id, container, name)
+        if found is None:
+            raise NotFound("BlobNotFound", f"The blob '{container}/{name}' does not exist.", blob=name)
+        return found
+
+    def upsert_blob(self, info: BlobInfo, *, subscription_id: str) -> str | None:
+        """Store the metadata; returns the storage path of the bytes it replaced, if any."""
+        existing = self.find_blob(info.account_id, info.container, info.name)
+        values = dict(size=info.size, content_type=info.content_type, etag=info.etag,
+                      storage_path=info.storage_path, updated_at=info.updated_at)
+        if existing:
+            self.conn.execute(
+                update(blobs)
+                .where(blobs.c.account_key == info.account_id.lower(), blobs.c.container == info.container,
+                       blobs.c.name == info.name)
+                .values(**values)
+            )
+            return existing.storage_path
+        self.conn.execute(
+            insert(blobs).values(account_key=info.account_id.lower(), container=info.container, name=info.name,
+                                 subscription_id=subscription_id, created_at=info.created_at, **values)
+        )
+        return None
+
+    def delete_blob(self, account_id: str, container: str, name: str) -> None:
+        self.conn.execute(
+            delete(blobs).where(
+                blobs.c.account_key == account_id.lower(), blobs.c.container == container, blobs.c.name == name
+            )
+        )
+
+    def delete_account(self, account_id: str) -> None:
+        self.conn.execute(delete(blobs).where(blobs.c.account_key == account_id.lower()))
+        self.conn.execute(delete(blob_containers).where(blob_containers.c.account_key == account_id.lower()))
+
+    def purge(self, subscription_id: str) -> int:
+        removed = self.conn.execute(delete(blobs).where(blobs.c.subscription_id == subscription_id)).rowcount
+        self.conn.execute(delete(blob_containers).where(blob_containers.c.subscription_id == subscription_id))
+        return removed

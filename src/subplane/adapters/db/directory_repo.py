@@ -1,0 +1,161 @@
+"""Tenants, users, service principals, billing accounts and role assignments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from ...domain.access import Principal, PrincipalKind, Role, RoleAssignment
+from ...domain.errors import NotFound
+from .tables import billing_accounts, role_assignments, service_principals, tenants, users
+
+
+@dataclass(frozen=True)
+class BillingAccount:
+    billing_account_id: str
+    name: str
+    currency: str
+    country: str
+    language: str
+    admin_user_id: str
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    principal: Principal
+    secret_hash: str
+    tenant_id: str
+    client_id: str | None = None
+
+
+class DirectoryRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # tenants ----------------------------------------------------------------------------------
+    def add_tenant(self, tenant_id: str, name: str, domain: str) -> None:
+        self.conn.execute(insert(tenants).values(tenant_id=tenant_id, name=name, domain=domain))
+
+    def find_tenant(self, tenant_id: str) -> dict | None:
+        row = self.conn.execute(select(tenants).where(tenants.c.tenant_id == tenant_id)).first()
+        return dict(row._mapping) if row else None
+
+    def list_tenants(self) -> list[dict]:
+        return [dict(r._mapping) for r in self.conn.execute(select(tenants).order_by(tenants.c.name)).all()]
+
+    # principals -------------------------------------------------------------------------------
+    def add_user(self, *, user_id: str, tenant_id: str, upn: str, display_name: str, password_hash: str) -> None:
+        self.conn.execute(
+            insert(users).values(
+                user_id=user_id, tenant_id=tenant_id, upn_key=upn.lower(), user_principal_name=upn,
+                display_name=display_name, password_hash=password_hash,
+            )
+        )
+
+    def add_service_principal(
+        self, *, object_id: str, tenant_id: str, name: str, client_id: str, secret_hash: str
+    ) -> None:
+        self.conn.execute(
+            insert(service_principals).values(
+                object_id=object_id, tenant_id=tenant_id, name=name, client_id=client_id, secret_hash=secret_hash
+            )
+        )
+
+    def set_service_principal_secret(self, object_id: str, secret_hash: str) -> None:
+        self.conn.execute(
+            service_principals.update().where(service_principals.c.object_id == object_id).values(secret_hash=secret_hash)
+        )
+
+    def user_credential(self, upn: str) -> StoredCredential | None:
+        row = self.conn.execute(select(users).where(users.c.upn_key == upn.lower())).first()
+        if row is None:
+            return None
+        return StoredCredential(
+            Principal(row.user_id, row.user_principal_name, PrincipalKind.USER), row.password_hash, row.tenant_id
+        )
+
+    def service_principal_credential(self, name_or_client_id: str) -> StoredCredential | None:
+        key = name_or_client_id.lower()
+        row = self.conn.execute(
+            select(service_principals).where(
+                (func.lower(service_principals.c.name) == key) | (service_principals.c.client_id == key)
+            )
+        ).first()
+        if row is None:
+            return None
+        principal = Principal(row.object_id, row.name, PrincipalKind.SERVICE_PRINCIPAL)
+        return StoredCredential(principal, row.secret_hash, row.tenant_id, row.client_id)
+
+    def user_tenant(self, user_id: str) -> str:
+        return self.conn.execute(select(users.c.tenant_id).where(users.c.user_id == user_id)).scalar_one()
+
+    def find_principal(self, name: str) -> Principal:
+        """A user principal name, a service principal name, or a client id."""
+        found = self.user_credential(name) or self.service_principal_credential(name)
+        if found is None:
+            raise NotFound("PrincipalNotFound", f"No user or service principal is called {name!r}.", name=name)
+        return found.principal
+
+    def list_users(self) -> list[dict]:
+        rows = self.conn.execute(select(users).order_by(users.c.upn_key)).all()
+        return [{k: v for k, v in r._mapping.items() if k != "password_hash"} for r in rows]
+
+    # billing accounts -------------------------------------------------------------------------
+    def add_billing_account(self, account: BillingAccount) -> None:
+        self.conn.execute(insert(billing_accounts).values(**account.__dict__))
+
+    def get_billing_account(self, billing_account_id: str) -> BillingAccount:
+        row = self.conn.execute(
+            select(billing_accounts).where(billing_accounts.c.billing_account_id == billing_account_id)
+        ).first()
+        if row is None:
+            raise NotFound("BillingAccountNotFound", f"Billing account {billing_account_id!r} does not exist.")
+        return BillingAccount(**row._mapping)
+
+    def find_billing_account_by_name(self, name: str) -> BillingAccount | None:
+        row = self.conn.execute(select(billing_accounts).where(billing_accounts.c.name == name)).first()
+        return BillingAccount(**row._mapping) if row else None
+
+    def billing_accounts_administered_by(self, user_id: str) -> list[str]:
+        return list(
+            self.conn.execute(
+                select(billing_accounts.c.billing_account_id).where(billing_accounts.c.admin_user_id == user_id)
+            ).scalars()
+        )
+
+    # role assignments -------------------------------------------------------------------------
+    def add_role_assignment(self, assignment: RoleAssignment, *, subscription_id: str, now: datetime) -> None:
+        self.conn.execute(
+            insert(role_assignments).values(
+                assignment_id=assignment.assignment_id, subscription_id=subscription_id.lower(),
+                scope=assignment.scope, role=assignment.role.value, principal_id=assignment.principal_id,
+                created_at=now,
+            )
+        )
+
+    def role_assignments(
+        self, *, subscription_id: str | None = None, principal_id: str | None = None
+    ) -> list[RoleAssignment]:
+        query = select(role_assignments).order_by(role_assignments.c.created_at, role_assignments.c.assignment_id)
+        if subscription_id is not None:
+            query = query.where(role_assignments.c.subscription_id == subscription_id.lower())
+        if principal_id is not None:
+            query = query.where(role_assignments.c.principal_id == principal_id)
+        return [
+            RoleAssignment(r.assignment_id, r.scope, Role(r.role), r.principal_id)
+            for r in self.conn.execute(query).all()
+        ]
+
+    def subscriptions_with_assignments(self, principal_id: str) -> set[str]:
+        return set(
+            self.conn.execute(
+                select(role_assignments.c.subscription_id).where(role_assignments.c.principal_id == principal_id)
+            ).scalars()
+        )
+
+    def purge_role_assignments(self, subscription_id: str) -> int:
+        return self.conn.execute(
+            delete(role_assignments).where(role_assignments.c.subscription_id == subscription_id.lower())
+        ).rowcount

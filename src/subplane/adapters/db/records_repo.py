@@ -1,0 +1,80 @@
+"""The activity log and the outbox: append-only records written inside the unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from ...domain.events import DomainEvent
+from .tables import activity, outbox
+
+
+class ActivityRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def record(
+        self,
+        *,
+        instant: datetime,
+        actor: str,
+        action: str,
+        outcome: str,
+        subscription_id: str | None = None,
+        target: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        correlation_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn.execute(
+            insert(activity).values(
+                instant=instant, actor=actor, action=action, outcome=outcome, subscription_id=subscription_id,
+                target=target, code=code, message=message, correlation_id=correlation_id, details=details or {},
+            )
+        )
+
+    def list(self, *, subscription_id: str | None = None, limit: int = 200) -> list[dict]:
+        query = select(activity).order_by(activity.c.id.desc()).limit(limit)
+        if subscription_id is not None:
+            query = query.where(activity.c.subscription_id == subscription_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def last_success(self, subscription_id: str, action: str) -> dict | None:
+        row = self.conn.execute(
+            select(activity)
+            .where(activity.c.subscription_id == subscription_id, activity.c.action == action,
+                   activity.c.outcome == "Succeeded")
+            .order_by(activity.c.id.desc())
+            .limit(1)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def count(self, *, subscription_id: str, action: str | None = None, outcome: str | None = None) -> int:
+        query = select(func.count()).select_from(activity).where(activity.c.subscription_id == subscription_id)
+        if action:
+            query = query.where(activity.c.action == action)
+        if outcome:
+            query = query.where(activity.c.outcome == outcome)
+        return self.conn.execute(query).scalar_one()
+
+
+class OutboxRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, event: DomainEvent) -> None:
+        self.conn.execute(
+            insert(outbox).values(
+                instant=event.time, type=event.type, subject=event.subject,
+                subscription_id=event.subscription_id, data=event.data,
+            )
+        )
+
+    def list(self, *, subscription_id: str | None = None, limit: int = 500) -> list[dict]:
+        query = select(outbox).order_by(outbox.c.id).limit(limit)
+        if subscription_id is not None:
+            query = query.where(outbox.c.subscription_id == subscription_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]

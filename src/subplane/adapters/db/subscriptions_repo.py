@@ -1,0 +1,83 @@
+"""Subscriptions: rows <-> ``domain.lifecycle.Subscription``."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ...domain.errors import Conflict, NotFound
+from ...domain.lifecycle import Reason, State, Subscription
+from .tables import subscriptions as t
+
+_FIELDS = (
+    "subscription_id", "display_name", "tenant_id", "billing_account_id", "offer_id", "state", "state_reason",
+    "created_at", "state_changed_at", "cancelled_at", "deletion_date", "cancellation_reason", "cancelled_by",
+)
+
+
+def _from_row(row) -> Subscription:
+    data = dict(row._mapping)
+    data["state"] = State(data["state"])
+    data["state_reason"] = Reason(data["state_reason"]) if data["state_reason"] else None
+    return Subscription(**data)
+
+
+def _to_row(sub: Subscription) -> dict:
+    row = {name: getattr(sub, name) for name in _FIELDS}
+    row["state"] = sub.state.value
+    row["state_reason"] = sub.state_reason.value if sub.state_reason else None
+    return row
+
+
+class SubscriptionRepo:
+    def __init__(self, conn: Connection, *, postgres: bool) -> None:
+        self.conn = conn
+        self.postgres = postgres
+
+    def get(self, subscription_id: str, *, for_update: bool = False) -> Subscription:
+        query = select(t).where(t.c.subscription_id == subscription_id.lower())
+        if for_update and self.postgres:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            raise NotFound(
+                "SubscriptionNotFound",
+                f"The subscription '{subscription_id}' could not be found.",
+                subscription_id=subscription_id,
+            )
+        return _from_row(row)
+
+    def find_by_name(self, name: str) -> list[Subscription]:
+        rows = self.conn.execute(select(t).where(t.c.display_name == name).order_by(t.c.created_at)).all()
+        return [_from_row(r) for r in rows]
+
+    def list(
+        self, *, ids: list[str] | None = None, states: list[State] | None = None,
+        billing_account_id: str | None = None,
+    ) -> list[Subscription]:
+        query = select(t).order_by(t.c.display_name, t.c.subscription_id)
+        if billing_account_id is not None:
+            query = query.where(t.c.billing_account_id == billing_account_id)
+        if ids is not None:
+            query = query.where(t.c.subscription_id.in_([i.lower() for i in ids]))
+        if states:
+            query = query.where(t.c.state.in_([s.value for s in states]))
+        return [_from_row(r) for r in self.conn.execute(query).all()]
+
+    def add(self, sub: Subscription) -> None:
+        exists = self.conn.execute(
+            select(func.count()).select_from(t).where(t.c.subscription_id == sub.subscription_id.lower())
+        ).scalar_one()
+        if exists:
+            raise Conflict(
+                "SubscriptionIdInUse",
+                f"Subscription id {sub.subscription_id} was used before and is never reused.",
+            )
+        self.conn.execute(insert(t).values(**_to_row(sub)))
+
+    def save(self, sub: Subscription) -> None:
+        row = _to_row(sub)
+        self.conn.execute(update(t).where(t.c.subscription_id == sub.subscription_id).values(**row))
+
+    def count_by_state(self) -> dict[str, int]:
+        rows = self.conn.execute(select(t.c.state, func.count()).group_by(t.c.state)).all()
+        return {state: count for state, count in rows}

@@ -1,0 +1,65 @@
+"""The long-running process's HTTP app: the health endpoint now; ARM and the portal mount here later."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from sqlalchemy import text
+
+from .. import __version__
+
+log = logging.getLogger("subplane.server")
+
+
+async def _runner_loop(app, state: dict) -> None:
+    while True:
+        try:
+            results = await asyncio.to_thread(app.jobs.run_due)
+            state["last_run"] = time.monotonic()
+            if results:
+                log.info("runner processed %d job(s)", len(results))
+        except Exception:  # noqa: BLE001 - keep the runner alive; the error is logged
+            log.exception("runner iteration failed")
+        await asyncio.sleep(app.settings.runner_interval_seconds)
+
+
+def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
+    state: dict = {"last_run": None, "started": time.monotonic()}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        task = asyncio.create_task(_runner_loop(app, state)) if run_jobs else None
+        yield
+        if task:
+            task.cancel()
+
+    http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @http.api_route("/_subplane/health", methods=["GET", "HEAD"])
+    def health(response: Response) -> dict:
+        database = "ok"
+        try:
+            with app.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            database = f"error: {type(error).__name__}"
+            response.status_code = 503
+        with app.uow(read_only=True) as uow:
+            next_due = uow.jobs.next_due_at(not_after=uow.now)
+            lag = (uow.now - next_due).total_seconds() if next_due else 0.0
+            now = uow.now
+        return {
+            "status": "ok" if database == "ok" else "degraded",
+            "version": __version__,
+            "mode": app.settings.mode,
+            "database": database,
+            "backend": app.engine.dialect.name,
+            "now": now.isoformat(),
+            "runnerLagSeconds": lag,
+        }
+
+    return http

@@ -1,0 +1,93 @@
+"""Composition root: builds the engine, clock, blob store and services. Nothing runs at import time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources as package_files
+
+from sqlalchemy import Engine
+
+from .adapters.blobstore import BlobStore
+from .adapters.db import migrate
+from .adapters.db.engine import make_engine
+from .clock import Clock, SimulatedClock, SystemClock
+from .domain.offers import OfferCatalogue
+from .services.unit_of_work import UnitOfWork
+from .settings import Settings
+
+
+def load_offers(settings: Settings) -> OfferCatalogue:
+    shipped = json.loads(package_files.files("subplane.data").joinpath("offers.json").read_text("utf-8"))
+    catalogue = OfferCatalogue.from_list(shipped)
+    if settings.offers_file:
+        catalogue = catalogue.merged(OfferCatalogue.from_list(json.loads(settings.offers_file.read_text("utf-8"))))
+    return catalogue
+
+
+@dataclass
+class App:
+    """Everything a use case needs, built once per process from one ``Settings``."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    offers: OfferCatalogue
+    blobstore: BlobStore
+    worker_name: str = field(default="runner")
+
+    def uow(self, *, correlation_id: str | None = None, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id, read_only=read_only)
+
+    @cached_property
+    def subscriptions(self):
+        from .services.subscriptions import SubscriptionService
+
+        return SubscriptionService(self)
+
+    @cached_property
+    def resources(self):
+        from .services.resources import ResourceService
+
+        return ResourceService(self)
+
+    @cached_property
+    def directory(self):
+        from .services.directory import DirectoryService
+
+        return DirectoryService(self)
+
+    @cached_property
+    def blobs(self):
+        from .services.blobs import BlobService
+
+        return BlobService(self)
+
+    @cached_property
+    def clock_control(self):
+        from .services.admin import ClockService
+
+        return ClockService(self)
+
+    @cached_property
+    def jobs(self):
+        from .jobs.runner import Runner
+
+        return Runner(self)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    if migrate_schema:
+        migrate.upgrade(engine)
+    clock: Clock = SimulatedClock() if settings.simulated_clock else SystemClock()
+    app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"))
+    if isinstance(clock, SimulatedClock):
+        with app.uow() as uow:
+            clock.now(uow.conn)  # make sure the stored instant exists before readers look at it
+    return app

@@ -1,0 +1,1 @@
+"""The `subplane` command line (Typer + Rich)."""

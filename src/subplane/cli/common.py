@@ -1,0 +1,108 @@
+"""Options every command takes (``--data-dir``, ``--database-url``, ``--output``) and the app they open."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Callable
+
+import typer
+from rich.markup import escape
+
+from .. import settings as settings_module
+from ..bootstrap import App, build_app
+from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from .render import errors
+
+EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
+
+
+def exit_code(error: DomainError) -> int:
+    """2 bad input, 3 not allowed, 4 not found, 5 not possible in the current state, 1 anything else."""
+    return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@dataclass
+class CliContext:
+    data_dir: Path | None
+    database_url: str | None
+    output: OutputFormat
+    _app: App | None = field(default=None, init=False)
+
+    @property
+    def json(self) -> bool:
+        return self.output is OutputFormat.json
+
+    def settings(self, **overrides) -> settings_module.Settings:
+        return settings_module.load(data_dir=self.data_dir, database_url=self.database_url, **overrides)
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = build_app(self.settings())
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+_COMMON = [
+    inspect.Parameter(
+        "data_dir", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[Path | None, typer.Option("--data-dir", envvar="SUBPLANE_DATA_DIR",
+                                                       help="Where Subplane keeps its database and files.")],
+    ),
+    inspect.Parameter(
+        "database_url", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[str | None, typer.Option("--database-url", envvar="SUBPLANE_DATABASE_URL",
+                                                      help="SQLAlchemy URL; default: SQLite in the data directory.")],
+    ),
+    inspect.Parameter(
+        "output", inspect.Parameter.KEYWORD_ONLY, default=OutputFormat.table,
+        annotation=Annotated[OutputFormat, typer.Option("--output", "-o", help="table for people, json for scripts.")],
+    ),
+]
+
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this user principal name or service principal name (default: the local operator)."),
+]
+
+
+def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
+    """Register ``fn(cli, ...)`` as a command that also takes the common options."""
+
+    def decorate(fn: Callable) -> Callable:
+        hints = typing.get_type_hints(fn, include_extras=True)
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in inspect.signature(fn).parameters.values()
+            if p.name != "cli"
+        ]
+
+        @functools.wraps(fn)
+        def wrapper(*args, data_dir=None, database_url=None, output=OutputFormat.table, **rest):
+            cli = CliContext(data_dir, database_url, output)
+            try:
+                return fn(*args, cli=cli, **rest)
+            except DomainError as error:
+                errors.print(f"[red]error:[/] {escape(error.message)} [dim]({error.code})[/]", highlight=False)
+                raise typer.Exit(exit_code(error)) from None
+            finally:
+                cli.close()
+
+        wrapper.__signature__ = inspect.Signature(own + _COMMON)
+        group.command(name, **kwargs)(wrapper)
+        return fn
+
+    return decorate

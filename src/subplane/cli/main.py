@@ -1,0 +1,30 @@
+"""Entry point: ``subplane``."""
+
+from __future__ import annotations
+
+import typer
+
+from . import operations, resources, serve, subscriptions
+
+app = typer.Typer(
+    name="subplane",
+    help="Subplane: a self-hostable control plane for cloud subscriptions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(subscriptions.app, name="subscriptions")
+app.add_typer(resources.resources_app, name="resources")
+app.add_typer(resources.vm_app, name="vm")
+app.add_typer(resources.blobs_app, name="blobs")
+app.add_typer(operations.clock_app, name="clock")
+app.add_typer(operations.jobs_app, name="jobs")
+app.registered_commands.extend(operations.root_commands.registered_commands)
+app.registered_commands.extend(serve.commands.registered_commands)
+
+
+def run() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    run()

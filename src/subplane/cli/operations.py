@@ -1,0 +1,94 @@
+"""`subplane activity`, `clock`, `jobs`, `demo` and `serve`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from ..clock import parse_duration
+from ..services import demo as demo_data
+from .common import CliContext, command
+from .render import console, emit_json, instant, table
+
+clock_app = typer.Typer(help="Show or advance the simulated clock (emulator mode).", no_args_is_help=True)
+jobs_app = typer.Typer(help="Run background work that has fallen due.", no_args_is_help=True)
+root_commands = typer.Typer()
+
+
+@command(root_commands, "activity")
+def activity(*, cli: CliContext,
+             subscription: Annotated[str, typer.Option("--subscription", "-s", help="Subscription id or name.")],
+             limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50) -> None:
+    """The activity log of a subscription: who did what, when, and whether it was allowed."""
+    from ..services.subscriptions import resolve
+
+    with cli.app.uow(read_only=True) as uow:
+        sub = resolve(uow, subscription)
+        entries = uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
+    if cli.json:
+        emit_json([{"instant": e["instant"], "actor": e["actor"], "action": e["action"], "outcome": e["outcome"],
+                    "code": e["code"], "target": e["target"], "correlationId": e["correlation_id"],
+                    "details": e["details"]} for e in entries])
+        return
+    table(f"Activity of {sub.display_name}", ["When", "Who", "Action", "Outcome", "Code"],
+          [(instant(e["instant"]), e["actor"], e["action"],
+            f"[green]{e['outcome']}[/]" if e["outcome"] == "Succeeded" else f"[red]{e['outcome']}[/]", e["code"])
+           for e in entries])
+
+
+@command(clock_app)
+def show(*, cli: CliContext) -> None:
+    """What time it is for Subplane."""
+    now = cli.app.clock_control.now()
+    data = {"now": instant(now), "simulated": cli.app.clock.simulated}
+    emit_json(data) if cli.json else console.print(f"{instant(now)} ({'simulated' if data['simulated'] else 'system'} clock)")
+
+
+@command(clock_app)
+def advance(duration: Annotated[str, typer.Argument(help="How far: 15m, 12h, 31d, 1d12h, 2w.")], *, cli: CliContext) -> None:
+    """Move the simulated clock forward, running everything that falls due, in order."""
+    delta = parse_duration(duration)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True,
+                  disable=cli.json) as progress:
+        task = progress.add_task(f"Advancing {duration}…")
+        result = cli.app.clock_control.advance(
+            delta, on_job=lambda job: progress.update(task, description=f"{instant(job.due_at)} {job.kind} {job.subject}"))
+    jobs = [{"dueAt": instant(j.due_at), "kind": j.kind, "subject": j.subject, "outcome": j.outcome} for j in result.jobs]
+    if cli.json:
+        emit_json({"from": instant(result.started_at), "now": instant(result.now), "jobs": jobs})
+        return
+    console.print(f"Clock: {instant(result.started_at)} → {instant(result.now)}")
+    if jobs:
+        table(f"Jobs run ({len(jobs)})", ["Due", "Kind", "Subject", "Outcome"],
+              [(j["dueAt"], j["kind"], j["subject"], j["outcome"]) for j in jobs])
+
+
+@command(jobs_app, "run-due")
+def run_due(*, cli: CliContext) -> None:
+    """Run every job whose time has come (the server's runner does this continuously)."""
+    results = cli.app.jobs.run_due()
+    rows = [{"dueAt": instant(r.due_at), "kind": r.kind, "subject": r.subject, "outcome": r.outcome} for r in results]
+    if cli.json:
+        emit_json(rows)
+    else:
+        table(f"Jobs run ({len(rows)})", ["Due", "Kind", "Subject", "Outcome"],
+              [(r["dueAt"], r["kind"], r["subject"], r["outcome"]) for r in rows])
+
+
+def print_demo(cli: CliContext, demo: dict) -> None:
+    if cli.json:
+        emit_json(demo)
+        return
+    table("Demo users (password: " + demo_data.DEMO_PASSWORD + ")", ["User", "Role"],
+          [(u["userPrincipalName"], u["role"]) for u in demo["users"]])
+    table("Demo service principals", ["Name", "Client id", "Role"],
+          [(p["name"], p["clientId"], p["role"]) for p in demo["servicePrincipals"]])
+    console.print(f"Secrets and passwords are in {cli.app.settings.data_dir / 'demo.json'}")
+
+
+@command(root_commands, "demo")
+def demo(*, cli: CliContext) -> None:
+    """Create the demo directory and subscriptions (idempotent)."""
+    print_demo(cli, demo_data.seed(cli.app))

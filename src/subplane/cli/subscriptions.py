@@ -1,0 +1,93 @@
+"""`subplane subscriptions ...`"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import AsOption, CliContext, command
+from .render import console, emit_json, instant, state_text, subscription_json, table
+
+app = typer.Typer(help="List, show, cancel, reactivate, delete and rename subscriptions.", no_args_is_help=True)
+SubArg = Annotated[str, typer.Argument(help="Subscription id or exact display name.")]
+
+
+def _show_one(cli: CliContext, sub, extra: dict | None = None) -> None:
+    data = {**subscription_json(sub), **(extra or {})}
+    if cli.json:
+        emit_json(data)
+        return
+    console.print(f"[bold]{sub.display_name}[/]  {sub.subscription_id}")
+    console.print(f"  State:          {state_text(sub)}")
+    console.print(f"  Offer:          {sub.offer_id}")
+    if sub.cancelled_at:
+        console.print(f"  Cancelled at:   {instant(sub.cancelled_at)} by {sub.cancelled_by}: {sub.cancellation_reason}")
+    if sub.deletion_date:
+        label = "Deleted at" if sub.state.value == "Deleted" else "Deletion date"
+        console.print(f"  {label + ':':<15} {instant(sub.deletion_date)}")
+    for key, values in (extra or {}).items():
+        if isinstance(values, list):
+            console.print(f"  {key}: {len(values)}")
+            for value in values:
+                console.print(f"    - {value}")
+
+
+@command(app, "list")
+def list_(*, cli: CliContext, as_: AsOption = None) -> None:
+    """List the subscriptions you can see."""
+    actor = cli.app.directory.principal(as_)
+    subs = cli.app.subscriptions.list(actor=actor)
+    if cli.json:
+        emit_json([subscription_json(s) for s in subs])
+        return
+    table("Subscriptions", ["Name", "Subscription id", "Offer", "State", "Deletion date"],
+          [(s.display_name, s.subscription_id, s.offer_id, state_text(s), instant(s.deletion_date)) for s in subs])
+
+
+@command(app)
+def show(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Show one subscription."""
+    _show_one(cli, cli.app.subscriptions.get(actor=cli.app.directory.principal(as_), ref=subscription))
+
+
+@command(app)
+def cancel(
+    subscription: SubArg,
+    *,
+    cli: CliContext,
+    reason: Annotated[str, typer.Option("--reason", help="Why you cancel (required).")] = "",
+    turn_off_resources: Annotated[bool, typer.Option("--turn-off-resources", help="Confirm that running resources may be turned off.")] = False,
+    as_: AsOption = None,
+) -> None:
+    """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
+    result = cli.app.subscriptions.cancel(actor=cli.app.directory.principal(as_), ref=subscription, reason=reason,
+                                          turn_off_resources=turn_off_resources)
+    _show_one(cli, result.subscription, {"changed": result.changed, "vmsDeallocated": result.vms_deallocated,
+                                         "ipsReleased": result.ips_released, "storageReadOnly": result.storage_read_only})
+
+
+@command(app)
+def reactivate(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Reactivate a cancelled subscription before its deletion date."""
+    _show_one(cli, cli.app.subscriptions.reactivate(actor=cli.app.directory.principal(as_), ref=subscription))
+
+
+@command(app)
+def delete(
+    subscription: SubArg,
+    *,
+    cli: CliContext,
+    confirm_name: Annotated[str, typer.Option("--confirm-name", help="The subscription's exact name.")] = "",
+    as_: AsOption = None,
+) -> None:
+    """Delete a cancelled subscription now (at least 15 minutes after cancelling, with no resources left)."""
+    _show_one(cli, cli.app.subscriptions.delete(actor=cli.app.directory.principal(as_), ref=subscription,
+                                                confirm_name=confirm_name))
+
+
+@command(app)
+def rename(subscription: SubArg, name: Annotated[str, typer.Argument(help="The new display name.")], *,
+           cli: CliContext, as_: AsOption = None) -> None:
+    """Rename a subscription."""
+    _show_one(cli, cli.app.subscriptions.rename(actor=cli.app.directory.principal(as_), ref=subscription, new_name=name))

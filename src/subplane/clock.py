@@ -1,0 +1,71 @@
+"""The only module that knows what time it is.
+
+``SystemClock`` reads the wall clock. ``SimulatedClock`` keeps one stored instant in the database, so
+every process on the same database shares it; it moves only when advanced, and only forward.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from sqlalchemy import Connection, select, update
+
+from .adapters.db.tables import clock as clock_table
+from .domain.errors import Conflict, InvalidInput
+
+_DURATION = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``15m``, ``31d``, ``1d12h``, ``90s``, ``2w`` → timedelta; anything else is a clear error."""
+    cleaned = text.strip().replace(" ", "")
+    parts = _DURATION.findall(cleaned)
+    if not cleaned or "".join(f"{n}{u}" for n, u in parts).lower() != cleaned.lower():
+        raise InvalidInput(
+            "InvalidDuration", f"Cannot read duration {text!r}; use forms like 15m, 12h, 31d, 1d12h, 2w."
+        )
+    seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise InvalidInput("InvalidDuration", f"Duration {text!r} must be positive.")
+    return timedelta(seconds=seconds)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Clock(Protocol):
+    simulated: bool
+
+    def now(self, conn: Connection) -> datetime: ...
+
+
+class SystemClock:
+    simulated = False
+
+    def now(self, conn: Connection) -> datetime:  # noqa: ARG002 - same signature as SimulatedClock
+        return utc_now()
+
+
+class SimulatedClock:
+    simulated = True
+
+    def now(self, conn: Connection) -> datetime:
+        stored = conn.execute(select(clock_table.c.now).where(clock_table.c.id == 1)).scalar_one_or_none()
+        if stored is None:
+            stored = utc_now().replace(microsecond=0)
+            conn.execute(clock_table.insert().values(id=1, now=stored))
+        return stored
+
+    def set(self, conn: Connection, instant: datetime) -> datetime:
+        current = self.now(conn)
+        if instant < current:
+            raise Conflict(
+                "ClockCannotMoveBackward",
+                f"The clock only moves forward: it is {current.isoformat()}, asked for {instant.isoformat()}.",
+            )
+        conn.execute(update(clock_table).where(clock_table.c.id == 1).values(now=instant))
+        return instant

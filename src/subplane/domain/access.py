@@ -1,0 +1,135 @@
+"""Roles, scopes and the one question every edge asks: may principal P do action A at scope S?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable
+
+from .errors import Forbidden
+from .offers import ACCOUNT_ADMINISTRATOR, OWNER, Offer
+
+
+class Role(StrEnum):
+    OWNER = "Owner"
+    CONTRIBUTOR = "Contributor"
+    READER = "Reader"
+
+
+ROLE_DEFINITION_IDS = {
+    Role.OWNER: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    Role.CONTRIBUTOR: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    Role.READER: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+}
+ROLE_BY_DEFINITION_ID = {guid: role for role, guid in ROLE_DEFINITION_IDS.items()}
+
+
+class Action(StrEnum):
+    """What a principal wants to do. Values are the ARM action strings the API reports."""
+
+    READ = "*/read"
+    WRITE = "*/write"
+    DELETE = "*/delete"
+    ASSIGN_ROLES = "Microsoft.Authorization/roleAssignments/write"
+    CANCEL = "Microsoft.Subscription/cancel/action"
+    REACTIVATE = "Microsoft.Subscription/enable/action"
+    RENAME = "Microsoft.Subscription/rename/action"
+    DELETE_SUBSCRIPTION = "Microsoft.Subscription/delete/action"
+    SWITCH_OFFER = "Microsoft.Subscription/switchOffer/action"
+
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.READER: frozenset({Action.READ}),
+    Role.CONTRIBUTOR: frozenset({Action.READ, Action.WRITE, Action.DELETE}),
+    Role.OWNER: frozenset({Action.READ, Action.WRITE, Action.DELETE, Action.ASSIGN_ROLES, Action.RENAME}),
+}
+LIFECYCLE_ACTIONS = frozenset({Action.CANCEL, Action.REACTIVATE, Action.DELETE_SUBSCRIPTION})
+
+
+class PrincipalKind(StrEnum):
+    USER = "User"
+    SERVICE_PRINCIPAL = "ServicePrincipal"
+    OPERATOR = "Operator"
+    SYSTEM = "System"
+
+
+@dataclass(frozen=True)
+class Principal:
+    principal_id: str
+    name: str
+    kind: PrincipalKind
+
+    @property
+    def is_privileged(self) -> bool:
+        """The cloud's operator and the background system may do every lifecycle action."""
+        return self.kind in (PrincipalKind.OPERATOR, PrincipalKind.SYSTEM)
+
+
+OPERATOR = Principal("00000000-0000-0000-0000-00000000000a", "operator", PrincipalKind.OPERATOR)
+SYSTEM = Principal("00000000-0000-0000-0000-000000000005", "system", PrincipalKind.SYSTEM)
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    assignment_id: str
+    scope: str
+    role: Role
+    principal_id: str
+
+
+def scope_covers(assignment_scope: str, target_scope: str) -> bool:
+    """True when an assignment at ``assignment_scope`` applies to ``target_scope`` (ARM ids, any case)."""
+    outer = assignment_scope.rstrip("/").lower()
+    inner = target_scope.rstrip("/").lower()
+    return inner == outer or inner.startswith(outer + "/")
+
+
+def roles_at(principal: Principal, scope: str, assignments: Iterable[RoleAssignment]) -> set[Role]:
+    return {a.role for a in assignments if a.principal_id == principal.principal_id and scope_covers(a.scope, scope)}
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """What the rules need to know about a principal's standing towards one subscription."""
+
+    principal: Principal
+    roles: frozenset[Role]
+    is_account_admin: bool
+    offer: Offer
+
+
+def lifecycle_roles(ctx: AccessContext) -> set[str]:
+    held = set()
+    if ctx.is_account_admin:
+        held.add(ACCOUNT_ADMINISTRATOR)
+    if Role.OWNER in ctx.roles:
+        held.add(OWNER)
+    return held
+
+
+def is_allowed(ctx: AccessContext, action: Action) -> bool:
+    if ctx.principal.is_privileged:
+        return True
+    if action in LIFECYCLE_ACTIONS:
+        may_cancel = bool(lifecycle_roles(ctx) & ctx.offer.cancel_roles)
+        if action is Action.REACTIVATE:
+            return may_cancel and ctx.offer.self_service_reactivation
+        return may_cancel
+    if action is Action.SWITCH_OFFER:
+        return ctx.is_account_admin
+    if ctx.is_account_admin and action in (Action.READ, Action.WRITE, Action.DELETE, Action.RENAME):
+        # The Account Administrator is the classic Service Administrator of the account's subscriptions.
+        return True
+    return any(action in ROLE_ACTIONS[role] for role in ctx.roles)
+
+
+def authorize(ctx: AccessContext, action: Action, scope: str) -> None:
+    if not is_allowed(ctx, action):
+        raise Forbidden(
+            "AuthorizationFailed",
+            f"The client '{ctx.principal.name}' with object id '{ctx.principal.principal_id}' does not have "
+            f"authorization to perform action '{action.value}' over scope '{scope}'.",
+            action=action.value,
+            scope=scope,
+            principal=ctx.principal.name,
+        )

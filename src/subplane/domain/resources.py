@@ -1,0 +1,152 @@
+"""Resource models and what the lifecycle does to each kind, declared as data.
+
+The same declarations drive the in-memory application (``apply_effects``) and the set-based SQL the
+repository runs, so "what disabling does" lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Iterable
+
+from .errors import Conflict, InvalidInput
+
+
+class ResourceType(StrEnum):
+    VIRTUAL_MACHINE = "Microsoft.Compute/virtualMachines"
+    NETWORK_INTERFACE = "Microsoft.Network/networkInterfaces"
+    PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
+    STORAGE_ACCOUNT = "Microsoft.Storage/storageAccounts"
+    DISK = "Microsoft.Compute/disks"
+
+
+class PowerState(StrEnum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    DEALLOCATED = "deallocated"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    DEALLOCATING = "deallocating"
+
+
+class AllocationMethod(StrEnum):
+    STATIC = "Static"
+    DYNAMIC = "Dynamic"
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    subscription_id: str
+    name: str
+    location: str
+
+    @property
+    def resource_id(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.name}"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One ARM resource. Kind-specific fields are ``None`` for kinds they do not apply to."""
+
+    resource_id: str
+    subscription_id: str
+    resource_group: str
+    type: ResourceType
+    name: str
+    location: str
+    created_at: datetime
+    sku: str | None = None
+    vm_size: str | None = None
+    power_state: PowerState | None = None
+    nic_id: str | None = None
+    public_ip_id: str | None = None
+    allocation_method: AllocationMethod | None = None
+    ip_address: str | None = None
+    read_only: bool | None = None
+    disk_size_gb: int | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def resource_id(subscription_id: str, group: str, rtype: ResourceType, name: str) -> str:
+    return f"/subscriptions/{subscription_id}/resourceGroups/{group}/providers/{rtype.value}/{name}"
+
+
+@dataclass(frozen=True)
+class FieldEffect:
+    """Set ``field`` to ``value`` on every resource of ``resource_type`` matching ``only_when``."""
+
+    resource_type: ResourceType
+    field: str
+    value: Any
+    only_when: tuple[tuple[str, Any], ...] = ()
+
+    def matches(self, resource: Resource) -> bool:
+        return resource.type == self.resource_type and all(
+            getattr(resource, name) == wanted for name, wanted in self.only_when
+        )
+
+    def changes(self, resource: Resource) -> bool:
+        return self.matches(resource) and getattr(resource, self.field) != self.value
+
+
+# lifecycle.md §3: VMs deallocated, dynamic IPs released, storage read-only.
+DISABLE_EFFECTS = (
+    FieldEffect(ResourceType.VIRTUAL_MACHINE, "power_state", PowerState.DEALLOCATED),
+    FieldEffect(ResourceType.PUBLIC_IP, "ip_address", None, (("allocation_method", AllocationMethod.DYNAMIC),)),
+    FieldEffect(ResourceType.STORAGE_ACCOUNT, "read_only", True),
+)
+# lifecycle.md §6: storage writable again; VMs stay deallocated until someone starts them.
+ENABLE_EFFECTS = (FieldEffect(ResourceType.STORAGE_ACCOUNT, "read_only", False),)
+
+
+def apply_effects(resources: Iterable[Resource], effects: Iterable[FieldEffect]) -> list[Resource]:
+    effects = tuple(effects)
+    result = []
+    for resource in resources:
+        for effect in effects:
+            if effect.matches(resource):
+                resource = replace(resource, **{effect.field: effect.value})
+        result.append(resource)
+    return result
+
+
+class VmAction(StrEnum):
+    START = "start"
+    POWER_OFF = "powerOff"
+    RESTART = "restart"
+    DEALLOCATE = "deallocate"
+
+
+# (action) -> (states it may start from, resulting state). Azure completes these quickly; we complete
+# them synchronously, so the transitional states are never observed at rest.
+VM_TRANSITIONS: dict[VmAction, tuple[frozenset[PowerState], PowerState]] = {
+    VmAction.START: (frozenset({PowerState.RUNNING, PowerState.STOPPED, PowerState.DEALLOCATED}), PowerState.RUNNING),
+    VmAction.POWER_OFF: (frozenset({PowerState.RUNNING, PowerState.STOPPED}), PowerState.STOPPED),
+    VmAction.RESTART: (frozenset({PowerState.RUNNING}), PowerState.RUNNING),
+    VmAction.DEALLOCATE: (
+        frozenset({PowerState.RUNNING, PowerState.STOPPED, PowerState.DEALLOCATED}),
+        PowerState.DEALLOCATED,
+    ),
+}
+
+
+def next_power_state(vm: Resource, action: VmAction) -> PowerState:
+    if vm.type is not ResourceType.VIRTUAL_MACHINE:
+        raise InvalidInput("InvalidResourceType", f"{vm.resource_id} is not a virtual machine")
+    allowed_from, target = VM_TRANSITIONS[action]
+    if vm.power_state not in allowed_from:
+        raise Conflict(
+            "OperationNotAllowed",
+            f"Cannot {action.value} virtual machine '{vm.name}' while it is {vm.power_state}.",
+            action=action.value,
+            power_state=str(vm.power_state),
+        )
+    return target
+
+
+def holds_dynamic_address(power_state: PowerState) -> bool:
+    """A dynamic public IP has an address only while its VM is allocated (running or stopped)."""
+    return power_state in (PowerState.RUNNING, PowerState.STOPPED)

@@ -1,0 +1,80 @@
+"""Runs every due job in deadline order, one transaction per job, idempotently.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so runners on several processes or machines
+never process the same job; on SQLite the write lock taken at BEGIN serialises them instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from ..adapters.db.jobs_repo import DueJob
+from ..services.subscriptions import DELETION_REMINDER, PURGE_FILES, RETENTION_EXPIRY
+from ..services.unit_of_work import UnitOfWork
+
+log = logging.getLogger("subplane.jobs")
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: int
+    kind: str
+    subject: str
+    due_at: datetime
+    ran_at: datetime
+    outcome: str
+
+
+class Runner:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.handlers: dict[str, Callable[[UnitOfWork, DueJob], object]] = {
+            RETENTION_EXPIRY: lambda uow, job: app.subscriptions.expire_retention(uow, job.subject),
+            DELETION_REMINDER: lambda uow, job: app.subscriptions.send_deletion_reminder(
+                uow, job.subject, int(job.payload.get("daysBefore", 0))
+            ),
+            PURGE_FILES: lambda uow, job: app.blobstore.remove_subscription(job.subject),
+        }
+
+    def run_due(self, *, limit: int | None = None, on_job: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+        """Process due jobs until none is left (or ``limit`` is reached)."""
+        results: list[JobResult] = []
+        while limit is None or len(results) < limit:
+            result = self.run_one()
+            if result is None:
+                break
+            results.append(result)
+            if on_job:
+                on_job(result)
+        return results
+
+    def run_one(self) -> JobResult | None:
+        failure: tuple[DueJob, str, datetime] | None = None
+        try:
+            with self.app.uow() as uow:
+                job = uow.jobs.claim_next(uow.now)
+                if job is None:
+                    return None
+                try:
+                    self.handlers[job.kind](uow, job)
+                    outcome = "done"
+                except Exception:  # noqa: BLE001 - a failing job must not stop the others
+                    failure = (job, traceback.format_exc(limit=5), uow.now)
+                    raise
+                uow.jobs.mark_done(job.job_id, now=uow.now, worker=self.app.worker_name)
+                return JobResult(job.job_id, job.kind, job.subject, job.due_at, uow.now, outcome)
+        except Exception:
+            if failure is None:
+                raise
+        job, error, now = failure
+        log.error("job %s (%s %s) failed: %s", job.job_id, job.kind, job.subject, error.splitlines()[-1])
+        with self.app.uow() as uow:
+            give_up = job.attempts + 1 >= MAX_ATTEMPTS
+            uow.jobs.mark_failed_attempt(job.job_id, error=error, retry_at=now + timedelta(minutes=2 ** job.attempts),
+                                         give_up=give_up)
+        return JobResult(job.job_id, job.kind, job.subject, job.due_at, now, "failed")

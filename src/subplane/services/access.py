@@ -1,0 +1,37 @@
+"""Load what the access rules need for one principal and one subscription, then ask the domain."""
+
+from __future__ import annotations
+
+from ..domain.access import AccessContext, Action, Principal, authorize, is_allowed, roles_at
+from ..domain.lifecycle import Subscription
+from .unit_of_work import UnitOfWork
+
+
+def access_context(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
+    assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
+    account = uow.directory.get_billing_account(sub.billing_account_id)
+    return AccessContext(
+        principal=principal,
+        roles=frozenset(roles_at(principal, scope or sub.resource_id, assignments)),
+        is_account_admin=account.admin_user_id == principal.principal_id,
+        offer=offers.get(sub.offer_id),
+    )
+
+
+def require(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
+    authorize(access_context(uow, offers, principal, sub, scope), action, scope or sub.resource_id)
+
+
+def allowed_actions(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> set[Action]:
+    ctx = access_context(uow, offers, principal, sub)
+    return {action for action in Action if is_allowed(ctx, action)}
+
+
+def visible_subscription_ids(uow: UnitOfWork, principal: Principal) -> set[str] | None:
+    """``None`` means every subscription (operator and system)."""
+    if principal.is_privileged:
+        return None
+    ids = uow.directory.subscriptions_with_assignments(principal.principal_id)
+    for account_id in uow.directory.billing_accounts_administered_by(principal.principal_id):
+        ids |= {s.subscription_id for s in uow.subscriptions.list(billing_account_id=account_id)}
+    return ids

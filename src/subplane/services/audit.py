@@ -1,0 +1,46 @@
+"""Every action, allowed or refused, lands in the activity log exactly once.
+
+Successes are recorded inside the use case's own transaction. A refusal rolls that transaction back,
+so it is recorded afterwards in a transaction of its own, then re-raised to the edge.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from ..domain.access import Principal
+from ..domain.errors import DomainError
+from .unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+SUCCEEDED, REFUSED = "Succeeded", "Refused"
+
+
+def record_success(
+    uow: UnitOfWork, *, actor: Principal, action: str, subscription_id: str | None,
+    target: str | None = None, details: dict[str, Any] | None = None,
+) -> None:
+    uow.activity.record(
+        instant=uow.now, actor=actor.name, action=action, outcome=SUCCEEDED, subscription_id=subscription_id,
+        target=target, correlation_id=uow.correlation_id, details=details,
+    )
+
+
+def audited(
+    app, *, actor: Principal, action: str, subscription_id: str | None, target: str | None,
+    correlation_id: str | None, work: Callable[[UnitOfWork], T],
+) -> T:
+    uow = app.uow(correlation_id=correlation_id)
+    try:
+        with uow:
+            return work(uow)
+    except DomainError as error:
+        with app.uow(correlation_id=uow.correlation_id) as log:
+            log.activity.record(
+                instant=log.now, actor=actor.name, action=action, outcome=REFUSED,
+                subscription_id=uow.subscription_id or subscription_id, target=target,
+                code=error.code, message=error.message, correlation_id=log.correlation_id,
+                details={k: v for k, v in error.params.items() if isinstance(v, (str, int, list, type(None)))},
+            )
+        raise

@@ -1,0 +1,93 @@
+"""Blob use cases. Reads work during retention; writes follow the subscription's and account's state."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ..adapters.db.blobs_repo import BlobInfo
+from ..domain.access import Action, Principal
+from ..domain.errors import Conflict, InvalidInput
+from ..domain.lifecycle import ensure_writable
+from ..domain.resources import Resource, ResourceType
+from .access import require
+from .audit import audited, record_success
+from .unit_of_work import UnitOfWork
+
+_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+
+
+class BlobService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.offers = app.offers
+
+    def _account(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Resource:
+        account = self.app.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
+        sub = uow.subscriptions.get(account.subscription_id)
+        uow.subscription_id = sub.subscription_id
+        require(uow, self.offers, actor, sub, action, account.resource_id)
+        if action is Action.WRITE:
+            ensure_writable(sub)
+            if account.read_only:
+                raise Conflict("StorageAccountReadOnly", f"Storage account '{account.name}' is read-only.")
+        return account
+
+    def list_containers(self, *, actor: Principal, account: str) -> list[str]:
+        with self.app.uow(read_only=True) as uow:
+            return uow.blobs.list_containers(self._account(uow, actor, account, Action.READ).resource_id)
+
+    def list_blobs(self, *, actor: Principal, account: str, container: str) -> list[BlobInfo]:
+        with self.app.uow(read_only=True) as uow:
+            acct = self._account(uow, actor, account, Action.READ)
+            uow.blobs.require_container(acct.resource_id, container)
+            return uow.blobs.list_blobs(acct.resource_id, container)
+
+    def get(self, *, actor: Principal, account: str, container: str, name: str) -> tuple[BlobInfo, bytes]:
+        with self.app.uow(read_only=True) as uow:
+            acct = self._account(uow, actor, account, Action.READ)
+            info = uow.blobs.get_blob(acct.resource_id, container, name)
+            return info, self.app.blobstore.read(info.storage_path)
+
+    def create_container(self, *, actor: Principal, account: str, name: str, correlation_id=None) -> None:
+        if not _CONTAINER.match(name):
+            raise InvalidInput("InvalidContainerName", f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
+
+        def work(uow: UnitOfWork) -> None:
+            acct = self._account(uow, actor, account, Action.WRITE)
+            uow.blobs.add_container(account_id=acct.resource_id, name=name, subscription_id=acct.subscription_id, now=uow.now)
+            record_success(uow, actor=actor, action="createContainer", subscription_id=acct.subscription_id,
+                           target=f"{acct.resource_id}/blobServices/default/containers/{name}")
+
+        audited(self.app, actor=actor, action="createContainer", subscription_id=None, target=name,
+                correlation_id=correlation_id, work=work)
+
+    def put(self, *, actor: Principal, account: str, container: str, name: str, data: bytes,
+            content_type: str = "application/octet-stream", correlation_id=None) -> BlobInfo:
+        def work(uow: UnitOfWork) -> BlobInfo:
+            acct = self._account(uow, actor, account, Action.WRITE)
+            uow.blobs.require_container(acct.resource_id, container)
+            path = self.app.blobstore.write(acct.subscription_id, data)
+            info = BlobInfo(acct.resource_id, container, name, len(data), content_type,
+                            hashlib.md5(data).hexdigest(), path, uow.now, uow.now)  # noqa: S324 - an etag, not security
+            replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
+            if replaced:
+                uow.after_commit(lambda: self.app.blobstore.remove(replaced))
+            record_success(uow, actor=actor, action="putBlob", subscription_id=acct.subscription_id,
+                           target=f"{acct.name}/{container}/{name}", details={"size": len(data)})
+            return info
+
+        return audited(self.app, actor=actor, action="putBlob", subscription_id=None, target=name,
+                       correlation_id=correlation_id, work=work)
+
+    def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id=None) -> None:
+        def work(uow: UnitOfWork) -> None:
+            acct = self._account(uow, actor, account, Action.WRITE)
+            info = uow.blobs.get_blob(acct.resource_id, container, name)
+            uow.blobs.delete_blob(acct.resource_id, container, name)
+            uow.after_commit(lambda: self.app.blobstore.remove(info.storage_path))
+            record_success(uow, actor=actor, action="deleteBlob", subscription_id=acct.subscription_id,
+                           target=f"{acct.name}/{container}/{name}")
+
+        audited(self.app, actor=actor, action="deleteBlob", subscription_id=None, target=name,
+                correlation_id=correlation_id, work=work)

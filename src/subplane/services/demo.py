@@ -1,0 +1,121 @@
+"""The demo directory of the README's tour. Seeding is idempotent: run it as often as you like."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..adapters.passwords import hash_secret, new_secret
+from ..domain.access import OPERATOR, Role
+
+DEMO_PASSWORD = "Contoso-demo-2026"
+DOMAIN = "contoso.example"
+USERS = (
+    ("admin", "Account Administrator", "AccountAdministrator"),
+    ("owner", "Subscription Owner", "Owner"),
+    ("reader", "Subscription Reader", "Reader"),
+)
+SERVICE_PRINCIPALS = (("subplane-owner", Role.OWNER), ("subplane-reader", Role.READER))
+SUBSCRIPTIONS = (("Productie", "MS-AZR-0003P"), ("Proefversie", "MS-AZR-0044P"), ("Ontwikkeling", "MS-AZR-0023P"))
+BLOBS = {
+    "leesmij.txt": b"Contoso productiegegevens. Deze bestanden blijven leesbaar tijdens de bewaarperiode.\n",
+    "export-2026-10.csv": b"datum,klant,bedrag\n2026-10-01,Fabrikam,1234.56\n2026-10-02,Northwind,99.95\n",
+    "logo.txt": b"CONTOSO\n",
+}
+
+
+def seed(app) -> dict:
+    """Create the demo data if it is not there yet; return what ``demo.json`` holds."""
+    demo_file = app.settings.data_dir / "demo.json"
+    with app.uow() as uow:
+        account = uow.directory.find_billing_account_by_name("Contoso")
+        if account is None:
+            account_id, tenant_id, user_ids = _directory(app, uow)
+        else:
+            account_id, tenant_id = account.billing_account_id, uow.directory.user_tenant(account.admin_user_id)
+            user_ids = {role: uow.directory.user_credential(f"{name}@{DOMAIN}").principal.principal_id
+                        for name, _, role in USERS}
+        principals = _service_principals(app, uow, tenant_id, demo_file)
+    for name, offer_id in SUBSCRIPTIONS:
+        _subscription(app, name, offer_id, account_id, user_ids, principals)
+    demo = {
+        "tenantId": tenant_id,
+        "billingAccountId": account_id,
+        "users": [{"userPrincipalName": f"{n}@{DOMAIN}", "password": DEMO_PASSWORD, "role": r} for n, _, r in USERS],
+        "servicePrincipals": [
+            {"name": p["name"], "clientId": p["clientId"], "clientSecret": p["clientSecret"], "role": p["role"]}
+            for p in principals
+        ],
+    }
+    demo_file.write_text(json.dumps(demo, indent=2) + "\n", encoding="utf-8")
+    demo_file.chmod(0o600)
+    return demo
+
+
+def _directory(app, uow) -> tuple[str, str, dict[str, str]]:
+    tenant_id = app.directory.create_tenant(uow, name="Contoso", domain=DOMAIN)
+    user_ids = {
+        role: app.directory.create_user(uow, tenant_id=tenant_id, upn=f"{name}@{DOMAIN}", display_name=display,
+                                        password=DEMO_PASSWORD)
+        for name, display, role in USERS
+    }
+    account_id = app.directory.create_billing_account(uow, name="Contoso", currency="EUR", country="NL",
+                                                      language="nl", admin_user_id=user_ids["AccountAdministrator"])
+    return account_id, tenant_id, user_ids
+
+
+def _service_principals(app, uow, tenant_id: str, demo_file: Path) -> list[dict]:
+    """Secrets are only stored hashed; ``demo.json`` keeps them. If it is lost, new secrets are issued."""
+    known = {}
+    if demo_file.exists():
+        known = {p["name"]: p for p in json.loads(demo_file.read_text("utf-8")).get("servicePrincipals", [])}
+    result = []
+    for name, role in SERVICE_PRINCIPALS:
+        stored = uow.directory.service_principal_credential(name)
+        if stored is not None and name in known:
+            result.append({**known[name], "objectId": stored.principal.principal_id})
+            continue
+        secret = new_secret()
+        if stored is None:
+            object_id, client_id = app.directory.create_service_principal(uow, tenant_id=tenant_id, name=name, secret=secret)
+        else:
+            object_id = stored.principal.principal_id
+            client_id = stored.client_id
+            uow.directory.set_service_principal_secret(object_id, hash_secret(secret))
+        result.append({"name": name, "clientId": client_id, "clientSecret": secret, "role": role.value,
+                       "objectId": object_id})
+    return result
+
+
+def _subscription(app, name: str, offer_id: str, account_id: str, user_ids: dict, principals: list[dict]) -> None:
+    with app.uow(read_only=True) as uow:
+        if any(s.billing_account_id == account_id for s in uow.subscriptions.find_by_name(name)):
+            return
+    sub = app.subscriptions.create(actor=OPERATOR, display_name=name, billing_account_id=account_id,
+                                   offer_id=offer_id, owner_id=user_ids["Owner"])
+    app.directory.assign_role(actor=OPERATOR, subscription=sub.subscription_id, principal_id=user_ids["Reader"],
+                              role=Role.READER)
+    for principal in principals:
+        app.directory.assign_role(actor=OPERATOR, subscription=sub.subscription_id,
+                                  principal_id=principal["objectId"], role=Role(principal["role"]))
+    if name == "Productie":
+        _production_resources(app, sub.subscription_id)
+    elif name == "Proefversie":
+        app.resources.create_group(actor=OPERATOR, subscription=sub.subscription_id, name="proef-rg", location="westeurope")
+        app.resources.create_vm(actor=OPERATOR, subscription=sub.subscription_id, group="proef-rg", name="proef-vm",
+                                size="Standard_B1s", public_ip="Dynamic")
+
+
+def _production_resources(app, subscription_id: str) -> None:
+    sub = subscription_id
+    app.resources.create_group(actor=OPERATOR, subscription=sub, name="productie-rg", location="westeurope")
+    app.resources.create_vm(actor=OPERATOR, subscription=sub, group="productie-rg", name="web-01",
+                            size="Standard_B2s", public_ip="Dynamic")
+    app.resources.create_vm(actor=OPERATOR, subscription=sub, group="productie-rg", name="db-01",
+                            size="Standard_D2s_v5", public_ip="Static")
+    account = app.resources.create_storage_account(actor=OPERATOR, subscription=sub, group="productie-rg",
+                                                   name="contosodata")
+    app.blobs.create_container(actor=OPERATOR, account=account.resource_id, name="backups")
+    for blob_name, data in BLOBS.items():
+        app.blobs.put(actor=OPERATOR, account=account.resource_id, container="backups", name=blob_name, data=data,
+                      content_type="text/plain" if not blob_name.endswith(".csv") else "text/csv")

@@ -1,0 +1,85 @@
+"""Directory use cases: tenants, users, service principals, billing accounts, role assignments."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..adapters.db.directory_repo import BillingAccount
+from ..adapters.passwords import hash_secret, verify_secret
+from ..domain.access import OPERATOR, Action, Principal, Role, RoleAssignment
+from ..domain.errors import Forbidden, InvalidInput
+from .access import require
+from .audit import audited, record_success
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork
+
+
+class DirectoryService:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def principal(self, name: str | None) -> Principal:
+        """The principal called ``name``; without a name, the local operator."""
+        if not name:
+            return OPERATOR
+        with self.app.uow(read_only=True) as uow:
+            return uow.directory.find_principal(name)
+
+    def authenticate_user(self, upn: str, password: str) -> Principal:
+        with self.app.uow(read_only=True) as uow:
+            stored = uow.directory.user_credential(upn)
+        if stored is None or not verify_secret(stored.secret_hash, password):
+            raise Forbidden("InvalidCredentials", "The user name or password is incorrect.")
+        return stored.principal
+
+    def authenticate_client(self, client_id: str, secret: str) -> Principal:
+        with self.app.uow(read_only=True) as uow:
+            stored = uow.directory.service_principal_credential(client_id)
+        if stored is None or not verify_secret(stored.secret_hash, secret):
+            raise Forbidden("InvalidClientSecret", "The client id or secret is incorrect.")
+        return stored.principal
+
+    def create_tenant(self, uow: UnitOfWork, *, name: str, domain: str, tenant_id: str | None = None) -> str:
+        tenant_id = tenant_id or str(uuid.uuid4())
+        uow.directory.add_tenant(tenant_id, name, domain)
+        return tenant_id
+
+    def create_user(self, uow: UnitOfWork, *, tenant_id: str, upn: str, display_name: str, password: str) -> str:
+        if "@" not in upn:
+            raise InvalidInput("InvalidUserPrincipalName", f"{upn!r} is not a user principal name (name@domain).")
+        if len(password) < 8:
+            raise InvalidInput("PasswordTooShort", "A password must be at least 8 characters long.")
+        user_id = str(uuid.uuid4())
+        uow.directory.add_user(user_id=user_id, tenant_id=tenant_id, upn=upn, display_name=display_name,
+                               password_hash=hash_secret(password))
+        return user_id
+
+    def create_service_principal(self, uow: UnitOfWork, *, tenant_id: str, name: str, secret: str) -> tuple[str, str]:
+        object_id, client_id = str(uuid.uuid4()), str(uuid.uuid4())
+        uow.directory.add_service_principal(object_id=object_id, tenant_id=tenant_id, name=name,
+                                            client_id=client_id, secret_hash=hash_secret(secret))
+        return object_id, client_id
+
+    def create_billing_account(self, uow: UnitOfWork, *, name: str, currency: str, country: str, language: str,
+                               admin_user_id: str) -> str:
+        account_id = str(uuid.uuid4())
+        uow.directory.add_billing_account(BillingAccount(account_id, name, currency.upper(), country.upper(),
+                                                         language.lower(), admin_user_id))
+        return account_id
+
+    def assign_role(self, *, actor: Principal, subscription: str, principal_id: str, role: Role,
+                    scope: str | None = None, correlation_id=None) -> RoleAssignment:
+        def work(uow: UnitOfWork) -> RoleAssignment:
+            sub = resolve(uow, subscription)
+            target = scope or sub.resource_id
+            if not target.lower().startswith(sub.resource_id.lower()):
+                raise InvalidInput("InvalidScope", f"Scope {target!r} is not inside subscription {sub.subscription_id}.")
+            require(uow, self.app.offers, actor, sub, Action.ASSIGN_ROLES, target)
+            assignment = RoleAssignment(str(uuid.uuid4()), target, role, principal_id)
+            uow.directory.add_role_assignment(assignment, subscription_id=sub.subscription_id, now=uow.now)
+            record_success(uow, actor=actor, action="assignRole", subscription_id=sub.subscription_id, target=target,
+                           details={"role": role.value, "principalId": principal_id})
+            return assignment
+
+        return audited(self.app, actor=actor, action="assignRole", subscription_id=None, target=subscription,
+                       correlation_id=correlation_id, work=work)

@@ -1,0 +1,230 @@
+"""Resource use cases: groups, VMs, IPs, storage accounts, disks, VM power actions, deletes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..domain import events
+from ..domain.access import Action, Principal
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.lifecycle import Subscription, ensure_not_deleted, ensure_writable
+from ..domain.resources import (
+    AllocationMethod,
+    PowerState,
+    Resource,
+    ResourceGroup,
+    ResourceType,
+    VmAction,
+    holds_dynamic_address,
+    next_power_state,
+    resource_id,
+)
+from .access import require, visible_subscription_ids
+from .audit import audited, record_success
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]?$")
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not _NAME.match(name or ""):
+        raise InvalidInput("InvalidResourceName", f"{kind} name {name!r} is not valid: use 1-80 letters, digits, '.', '_' or '-'.")
+
+
+class ResourceService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.offers = app.offers
+
+    # lookups ---------------------------------------------------------------------------------
+    def resolve(self, uow: UnitOfWork, actor: Principal, ref: str, rtype: ResourceType | None = None) -> Resource:
+        """A resource by ARM id, or by name when that name is unique among what the actor can see."""
+        if ref.startswith("/"):
+            found = uow.resources.get(ref)
+            if rtype is not None and found.type is not rtype:
+                raise InvalidInput("InvalidResourceType", f"{ref} is a {found.type.value}, not a {rtype.value}.")
+            return found
+        visible = visible_subscription_ids(uow, actor)
+        matches = [r for r in uow.resources.find_by_name(ref, rtype) if visible is None or r.subscription_id in visible]
+        if not matches:
+            kind = rtype.value if rtype else "resource"
+            raise NotFound("ResourceNotFound", f"No {kind} called {ref!r} was found.", name=ref)
+        if len(matches) > 1:
+            raise InvalidInput("AmbiguousResourceName", f"{len(matches)} resources are called {ref!r}; use the full resource id.")
+        return matches[0]
+
+    def list(self, *, actor: Principal, subscription: str) -> list[Resource]:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return uow.resources.list(sub.subscription_id)
+
+    def get(self, *, actor: Principal, ref: str, rtype: ResourceType | None = None) -> Resource:
+        with self.app.uow(read_only=True) as uow:
+            resource = self.resolve(uow, actor, ref, rtype)
+            require(uow, self.offers, actor, uow.subscriptions.get(resource.subscription_id), Action.READ, resource.resource_id)
+            return resource
+
+    # writes ----------------------------------------------------------------------------------
+    def _writable(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str, action=Action.WRITE) -> Subscription:
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        uow.subscription_id = sub.subscription_id
+        ensure_not_deleted(sub)
+        require(uow, self.offers, actor, sub, action, scope)
+        if action is not Action.DELETE:
+            ensure_writable(sub)
+        return sub
+
+    def _run(self, actor, action, subscription_ref, target, work, correlation_id=None):
+        return audited(self.app, actor=actor, action=action, subscription_id=subscription_ref, target=target,
+                       correlation_id=correlation_id, work=work)
+
+    def create_group(self, *, actor: Principal, subscription: str, name: str, location: str, correlation_id=None) -> ResourceGroup:
+        def work(uow: UnitOfWork) -> ResourceGroup:
+            _check_name("Resource group", name)
+            sub = resolve(uow, subscription)
+            group = ResourceGroup(sub.subscription_id, name, location)
+            self._writable(uow, actor, sub.subscription_id, group.resource_id)
+            uow.resources.add_group(group, uow.now)
+            record_success(uow, actor=actor, action="createResourceGroup", subscription_id=sub.subscription_id, target=group.resource_id)
+            return group
+
+        return self._run(actor, "createResourceGroup", None, name, work, correlation_id)
+
+    def _group(self, uow: UnitOfWork, sub: Subscription, name: str) -> ResourceGroup:
+        group = uow.resources.find_group(sub.subscription_id, name)
+        if group is None:
+            raise NotFound("ResourceGroupNotFound", f"Resource group '{name}' could not be found.", name=name)
+        return group
+
+    def _new(self, uow, sub, group, rtype, name, location, **fields) -> Resource:
+        _check_name("Resource", name)
+        rid = resource_id(sub.subscription_id, group.name, rtype, name)
+        return Resource(rid, sub.subscription_id, group.name, rtype, name, location or group.location, uow.now, **fields)
+
+    def create_public_ip(self, *, actor, subscription: str, group: str, name: str, allocation: str = "Dynamic",
+                         sku: str = "Basic", location: str | None = None, correlation_id=None) -> Resource:
+        def work(uow: UnitOfWork) -> Resource:
+            sub = resolve(uow, subscription)
+            rg = self._group(uow, sub, group)
+            method = self._allocation(allocation, sku)
+            ip = self._new(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
+                           ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
+            self._writable(uow, actor, sub.subscription_id, ip.resource_id)
+            uow.resources.add(ip)
+            record_success(uow, actor=actor, action="createPublicIp", subscription_id=sub.subscription_id, target=ip.resource_id)
+            return ip
+
+        return self._run(actor, "createPublicIp", None, name, work, correlation_id)
+
+    @staticmethod
+    def _allocation(allocation: str, sku: str) -> AllocationMethod:
+        try:
+            method = AllocationMethod(allocation.capitalize())
+        except ValueError:
+            raise InvalidInput("InvalidAllocationMethod", f"Allocation method must be Static or Dynamic, not {allocation!r}.") from None
+        if sku.lower() == "standard" and method is AllocationMethod.DYNAMIC:
+            raise InvalidInput("StandardSkuPublicIPAddressesMustBeStatic", "Standard SKU public IP addresses must use Static allocation.")
+        return method
+
+    def create_vm(self, *, actor, subscription: str, group: str, name: str, size: str = "Standard_B2s",
+                  location: str | None = None, public_ip: str | None = "Dynamic", correlation_id=None) -> Resource:
+        """A VM with its network interface (and optionally a public IP), started like Azure does."""
+        def work(uow: UnitOfWork) -> Resource:
+            sub = resolve(uow, subscription)
+            rg = self._group(uow, sub, group)
+            ip = None
+            if public_ip:
+                method = self._allocation(public_ip, "Basic")
+                ip = self._new(uow, sub, rg, ResourceType.PUBLIC_IP, f"{name}-ip", location, sku="Basic",
+                               allocation_method=method, ip_address=uow.resources.next_ip_address())
+            nic = self._new(uow, sub, rg, ResourceType.NETWORK_INTERFACE, f"{name}-nic", location,
+                            public_ip_id=ip.resource_id if ip else None)
+            vm = self._new(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
+                           power_state=PowerState.RUNNING, nic_id=nic.resource_id)
+            self._writable(uow, actor, sub.subscription_id, vm.resource_id)
+            for resource in (ip, nic, vm):
+                if resource is not None:
+                    uow.resources.add(resource)
+            record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id, target=vm.resource_id)
+            return vm
+
+        return self._run(actor, "createVirtualMachine", None, name, work, correlation_id)
+
+    def create_storage_account(self, *, actor, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
+                               location: str | None = None, correlation_id=None) -> Resource:
+        def work(uow: UnitOfWork) -> Resource:
+            if not re.fullmatch(r"[a-z0-9]{3,24}", name):
+                raise InvalidInput("AccountNameInvalid", f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
+            sub = resolve(uow, subscription)
+            rg = self._group(uow, sub, group)
+            if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
+                raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")
+            account = self._new(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
+            self._writable(uow, actor, sub.subscription_id, account.resource_id)
+            uow.resources.add(account)
+            record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
+            return account
+
+        return self._run(actor, "createStorageAccount", None, name, work, correlation_id)
+
+    def create_disk(self, *, actor, subscription: str, group: str, name: str, size_gb: int = 128, sku: str = "Premium_LRS",
+                    location: str | None = None, correlation_id=None) -> Resource:
+        def work(uow: UnitOfWork) -> Resource:
+            if size_gb <= 0:
+                raise InvalidInput("InvalidDiskSize", "A disk's size must be a positive number of GB.")
+            sub = resolve(uow, subscription)
+            disk = self._new(uow, sub, self._group(uow, sub, group), ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
+            self._writable(uow, actor, sub.subscription_id, disk.resource_id)
+            uow.resources.add(disk)
+            record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)
+            return disk
+
+        return self._run(actor, "createDisk", None, name, work, correlation_id)
+
+    def vm_action(self, *, actor: Principal, vm: str, action: VmAction, correlation_id=None) -> Resource:
+        def work(uow: UnitOfWork) -> Resource:
+            machine = self.resolve(uow, actor, vm, ResourceType.VIRTUAL_MACHINE)
+            self._writable(uow, actor, machine.subscription_id, machine.resource_id)
+            target = next_power_state(machine, action)
+            uow.resources.update_fields(machine.resource_id, power_state=target)
+            released, assigned = self._sync_dynamic_ip(uow, machine, target)
+            record_success(uow, actor=actor, action=f"vm.{action.value}", subscription_id=machine.subscription_id,
+                           target=machine.resource_id, details={"from": str(machine.power_state), "to": target.value,
+                                                                "ipReleased": released, "ipAssigned": assigned})
+            uow.emit(events.DomainEvent(events.VM_POWER_CHANGED, machine.resource_id, uow.now,
+                                        {"powerState": target.value}, machine.subscription_id))
+            return replace(machine, power_state=target)
+
+        return self._run(actor, f"vm.{action.value}", None, vm, work, correlation_id)
+
+    def _sync_dynamic_ip(self, uow: UnitOfWork, vm: Resource, power: PowerState) -> tuple[str | None, str | None]:
+        nic = uow.resources.find(vm.nic_id) if vm.nic_id else None
+        ip = uow.resources.find(nic.public_ip_id) if nic and nic.public_ip_id else None
+        if ip is None or ip.allocation_method is not AllocationMethod.DYNAMIC:
+            return None, None
+        if holds_dynamic_address(power) and ip.ip_address is None:
+            address = uow.resources.next_ip_address()
+            uow.resources.update_fields(ip.resource_id, ip_address=address)
+            return None, address
+        if not holds_dynamic_address(power) and ip.ip_address is not None:
+            uow.resources.update_fields(ip.resource_id, ip_address=None)
+            return ip.ip_address, None
+        return None, None
+
+    def delete(self, *, actor: Principal, ref: str, correlation_id=None) -> None:
+        """Deletes are allowed on disabled subscriptions, so users can clean up during retention."""
+        def work(uow: UnitOfWork) -> None:
+            resource = self.resolve(uow, actor, ref)
+            self._writable(uow, actor, resource.subscription_id, resource.resource_id, Action.DELETE)
+            if resource.type is ResourceType.STORAGE_ACCOUNT:
+                paths = [b.storage_path for c in uow.blobs.list_containers(resource.resource_id)
+                         for b in uow.blobs.list_blobs(resource.resource_id, c)]
+                uow.blobs.delete_account(resource.resource_id)
+                uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
+            uow.resources.delete(resource.resource_id)
+            record_success(uow, actor=actor, action="deleteResource", subscription_id=resource.subscription_id, target=resource.resource_id)
+
+        return self._run(actor, "deleteResource", None, ref, work, correlation_id)

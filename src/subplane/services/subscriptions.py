@@ -1,0 +1,247 @@
+"""Subscription use cases: create, list, show, cancel, reactivate, delete, rename, retention expiry."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..domain import events, lifecycle
+from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
+from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.lifecycle import Decision, Subscription
+from ..domain.resources import ResourceType
+from .access import allowed_actions, require, visible_subscription_ids
+from .audit import audited, record_success
+from .unit_of_work import UnitOfWork
+
+RETENTION_EXPIRY = "retention_expiry"
+DELETION_REMINDER = "deletion_reminder"
+PURGE_FILES = "purge_files"
+RETENTION_JOBS = (RETENTION_EXPIRY, DELETION_REMINDER)
+
+_GUID_LENGTH = 36
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    subscription: Subscription
+    changed: bool
+    vms_deallocated: list[str] = field(default_factory=list)
+    ips_released: list[str] = field(default_factory=list)
+    storage_read_only: list[str] = field(default_factory=list)
+
+
+def resolve(uow: UnitOfWork, ref: str) -> Subscription:
+    """A subscription by GUID or by exact display name."""
+    ref = ref.strip()
+    if len(ref) == _GUID_LENGTH and ref.count("-") == 4:
+        sub = uow.subscriptions.get(ref)
+        uow.subscription_id = sub.subscription_id
+        return sub
+    matches = uow.subscriptions.find_by_name(ref)
+    if not matches:
+        raise NotFound("SubscriptionNotFound", f"No subscription has the id or name {ref!r}.", reference=ref)
+    if len(matches) > 1:
+        raise InvalidInput(
+            "AmbiguousSubscriptionName",
+            f"{len(matches)} subscriptions are called {ref!r}; use the subscription id instead.",
+        )
+    uow.subscription_id = matches[0].subscription_id
+    return matches[0]
+
+
+def _summary(changed: dict) -> dict[str, list[str]]:
+    by_type = {effect.resource_type: ids for effect, ids in changed.items()}
+    return {
+        "vmsDeallocated": by_type.get(ResourceType.VIRTUAL_MACHINE, []),
+        "ipsReleased": by_type.get(ResourceType.PUBLIC_IP, []),
+        "storageReadOnly": by_type.get(ResourceType.STORAGE_ACCOUNT, []),
+    }
+
+
+class SubscriptionService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.offers = app.offers
+
+    # reads -----------------------------------------------------------------------------------
+    def list(self, *, actor: Principal) -> list[Subscription]:
+        with self.app.uow(read_only=True) as uow:
+            visible = visible_subscription_ids(uow, actor)
+            return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
+
+    def get(self, *, actor: Principal, ref: str) -> Subscription:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return sub
+
+    def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
+        with self.app.uow(read_only=True) as uow:
+            return allowed_actions(uow, self.offers, actor, resolve(uow, ref))
+
+    def delete_checklist(self, *, actor: Principal, ref: str, confirm_name: str | None = None):
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return lifecycle.delete_checklist(
+                sub, offer=self.offers.get(sub.offer_id), now=uow.now,
+                resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
+            )
+
+    # create ----------------------------------------------------------------------------------
+    def create(
+        self, *, actor: Principal, display_name: str, billing_account_id: str, offer_id: str,
+        owner_id: str | None = None, subscription_id: str | None = None, correlation_id: str | None = None,
+    ) -> Subscription:
+        def work(uow: UnitOfWork) -> Subscription:
+            offer = self.offers.get(offer_id)
+            account = uow.directory.get_billing_account(billing_account_id)
+            if not actor.is_privileged and account.admin_user_id != actor.principal_id:
+                raise Forbidden("AuthorizationFailed", "Only the billing account's Account Administrator may create subscriptions.")
+            admin_tenant = uow.directory.user_tenant(account.admin_user_id)
+            sub = lifecycle.new_subscription(
+                subscription_id=(subscription_id or str(uuid.uuid4())).lower(), display_name=display_name,
+                tenant_id=admin_tenant, billing_account_id=account.billing_account_id, offer=offer, now=uow.now,
+            )
+            uow.subscriptions.add(sub)
+            owner = owner_id or (actor.principal_id if actor.kind is PrincipalKind.USER else account.admin_user_id)
+            uow.directory.add_role_assignment(
+                RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
+                subscription_id=sub.subscription_id, now=uow.now,
+            )
+            record_success(uow, actor=actor, action="create", subscription_id=sub.subscription_id,
+                           details={"displayName": sub.display_name, "offerId": offer.offer_id})
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CREATED, sub.resource_id, uow.now,
+                                        {"displayName": sub.display_name, "offerId": offer.offer_id},
+                                        sub.subscription_id))
+            return sub
+
+        return audited(self.app, actor=actor, action="create", subscription_id=subscription_id,
+                       target=display_name, correlation_id=correlation_id, work=work)
+
+    # lifecycle actions -----------------------------------------------------------------------
+    def cancel(
+        self, *, actor: Principal, ref: str, reason: str, turn_off_resources: bool = False,
+        correlation_id: str | None = None,
+    ) -> CancelResult:
+        def work(uow: UnitOfWork) -> CancelResult:
+            sub = self._load_for(uow, actor, ref, Action.CANCEL)
+            offer = self.offers.get(sub.offer_id)
+            decision = lifecycle.cancel(
+                sub, offer=offer, now=uow.now, reason=reason, actor=actor.name,
+                resource_count=uow.resources.count(sub.subscription_id), turn_off_resources=turn_off_resources,
+            )
+            if not decision.changed:
+                previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
+                return self._cancel_result(sub, False, previous["details"])
+            summary = _summary(uow.resources.apply_effects(sub.subscription_id, decision.effects))
+            uow.subscriptions.save(decision.after)
+            self._schedule_retention(uow, decision.after, offer)
+            details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(), **summary}
+            record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, details, sub.subscription_id))
+            return self._cancel_result(decision.after, True, details)
+
+        return audited(self.app, actor=actor, action="cancel", subscription_id=None, target=ref,
+                       correlation_id=correlation_id, work=work)
+
+    def reactivate(self, *, actor: Principal, ref: str, correlation_id: str | None = None) -> Subscription:
+        def work(uow: UnitOfWork) -> Subscription:
+            sub = self._load_for(uow, actor, ref, Action.REACTIVATE)
+            decision = lifecycle.reactivate(sub, offer=self.offers.get(sub.offer_id), now=uow.now)
+            if decision.changed:
+                summary = uow.resources.apply_effects(sub.subscription_id, decision.effects)
+                uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
+                self._commit_transition(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
+                                        {"storageWritable": [i for ids in summary.values() for i in ids]})
+            return decision.after
+
+        return audited(self.app, actor=actor, action="reactivate", subscription_id=None, target=ref,
+                       correlation_id=correlation_id, work=work)
+
+    def delete(self, *, actor: Principal, ref: str, confirm_name: str | None, correlation_id: str | None = None) -> Subscription:
+        def work(uow: UnitOfWork) -> Subscription:
+            sub = self._load_for(uow, actor, ref, Action.DELETE_SUBSCRIPTION)
+            decision = lifecycle.delete(
+                sub, offer=self.offers.get(sub.offer_id), now=uow.now,
+                resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
+            )
+            self._purge(uow, sub)
+            self._commit_transition(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
+            return decision.after
+
+        return audited(self.app, actor=actor, action="delete", subscription_id=None, target=ref,
+                       correlation_id=correlation_id, work=work)
+
+    def rename(self, *, actor: Principal, ref: str, new_name: str, correlation_id: str | None = None) -> Subscription:
+        def work(uow: UnitOfWork) -> Subscription:
+            sub = self._load_for(uow, actor, ref, Action.RENAME)
+            decision = lifecycle.rename(sub, new_name=new_name, now=uow.now)
+            self._commit_transition(uow, actor, "rename", decision, events.SUBSCRIPTION_RENAMED,
+                                    {"from": sub.display_name, "to": decision.after.display_name})
+            return decision.after
+
+        return audited(self.app, actor=actor, action="rename", subscription_id=None, target=ref,
+                       correlation_id=correlation_id, work=work)
+
+    # system ----------------------------------------------------------------------------------
+    def expire_retention(self, uow: UnitOfWork, subscription_id: str) -> bool:
+        """The runner's handler: purge when the deadline has passed. Safe to call again."""
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        if sub.state is not lifecycle.State.DISABLED or sub.deletion_date is None or uow.now < sub.deletion_date:
+            return False
+        decision = lifecycle.expire_retention(sub, now=uow.now)
+        self._purge(uow, sub)
+        self._commit_transition(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
+        return True
+
+    def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
+        sub = uow.subscriptions.get(subscription_id)
+        if sub.state is not lifecycle.State.DISABLED or sub.deletion_date is None:
+            return False
+        uow.emit(events.DomainEvent(events.DELETION_REMINDER, sub.resource_id, uow.now,
+                                    {"daysBefore": days_before, "deletionDate": sub.deletion_date.isoformat(),
+                                     "displayName": sub.display_name}, sub.subscription_id))
+        return True
+
+    # helpers ---------------------------------------------------------------------------------
+    def _load_for(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Subscription:
+        sub = resolve(uow, ref)
+        sub = uow.subscriptions.get(sub.subscription_id, for_update=True)
+        require(uow, self.offers, actor, sub, action)
+        return sub
+
+    def _commit_transition(self, uow, actor, action, decision: Decision, event_type, data) -> None:
+        if not decision.changed:
+            return
+        after = decision.after
+        uow.subscriptions.save(after)
+        details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None, **data}
+        record_success(uow, actor=actor, action=action, subscription_id=after.subscription_id, details=details)
+        uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, details, after.subscription_id))
+
+    def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer) -> None:
+        uow.jobs.schedule(kind=RETENTION_EXPIRY, subject=sub.subscription_id, due_at=sub.deletion_date)
+        for days in offer.reminder_days_before_deletion:
+            due = sub.deletion_date - timedelta(days=days)
+            if due > uow.now:
+                uow.jobs.schedule(kind=DELETION_REMINDER, subject=sub.subscription_id, due_at=due,
+                                  payload={"daysBefore": days})
+
+    def _purge(self, uow: UnitOfWork, sub: Subscription) -> None:
+        uow.blobs.purge(sub.subscription_id)
+        uow.resources.purge(sub.subscription_id)
+        uow.directory.purge_role_assignments(sub.subscription_id)
+        uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
+        # Files cannot join the transaction: remove them right after commit, and keep a due job as the
+        # crash-safe continuation in case this process dies in between.
+        uow.jobs.schedule(kind=PURGE_FILES, subject=sub.subscription_id, due_at=uow.now)
+        uow.after_commit(lambda: self.app.blobstore.remove_subscription(sub.subscription_id))
+
+    @staticmethod
+    def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:
+        return CancelResult(sub, changed, list(details.get("vmsDeallocated", [])),
+                            list(details.get("ipsReleased", [])), list(details.get("storageReadOnly", [])))
+

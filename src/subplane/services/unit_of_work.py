@@ -1,0 +1,68 @@
+"""The transaction boundary. Everything a use case changes, plus its activity and outbox records,
+commits together or not at all. ``now`` is read once per unit of work from the clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import Connection, Engine
+
+from ..adapters.db.blobs_repo import BlobRepo
+from ..adapters.db.directory_repo import DirectoryRepo
+from ..adapters.db.jobs_repo import JobRepo
+from ..adapters.db.records_repo import ActivityRepo, OutboxRepo
+from ..adapters.db.resources_repo import ResourceRepo
+from ..adapters.db.subscriptions_repo import SubscriptionRepo
+from ..clock import Clock
+from ..domain.events import DomainEvent
+
+
+class UnitOfWork:
+    conn: Connection
+    now: datetime
+
+    def __init__(self, engine: Engine, clock: Clock, *, correlation_id: str | None = None, read_only: bool = False):
+        self.engine = engine
+        self.clock = clock
+        self.read_only = read_only
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self._after_commit: list[Callable[[], None]] = []
+        # The subscription this unit of work acts on, once known: refusals are logged against it.
+        self.subscription_id: str | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        connection = self.engine.connect()
+        if self.read_only:
+            connection = connection.execution_options(read_only=True)
+        self.conn = connection
+        self._transaction = connection.begin()
+        postgres = self.engine.dialect.name == "postgresql"
+        self.now = self.clock.now(connection)
+        self.subscriptions = SubscriptionRepo(connection, postgres=postgres)
+        self.resources = ResourceRepo(connection)
+        self.directory = DirectoryRepo(connection)
+        self.activity = ActivityRepo(connection)
+        self.outbox = OutboxRepo(connection)
+        self.jobs = JobRepo(connection, postgres=postgres)
+        self.blobs = BlobRepo(connection)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._transaction.commit()
+            else:
+                self._transaction.rollback()
+        finally:
+            self.conn.close()
+        if exc_type is None:
+            for callback in self._after_commit:
+                callback()
+
+    def emit(self, event: DomainEvent) -> None:
+        self.outbox.add(event)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
