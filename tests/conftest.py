@@ -1,0 +1,110 @@
+"""Shared fixtures. Integration tests run on SQLite and, when reachable, PostgreSQL.
+
+``SUBPLANE_TEST_POSTGRES_URL`` points at a PostgreSQL database (default: the local ``test`` database
+with trust auth). Each test gets its own schema, dropped afterwards. When PostgreSQL is unreachable
+the PostgreSQL cases are skipped, unless ``SUBPLANE_REQUIRE_POSTGRES=1`` (as in CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+import sqlalchemy
+
+from subplane import settings as settings_module
+from subplane.bootstrap import App, build_app
+
+POSTGRES_URL = os.environ.get("SUBPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("SUBPLANE_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+_PG_OK: bool | None = None
+
+
+def postgres_available() -> bool:
+    global _PG_OK
+    if _PG_OK is None:
+        _PG_OK = _postgres_reachable()
+    return _PG_OK
+
+
+class Database:
+    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL schema."""
+
+    def __init__(self, backend: str, tmp_path: Path) -> None:
+        self.backend = backend
+        self.schema: str | None = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp_path / 'subplane-test.db'}"
+            return
+        if not postgres_available():
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES_URL}")
+            pytest.skip("PostgreSQL is not reachable")
+        self.schema = "t_" + uuid.uuid4().hex[:12]
+        admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
+        admin.dispose()
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        self.url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{self.schema}"
+
+    def drop(self) -> None:
+        if self.schema:
+            admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path) -> Iterator[Database]:
+    db = Database(request.param, tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture
+def make_app(database: Database, tmp_path) -> Iterator[Callable[..., App]]:
+    """Build an App on this test's database; extra keyword arguments become settings."""
+    apps: list[App] = []
+
+    def factory(**overrides) -> App:
+        overrides.setdefault("data_dir", tmp_path / "data")
+        settings = settings_module.load(env={}, database_url=database.url, **overrides)
+        built = build_app(settings)
+        apps.append(built)
+        return built
+
+    yield factory
+    for built in apps:
+        built.close()
+
+
+@pytest.fixture
+def app(make_app) -> App:
+    return make_app()
+
+
+@pytest.fixture
+def demo_app(app) -> App:
+    from subplane.services import demo
+
+    demo.seed(app)
+    return app
