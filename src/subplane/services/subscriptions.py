@@ -197,6 +197,21 @@ class SubscriptionService:
         self._commit_transition(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
         return True
 
+    def apply_system_transition(
+        self, uow: UnitOfWork, subscription_id: str, action: lifecycle.LifecycleAction, *, actor: Principal = SYSTEM,
+        data: dict | None = None,
+    ) -> Decision:
+        """Billing-driven transitions (spending limit, credit expiry, past due, settle) with their effects.
+
+        Runs inside the caller's unit of work, so billing can change money and state in one transaction.
+        """
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        decision = lifecycle.system_transition(sub, action, now=uow.now)
+        if decision.changed:
+            uow.resources.apply_effects(sub.subscription_id, decision.effects)
+            self._commit_transition(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED, data or {})
+        return decision
+
     def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
         sub = uow.subscriptions.get(subscription_id)
         if sub.state is not lifecycle.State.DISABLED or sub.deletion_date is None:
