@@ -73,6 +73,20 @@ class Database:
             admin.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """argon2's production cost (~0.3 s per hash) would dominate the suite; tests use the smallest
+    parameters argon2 accepts. Hash and verify still go through argon2, so behaviour is unchanged."""
+    from argon2 import PasswordHasher
+
+    from subplane.adapters import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(params=BACKENDS)
 def database(request, tmp_path) -> Iterator[Database]:
     db = Database(request.param, tmp_path)

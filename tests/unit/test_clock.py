@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+import pytest
+
+from subplane.clock import parse_duration
+from subplane.domain.errors import InvalidInput
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("15m", timedelta(minutes=15)), ("31d", timedelta(days=31)), ("1d12h", timedelta(days=1, hours=12)),
+    ("2w", timedelta(weeks=2)), ("90s", timedelta(seconds=90)), ("91D", timedelta(days=91)),
+])
+def test_durations(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "15", "-3d", "0d", "3x", "3d soon"])
+def test_bad_durations_name_the_problem(text):
+    with pytest.raises(InvalidInput) as refused:
+        parse_duration(text)
+    assert refused.value.code == "InvalidDuration"

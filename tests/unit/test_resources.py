@@ -1,0 +1,80 @@
+"""What disabling and enabling do to each resource kind, and the VM power table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from subplane.domain.errors import Conflict
+from subplane.domain.resources import (
+    DISABLE_EFFECTS,
+    ENABLE_EFFECTS,
+    AllocationMethod,
+    PowerState,
+    Resource,
+    ResourceType,
+    VmAction,
+    apply_effects,
+    holds_dynamic_address,
+    next_power_state,
+)
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def res(rtype, name, **fields):
+    return Resource(f"/subscriptions/s/resourceGroups/g/providers/{rtype.value}/{name}", "s", "g", rtype, name,
+                    "westeurope", NOW, **fields)
+
+
+FLEET = [
+    res(ResourceType.VIRTUAL_MACHINE, "running", power_state=PowerState.RUNNING),
+    res(ResourceType.VIRTUAL_MACHINE, "stopped", power_state=PowerState.STOPPED),
+    res(ResourceType.PUBLIC_IP, "dyn", allocation_method=AllocationMethod.DYNAMIC, ip_address="20.0.0.1"),
+    res(ResourceType.PUBLIC_IP, "static", allocation_method=AllocationMethod.STATIC, ip_address="20.0.0.2"),
+    res(ResourceType.STORAGE_ACCOUNT, "store", read_only=False),
+    res(ResourceType.NETWORK_INTERFACE, "nic"),
+    res(ResourceType.DISK, "disk", disk_size_gb=128),
+]
+
+
+def test_disable_deallocates_vms_releases_dynamic_ips_and_freezes_storage():
+    after = {r.name: r for r in apply_effects(FLEET, DISABLE_EFFECTS)}
+    assert after["running"].power_state is PowerState.DEALLOCATED
+    assert after["stopped"].power_state is PowerState.DEALLOCATED
+    assert after["dyn"].ip_address is None
+    assert after["static"].ip_address == "20.0.0.2"
+    assert after["store"].read_only is True
+    assert after["nic"] == FLEET[5] and after["disk"] == FLEET[6]
+
+
+def test_enable_makes_storage_writable_and_leaves_vms_deallocated():
+    after = {r.name: r for r in apply_effects(apply_effects(FLEET, DISABLE_EFFECTS), ENABLE_EFFECTS)}
+    assert after["store"].read_only is False
+    assert after["running"].power_state is PowerState.DEALLOCATED
+    assert after["dyn"].ip_address is None
+
+
+@pytest.mark.parametrize(("state", "action", "expected"), [
+    (PowerState.DEALLOCATED, VmAction.START, PowerState.RUNNING),
+    (PowerState.STOPPED, VmAction.START, PowerState.RUNNING),
+    (PowerState.RUNNING, VmAction.POWER_OFF, PowerState.STOPPED),
+    (PowerState.RUNNING, VmAction.DEALLOCATE, PowerState.DEALLOCATED),
+    (PowerState.STOPPED, VmAction.DEALLOCATE, PowerState.DEALLOCATED),
+    (PowerState.RUNNING, VmAction.RESTART, PowerState.RUNNING),
+    (PowerState.DEALLOCATED, VmAction.RESTART, None),
+    (PowerState.DEALLOCATED, VmAction.POWER_OFF, None),
+])
+def test_vm_power_table(state, action, expected):
+    vm = res(ResourceType.VIRTUAL_MACHINE, "vm", power_state=state)
+    if expected is None:
+        with pytest.raises(Conflict):
+            next_power_state(vm, action)
+    else:
+        assert next_power_state(vm, action) is expected
+
+
+def test_dynamic_address_only_while_allocated():
+    assert holds_dynamic_address(PowerState.RUNNING) and holds_dynamic_address(PowerState.STOPPED)
+    assert not holds_dynamic_address(PowerState.DEALLOCATED)
