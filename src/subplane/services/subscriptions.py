@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from ..domain import events, lifecycle
@@ -30,6 +30,7 @@ class CancelResult:
     vms_deallocated: list[str] = field(default_factory=list)
     ips_released: list[str] = field(default_factory=list)
     storage_read_only: list[str] = field(default_factory=list)
+    billing: object | None = None  # services.billing.FinalEstimate: the figures the cancel preview showed
 
 
 def resolve(uow: UnitOfWork, ref: str) -> Subscription:
@@ -106,6 +107,7 @@ class SubscriptionService:
                 tenant_id=admin_tenant, billing_account_id=account.billing_account_id, offer=offer, now=uow.now,
             )
             uow.subscriptions.add(sub)
+            self.app.billing.metering.subscription_created(uow, sub)
             owner = owner_id or (actor.principal_id if actor.kind is PrincipalKind.USER else account.admin_user_id)
             uow.directory.add_role_assignment(
                 RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
@@ -135,14 +137,18 @@ class SubscriptionService:
             )
             if not decision.changed:
                 previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
-                return self._cancel_result(sub, False, previous["details"])
+                return replace(self._cancel_result(sub, False, previous["details"]),
+                               billing=self.app.billing.cancel_figures(uow, sub))
             summary = _summary(uow.resources.apply_effects(sub.subscription_id, decision.effects))
             uow.subscriptions.save(decision.after)
+            self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
             self._schedule_retention(uow, decision.after, offer)
             details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(), **summary}
             record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, details, sub.subscription_id))
-            return self._cancel_result(decision.after, True, details)
+            counts = {key: len(value) if isinstance(value, list) else value for key, value in details.items()}
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, counts, sub.subscription_id))
+            return replace(self._cancel_result(decision.after, True, details),
+                           billing=self.app.billing.cancel_figures(uow, decision.after))
 
         return audited(self.app, actor=actor, action="cancel", subscription_id=None, target=ref,
                        correlation_id=correlation_id, work=work)
@@ -154,6 +160,7 @@ class SubscriptionService:
             if decision.changed:
                 summary = uow.resources.apply_effects(sub.subscription_id, decision.effects)
                 uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
+                self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
                 self._commit_transition(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
                                         {"storageWritable": [i for ids in summary.values() for i in ids]})
             return decision.after
@@ -209,6 +216,7 @@ class SubscriptionService:
         decision = lifecycle.system_transition(sub, action, now=uow.now)
         if decision.changed:
             uow.resources.apply_effects(sub.subscription_id, decision.effects)
+            self.app.billing.metering.state_changed(uow, sub, decision.after)
             self._commit_transition(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED, data or {})
         return decision
 

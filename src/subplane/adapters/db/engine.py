@@ -31,6 +31,9 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # A server-sized page cache and memory-mapped reads: set-based updates touch thousands of rows.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -133,10 +133,8 @@ class ResourceRepo:
         changed: dict[FieldEffect, list[str]] = {}
         for effect in effects:
             where, value = _effect_filter(subscription_id, effect)
-            ids = self.conn.execute(select(resources.c.resource_id).where(where)).scalars().all()
-            if ids:
-                self.conn.execute(update(resources).where(where).values({effect.field: value}))
-            changed[effect] = sorted(ids)
+            statement = update(resources).where(where).values({effect.field: value}).returning(resources.c.resource_id)
+            changed[effect] = sorted(self.conn.execute(statement).scalars().all())
         return changed
 
     def purge(self, subscription_id: str) -> int:
