@@ -21,3 +21,14 @@ def test_migrations_from_empty_create_every_table_and_reach_all_heads(database):
         assert migrate.current_revisions(engine) == migrate.head_revisions()
     finally:
         engine.dispose()
+
+
+def test_fast_path_agrees_with_alembic(database):
+    engine = make_engine(database.url)
+    try:
+        assert migrate.shipped_heads() == migrate.head_revisions()
+        assert migrate.stored_revisions(engine) == set()
+        migrate.ensure_current(engine)
+        assert migrate.stored_revisions(engine) == migrate.head_revisions()
+    finally:
+        engine.dispose()

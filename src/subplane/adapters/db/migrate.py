@@ -1,36 +1,75 @@
-"""Apply Alembic migrations programmatically (on start, and in tests)."""
+"""Apply Alembic migrations programmatically (on start, and in tests).
+
+Starting a process against an up-to-date database is the common case, so ``ensure_current`` first
+compares the stored revisions with the shipped ones without importing Alembic (which costs more than
+the rest of start-up); any difference, or any doubt, goes through Alembic itself.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
+def ensure_current(engine: Engine) -> None:
+    if stored_revisions(engine) != shipped_heads():
+        upgrade(engine)
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return set()
+        return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def shipped_heads() -> set[str] | None:
+    """Heads read from the version files; ``None`` when a file cannot be read that simply."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(path.read_text("utf-8")))
+        try:
+            revision = eval(found["revision"], {})  # noqa: S307 - a literal from our own migration files
+            down = eval(found.get("down_revision", "None"), {})  # noqa: S307
+        except Exception:  # noqa: BLE001 - anything unusual: let Alembic decide
+            return None
+        revisions.add(revision)
+        parents.update(down if isinstance(down, (tuple, list)) else [down] if down else [])
+    return revisions - parents
+
+
 def current_revisions(engine: Engine) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def head_revisions() -> set[str]:
     """Each feature area may add its own migration branch; all heads are applied together."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
