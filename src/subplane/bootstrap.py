@@ -76,6 +76,31 @@ class App:
 
         return Runner(self)
 
+    # operability (issue 6) -------------------------------------------------------------------
+    @cached_property
+    def notifications(self):
+        from .services.notifications import NotificationService
+
+        return NotificationService(self)
+
+    @cached_property
+    def webhooks(self):
+        from .services.webhooks import WebhookService
+
+        return WebhookService(self)
+
+    @cached_property
+    def outbox_dispatcher(self):
+        from .services.outbox_dispatch import OutboxDispatcher
+
+        return OutboxDispatcher(self)
+
+    @cached_property
+    def snapshots(self):
+        from .services.snapshots import SnapshotService
+
+        return SnapshotService(self)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -25,6 +25,17 @@ class Settings:
     runner_interval_seconds: float = 5.0
     offers_file: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    # operability (issue 6): logs, request log, e-mail, webhooks
+    log_format: str = "json"
+    request_log_size: int = 200
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "subplane@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    webhook_retry_seconds: float = 2.0
+    webhook_max_attempts: int = 10
 
     @property
     def simulated_clock(self) -> bool:
@@ -53,6 +64,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "port": int(env.get("SUBPLANE_PORT", "8443")),
         "runner_interval_seconds": float(env.get("SUBPLANE_RUNNER_INTERVAL", "5")),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
+        **_ops_settings(env),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -60,6 +72,21 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     return settings
+
+
+def _ops_settings(env: Mapping[str, str]) -> dict:
+    return {
+        "log_format": env.get("SUBPLANE_LOG_FORMAT", "json"),
+        "request_log_size": int(env.get("SUBPLANE_REQUEST_LOG_SIZE", "200")),
+        "smtp_host": env.get("SUBPLANE_SMTP_HOST") or None,
+        "smtp_port": int(env.get("SUBPLANE_SMTP_PORT", "25")),
+        "smtp_from": env.get("SUBPLANE_SMTP_FROM", "subplane@localhost"),
+        "smtp_username": env.get("SUBPLANE_SMTP_USERNAME") or None,
+        "smtp_password": env.get("SUBPLANE_SMTP_PASSWORD") or None,
+        "smtp_starttls": env.get("SUBPLANE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        "webhook_retry_seconds": float(env.get("SUBPLANE_WEBHOOK_RETRY_SECONDS", "2")),
+        "webhook_max_attempts": int(env.get("SUBPLANE_WEBHOOK_MAX_ATTEMPTS", "10")),
+    }
 
 
 def with_overrides(settings: Settings, **overrides) -> Settings:

@@ -22,6 +22,7 @@ async def _runner_loop(app, state: dict) -> None:
             state["last_run"] = time.monotonic()
             if results:
                 log.info("runner processed %d job(s)", len(results))
+            await asyncio.to_thread(app.outbox_dispatcher.run_once)  # after commit: messages, webhooks
         except Exception:  # noqa: BLE001 - keep the runner alive; the error is logged
             log.exception("runner iteration failed")
         await asyncio.sleep(app.settings.runner_interval_seconds)
@@ -38,6 +39,9 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
             task.cancel()
 
     http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    from .admin import install as install_operability
+
+    install_operability(http, app)  # request log, metrics, /_subplane emulator controls (issue 6)
 
     @http.api_route("/_subplane/health", methods=["GET", "HEAD"])
     def health(response: Response) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..adapters.passwords import hash_secret, new_secret
 from ..domain.access import OPERATOR, Role
+from ..domain.errors import Conflict
 
 DEMO_PASSWORD = "Contoso-demo-2026"
 DOMAIN = "contoso.example"
@@ -26,6 +27,8 @@ BLOBS = {
 
 def seed(app) -> dict:
     """Create the demo data if it is not there yet; return what ``demo.json`` holds."""
+    if app.settings.mode == "production":
+        raise Conflict("EmulatorOnly", "The demo data is an emulator feature; this Subplane runs in production mode.")
     demo_file = app.settings.data_dir / "demo.json"
     with app.uow() as uow:
         account = uow.directory.find_billing_account_by_name("Contoso")

@@ -1,0 +1,161 @@
+"""Storage for the outbox consumers: cursors, rendered notifications, webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .ops_tables import notifications, outbox_cursors, webhook_deliveries, webhook_endpoints
+from .tables import billing_accounts, outbox, subscriptions, users
+
+PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"
+
+
+class OpsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.engine.dialect.name == "postgresql"
+
+    # outbox cursors ----------------------------------------------------------------------------
+    def cursor(self, consumer: str, *, for_update: bool = False) -> int:
+        query = select(outbox_cursors.c.position).where(outbox_cursors.c.consumer == consumer)
+        if for_update and self.postgres:
+            query = query.with_for_update()
+        position = self.conn.execute(query).scalar_one_or_none()
+        if position is None:
+            self.conn.execute(insert(outbox_cursors).values(consumer=consumer, position=0))
+            return 0
+        return position
+
+    def move_cursor(self, consumer: str, position: int) -> None:
+        self.conn.execute(update(outbox_cursors).where(outbox_cursors.c.consumer == consumer).values(position=position))
+
+    def outbox_after(self, position: int, *, limit: int = 500) -> list[dict]:
+        query = select(outbox).where(outbox.c.id > position).order_by(outbox.c.id).limit(limit)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def latest_outbox_id(self) -> int:
+        return self.conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))).scalar_one()
+
+    def outbox_backlog(self, consumer: str) -> int:
+        position = self.conn.execute(
+            select(outbox_cursors.c.position).where(outbox_cursors.c.consumer == consumer)
+        ).scalar_one_or_none() or 0
+        return self.conn.execute(select(func.count()).select_from(outbox).where(outbox.c.id > position)).scalar_one()
+
+    def outbox_list(self, *, subscription_id: str | None = None, after: int = 0, limit: int = 500) -> list[dict]:
+        query = select(outbox).where(outbox.c.id > after).order_by(outbox.c.id).limit(limit)
+        if subscription_id:
+            query = query.where(outbox.c.subscription_id == subscription_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def recipient(self, subscription_id: str) -> dict | None:
+        """Who is told about a subscription: its account administrator, in the account's language."""
+        row = self.conn.execute(
+            select(subscriptions.c.display_name, billing_accounts.c.name.label("account"),
+                   billing_accounts.c.language, users.c.user_principal_name, users.c.display_name.label("admin"))
+            .join(billing_accounts, billing_accounts.c.billing_account_id == subscriptions.c.billing_account_id)
+            .join(users, users.c.user_id == billing_accounts.c.admin_user_id)
+            .where(subscriptions.c.subscription_id == subscription_id)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    # notifications -----------------------------------------------------------------------------
+    def add_notification(self, **values) -> None:
+        insert_ = pg_insert if self.postgres else sqlite_insert
+        self.conn.execute(insert_(notifications).values(attempts=0, **values)
+                          .on_conflict_do_nothing(index_elements=[notifications.c.outbox_id]))
+
+    def notifications(self, *, subscription_id: str | None = None, status: str | None = None,
+                      limit: int = 500) -> list[dict]:
+        query = select(notifications).order_by(notifications.c.id).limit(limit)
+        if subscription_id:
+            query = query.where(notifications.c.subscription_id == subscription_id)
+        if status:
+            query = query.where(notifications.c.status == status)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def mark_notification(self, notification_id: int, *, status: str, now: datetime, error: str | None = None) -> None:
+        values = {"status": status, "attempts": notifications.c.attempts + 1, "last_error": error}
+        if status == SENT:
+            values["sent_at"] = now
+        self.conn.execute(update(notifications).where(notifications.c.id == notification_id).values(**values))
+
+    # webhooks ----------------------------------------------------------------------------------
+    def add_endpoint(self, **values) -> None:
+        self.conn.execute(insert(webhook_endpoints).values(active=1, **values))
+
+    def endpoints(self, *, active_only: bool = False) -> list[dict]:
+        query = select(webhook_endpoints).order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
+        if active_only:
+            query = query.where(webhook_endpoints.c.active == 1)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def set_endpoint_active(self, endpoint_id: str, active: bool) -> int:
+        return self.conn.execute(update(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
+                                 .values(active=1 if active else 0)).rowcount
+
+    def add_delivery(self, **values) -> None:
+        insert_ = pg_insert if self.postgres else sqlite_insert
+        statement = insert_(webhook_deliveries).values(status=PENDING, attempts=0, failures=0, **values)
+        self.conn.execute(statement.on_conflict_do_nothing(
+            index_elements=[webhook_deliveries.c.endpoint_id, webhook_deliveries.c.outbox_id]))
+
+    def deliverable(self, now: datetime, *, limit: int = 100) -> list[dict]:
+        """Per endpoint and ordering key only the oldest pending delivery, and only once its retry time came."""
+        first = (
+            select(webhook_deliveries.c.endpoint_id, webhook_deliveries.c.ordering_key,
+                   func.min(webhook_deliveries.c.outbox_id).label("outbox_id"))
+            .where(webhook_deliveries.c.status == PENDING)
+            .group_by(webhook_deliveries.c.endpoint_id, webhook_deliveries.c.ordering_key)
+            .subquery()
+        )
+        query = (
+            select(webhook_deliveries, outbox.c.instant, outbox.c.type, outbox.c.subject, outbox.c.data,
+                   outbox.c.subscription_id, webhook_endpoints.c.url, webhook_endpoints.c.secret)
+            .join(first, and_(first.c.endpoint_id == webhook_deliveries.c.endpoint_id,
+                              first.c.ordering_key == webhook_deliveries.c.ordering_key,
+                              first.c.outbox_id == webhook_deliveries.c.outbox_id))
+            .join(outbox, outbox.c.id == webhook_deliveries.c.outbox_id)
+            .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
+            .where(webhook_deliveries.c.next_attempt_at <= now)
+            .order_by(webhook_deliveries.c.outbox_id)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def record_attempt(self, delivery_id: int, *, now: datetime, status_code: int | None, error: str | None,
+                       retry_at: datetime | None, give_up: bool) -> None:
+        values: dict = {"attempts": webhook_deliveries.c.attempts + 1, "last_status_code": status_code,
+                        "last_error": error}
+        if error is None:
+            values.update(status=DELIVERED, delivered_at=now)
+        else:
+            values.update(failures=webhook_deliveries.c.failures + 1, status=FAILED if give_up else PENDING)
+            if retry_at is not None:
+                values["next_attempt_at"] = retry_at
+        self.conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
+
+    def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> list[dict]:
+        query = (select(webhook_deliveries, webhook_endpoints.c.url)
+                 .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
+                 .order_by(webhook_deliveries.c.id.desc()).limit(limit))
+        if endpoint_id:
+            query = query.where(webhook_deliveries.c.endpoint_id == endpoint_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    # metrics -----------------------------------------------------------------------------------
+    def webhook_counts(self) -> dict:
+        pending = self.conn.execute(select(func.count()).select_from(webhook_deliveries)
+                                    .where(webhook_deliveries.c.status == PENDING)).scalar_one()
+        failures = self.conn.execute(select(func.coalesce(func.sum(webhook_deliveries.c.failures), 0))).scalar_one()
+        gave_up = self.conn.execute(select(func.count()).select_from(webhook_deliveries)
+                                    .where(webhook_deliveries.c.status == FAILED)).scalar_one()
+        return {"pending": pending, "failures": int(failures), "gaveUp": gave_up}
+
+    def notification_counts(self) -> dict[str, int]:
+        rows = self.conn.execute(select(notifications.c.status, func.count()).group_by(notifications.c.status)).all()
+        return {status: count for status, count in rows}

@@ -1,0 +1,66 @@
+"""Operability tables: rendered notifications, webhook endpoints and deliveries, outbox cursors."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from .tables import metadata
+from .types import UtcDateTime
+
+# How far each outbox consumer has read (outbox.id of the last event it handled).
+outbox_cursors = Table(
+    "outbox_cursors",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("outbox_id", Integer, nullable=False, unique=True),
+    Column("kind", String(64), nullable=False),
+    Column("subscription_id", String(36), index=True),
+    Column("language", String(8), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # stored (no SMTP configured), pending, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("sent_at", UtcDateTime),
+    Column("last_error", Text),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("description", String(200)),
+    Column("active", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("endpoint_id", String(36), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("outbox_id", Integer, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(128), nullable=False),
+    Column("ordering_key", String(512), nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, failed (gave up)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("endpoint_id", "outbox_id", name="uq_webhook_deliveries_endpoint_outbox"),
+    Index("ix_webhook_deliveries_status", "status", "endpoint_id", "ordering_key", "outbox_id"),
+)

@@ -1,0 +1,108 @@
+"""Per-request bookkeeping: correlation id, the request log ring, metrics, and a structured log line.
+
+A plain ASGI middleware, so it sees the route FastAPI matched (``scope["route"]``) and the principal
+that authentication stored on ``request.state`` (``scope["state"]``) once the request has run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from datetime import datetime, timezone
+
+from ... import logs
+
+log = logging.getLogger("subplane.http")
+CORRELATION_HEADERS = (b"x-ms-correlation-request-id", b"x-correlation-id", b"x-ms-client-request-id")
+SUBSCRIPTION_IN_PATH = re.compile(r"/subscriptions/([0-9A-Fa-f-]{36})")
+NOT_LOGGED = ("/_subplane/requests", "/_subplane/health", "/_subplane/metrics")
+
+
+class RequestLog:
+    """The last N requests, newest last; shared by the middleware and the admin endpoint."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict] = deque(maxlen=max(size, 1))
+        self._lock = threading.Lock()
+
+    def add(self, entry: dict) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def newest_first(self, limit: int | None = None) -> list[dict]:
+        with self._lock:
+            entries = list(reversed(self._entries))
+        return entries[:limit] if limit else entries
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def principal_name(state) -> str | None:
+    if state is None:
+        return None
+    value = state.get("principal") if isinstance(state, dict) else getattr(state, "principal", None)
+    if value is None:
+        return None
+    return str(getattr(value, "name", None) or getattr(value, "principal_id", None) or value)
+
+
+class RequestMiddleware:
+    def __init__(self, asgi_app, *, request_log: RequestLog, metrics) -> None:
+        self.app = asgi_app
+        self.request_log = request_log
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        correlation = next((headers[h].decode("latin-1") for h in CORRELATION_HEADERS if h in headers), None) \
+            or str(uuid.uuid4())
+        state = scope.setdefault("state", {})
+        if isinstance(state, dict):
+            state.setdefault("correlation_id", correlation)
+        path = scope.get("path", "")
+        match = SUBSCRIPTION_IN_PATH.search(path)
+        tokens = (logs.correlation_id.set(correlation), logs.subscription.set(match.group(1) if match else None),
+                  logs.principal.set(None))
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                if b"x-ms-correlation-request-id" not in names:
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-ms-correlation-request-id", correlation.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._finish(scope, correlation, status["code"], time.perf_counter() - started, match)
+            for var, token in zip((logs.correlation_id, logs.subscription, logs.principal), tokens):
+                var.reset(token)
+
+    def _finish(self, scope, correlation: str, status: int, seconds: float, match) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        method = scope.get("method", "")
+        principal = principal_name(scope.get("state"))
+        logs.principal.set(principal)
+        self.metrics.observe_request(method, route, status, seconds)
+        path = scope.get("path", "")
+        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": method,
+                 "path": path, "route": route, "status": status, "principal": principal,
+                 "durationMs": round(seconds * 1000, 2), "correlationId": correlation,
+                 "subscription": match.group(1) if match else None}
+        if not path.startswith(NOT_LOGGED):
+            self.request_log.add(entry)
+        log.log(logging.WARNING if status >= 500 else logging.INFO, "%s %s %s", method, path, status,
+                extra={"status": status, "durationMs": entry["durationMs"], "route": route})

@@ -1,0 +1,167 @@
+"""The emulator's control endpoints under ``/_subplane``: clock, reset, snapshot, outbox, messages,
+webhooks and the request log. In production mode every one of them answers 403 ``EmulatorOnly``."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from .clock import ClockAdvances
+from .middleware import RequestLog
+
+STATUS = {InvalidInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409}
+
+
+def error_response(error: DomainError) -> JSONResponse:
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
+    return JSONResponse({"error": {"code": error.code, "message": error.message}}, status_code=status)
+
+
+class EmulatorOnly(Exception):
+    """Raised by the router dependency in production mode; rendered as 403 by ``install``."""
+
+
+def renders_errors(endpoint):
+    @functools.wraps(endpoint)
+    def wrapper(*args, **kwargs):
+        try:
+            return endpoint(*args, **kwargs)
+        except DomainError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+def event_view(row: dict) -> dict:
+    return {"id": row["id"], "type": row["type"], "subject": row["subject"], "time": row["instant"].isoformat(),
+            "subscriptionId": row["subscription_id"], "data": row["data"]}
+
+
+def message_view(row: dict) -> dict:
+    return {"id": row["id"], "kind": row["kind"], "to": row["recipient"], "language": row["language"],
+            "subject": row["subject"], "body": row["body"], "subscriptionId": row["subscription_id"],
+            "createdAt": row["created_at"].isoformat(), "status": row["status"],
+            "sentAt": row["sent_at"].isoformat() if row["sent_at"] else None, "outboxId": row["outbox_id"]}
+
+
+def endpoint_view(row: dict, *, with_secret: bool = False) -> dict:
+    view = {"id": row["id"], "url": row["url"], "description": row["description"], "active": bool(row.get("active", 1)),
+            "createdAt": row["created_at"].isoformat()}
+    return {**view, "secret": row["secret"]} if with_secret else view
+
+
+def delivery_view(row: dict) -> dict:
+    return {"id": row["id"], "endpointId": row["endpoint_id"], "url": row["url"], "eventId": row["event_id"],
+            "eventType": row["event_type"], "outboxId": row["outbox_id"], "status": row["status"],
+            "attempts": row["attempts"], "lastStatusCode": row["last_status_code"], "lastError": row["last_error"],
+            "nextAttemptAt": row["next_attempt_at"].isoformat(),
+            "deliveredAt": row["delivered_at"].isoformat() if row["delivered_at"] else None}
+
+
+def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> APIRouter:
+    def require_emulator() -> None:
+        if app.settings.mode != "emulator":
+            raise EmulatorOnly()
+
+    router = APIRouter(prefix="/_subplane", dependencies=[Depends(require_emulator)], tags=["emulator"])
+
+    @router.get("/clock")
+    @renders_errors
+    def clock_status() -> dict:
+        return advances.describe()
+
+    @router.post("/clock")
+    @renders_errors
+    def clock_advance(body: dict, response: Response):
+        advances.start(advances.requested_delta(body))
+        finished = advances.wait(float(body.get("wait", 30)))
+        answer = advances.describe()
+        if not finished:
+            response.status_code = 202
+            response.headers["Location"] = "/_subplane/clock"
+        elif answer["status"] == "failed":
+            response.status_code = 500
+        return answer
+
+    @router.post("/reset")
+    @renders_errors
+    def reset(body: dict | None = None) -> dict:
+        if advances.busy:
+            raise Conflict("ClockAdvancing", "Wait for the clock advance to finish before resetting.")
+        demo = app.snapshots.reset(demo=bool((body or {}).get("demo")))
+        advances.status, advances.reason, advances.last = "ready", None, None
+        request_log.clear()
+        return {"status": "reset", "now": app.clock_control.now().isoformat(), "demo": demo}
+
+    @router.get("/snapshot")
+    @renders_errors
+    def snapshot_export() -> Response:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "snapshot.zip"
+            manifest = app.snapshots.export(path)
+            content = path.read_bytes()
+        name = f"subplane-snapshot-{manifest['exportedAt'][:10]}.zip"
+        return Response(content, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @router.post("/snapshot")
+    async def snapshot_import(request: Request):
+        content = await request.body()
+        return _import(content)
+
+    @renders_errors
+    def _import(content: bytes):
+        if advances.busy:
+            raise Conflict("ClockAdvancing", "Wait for the clock advance to finish before importing.")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "snapshot.zip"
+            path.write_bytes(content)
+            manifest = app.snapshots.import_(path)
+        return {"status": "imported", "manifest": manifest}
+
+    @router.get("/outbox")
+    @renders_errors
+    def outbox(subscription: str | None = None, after: int = 0, limit: int = 500) -> dict:
+        from ...adapters.db.ops_repo import OpsRepo
+
+        with app.uow(read_only=True) as uow:
+            rows = OpsRepo(uow.conn).outbox_list(subscription_id=subscription, after=after, limit=limit)
+        return {"value": [event_view(r) for r in rows]}
+
+    @router.get("/outbox/messages")
+    @renders_errors
+    def messages(subscription: str | None = None, limit: int = 500) -> dict:
+        app.notifications.render_new()  # what has been committed is visible at once, runner or not
+        return {"value": [message_view(r) for r in app.notifications.list(subscription_id=subscription, limit=limit)]}
+
+    @router.get("/requests")
+    def requests(limit: int = 100) -> dict:
+        return {"value": request_log.newest_first(limit)}
+
+    @router.get("/webhooks")
+    def webhooks() -> dict:
+        return {"value": [endpoint_view(r) for r in app.webhooks.list()]}
+
+    @router.post("/webhooks", status_code=201)
+    @renders_errors
+    def add_webhook(body: dict):
+        endpoint = app.webhooks.add(url=str(body.get("url", "")), secret=body.get("secret"),
+                                    description=body.get("description"))
+        return JSONResponse(endpoint_view(endpoint, with_secret=True), status_code=201)
+
+    @router.delete("/webhooks/{endpoint_id}", status_code=204)
+    @renders_errors
+    def disable_webhook(endpoint_id: str):
+        app.webhooks.set_active(endpoint_id, False)
+        return Response(status_code=204)
+
+    @router.get("/webhooks/deliveries")
+    def deliveries(endpoint: str | None = None, limit: int = 200) -> dict:
+        return {"value": [delivery_view(r) for r in app.webhooks.deliveries(endpoint_id=endpoint, limit=limit)]}
+
+    return router

@@ -1,0 +1,94 @@
+"""Structured logs: one JSON object per line, with correlation id, principal and subscription.
+
+The request middleware fills the context variables; every log record picks them up. A filter masks
+anything that looks like a secret (bearer tokens, JWTs, ``password=``/``secret=``/``sig=`` values)
+before a record is written, so neither our code nor a library can leak one into the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+principal: ContextVar[str | None] = ContextVar("principal", default=None)
+subscription: ContextVar[str | None] = ContextVar("subscription", default=None)
+
+MASK = "***"
+SECRET_KEYS = re.compile(r"(password|passwd|secret|token|authorization|api[-_]?key|sig|signature|credential)",
+                         re.IGNORECASE)
+SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWT
+    re.compile(r"(?i)\b(password|passwd|client_secret|secret|token|access_token|refresh_token|sig|apikey|api_key)"
+               r"(\"?\s*[=:]\s*\"?)[^\s&\",;]+"),
+    re.compile(r"\bwhsec_[A-Za-z0-9_-]+"),
+)
+STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def redact(text: str) -> str:
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) + (m.group(2) if m.re.groups >= 2 else " ") + MASK)
+                           if m.re.groups else MASK, text)
+    return text
+
+
+def redact_value(key: str, value):
+    if SECRET_KEYS.search(key):
+        return MASK
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_value(key, v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "correlationId": correlation_id.get(),
+            "principal": principal.get(),
+            "subscription": subscription.get(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in STANDARD_ATTRIBUTES and not key.startswith("_") and key not in entry:
+                entry[key] = redact_value(key, value)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = " ".join(f"{k}={v}" for k, v in (("cid", correlation_id.get()), ("principal", principal.get()),
+                                                   ("subscription", subscription.get())) if v)
+        line = redact(super().format(record))
+        return f"{line} [{context}]" if context else line
+
+
+def configure(level: str = "INFO", fmt: str = "json", stream=None) -> None:
+    """Route every logger (ours, uvicorn's, SQLAlchemy's) through one handler on the root."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True

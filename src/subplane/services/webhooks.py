@@ -1,0 +1,141 @@
+"""Webhooks: every outbox event, as a signed JSON envelope, to every registered endpoint.
+
+Fan-out reads the outbox after commit through its own cursor and stores one delivery per endpoint
+and event. Delivery is at least once and in order per subscription: only the oldest pending delivery
+of an (endpoint, subscription) pair is attempted; failures are retried with exponential backoff.
+Retry times use the wall clock (the receiver's availability is real time, even in emulator mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from ..adapters.db.ops_repo import OpsRepo
+from ..adapters.notify import post_json
+from ..domain.errors import InvalidInput, NotFound
+
+log = logging.getLogger("subplane.webhooks")
+CONSUMER = "webhooks"
+EVENT_NAMESPACE = uuid.UUID("6f1d2a8e-8c9b-4f0e-9a51-5b7c3d2e1f00")
+SIGNATURE_HEADER = "Subplane-Signature"
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+def wall_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def event_id(outbox_row: dict) -> str:
+    """Stable per event: the same id on every endpoint and every retry."""
+    key = f"{outbox_row['id']}|{outbox_row['instant'].isoformat()}|{outbox_row['type']}|{outbox_row['subject']}"
+    return str(uuid.uuid5(EVENT_NAMESPACE, key))
+
+
+def envelope(row: dict) -> dict:
+    return {"id": row["event_id"], "type": row["type"], "subject": row["subject"],
+            "time": row["instant"].isoformat(), "data": row["data"] or {}}
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``, as Stripe does it."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, header: str, body: bytes, *, tolerance_seconds: float | None = 300) -> bool:
+    """What a receiver does; shipped so tests and users check signatures the same way."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    timestamp = int(parts.get("t", "0"))
+    if tolerance_seconds is not None and abs(time.time() - timestamp) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+class WebhookService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.retry_seconds = app.settings.webhook_retry_seconds
+        self.max_attempts = app.settings.webhook_max_attempts
+
+    # registration ------------------------------------------------------------------------------
+    def add(self, *, url: str, secret: str | None = None, description: str | None = None) -> dict:
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput("InvalidWebhookUrl", f"Webhook URL must start with http:// or https://, not {url!r}.")
+        endpoint = {"id": str(uuid.uuid4()), "url": url, "secret": secret or "whsec_" + secrets.token_urlsafe(32),
+                    "description": description, "created_at": wall_now()}
+        with self.app.uow() as uow:
+            ops = OpsRepo(uow.conn)
+            ops.cursor(CONSUMER, for_update=True)
+            if not ops.endpoints(active_only=True):  # the first endpoint starts with the events from now on
+                ops.move_cursor(CONSUMER, ops.latest_outbox_id())
+            ops.add_endpoint(**endpoint)
+        return endpoint
+
+    def list(self) -> list[dict]:
+        with self.app.uow(read_only=True) as uow:
+            return OpsRepo(uow.conn).endpoints()
+
+    def set_active(self, endpoint_id: str, active: bool) -> None:
+        with self.app.uow() as uow:
+            if not OpsRepo(uow.conn).set_endpoint_active(endpoint_id, active):
+                raise NotFound("WebhookNotFound", f"No webhook endpoint with id {endpoint_id!r}.")
+
+    def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> list[dict]:
+        with self.app.uow(read_only=True) as uow:
+            return OpsRepo(uow.conn).deliveries(endpoint_id=endpoint_id, limit=limit)
+
+    # dispatch ----------------------------------------------------------------------------------
+    def fan_out(self) -> int:
+        """One delivery per active endpoint for every outbox event not yet fanned out."""
+        created = 0
+        with self.app.uow() as uow:
+            ops = OpsRepo(uow.conn)
+            position = ops.cursor(CONSUMER, for_update=True)
+            endpoints = ops.endpoints(active_only=True)
+            now = wall_now()
+            for event in ops.outbox_after(position, limit=2000):
+                position = event["id"]
+                for endpoint in endpoints:
+                    ops.add_delivery(endpoint_id=endpoint["id"], outbox_id=event["id"], event_id=event_id(event),
+                                     event_type=event["type"], ordering_key=event["subscription_id"] or event["subject"],
+                                     next_attempt_at=now, created_at=now)
+                    created += 1
+            ops.move_cursor(CONSUMER, position)
+        return created
+
+    def deliver_due(self, *, max_rounds: int = 100) -> int:
+        """Attempt every delivery whose turn has come; returns how many succeeded."""
+        delivered = 0
+        for _ in range(max_rounds):
+            with self.app.uow(read_only=True) as uow:
+                due = OpsRepo(uow.conn).deliverable(wall_now())
+            if not due:
+                break
+            for row in due:
+                delivered += self._attempt(row)
+        return delivered
+
+    def _attempt(self, row: dict) -> int:
+        body = json.dumps(envelope(row), separators=(",", ":"), sort_keys=True).encode()
+        headers = {SIGNATURE_HEADER: sign(row["secret"], int(time.time()), body),
+                   "Subplane-Event-Id": row["event_id"], "Subplane-Event-Type": row["type"],
+                   "Subplane-Delivery-Attempt": str(row["attempts"] + 1), "User-Agent": "Subplane-Webhooks/1"}
+        answer = post_json(row["url"], body, headers)
+        attempts = row["attempts"] + 1
+        give_up = answer.error is not None and attempts >= self.max_attempts
+        retry_at = None
+        if answer.error is not None and not give_up:
+            retry_at = wall_now() + timedelta(seconds=min(self.retry_seconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS))
+            log.warning("webhook %s to %s failed (%s); retry %d at %s", row["event_id"], row["url"], answer.error,
+                        attempts, retry_at.isoformat())
+        with self.app.uow() as uow:
+            OpsRepo(uow.conn).record_attempt(row["id"], now=wall_now(), status_code=answer.status_code,
+                                             error=answer.error, retry_at=retry_at, give_up=give_up)
+        return 1 if answer.error is None else 0
