@@ -66,4 +66,7 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
             "runnerLagSeconds": lag,
         }
 
+    from ..portal import create_portal
+
+    http.mount("/portal", create_portal(app))  # the web portal (issue 5)
     return http

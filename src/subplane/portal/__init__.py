@@ -1,0 +1,60 @@
+"""The web portal: server-rendered pages (Jinja2, htmx) mounted under ``/portal`` by ``api.server``.
+
+It renders and asks; every change goes through the services, every rule stays in the domain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..domain.errors import DomainError
+from . import routes_auth, routes_lifecycle, routes_pages, routes_resources
+from .auth import PortalConfig
+from .labels import N_
+from .web import Portal, CsrfRefused, SignInRequired, signin_redirect
+
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def create_portal(app, config: PortalConfig | None = None) -> FastAPI:
+    portal = Portal.build(app, config)
+    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    web.state.portal = portal
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (routes_auth, routes_pages, routes_lifecycle, routes_resources):
+        web.include_router(module.routes(portal))
+
+    @web.exception_handler(SignInRequired)
+    def _sign_in(request: Request, _: SignInRequired):
+        return signin_redirect(request)
+
+    @web.exception_handler(CsrfRefused)
+    def _csrf(request: Request, _: CsrfRefused) -> HTMLResponse:
+        session = portal.session(request)
+        return portal.render(request, "error.html", session=session, status_code=403, code="CsrfTokenInvalid",
+                             message=N_("This form has expired or did not come from this portal. Go back, reload "
+                                        "the page and try again."))
+
+    @web.exception_handler(DomainError)
+    def _refused(request: Request, error: DomainError) -> HTMLResponse:
+        return portal.refusal(request, portal.session(request), error)
+
+    @web.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return web

@@ -1,0 +1,88 @@
+"""Words for the domain's codes: states, reasons, roles, power states, refusals. Marked with ``N_`` so
+`pybabel extract -k N_` finds them; they are translated when a page is rendered."""
+
+from __future__ import annotations
+
+from ..domain.errors import DomainError
+from ..domain.lifecycle import Subscription
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+STATES = {
+    "Enabled": N_("Enabled"),
+    "Warned": N_("Warned"),
+    "PastDue": N_("Past due"),
+    "Disabled": N_("Disabled"),
+    "Deleted": N_("Deleted"),
+}
+REASONS = {
+    "Cancelled": N_("cancelled"),
+    "SpendingLimitReached": N_("spending limit reached"),
+    "CreditExpired": N_("credit expired"),
+    "NonPayment": N_("not paid"),
+    "DisabledByOperator": N_("disabled by the operator"),
+    "DeletedByOwner": N_("deleted by the owner"),
+    "RetentionExpired": N_("retention period ended"),
+    "DeletedByOperator": N_("deleted by the operator"),
+}
+ROLES = {
+    "AccountAdministrator": N_("Account Administrator"),
+    "Owner": N_("Owner"),
+    "Contributor": N_("Contributor"),
+    "Reader": N_("Reader"),
+}
+POWER_STATES = {
+    "running": N_("running"),
+    "stopped": N_("stopped (still allocated)"),
+    "deallocated": N_("deallocated"),
+    "starting": N_("starting"),
+    "stopping": N_("stopping"),
+    "deallocating": N_("deallocating"),
+}
+RESOURCE_TYPES = {
+    "Microsoft.Compute/virtualMachines": N_("Virtual machine"),
+    "Microsoft.Network/networkInterfaces": N_("Network interface"),
+    "Microsoft.Network/publicIPAddresses": N_("Public IP address"),
+    "Microsoft.Storage/storageAccounts": N_("Storage account"),
+    "Microsoft.Compute/disks": N_("Disk"),
+}
+# The fixed list of the cancel flow (lifecycle-billing.md §1.5 step 6); "other" asks for words.
+CANCEL_REASONS = {
+    "not-needed": N_("I no longer need this subscription"),
+    "too-expensive": N_("It is too expensive"),
+    "moving": N_("I am moving to another subscription or provider"),
+    "project-ended": N_("The project has ended"),
+    "other": N_("Other"),
+}
+ERRORS = {
+    "AuthorizationFailed": N_("You do not have permission to do this. Only the Account Administrator or an "
+                              "Owner of the subscription can cancel, reactivate or delete it."),
+    "ResourcesExistingOnSubscription": N_("This subscription still has resources. Confirm that they may be "
+                                          "turned off, or delete them first."),
+    "InvalidStateTransition": N_("This is not possible in the subscription's current state."),
+    "ReadOnlyDisabledSubscription": N_("The subscription is disabled: its resources are read-only."),
+    "StorageAccountReadOnly": N_("This storage account is read-only."),
+    "DeleteTooSoon": N_("The minimum wait after cancelling has not passed yet."),
+    "ConfirmationNameMismatch": N_("The name you typed does not match the subscription's name."),
+    "CancellationReasonRequired": N_("Choose a reason for cancelling."),
+    "RetentionExpired": N_("The retention period has ended; the subscription can no longer be reactivated."),
+    "SubscriptionNotFound": N_("This subscription does not exist or you cannot see it."),
+    "OperationNotAllowed": N_("The virtual machine cannot do that in its current power state."),
+}
+
+
+def state_text(sub: Subscription, gettext) -> str:
+    """The state with its reason in words, e.g. "Uitgeschakeld / opgezegd"."""
+    text = gettext(STATES.get(sub.state.value, sub.state.value))
+    if sub.state_reason is not None:
+        text += " / " + gettext(REASONS.get(sub.state_reason.value, sub.state_reason.value))
+    return text
+
+
+def error_text(error: DomainError, translations) -> str:
+    known = ERRORS.get(error.code)
+    return translations.gettext(known) if known else error.message

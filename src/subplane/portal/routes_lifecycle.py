@@ -1,0 +1,151 @@
+"""Cancel, Reactivate, Delete and Rename. Every change goes through ``app.subscriptions``; these pages
+only say beforehand what will happen and afterwards what did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Request
+
+from ..domain.resources import AllocationMethod, ResourceType
+from . import queries
+from .labels import CANCEL_REASONS, N_
+from .web import Portal, redirect
+
+
+def _support_plan(app, actor, sub):
+    """The support plan attached to the subscription, when billing knows one (else ``None``)."""
+    billing = queries.billing(app)
+    if billing is None or not hasattr(billing, "support_plan"):
+        return None
+    return billing.support_plan(actor=actor, ref=sub.subscription_id)
+
+
+def _what_turns_off(resources) -> dict:
+    return {
+        "vms": [r for r in resources if r.type is ResourceType.VIRTUAL_MACHINE and r.power_state != "deallocated"],
+        "ips": [r for r in resources if r.type is ResourceType.PUBLIC_IP
+                and r.allocation_method is AllocationMethod.DYNAMIC and r.ip_address],
+        "static_ips": [r for r in resources if r.type is ResourceType.PUBLIC_IP
+                       and r.allocation_method is AllocationMethod.STATIC],
+        "storage": [r for r in resources if r.type is ResourceType.STORAGE_ACCOUNT],
+    }
+
+
+def _reason_text(reason: str, other: str) -> str:
+    if reason == "other":
+        return other.strip()
+    return CANCEL_REASONS.get(reason, "")
+
+
+def routes(portal: Portal) -> APIRouter:
+    router = APIRouter()
+    app = portal.app
+
+    def cancel_form(request, session, sub, *, error=None, reason="", other="", turn_off=False, status_code=200):
+        resources = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
+        return portal.render(
+            request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(resources),
+            reasons=CANCEL_REASONS, reason=reason, other=other, turn_off=turn_off, error=error,
+            support_plan=_support_plan(app, session.principal, sub), offer=app.offers.get(sub.offer_id),
+            status_code=status_code,
+        )
+
+    @router.get("/subscriptions/{ref}/cancel")
+    def cancel_start(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        return cancel_form(request, session, sub)
+
+    @router.post("/subscriptions/{ref}/cancel")
+    def cancel(request: Request, ref: str, csrf_token: str = Form(""), reason: str = Form(""), other: str = Form(""),
+               turn_off_resources: str = Form(""), support_auto_renew: str = Form("keep"), step: str = Form("review")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        turn_off = turn_off_resources == "yes"
+        reason_text = _reason_text(reason, other)
+        if not reason_text:
+            return cancel_form(request, session, sub, error=N_("Choose a reason for cancelling."), reason=reason,
+                               other=other, turn_off=turn_off, status_code=400)
+        before = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
+        if before and not turn_off:
+            return cancel_form(request, session, sub, reason=reason, other=other, status_code=400,
+                               error=N_("Confirm that the resources may be turned off, or delete them first."))
+        if step != "confirm":
+            return portal.render(request, "cancel_confirm.html", session=session, sub=sub, reason=reason,
+                                 other=other, reason_text=reason_text, turn_off=turn_off,
+                                 off=_what_turns_off(before), support_auto_renew=support_auto_renew,
+                                 support_plan=_support_plan(app, session.principal, sub))
+        result = app.subscriptions.cancel(actor=session.principal, ref=sub.subscription_id, reason=reason_text,
+                                          turn_off_resources=turn_off)
+        billing = queries.billing(app)
+        if support_auto_renew == "off" and billing is not None and hasattr(billing, "set_support_auto_renew"):
+            billing.set_support_auto_renew(actor=session.principal, ref=sub.subscription_id, enabled=False)
+        by_id = {r.resource_id: r for r in before}
+        storage = [by_id[i] for i in result.storage_read_only if i in by_id]
+        return portal.render(
+            request, "cancel_result.html", session=session, sub=result.subscription, changed=result.changed,
+            vms=[by_id[i] for i in result.vms_deallocated if i in by_id],
+            ips=[by_id[i] for i in result.ips_released if i in by_id], storage=storage,
+            estimate=queries.estimate(app, session.principal, result.subscription),
+            offer=app.offers.get(sub.offer_id),
+        )
+
+    @router.get("/subscriptions/{ref}/reactivate")
+    def reactivate_page(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        return portal.render(request, "reactivate.html", session=session, sub=sub, offer=app.offers.get(sub.offer_id),
+                             actions=queries.actions_for(app, session.principal, sub),
+                             possible=queries.possible_in_state(sub, "reactivate"))
+
+    @router.post("/subscriptions/{ref}/reactivate")
+    def reactivate(request: Request, ref: str, csrf_token: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.reactivate(actor=session.principal, ref=ref)
+        return redirect(f"/subscriptions/{sub.subscription_id}?done=reactivated")
+
+    def delete_context(session, ref: str, confirm_name: str) -> dict:
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        checks = app.subscriptions.delete_checklist(actor=session.principal, ref=sub.subscription_id,
+                                                    confirm_name=confirm_name)
+        return {"sub": sub, "checks": {c.code: c for c in checks}, "all_met": all(c.met for c in checks),
+                "confirm_name": confirm_name, "offer": app.offers.get(sub.offer_id),
+                "actions": queries.actions_for(app, session.principal, sub),
+                "earliest": (sub.cancelled_at + _wait(app, sub)) if sub.cancelled_at else None}
+
+    @router.get("/subscriptions/{ref}/delete")
+    def delete_page(request: Request, ref: str, confirm_name: str = ""):
+        session = portal.require_session(request)
+        context = delete_context(session, ref, confirm_name)
+        template = "delete_checks.html" if request.headers.get("HX-Request") else "delete.html"
+        return portal.render(request, template, session=session, **context)
+
+    @router.post("/subscriptions/{ref}/delete")
+    def delete(request: Request, ref: str, csrf_token: str = Form(""), confirm_name: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.delete(actor=session.principal, ref=ref, confirm_name=confirm_name)
+        return redirect(f"/subscriptions/{sub.subscription_id}?done=deleted")
+
+    @router.get("/subscriptions/{ref}/rename")
+    def rename_page(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        return portal.render(request, "rename.html", session=session, sub=sub,
+                             actions=queries.actions_for(app, session.principal, sub))
+
+    @router.post("/subscriptions/{ref}/rename")
+    def rename(request: Request, ref: str, csrf_token: str = Form(""), new_name: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.rename(actor=session.principal, ref=ref, new_name=new_name)
+        return redirect(f"/subscriptions/{sub.subscription_id}?done=renamed")
+
+    return router
+
+
+def _wait(app, sub) -> timedelta:
+    return timedelta(minutes=app.offers.get(sub.offer_id).delete_min_wait_minutes)

@@ -1,0 +1,83 @@
+"""Subscriptions, Overview, Activity log, Invoices, Switch offer, and the emulator's clock panel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ..clock import parse_duration
+from . import queries
+from .chart import daily_chart
+from .i18n import Formatter
+from .web import Portal, safe_next
+
+STATE_FILTERS = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
+
+
+def routes(portal: Portal) -> APIRouter:
+    router = APIRouter()
+    app = portal.app
+
+    @router.get("/subscriptions")
+    def subscriptions(request: Request, state: str = ""):
+        session = portal.require_session(request)
+        subs = app.subscriptions.list(actor=session.principal)
+        if state in STATE_FILTERS:
+            subs = [s for s in subs if s.state.value == state]
+        rows = [(s, queries.standing(app, session.principal, s)) for s in subs]
+        template = "subscriptions_table.html" if request.headers.get("HX-Request") else "subscriptions.html"
+        return portal.render(request, template, session=session, rows=rows, state=state, filters=STATE_FILTERS)
+
+    @router.get("/subscriptions/{ref}")
+    def overview(request: Request, ref: str, done: str = ""):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        resources = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
+        estimate = queries.estimate(app, session.principal, sub)
+        fmt = Formatter(portal.language(request, session))
+        chart = None
+        if estimate is not None:
+            chart = daily_chart(estimate.daily, money=lambda a: fmt.money(a, estimate.currency),
+                                short_day=fmt.short_day)
+        return portal.render(
+            request, "overview.html", session=session, sub=sub, offer=app.offers.get(sub.offer_id),
+            standing=queries.standing(app, session.principal, sub), summary=queries.summarise(resources),
+            actions=queries.actions_for(app, session.principal, sub), estimate=estimate, chart=chart,
+            billing_available=queries.billing(app) is not None, done=done,
+        )
+
+    @router.get("/subscriptions/{ref}/activity")
+    def activity(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        return portal.render(request, "activity.html", session=session, sub=sub,
+                             entries=queries.activity(app, session.principal, sub))
+
+    @router.get("/subscriptions/{ref}/invoices")
+    def invoices(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        billing = queries.billing(app)
+        listing = None
+        if billing is not None and hasattr(billing, "list_invoices"):
+            listing = billing.list_invoices(actor=session.principal, ref=sub.subscription_id)
+        return portal.render(request, "invoices.html", session=session, sub=sub, invoices=listing)
+
+    @router.get("/subscriptions/{ref}/switch-offer")
+    def switch_offer(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        offer = app.offers.get(sub.offer_id)
+        targets = [app.offers.get(t) for t in offer.switch_targets]
+        available = hasattr(queries.billing(app), "switch_offer")
+        return portal.render(request, "switch_offer.html", session=session, sub=sub, offer=offer, targets=targets,
+                             available=available, actions=queries.actions_for(app, session.principal, sub))
+
+    @router.post("/clock/advance")
+    def advance_clock(request: Request, duration: str = Form(""), csrf_token: str = Form(""), next: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        app.clock_control.advance(parse_duration(duration))
+        return RedirectResponse(safe_next(next), status_code=303)
+
+    return router

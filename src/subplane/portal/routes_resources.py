@@ -1,0 +1,84 @@
+"""Resources (with start / deallocate / delete where allowed) and the storage browser."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from ..domain.access import Action
+from ..domain.errors import DomainError, NotFound
+from ..domain.lifecycle import ensure_writable
+from ..domain.resources import ResourceType, VmAction
+from . import queries
+from .web import Portal, redirect
+
+VM_ACTIONS = {"start": VmAction.START, "deallocate": VmAction.DEALLOCATE}
+
+
+def _writable(sub) -> bool:
+    try:
+        ensure_writable(sub)
+        return True
+    except DomainError:
+        return False
+
+
+def routes(portal: Portal) -> APIRouter:
+    router = APIRouter()
+    app = portal.app
+
+    def storage_account(session, sub, name: str):
+        for resource in app.resources.list(actor=session.principal, subscription=sub.subscription_id):
+            if resource.type is ResourceType.STORAGE_ACCOUNT and resource.name == name:
+                return resource
+        raise NotFound("ResourceNotFound", f"No storage account called {name!r} in this subscription.")
+
+    @router.get("/subscriptions/{ref}/resources")
+    def resources(request: Request, ref: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        items = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
+        allowed = app.subscriptions.allowed_actions(actor=session.principal, ref=sub.subscription_id)
+        by_id = {r.resource_id: r for r in items}
+        nic_ips = {r.resource_id: by_id.get(r.public_ip_id) for r in items if r.public_ip_id}
+        vm_ips = queries.ip_of_vm(items)
+        return portal.render(
+            request, "resources.html", session=session, sub=sub, items=items, vm_ips=vm_ips, nic_ips=nic_ips,
+            may_write=Action.WRITE in allowed and _writable(sub), may_delete=Action.DELETE in allowed,
+        )
+
+    @router.post("/subscriptions/{ref}/resources/action")
+    def vm_action(request: Request, ref: str, csrf_token: str = Form(""), resource_id: str = Form(""),
+                  action: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        if action == "delete":
+            app.resources.delete(actor=session.principal, ref=resource_id)
+        elif action in VM_ACTIONS:
+            app.resources.vm_action(actor=session.principal, vm=resource_id, action=VM_ACTIONS[action])
+        return redirect(f"/subscriptions/{sub.subscription_id}/resources")
+
+    @router.get("/subscriptions/{ref}/storage/{account}")
+    def storage(request: Request, ref: str, account: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        acct = storage_account(session, sub, account)
+        containers = [(c, app.blobs.list_blobs(actor=session.principal, account=acct.resource_id, container=c))
+                      for c in app.blobs.list_containers(actor=session.principal, account=acct.resource_id)]
+        return portal.render(request, "storage.html", session=session, sub=sub, account=acct, containers=containers)
+
+    @router.get("/subscriptions/{ref}/storage/{account}/download")
+    def download(request: Request, ref: str, account: str, container: str, name: str):
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        acct = storage_account(session, sub, account)
+        info, data = app.blobs.get(actor=session.principal, account=acct.resource_id, container=container, name=name)
+        filename = quote(name.rsplit("/", 1)[-1])
+        return Response(data, media_type=info.content_type or "application/octet-stream",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
+                                 "ETag": f'"{info.etag}"', "X-Content-Type-Options": "nosniff"})
+
+    return router

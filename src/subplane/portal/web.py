@@ -1,0 +1,118 @@
+"""What every portal page shares: the template environment, the request's language and session, the
+CSRF check, and how a domain refusal becomes a page."""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from . import i18n, queries
+from .auth import SESSION_COOKIE, PortalConfig, Session, SessionStore, SigninThrottle, SigninTokens, csrf_matches
+from . import labels
+from .labels import error_text, state_text
+
+TEMPLATES = Path(__file__).parent / "templates"
+PREFIX = "/portal"
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a session; answered with a redirect to the sign-in page."""
+
+
+class CsrfRefused(Exception):
+    """A state-changing request without the session's CSRF token."""
+
+
+@dataclass
+class Portal:
+    """The portal's per-process state, shared by its routes."""
+
+    app: object
+    config: PortalConfig
+    sessions: SessionStore
+    throttle: SigninThrottle
+    signin_tokens: SigninTokens
+    env: Environment
+
+    @classmethod
+    def build(cls, app, config: PortalConfig | None = None) -> "Portal":
+        config = config or PortalConfig()
+        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+        return cls(app, config, SessionStore(config), SigninThrottle(config), SigninTokens(), env)
+
+    # requests --------------------------------------------------------------------------------
+    def session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+    def require_session(self, request: Request) -> Session:
+        session = self.session(request)
+        if session is None:
+            raise SignInRequired()
+        return session
+
+    def check_csrf(self, session: Session, token: str | None) -> None:
+        if not csrf_matches(session.csrf, token):
+            raise CsrfRefused()
+
+    def language(self, request: Request, session: Session | None) -> str:
+        account_language = None
+        chosen = request.cookies.get(i18n.LANGUAGE_COOKIE)
+        accept = request.headers.get("accept-language")
+        if session is not None and not i18n.supported(chosen) and not i18n.from_accept_language(accept):
+            account_language = queries.account_language(self.app, session.principal)
+        return i18n.negotiate(chosen=chosen, accept_language=accept, account_language=account_language)
+
+    # rendering -------------------------------------------------------------------------------
+    def render(self, request: Request, template: str, *, session: Session | None, status_code: int = 200,
+               **context) -> HTMLResponse:
+        language = self.language(request, session)
+        translations = i18n.translations(language)
+        fmt = i18n.Formatter(language)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        page = self.env.get_template(template).render(
+            gettext=translations.gettext, ngettext=translations.ngettext, _=translations.gettext,
+            lang=language, fmt=fmt, session=session, prefix=PREFIX, here=here,
+            here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
+            clock=self._clock_now() if session is not None else None, offers=self.app.offers,
+            state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
+            type_labels=labels.RESOURCE_TYPES, **context,
+        )
+        return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
+                                                                    "Cache-Control": "no-store"})
+
+    def _clock_now(self):
+        if not self.app.settings.simulated_clock:
+            return None
+        return self.app.clock_control.now()
+
+    def refusal(self, request: Request, session: Session | None, error: DomainError) -> HTMLResponse:
+        status = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 400}.get(type(error), 400)
+        language = self.language(request, session)
+        return self.render(request, "error.html", session=session, status_code=status,
+                           message=error_text(error, i18n.translations(language)), code=error.code)
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(PREFIX + path, status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only redirect to a portal path, never to another site."""
+    if target and target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return PREFIX + "/subscriptions"
+
+
+def signin_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"{PREFIX}/signin?next={urllib.parse.quote(target, safe='')}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)

@@ -1,0 +1,96 @@
+"""Language choice, locale formatting, and the cost figures once billing is there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from subplane.portal.i18n import Formatter, from_accept_language, negotiate
+
+from .helpers import PortalClient
+
+
+def test_negotiation_order_choice_then_browser_then_billing_account():
+    assert negotiate(chosen="en", accept_language="nl-NL,nl;q=0.9", account_language="nl") == "en"
+    assert negotiate(chosen=None, accept_language="de-DE,nl;q=0.8,en;q=0.5", account_language="en") == "nl"
+    assert negotiate(chosen="fr", accept_language="de", account_language="nl") == "nl"
+    assert negotiate(chosen=None, accept_language=None, account_language=None) == "en"
+    assert from_accept_language("en;q=0.2, nl;q=0.9") == "nl"
+    assert from_accept_language("nl;q=0") is None
+
+
+def test_money_dates_and_numbers_follow_the_page_language():
+    nl, en = Formatter("nl"), Formatter("en")
+    assert nl.money(Decimal("1234.56"), "EUR") == "€\xa01.234,56"
+    assert en.money(Decimal("1234.56"), "EUR") == "€1,234.56"
+    assert nl.number(12345) == "12.345"
+    assert nl.day(date(2026, 11, 27)) == "27 november 2026"
+    assert en.day(date(2026, 11, 27)) == "27 November 2026"
+    assert nl.instant(datetime(2026, 11, 27, 13, 5, tzinfo=timezone.utc)) == "27 nov 2026 13:05 UTC"
+
+
+def test_the_switcher_overrides_the_browser_and_every_page_has_it(demo_app):
+    client = PortalClient(demo_app, language="en")
+    client.sign_in("admin")
+    assert "<h1>Subscriptions</h1>" in client.get("/subscriptions").text
+    switched = client.get("/language?to=nl&next=/portal/subscriptions")
+    assert '<html lang="nl">' in switched.text and "<h1>Abonnementen</h1>" in switched.text
+    sid = client.subscription_id("Productie")
+    for path in ("/subscriptions", f"/subscriptions/{sid}", f"/subscriptions/{sid}/resources", "/signin"):
+        page = client.get(path).text
+        assert 'hreflang="nl"' in page and 'hreflang="en"' in page, path
+
+
+def test_without_a_choice_or_browser_language_the_billing_accounts_language_is_used(demo_app):
+    client = PortalClient(demo_app, language="")
+    client.sign_in("admin")
+    assert '<html lang="nl">' in client.get("/subscriptions").text  # Contoso's billing account is Dutch
+
+
+def test_costs_say_not_available_without_billing(demo_app):
+    demo_app.__dict__["billing"] = None  # as in a build without the billing service
+    client = PortalClient(demo_app)
+    client.sign_in("admin")
+    sid = client.subscription_id("Productie")
+    assert 'id="costs-unavailable"' in client.get(f"/subscriptions/{sid}").text
+    assert 'id="invoices-unavailable"' in client.get(f"/subscriptions/{sid}/invoices").text
+    assert 'id="switch-unavailable"' in client.get(f"/subscriptions/{sid}/switch-offer").text
+
+
+@dataclass
+class _Estimate:
+    currency: str
+    period_start: date
+    period_end: date
+    invoice_date: date
+    charges: Decimal
+    credits_remaining: Decimal
+    daily: list
+
+
+class _Billing:
+    def __init__(self) -> None:
+        self.calls = []
+
+    def estimate(self, *, actor, ref):
+        self.calls.append((actor.name, ref))
+        return _Estimate("EUR", date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 1), Decimal("1234.56"),
+                         Decimal("25.00"), [(date(2026, 11, 1), "Compute", Decimal("10.50")),
+                                            (date(2026, 11, 1), "Storage", Decimal("0.25")),
+                                            (date(2026, 11, 2), "Compute", Decimal("12.00"))])
+
+
+@pytest.mark.parametrize("language, charges, credits", [("nl", "€\xa01.234,56", "€\xa025,00"),
+                                                         ("en", "€1,234.56", "€25.00")])
+def test_overview_shows_billings_figures_in_the_page_locale_with_a_chart(demo_app, language, charges, credits):
+    demo_app.billing = _Billing()
+    client = PortalClient(demo_app, language=language)
+    client.sign_in("admin")
+    sid = client.subscription_id("Productie")
+    page = client.get(f"/subscriptions/{sid}").text
+    assert f'id="cost-so-far">{charges}<' in page and f'id="credits-left">{credits}<' in page
+    assert page.count("<rect x=") == 3 and "Compute" in page and "Storage" in page
+    assert demo_app.billing.calls == [("admin@contoso.example", sid)]
