@@ -101,6 +101,19 @@ class App:
 
         return SnapshotService(self)
 
+    # ARM API and identity (issue 3) ---------------------------------------------------------
+    @cached_property
+    def identity(self):
+        from .services.identity import IdentityService
+
+        return IdentityService(self)
+
+    @cached_property
+    def token_keys(self):
+        from .adapters.tokens import TokenKeys
+
+        return TokenKeys(self.settings.data_dir)
+
     def close(self) -> None:
         self.engine.dispose()
 

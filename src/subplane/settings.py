@@ -36,6 +36,10 @@ class Settings:
     smtp_starttls: bool = False
     webhook_retry_seconds: float = 2.0
     webhook_max_attempts: int = 10
+    # ARM API (issue 3): api-version policy (strict|lenient), throttle spec (default|off|reads=250:25,...), page size
+    api_version_policy: str = "strict"
+    arm_throttle: str = "default"
+    arm_page_size: int = 100
 
     @property
     def simulated_clock(self) -> bool:
@@ -65,6 +69,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "runner_interval_seconds": float(env.get("SUBPLANE_RUNNER_INTERVAL", "5")),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         **_ops_settings(env),
+        **_arm_settings(env),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -72,6 +77,17 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     return settings
+
+
+def _arm_settings(env: Mapping[str, str]) -> dict:
+    policy = env.get("SUBPLANE_API_VERSION_POLICY", "strict").lower()
+    if policy not in ("strict", "lenient"):
+        raise InvalidInput("InvalidSetting", f"api-version policy must be strict or lenient, not {policy!r}")
+    return {
+        "api_version_policy": policy,
+        "arm_throttle": env.get("SUBPLANE_ARM_THROTTLE", "default"),
+        "arm_page_size": int(env.get("SUBPLANE_ARM_PAGE_SIZE", "100")),
+    }
 
 
 def _ops_settings(env: Mapping[str, str]) -> dict:

@@ -43,6 +43,14 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
 
     install_operability(http, app)  # request log, metrics, /_subplane emulator controls (issue 6)
 
+    from .arm import install as install_arm
+    from .blob import install as install_blob
+    from .identity import install as install_identity
+
+    install_arm(http, app)  # ARM-compatible API (issue 3), first in the route list, case-insensitive paths
+    install_blob(http, app)  # blob data plane under /blob/{account}
+    install_identity(http, app, app.token_keys)  # OIDC discovery, JWKS, token endpoint
+
     @http.api_route("/_subplane/health", methods=["GET", "HEAD"])
     def health(response: Response) -> dict:
         database = "ok"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, operations, resources, serve, subscriptions
+from . import admin, connection, operations, resources, serve, subscriptions
 
 app = typer.Typer(
     name="subplane",
@@ -20,6 +20,7 @@ app.add_typer(operations.clock_app, name="clock")
 app.add_typer(operations.jobs_app, name="jobs")
 app.registered_commands.extend(operations.root_commands.registered_commands)
 app.registered_commands.extend(serve.commands.registered_commands)
+app.registered_commands.extend(connection.commands.registered_commands)  # env, az-login (issue 3)
 app.add_typer(admin.snapshot_app, name="snapshot")
 app.add_typer(admin.webhooks_app, name="webhooks")
 app.registered_commands.extend(admin.root_commands.registered_commands)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..services import demo as demo_data
+from . import connection
 from .common import CliContext, command
 from .render import console
 
@@ -41,6 +43,13 @@ def serve(
                                                                 help="First webhook retry delay; doubles each time.")] = None,
     webhook_max_attempts: Annotated[int | None, typer.Option(envvar="SUBPLANE_WEBHOOK_MAX_ATTEMPTS",
                                                              help="Attempts before a delivery is abandoned.")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(envvar="SUBPLANE_TLS_CERT", help="Your own server certificate (PEM, "
+                                                  "chain included); default: one issued by Subplane's local CA.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(envvar="SUBPLANE_TLS_KEY", help="The key of --tls-cert (PEM).")] = None,
+    hostname: Annotated[list[str] | None, typer.Option("--hostname", help="Extra DNS name or IP for the local "
+                                                        "certificate (repeatable).")] = None,
+    api_version_policy: Annotated[str | None, typer.Option(envvar="SUBPLANE_API_VERSION_POLICY", help="strict: only "
+                                                           "api-versions real clients send; lenient: any well-formed one.")] = None,
 ) -> None:
     """Run Subplane: background jobs and the HTTP endpoints."""
     import uvicorn
@@ -54,7 +63,8 @@ def serve(
         cli, demo=demo, mode=mode, log_level=log_level.upper(), log_format=log_format,
         runner_interval_seconds=runner_interval, request_log_size=request_log_size, smtp_host=smtp_host,
         smtp_port=smtp_port, smtp_from=smtp_from, smtp_username=smtp_username, smtp_password=smtp_password,
-        smtp_starttls=smtp_starttls, webhook_retry_seconds=webhook_retry_seconds, webhook_max_attempts=webhook_max_attempts)
+        smtp_starttls=smtp_starttls, webhook_retry_seconds=webhook_retry_seconds, webhook_max_attempts=webhook_max_attempts,
+        api_version_policy=api_version_policy)
     logs.configure(settings.log_level, settings.log_format)
     logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
     app = open_app(cli, settings)
@@ -64,7 +74,31 @@ def serve(
         print_demo(cli, demo_data.seed(app))
     console.print(f"Subplane {app.settings.mode} mode, data in {app.settings.data_dir}, "
                   f"database {app.engine.dialect.name}")
-    console.print(f"Health: http://{host}:{port}/_subplane/health")
+    tls = serving_tls(app, tls_cert, tls_key, tuple(hostname or ()))
+    url = connection.public_url(host, port)
+    details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
+    console.print(f"ARM endpoint and authority: {url}  (CA: {tls.ca or 'your own certificate'})")
+    console.print(f"Connection details: {connection.write_connection(app.settings.data_dir, details)}; "
+                  "for the SDK: eval \"$(subplane env)\"; for az: subplane az-login")
+    console.print(f"Health: {url}/_subplane/health")
     console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
     uvicorn.run(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
+                ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
                 access_log=False)  # our middleware logs each request, with correlation id and principal
+
+
+def serving_tls(app, cert: Path | None, key: Path | None, hostnames: tuple[str, ...]):
+    """The operator's certificate when given, else the local CA's (made on first start)."""
+    from ..adapters.tls import TlsFiles, ensure_certificates
+    from ..domain.errors import InvalidInput
+
+    if cert or key:
+        if not (cert and key):
+            raise InvalidInput("InvalidTlsSettings", "--tls-cert and --tls-key go together.")
+        return TlsFiles(cert, key, None)
+    return ensure_certificates(app.settings.data_dir, hostnames)
+
+
+def _tenant_id(app) -> str | None:
+    tenants = app.identity.tenants()
+    return tenants[0]["tenant_id"] if len(tenants) == 1 else None

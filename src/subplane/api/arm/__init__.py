@@ -1,0 +1,24 @@
+"""The ARM-compatible API: Microsoft.Resources, .Subscription, .Compute, .Network, .Storage, .Authorization."""
+
+from __future__ import annotations
+
+from . import metadata, subscriptions
+from .entry import ArmApi, ArmRoute
+from .routing import ArmRouter
+from .throttle import Throttle, parse_spec
+
+
+def build_router() -> ArmRouter:
+    router = ArmRouter()
+    for module in (metadata, subscriptions):
+        module.register(router)
+    return router
+
+
+def install(http, app) -> ArmApi:
+    """Put the ARM route first in the app's route list; returns the ASGI ARM endpoint."""
+    settings = app.settings
+    api = ArmApi(app, app.token_keys, build_router(), policy=settings.api_version_policy,
+                 throttle=Throttle(parse_spec(settings.arm_throttle)), page_size=settings.arm_page_size)
+    http.router.routes.insert(0, ArmRoute(api))
+    return api

@@ -1,0 +1,154 @@
+"""The ARM endpoint as one ASGI route: ids and headers, api-version, bearer token, throttle, dispatch.
+
+It is inserted into the FastAPI app's route list (inside every middleware, so request logs and metrics
+see ARM calls) and claims the paths that start with ARM's top-level segments, in any case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+
+from ...adapters.tokens import ARM_AUDIENCES, TokenRejected
+from ...domain.access import Principal, PrincipalKind
+from ...domain.errors import DomainError
+from . import versions
+from .errors import ArmError, from_domain
+from .routing import ArmRequest, ArmResponse, ArmRouter
+from .throttle import Throttle, kind_of
+
+log = logging.getLogger("subplane.arm")
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
+
+
+class ArmApi:
+    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle: Throttle, page_size: int) -> None:
+        self.app, self.keys, self.router = app, keys, router
+        self.policy, self.throttle, self.page_size = policy, throttle, page_size
+        self._tenants: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        headers = self._ids(request)
+        try:
+            response = await self._handle(request, headers)
+        except ArmError as error:
+            response = ArmResponse(error.status, error.body(), error.headers)
+        except DomainError as error:
+            mapped = from_domain(error)
+            response = ArmResponse(mapped.status, mapped.body())
+        await self._send(response, headers, request.method)(scope, receive, send)
+
+    @staticmethod
+    def _ids(request: Request) -> dict[str, str]:
+        request_id = str(uuid.uuid4())
+        correlation = request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
+        headers = {
+            "x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation,
+            "x-ms-routing-request-id": f"LOCAL:{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}:{request_id}",
+            "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1",
+        }
+        if client_request := request.headers.get("x-ms-client-request-id"):
+            headers["x-ms-client-request-id"] = client_request
+        return headers
+
+    async def _handle(self, request: Request, headers: dict[str, str]) -> ArmResponse:
+        path = request.url.path
+        route, params = self.router.match(request.method, path)
+        query = {k.lower(): v for k, v in request.query_params.items()}
+        versions.check(route.area, query.get("api-version"), self.policy, route.resource_type)
+        if "sub" in params and not _GUID.match(params["sub"]):
+            raise ArmError(400, "InvalidSubscriptionId",
+                           f"The provided subscription identifier '{params['sub']}' is malformed or invalid.")
+        base = f"{request.url.scheme}://{request.url.netloc}"
+        principal = None if route.anonymous else await self._principal(request, base)
+        self._throttle(request.method, principal, params, headers)
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from None
+        ctx = ArmRequest(self.app, request.method, path, params, query, body, principal, base,
+                         query["api-version"], self.page_size)
+        result = await run_in_threadpool(route.handler, ctx)
+        if isinstance(result, ArmResponse):
+            return result
+        return ArmResponse(200, result)
+
+    async def _principal(self, request: Request, base: str) -> Principal:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise self._unauthorised(base, "AuthenticationFailed",
+                                     "Authentication failed. The 'Authorization' header is missing.")
+        try:
+            claims = self.keys.verify(token.strip(), audiences=(*ARM_AUDIENCES, base + "/"))
+        except TokenRejected as error:
+            raise self._unauthorised(base, error.code, error.message) from None
+        if claims.tenant_id not in self._tenants:
+            known = {t["tenant_id"] for t in await run_in_threadpool(self.app.identity.tenants)}
+            self._tenants = known
+            if claims.tenant_id not in known:
+                raise self._unauthorised(base, "InvalidAuthenticationTokenTenant",
+                                         f"The access token is from the wrong issuer. Tenant '{claims.tenant_id}' "
+                                         "is not known to this directory.")
+        kind = PrincipalKind.SERVICE_PRINCIPAL if claims.is_app else PrincipalKind.USER
+        return Principal(claims.object_id, claims.name, kind)
+
+    def _unauthorised(self, base: str, code: str, message: str) -> ArmError:
+        tenant = next(iter(self._tenants), "common")
+        challenge = (f'Bearer authorization_uri="{base}/{tenant}", error="invalid_token", '
+                     f'error_description="{message.replace(chr(34), chr(39))}"')
+        return ArmError(401, code, message, headers={"WWW-Authenticate": challenge})
+
+    def _throttle(self, method: str, principal: Principal | None, params: dict, headers: dict[str, str]) -> None:
+        if not self.throttle.enabled:
+            return
+        kind = kind_of(method)
+        scope = params.get("sub")
+        key = (principal.principal_id if principal else "anonymous", (scope or "tenant").lower())
+        allowed, remaining, wait = self.throttle.take(key, kind)
+        level = "subscription" if scope else "tenant"
+        headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(remaining)
+        if not allowed:
+            raise ArmError(429, "TooManyRequests",
+                           f"The request is throttled: the {kind} limit for this principal and {level} is exhausted. "
+                           f"Retry after {wait} second(s).", headers={"Retry-After": str(wait)})
+
+    @staticmethod
+    def _send(response: ArmResponse, headers: dict[str, str], method: str) -> Response:
+        merged = {**headers, **response.headers}
+        if response.body is None or method == "HEAD":
+            return Response(status_code=response.status, headers=merged)
+        content = json.dumps(response.body, separators=(",", ":")).encode()
+        return Response(content, status_code=response.status, headers=merged,
+                        media_type="application/json; charset=utf-8")
+
+
+class ArmRoute(BaseRoute):
+    """Claims ARM's top-level paths (case-insensitively) for ``ArmApi``."""
+
+    def __init__(self, api: ArmApi) -> None:
+        self.api = api
+
+    def matches(self, scope):
+        if scope["type"] == "http" and scope["path"].lower().startswith(ARM_PREFIXES):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    async def handle(self, scope, receive, send) -> None:
+        await self.api(scope, receive, send)
+
+    def url_path_for(self, name, /, **path_params):  # pragma: no cover - ARM routes are not named
+        from starlette.routing import NoMatchFound
+
+        raise NoMatchFound(name, path_params)

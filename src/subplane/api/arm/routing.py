@@ -1,0 +1,131 @@
+"""A small case-insensitive router for ARM paths, the request context handlers get, and paging/LRO helpers.
+
+ARM paths, provider namespaces and literal segments are case-insensitive (``/resourcegroups/`` and
+``/resourceGroups/`` both arrive), so patterns compile to one ``re.IGNORECASE`` regex each; parameter
+values keep the caller's spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from ...domain.access import Principal
+from .errors import ArmError
+
+_PARAM = re.compile(r"\{(\w+)\}")
+# Operations finish synchronously; LRO answers still carry polling headers so clients follow ARM's protocol.
+# retry-after-ms keeps the SDK's first poll short; Retry-After stays >= 1 for clients that only read it.
+LRO_RETRY_AFTER = "1"
+LRO_RETRY_AFTER_MS = "50"
+
+
+@dataclass
+class ArmRequest:
+    app: Any
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]  # keys lower-cased
+    body: Any
+    principal: Principal | None
+    base_url: str
+    api_version: str
+    page_size: int = 100
+
+    def q(self, name: str, default: str | None = None) -> str | None:
+        return self.query.get(name.lower(), default)
+
+    def flag(self, name: str) -> bool:
+        return (self.q(name) or "").lower() == "true"
+
+    def json(self) -> dict:
+        return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass
+class ArmResponse:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[ArmRequest], ArmResponse | dict | list | None]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    regex: re.Pattern
+    handler: Handler
+    area: str
+    resource_type: str
+    anonymous: bool = False
+
+
+def compile_pattern(pattern: str) -> re.Pattern:
+    parts, position = [], 0
+    for match in _PARAM.finditer(pattern):
+        parts.append(re.escape(pattern[position:match.start()]))
+        parts.append(f"(?P<{match.group(1)}>[^/]+)")
+        position = match.end()
+    parts.append(re.escape(pattern[position:]))
+    return re.compile("^" + "".join(parts) + "/?$", re.IGNORECASE)
+
+
+class ArmRouter:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def route(self, method: str, pattern: str, *, area: str, resource_type: str = "", anonymous: bool = False):
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous))
+            return handler
+
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        path_matched = False
+        for route in self.routes:
+            found = route.regex.match(path)
+            if found is None:
+                continue
+            path_matched = True
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
+                return route, found.groupdict()
+        if path_matched:
+            raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not supported for '{path}'.")
+        raise ArmError(404, "InvalidResourceType" if "/providers/" in path.lower() else "NotFound",
+                       f"The resource path '{path}' is not known to this ARM endpoint.")
+
+
+def page(ctx: ArmRequest, items: list[Any]) -> dict:
+    """``{"value": [...], "nextLink": absolute URL with api-version}`` with ``$top`` and ``$skiptoken``."""
+    top = ctx.q("$top")
+    if top and top.isdigit():
+        items = items[: int(top)]
+    token = ctx.q("$skiptoken") or "0"
+    offset = int(token) if token.isdigit() else 0
+    chunk = items[offset: offset + ctx.page_size]
+    body: dict = {"value": chunk}
+    if offset + ctx.page_size < len(items):
+        query = {k: v for k, v in ctx.query.items() if k not in ("api-version", "$skiptoken")}
+        query = {"api-version": ctx.api_version, **query, "$skiptoken": str(offset + ctx.page_size)}
+        body["nextLink"] = f"{ctx.base_url}{ctx.path}?{urlencode(query)}"
+    return body
+
+
+def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True) -> ArmResponse:
+    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded."""
+    operation = uuid.uuid4().hex
+    subscription = ctx.params.get("sub") or "00000000-0000-0000-0000-000000000000"
+    base = f"{ctx.base_url}/subscriptions/{subscription}"
+    headers = {"Retry-After": LRO_RETRY_AFTER, "retry-after-ms": LRO_RETRY_AFTER_MS}
+    if async_op:
+        headers["Azure-AsyncOperation"] = f"{base}/providers/Microsoft.Resources/operationStatuses/{operation}?api-version={ctx.api_version}"
+    if location:
+        headers["Location"] = f"{base}/operationresults/{operation}?api-version={ctx.api_version}"
+    return ArmResponse(status, body, headers)

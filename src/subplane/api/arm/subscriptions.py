@@ -1,0 +1,90 @@
+"""Microsoft.Resources subscriptions/tenants/locations and Microsoft.Subscription cancel/enable/rename.
+
+Product decisions (arm-contract.md): cancel with resources and no ``IgnoreResourceCheck=true`` is a 400
+``ResourcesExistingOnSubscription``; the state is ``Disabled`` at once; a repeat cancel or enable answers
+200 with the same body and records nothing. Subplane adds one call of its own, under its own namespace:
+``POST /subscriptions/{id}/providers/Subplane.Subscription/delete`` with ``{"confirmName": ...}``.
+"""
+
+from __future__ import annotations
+
+from . import render
+from .errors import ArmError
+from .routing import ArmRequest, ArmResponse, ArmRouter, page
+
+CANCEL_REASON = "Cancelled through the ARM API"
+_SUBS = "subscriptions"
+_ACTIONS = "subscription-actions"
+SUBSCRIPTION_OPERATIONS = (
+    ("cancel/action", "Cancel subscription", "Cancels the subscription"),
+    ("enable/action", "Enable subscription", "Reactivates a cancelled subscription"),
+    ("rename/action", "Rename subscription", "Renames the subscription"),
+    ("aliases/write", "Create subscription alias", "Creates a subscription through an alias"),
+)
+
+
+def register(router: ArmRouter) -> None:
+    @router.route("GET", "/subscriptions", area=_SUBS)
+    def list_subscriptions(ctx: ArmRequest):
+        subs = ctx.app.subscriptions.list(actor=ctx.principal)
+        return page(ctx, [render.subscription(s, ctx.app.offers) for s in subs])
+
+    @router.route("GET", "/subscriptions/{sub}", area=_SUBS)
+    def get_subscription(ctx: ArmRequest):
+        return render.subscription(ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"]), ctx.app.offers)
+
+    @router.route("GET", "/subscriptions/{sub}/locations", area=_SUBS)
+    def list_locations(ctx: ArmRequest):
+        sub = ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        return {"value": [render.location(sub.subscription_id, entry) for entry in render.LOCATIONS]}
+
+    @router.route("GET", "/tenants", area=_SUBS)
+    def list_tenants(ctx: ArmRequest):
+        return page(ctx, [render.tenant(t) for t in ctx.app.identity.tenants()])
+
+    @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", area=_ACTIONS,
+                  resource_type="Microsoft.Subscription/cancel")
+    def cancel(ctx: ArmRequest):
+        result = ctx.app.subscriptions.cancel(actor=ctx.principal, ref=ctx.params["sub"], reason=CANCEL_REASON,
+                                              turn_off_resources=ctx.flag("IgnoreResourceCheck"))
+        return {"subscriptionId": result.subscription.subscription_id}
+
+    @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/enable", area=_ACTIONS,
+                  resource_type="Microsoft.Subscription/enable")
+    def enable(ctx: ArmRequest):
+        sub = ctx.app.subscriptions.reactivate(actor=ctx.principal, ref=ctx.params["sub"])
+        return {"subscriptionId": sub.subscription_id}
+
+    @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/rename", area=_ACTIONS,
+                  resource_type="Microsoft.Subscription/rename")
+    def rename(ctx: ArmRequest):
+        name = ctx.json().get("subscriptionName")
+        if not isinstance(name, str):
+            raise ArmError(400, "InvalidRequestContent", "The request body must contain 'subscriptionName'.")
+        sub = ctx.app.subscriptions.rename(actor=ctx.principal, ref=ctx.params["sub"], new_name=name)
+        return {"subscriptionId": sub.subscription_id}
+
+    @router.route("POST", "/subscriptions/{sub}/providers/Subplane.Subscription/delete", area=_ACTIONS,
+                  resource_type="Subplane.Subscription/delete")
+    def delete(ctx: ArmRequest):
+        sub = ctx.app.subscriptions.delete(actor=ctx.principal, ref=ctx.params["sub"],
+                                           confirm_name=ctx.json().get("confirmName"))
+        return render.subscription(sub, ctx.app.offers)
+
+    @router.route("GET", "/providers/Microsoft.Subscription/operations", area=_ACTIONS,
+                  resource_type="Microsoft.Subscription/operations")
+    def operations(ctx: ArmRequest):
+        return page(ctx, [
+            {"name": f"Microsoft.Subscription/{name}", "isDataAction": False,
+             "display": {"provider": "Microsoft Subscription", "resource": "Subscription", "operation": title,
+                         "description": text}}
+            for name, title, text in SUBSCRIPTION_OPERATIONS
+        ])
+
+    @router.route("GET", "/subscriptions/{sub}/providers/Microsoft.Resources/operationStatuses/{op}", area="any")
+    def operation_status(ctx: ArmRequest):
+        return {"id": ctx.path, "name": ctx.params["op"], "status": "Succeeded"}
+
+    @router.route("GET", "/subscriptions/{sub}/operationresults/{op}", area="any")
+    def operation_result(ctx: ArmRequest):
+        return ArmResponse(204)

@@ -1,0 +1,122 @@
+"""OIDC discovery, JWKS and ``/oauth2/v2.0/token`` answering like the real identity provider.
+
+Grants: ``client_credentials`` (service principals) and ``password`` (users). Any scope is accepted
+(the audience is the scope without ``/.default``); ARM and blob endpoints decide which audiences they
+take. Errors carry ``error``, ``error_description`` with an AADSTS code, and ``error_codes``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ...adapters.tokens import TOKEN_LIFETIME_SECONDS, audience_for_scope
+from ...domain.errors import DomainError
+
+# (error, AADSTS number, HTTP status) per domain code
+_AAD_ERRORS = {
+    "TenantNotFound": ("invalid_request", 90002, 400),
+    "ApplicationNotFound": ("unauthorized_client", 700016, 400),
+    "InvalidClientSecret": ("invalid_client", 7000215, 401),
+    "InvalidCredentials": ("invalid_grant", 50126, 400),
+}
+
+
+def base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def aad_error(error: str, number: int, description: str, status: int = 400) -> JSONResponse:
+    now = dt.datetime.now(dt.timezone.utc)
+    trace = str(uuid.uuid4())
+    return JSONResponse(status_code=status, content={
+        "error": error,
+        "error_description": f"AADSTS{number}: {description}\r\nTrace ID: {trace}\r\nTimestamp: {now:%Y-%m-%d %H:%M:%SZ}",
+        "error_codes": [number], "timestamp": f"{now:%Y-%m-%d %H:%M:%SZ}", "trace_id": trace,
+        "correlation_id": str(uuid.uuid4()),
+    })
+
+
+def _client_info(oid: str, tid: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"uid": oid, "utid": tid}).encode()).rstrip(b"=").decode()
+
+
+def install(http: FastAPI, app, keys) -> None:
+    router = APIRouter()
+
+    def discovery(request: Request, tenant: str) -> dict:
+        base = f"{base_url(request)}/{tenant}"
+        return {
+            "issuer": f"{base}/v2.0",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "token"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "grant_types_supported": ["client_credentials", "password"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "tenant_region_scope": "EU",
+        }
+
+    @router.get("/{tenant}/v2.0/.well-known/openid-configuration")
+    async def openid_configuration(request: Request, tenant: str):
+        try:
+            found = await run_in_threadpool(app.identity.tenant, tenant)
+        except DomainError as error:
+            return aad_error("invalid_tenant", 90002, error.message)
+        return discovery(request, found["tenant_id"])
+
+    @router.get("/{tenant}/discovery/v2.0/keys")
+    async def jwks(tenant: str):
+        return keys.jwks()
+
+    @router.get("/common/userrealm/{user}")
+    async def user_realm(request: Request, user: str):
+        return {"ver": "1.0", "account_type": "Managed", "domain_name": user.partition("@")[2],
+                "cloud_instance_name": request.url.hostname, "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
+
+    @router.post("/{tenant}/oauth2/v2.0/token")
+    async def token(request: Request, tenant: str):
+        form = await request.form()
+        grant = form.get("grant_type", "")
+        scope = str(form.get("scope", ""))
+        if not scope:
+            return aad_error("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
+        if grant not in ("client_credentials", "password"):
+            return aad_error("unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
+        try:
+            found = await run_in_threadpool(app.identity.tenant, tenant)
+            if grant == "client_credentials":
+                signed = await run_in_threadpool(app.identity.sign_in_client, found["tenant_id"],
+                                                 str(form.get("client_id", "")), str(form.get("client_secret", "")))
+            else:
+                signed = await run_in_threadpool(app.identity.sign_in_user, found["tenant_id"],
+                                                 str(form.get("username", "")), str(form.get("password", "")))
+        except DomainError as error:
+            error_name, number, status = _AAD_ERRORS.get(error.code, ("invalid_request", 90002, 400))
+            return aad_error(error_name, number, error.message, status)
+        issuer = f"{base_url(request)}/{signed.tenant_id}/v2.0"
+        is_app = grant == "client_credentials"
+        principal = signed.principal
+        access = keys.issue(issuer=issuer, audience=audience_for_scope(scope), tenant_id=signed.tenant_id,
+                            object_id=principal.principal_id, name=principal.name, is_app=is_app,
+                            client_id=signed.client_id)
+        body = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS, "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+                "access_token": access, "scope": scope}
+        if not is_app:
+            client_id = str(form.get("client_id", "")) or "subplane"
+            body["id_token"] = keys.issue(issuer=issuer, audience=client_id, tenant_id=signed.tenant_id,
+                                          object_id=principal.principal_id, name=principal.name, is_app=False)
+            body["client_info"] = _client_info(principal.principal_id, signed.tenant_id)
+        return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    http.include_router(router)

@@ -1,0 +1,149 @@
+"""Connection details for the Azure SDK and ``az``: ``connection.json``, ``subplane env``, ``subplane az-login``.
+
+``serve`` writes ``<data-dir>/connection.json`` on start; the two commands here read it, so they work
+from any shell pointed at the same data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..domain.errors import Conflict, NotFound
+from .common import CliContext, command
+from .render import console, errors
+
+commands = typer.Typer()
+CLOUD_NAME = "Subplane"
+PRINCIPAL_ROLES = {"subplane-owner": "owner", "subplane-reader": "reader"}
+
+
+def public_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else host
+    return f"https://{shown}:{port}"
+
+
+def connection_details(data_dir: Path, url: str, ca_bundle: Path | None, tenant_id: str | None) -> dict:
+    details: dict = {"armEndpoint": url, "authority": url, "tenantId": tenant_id,
+                     "caBundle": str(ca_bundle) if ca_bundle else None}
+    demo_file = data_dir / "demo.json"
+    if demo_file.exists():
+        demo = json.loads(demo_file.read_text("utf-8"))
+        details["tenantId"] = details["tenantId"] or demo.get("tenantId")
+        details["principals"] = {
+            PRINCIPAL_ROLES[p["name"]]: {"name": p["name"], "clientId": p["clientId"], "clientSecret": p["clientSecret"]}
+            for p in demo.get("servicePrincipals", []) if p["name"] in PRINCIPAL_ROLES
+        }
+    return details
+
+
+def write_connection(data_dir: Path, details: dict) -> Path:
+    path = data_dir / "connection.json"
+    path.write_text(json.dumps(details, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def read_connection(data_dir: Path) -> dict:
+    path = data_dir / "connection.json"
+    if not path.exists():
+        raise NotFound("ConnectionNotFound", f"{path} does not exist yet: start `subplane serve` first.")
+    return json.loads(path.read_text("utf-8"))
+
+
+def _principal(details: dict, role: str) -> dict:
+    principal = details.get("principals", {}).get(role)
+    if principal is None:
+        raise NotFound("PrincipalNotFound", f"connection.json has no {role!r} principal: start serve with --demo.")
+    return principal
+
+
+def sdk_environment(details: dict, role: str = "owner") -> dict[str, str]:
+    principal = _principal(details, role)
+    env = {
+        "AZURE_AUTHORITY_HOST": details["authority"],
+        "AZURE_TENANT_ID": details["tenantId"],
+        "AZURE_CLIENT_ID": principal["clientId"],
+        "AZURE_CLIENT_SECRET": principal["clientSecret"],
+        "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+        "SUBPLANE_ARM_ENDPOINT": details["armEndpoint"],
+    }
+    if details.get("caBundle"):
+        env["REQUESTS_CA_BUNDLE"] = details["caBundle"]
+    return env
+
+
+@command(commands, "env")
+def env(
+    *, cli: CliContext,
+    role: Annotated[str, typer.Option(help="Which demo principal: owner or reader.")] = "owner",
+) -> None:
+    """Print shell exports for the Azure SDK (eval "$(subplane env)")."""
+    details = read_connection(cli.settings().data_dir)
+    values = sdk_environment(details, role)
+    if cli.json:
+        console.print_json(data=values)
+        return
+    for key, value in values.items():
+        typer.echo(f"export {key}={shlex.quote(value)}")
+    typer.echo("# Pass disable_instance_discovery=True to azure-identity credentials and base_url=$SUBPLANE_ARM_ENDPOINT to clients.")
+
+
+def az_environment(config_dir: Path, details: dict) -> dict[str, str]:
+    env = {**os.environ, "AZURE_CONFIG_DIR": str(config_dir), "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+           "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_SURVEY_MESSAGE": "false",
+           "AZURE_CORE_NO_COLOR": "true"}
+    if details.get("caBundle"):
+        env["REQUESTS_CA_BUNDLE"] = details["caBundle"]
+    return env
+
+
+def az_login(az: str, config_dir: Path, details: dict, role: str = "owner") -> subprocess.CompletedProcess:
+    """Register Subplane as a custom cloud in ``config_dir`` and log the principal in. Returns the login run."""
+    env = az_environment(config_dir, details)
+    principal = _principal(details, role)
+    steps = [
+        [az, "cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", details["armEndpoint"] + "/"],
+        [az, "cloud", "set", "-n", CLOUD_NAME],
+        [az, "config", "set", "core.instance_discovery=false", "core.collect_telemetry=false", "core.survey_message=false"],
+    ]
+    for step in steps:
+        done = subprocess.run(step, env=env, capture_output=True, text=True)
+        if done.returncode != 0 and "already registered" not in done.stderr:
+            raise Conflict("AzCommandFailed", f"{' '.join(step[1:3])} failed: {done.stderr.strip()}")
+    return subprocess.run([az, "login", "--service-principal", "-u", principal["clientId"], "-p",
+                           principal["clientSecret"], "--tenant", details["tenantId"], "-o", "json"],
+                          env=env, capture_output=True, text=True)
+
+
+@command(commands, "az-login")
+def az_login_command(
+    *, cli: CliContext,
+    config_dir: Annotated[Path | None, typer.Option(help="AZURE_CONFIG_DIR to use (default: a new temporary one).")] = None,
+    role: Annotated[str, typer.Option(help="Which demo principal: owner or reader.")] = "owner",
+    az: Annotated[str, typer.Option(envvar="SUBPLANE_AZ", help="The az executable.")] = "az",
+) -> None:
+    """Register Subplane as a cloud for `az` in an isolated config dir and log the owner principal in."""
+    details = read_connection(cli.settings().data_dir)
+    executable = shutil.which(az)
+    if executable is None:
+        raise NotFound("AzNotFound", f"{az!r} is not on PATH: pip install azure-cli (in its own virtualenv).")
+    folder = config_dir or Path(tempfile.mkdtemp(prefix="subplane-az-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    done = az_login(executable, folder, details, role)
+    if done.returncode != 0:
+        errors.print(done.stderr.strip())
+        raise Conflict("AzLoginFailed", "az login against Subplane failed.")
+    typer.echo(f"export AZURE_CONFIG_DIR={shlex.quote(str(folder))}")
+    if details.get("caBundle"):
+        typer.echo(f"export REQUESTS_CA_BUNDLE={shlex.quote(details['caBundle'])}")
+    typer.echo("export AZURE_CORE_INSTANCE_DISCOVERY=false")
+    typer.echo("# az is logged in to the Subplane cloud; try: az account list --all -o table")

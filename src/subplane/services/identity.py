@@ -1,0 +1,57 @@
+"""Sign-in for the emulated identity provider: which principal a client id/secret or user/password is.
+
+The identity edge turns the result into tokens; this module only answers "who is this, in which tenant",
+using the directory tables and the stored (hashed) secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..adapters.passwords import verify_secret
+from ..domain.access import Principal
+from ..domain.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    tenant_id: str
+    client_id: str | None
+
+
+class IdentityService:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def tenant(self, ref: str) -> dict:
+        """A tenant by GUID or by its domain name."""
+        with self.app.uow(read_only=True) as uow:
+            found = uow.directory.find_tenant(ref.lower())
+            if found is None:
+                found = next((t for t in uow.directory.list_tenants() if t["domain"].lower() == ref.lower()), None)
+        if found is None:
+            raise NotFound("TenantNotFound", f"Tenant '{ref}' not found.", tenant=ref)
+        return found
+
+    def tenants(self) -> list[dict]:
+        with self.app.uow(read_only=True) as uow:
+            return uow.directory.list_tenants()
+
+    def sign_in_client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
+        with self.app.uow(read_only=True) as uow:
+            stored = uow.directory.service_principal_credential(client_id)
+        if stored is None or stored.client_id != client_id.lower() or stored.tenant_id != tenant_id:
+            raise NotFound("ApplicationNotFound", f"Application with identifier '{client_id}' was not found in the "
+                                                  f"directory '{tenant_id}'.", client_id=client_id)
+        if not verify_secret(stored.secret_hash, secret or ""):
+            raise Forbidden("InvalidClientSecret", f"Invalid client secret provided. Ensure the secret being sent in "
+                                                   f"the request is the client secret value for app '{client_id}'.")
+        return SignedIn(stored.principal, stored.tenant_id, stored.client_id)
+
+    def sign_in_user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
+        with self.app.uow(read_only=True) as uow:
+            stored = uow.directory.user_credential(upn or "")
+        if stored is None or stored.tenant_id != tenant_id or not verify_secret(stored.secret_hash, password or ""):
+            raise Forbidden("InvalidCredentials", "Error validating credentials due to invalid username or password.")
+        return SignedIn(stored.principal, stored.tenant_id, None)
