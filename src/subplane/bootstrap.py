@@ -114,6 +114,12 @@ class App:
 
         return TokenKeys(self.settings.data_dir)
 
+    @cached_property
+    def billing(self):
+        from .services.billing import BillingService
+
+        return BillingService(self)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -40,6 +40,7 @@ class Runner:
             ),
             PURGE_FILES: lambda uow, job: app.blobstore.remove_subscription(job.subject),
         }
+        self.handlers.update(app.billing.job_handlers())
 
     def run_due(self, *, limit: int | None = None, on_job: Callable[[JobResult], None] | None = None) -> list[JobResult]:
         """Process due jobs until none is left (or ``limit`` is reached)."""

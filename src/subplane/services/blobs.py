@@ -71,6 +71,7 @@ class BlobService:
             info = BlobInfo(acct.resource_id, container, name, len(data), content_type,
                             hashlib.md5(data).hexdigest(), path, uow.now, uow.now)  # noqa: S324 - an etag, not security
             replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
+            self.app.billing.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
             if replaced:
                 uow.after_commit(lambda: self.app.blobstore.remove(replaced))
             record_success(uow, actor=actor, action="putBlob", subscription_id=acct.subscription_id,
@@ -85,6 +86,7 @@ class BlobService:
             acct = self._account(uow, actor, account, Action.WRITE)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
             uow.blobs.delete_blob(acct.resource_id, container, name)
+            self.app.billing.metering.sync(uow, acct.subscription_id)
             uow.after_commit(lambda: self.app.blobstore.remove(info.storage_path))
             record_success(uow, actor=actor, action="deleteBlob", subscription_id=acct.subscription_id,
                            target=f"{acct.name}/{container}/{name}")

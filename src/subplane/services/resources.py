@@ -114,6 +114,7 @@ class ResourceService:
                            ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
             self._writable(uow, actor, sub.subscription_id, ip.resource_id)
             uow.resources.add(ip)
+            self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip])
             record_success(uow, actor=actor, action="createPublicIp", subscription_id=sub.subscription_id, target=ip.resource_id)
             return ip
 
@@ -148,6 +149,7 @@ class ResourceService:
             for resource in (ip, nic, vm):
                 if resource is not None:
                     uow.resources.add(resource)
+            self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip, vm])
             record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id, target=vm.resource_id)
             return vm
 
@@ -165,6 +167,7 @@ class ResourceService:
             account = self._new(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
             self._writable(uow, actor, sub.subscription_id, account.resource_id)
             uow.resources.add(account)
+            self.app.billing.metering.resources_added(uow, sub.subscription_id, [account])
             record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
             return account
 
@@ -179,6 +182,7 @@ class ResourceService:
             disk = self._new(uow, sub, self._group(uow, sub, group), ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
             self._writable(uow, actor, sub.subscription_id, disk.resource_id)
             uow.resources.add(disk)
+            self.app.billing.metering.resources_added(uow, sub.subscription_id, [disk])
             record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)
             return disk
 
@@ -191,6 +195,7 @@ class ResourceService:
             target = next_power_state(machine, action)
             uow.resources.update_fields(machine.resource_id, power_state=target)
             released, assigned = self._sync_dynamic_ip(uow, machine, target)
+            self.app.billing.metering.sync(uow, machine.subscription_id)
             record_success(uow, actor=actor, action=f"vm.{action.value}", subscription_id=machine.subscription_id,
                            target=machine.resource_id, details={"from": str(machine.power_state), "to": target.value,
                                                                 "ipReleased": released, "ipAssigned": assigned})
@@ -225,6 +230,7 @@ class ResourceService:
                 uow.blobs.delete_account(resource.resource_id)
                 uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
             uow.resources.delete(resource.resource_id)
+            self.app.billing.metering.sync(uow, resource.subscription_id)
             record_success(uow, actor=actor, action="deleteResource", subscription_id=resource.subscription_id, target=resource.resource_id)
 
         return self._run(actor, "deleteResource", None, ref, work, correlation_id)

@@ -78,6 +78,10 @@ class SubscriptionRepo:
         row = _to_row(sub)
         self.conn.execute(update(t).where(t.c.subscription_id == sub.subscription_id).values(**row))
 
+    def set_offer(self, subscription_id: str, offer_id: str) -> None:
+        """Offer switch / upgrade (billing): the state machine decided, this records the new offer."""
+        self.conn.execute(update(t).where(t.c.subscription_id == subscription_id).values(offer_id=offer_id))
+
     def count_by_state(self) -> dict[str, int]:
         rows = self.conn.execute(select(t.c.state, func.count()).group_by(t.c.state)).all()
         return {state: count for state, count in rows}

@@ -1,0 +1,246 @@
+"""Billing storage: spans, periods, credits, invoices, payments, profiles, support plans. Set-based where it counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from ...domain.errors import NotFound
+from ...domain.metering import Meter, Span
+from .billing_tables import (
+    billing_credits,
+    billing_invoice_lines,
+    billing_invoices,
+    billing_payments,
+    billing_periods,
+    billing_profiles,
+    billing_spans,
+    support_plans,
+)
+from .tables import blobs
+
+DUE, PAID, PAST_DUE = "Due", "Paid", "PastDue"
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    subscription_id: str
+    billing_account_id: str
+    currency: str
+    anchor_day: int
+    period_start: datetime
+    period_end: datetime
+    dormant: bool
+    first_period_end: datetime
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    line_no: int
+    subscription_id: str
+    resource_id: str
+    meter: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    from_at: datetime
+    to_at: datetime
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    invoice_number: str
+    billing_account_id: str
+    subscription_id: str
+    period_start: datetime
+    period_end: datetime
+    invoice_date: date
+    due_date: date
+    issued_at: datetime
+    currency: str
+    subtotal: Decimal
+    credits: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+    status: str
+    paid_at: datetime | None = None
+    lines: list[InvoiceLine] = field(default_factory=list)
+
+
+def _span(row) -> Span:
+    return Span(row.subscription_id, row.resource_id, row.meter, row.quantity, row.started_at, row.ended_at, row.span_id)
+
+
+class BillingRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # spans -----------------------------------------------------------------------------------
+    def open_spans(self, subscription_id: str) -> list[Span]:
+        rows = self.conn.execute(select(billing_spans).where(
+            billing_spans.c.subscription_id == subscription_id, billing_spans.c.ended_at.is_(None))).all()
+        return [_span(r) for r in rows]
+
+    def open(self, subscription_id: str, meters: Iterable[Meter], now: datetime) -> None:
+        rows = [dict(subscription_id=subscription_id, resource_id=m.resource_id, meter=m.meter, quantity=m.quantity,
+                     started_at=now, ended_at=None) for m in meters]
+        if rows:
+            self.conn.execute(insert(billing_spans), rows)
+
+    def close(self, span_ids: Iterable[int], now: datetime) -> None:
+        ids = list(span_ids)
+        if ids:
+            self.conn.execute(update(billing_spans).where(billing_spans.c.span_id.in_(ids)).values(ended_at=now))
+
+    def close_all(self, subscription_id: str, now: datetime) -> int:
+        """Billing stops: every open span of the subscription ends at ``now``, in one statement."""
+        return self.conn.execute(update(billing_spans).where(
+            billing_spans.c.subscription_id == subscription_id, billing_spans.c.ended_at.is_(None),
+        ).values(ended_at=now)).rowcount
+
+    def spans_between(self, start: datetime, end: datetime, subscription_ids: list[str] | None = None) -> list[Span]:
+        """Spans overlapping [start, end), for some subscriptions or all."""
+        query = select(billing_spans).where(
+            billing_spans.c.started_at < end,
+            or_(billing_spans.c.ended_at.is_(None), billing_spans.c.ended_at > start),
+        )
+        if subscription_ids is not None:
+            if len(subscription_ids) == 1:
+                query = query.where(billing_spans.c.subscription_id == subscription_ids[0])
+            else:
+                query = query.where(billing_spans.c.subscription_id.in_(subscription_ids))
+        return [_span(r) for r in self.conn.execute(query.order_by(billing_spans.c.span_id)).all()]
+
+    def stored_bytes(self, subscription_id: str) -> dict[str, int]:
+        """Bytes stored per storage account (lower-cased resource id)."""
+        rows = self.conn.execute(select(blobs.c.account_key, func.sum(blobs.c.size)).where(
+            blobs.c.subscription_id == subscription_id).group_by(blobs.c.account_key)).all()
+        return {key: int(total or 0) for key, total in rows}
+
+    # periods ---------------------------------------------------------------------------------
+    def add_period(self, row: PeriodRow) -> None:
+        self.conn.execute(insert(billing_periods).values(**row.__dict__))
+
+    def find_period(self, subscription_id: str) -> PeriodRow | None:
+        row = self.conn.execute(select(billing_periods).where(billing_periods.c.subscription_id == subscription_id)).first()
+        return PeriodRow(**row._mapping) if row else None
+
+    def due_periods(self, now: datetime) -> list[PeriodRow]:
+        rows = self.conn.execute(select(billing_periods).where(
+            billing_periods.c.dormant.is_(False), billing_periods.c.period_end <= now)).all()
+        return [PeriodRow(**r._mapping) for r in rows]
+
+    def save_periods(self, rows: Iterable[PeriodRow]) -> None:
+        for row in rows:
+            self.conn.execute(update(billing_periods).where(
+                billing_periods.c.subscription_id == row.subscription_id).values(**row.__dict__))
+
+    # credits ---------------------------------------------------------------------------------
+    def add_credit(self, subscription_id: str, amount: Decimal, granted_at: datetime, expires_at: datetime) -> None:
+        self.conn.execute(insert(billing_credits).values(subscription_id=subscription_id, amount=amount,
+                                                         used=Decimal("0.00"), granted_at=granted_at, expires_at=expires_at))
+
+    def credits_for(self, subscription_ids: list[str]) -> dict[str, dict]:
+        if not subscription_ids:
+            return {}
+        rows = self.conn.execute(select(billing_credits).where(billing_credits.c.subscription_id.in_(subscription_ids))).all()
+        return {r.subscription_id: dict(r._mapping) for r in rows}
+
+    def use_credit(self, subscription_id: str, used: Decimal) -> None:
+        self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id).values(used=used))
+
+    # profiles --------------------------------------------------------------------------------
+    def profile(self, billing_account_id: str) -> dict:
+        row = self.conn.execute(select(billing_profiles).where(
+            billing_profiles.c.billing_account_id == billing_account_id)).first()
+        if row is None:
+            values = dict(billing_account_id=billing_account_id, card_label="Visa **** 4242", card_fails=False,
+                          invoice_sequence=0)
+            self.conn.execute(insert(billing_profiles).values(**values))
+            return values
+        return dict(row._mapping)
+
+    def set_card(self, billing_account_id: str, *, label: str, fails: bool) -> None:
+        self.profile(billing_account_id)
+        self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == billing_account_id)
+                          .values(card_label=label, card_fails=fails))
+
+    def take_invoice_numbers(self, billing_account_id: str, count: int) -> int:
+        """Reserve ``count`` consecutive numbers; return the first."""
+        first = self.profile(billing_account_id)["invoice_sequence"] + 1
+        self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == billing_account_id)
+                          .values(invoice_sequence=first + count - 1))
+        return first
+
+    # invoices --------------------------------------------------------------------------------
+    def add_invoices(self, invoices: list[Invoice]) -> None:
+        if not invoices:
+            return
+        heads = [{k: v for k, v in inv.__dict__.items() if k != "lines"} for inv in invoices]
+        self.conn.execute(insert(billing_invoices), heads)
+        lines = [dict(invoice_id=inv.invoice_id, **line.__dict__) for inv in invoices for line in inv.lines]
+        if lines:
+            self.conn.execute(insert(billing_invoice_lines), lines)
+
+    def issued_periods(self, subscription_ids: list[str], period_starts: set[datetime]) -> set[tuple[str, datetime]]:
+        if not subscription_ids:
+            return set()
+        rows = self.conn.execute(select(billing_invoices.c.subscription_id, billing_invoices.c.period_start).where(
+            billing_invoices.c.period_start.in_(sorted(period_starts)))).all()
+        wanted = set(subscription_ids)
+        return {(s, p) for s, p in rows if s in wanted}
+
+    def list_invoices(self, *, billing_account_ids: list[str] | None = None, subscription_ids: list[str] | None = None,
+                      statuses: list[str] | None = None) -> list[Invoice]:
+        query = select(billing_invoices).order_by(billing_invoices.c.invoice_date, billing_invoices.c.invoice_number)
+        if billing_account_ids is not None:
+            query = query.where(billing_invoices.c.billing_account_id.in_(billing_account_ids))
+        if subscription_ids is not None:
+            query = query.where(billing_invoices.c.subscription_id.in_(subscription_ids))
+        if statuses:
+            query = query.where(billing_invoices.c.status.in_(statuses))
+        return [Invoice(**r._mapping) for r in self.conn.execute(query).all()]
+
+    def get_invoice(self, ref: str) -> Invoice:
+        row = self.conn.execute(select(billing_invoices).where(
+            or_(billing_invoices.c.invoice_id == ref, billing_invoices.c.invoice_number == ref))).first()
+        if row is None:
+            raise NotFound("InvoiceNotFound", f"No invoice has the number or id {ref!r}.", invoice=ref)
+        lines = self.conn.execute(select(billing_invoice_lines).where(
+            billing_invoice_lines.c.invoice_id == row.invoice_id).order_by(billing_invoice_lines.c.line_no)).all()
+        return Invoice(**row._mapping, lines=[
+            InvoiceLine(**{k: v for k, v in line._mapping.items() if k != "invoice_id"}) for line in lines])
+
+    def set_status(self, invoice_ids: list[str], status: str, *, paid_at: datetime | None = None) -> None:
+        if invoice_ids:
+            self.conn.execute(update(billing_invoices).where(billing_invoices.c.invoice_id.in_(invoice_ids))
+                              .values(status=status, paid_at=paid_at))
+
+    def add_payment(self, *, payment_id: str, invoice: Invoice, method: str, now: datetime) -> None:
+        self.conn.execute(insert(billing_payments).values(
+            payment_id=payment_id, billing_account_id=invoice.billing_account_id, invoice_id=invoice.invoice_id,
+            amount=invoice.total, method=method, paid_at=now))
+
+    # support plans ---------------------------------------------------------------------------
+    def support_plan(self, subscription_id: str) -> dict | None:
+        row = self.conn.execute(select(support_plans).where(support_plans.c.subscription_id == subscription_id)).first()
+        return dict(row._mapping) if row else None
+
+    def set_support_plan(self, subscription_id: str, *, plan: str | None, auto_renew: bool, now: datetime) -> None:
+        current = self.support_plan(subscription_id)
+        values = dict(plan=plan or (current or {}).get("plan", ""), auto_renew=auto_renew,
+                      ended_at=None if plan else now)
+        if current is None:
+            self.conn.execute(insert(support_plans).values(subscription_id=subscription_id, started_at=now, **values))
+        else:
+            if plan and plan != current["plan"]:
+                values["started_at"] = now
+            self.conn.execute(update(support_plans).where(and_(support_plans.c.subscription_id == subscription_id))
+                              .values(**values))

@@ -1,0 +1,103 @@
+"""Invoice PDFs in the billing account's language (fpdf2 for the page, Babel for numbers and money).
+
+nl: "Factuur", amounts like ``€ 1.234,56``; en: "Invoice", ``€1,234.56``. The core PDF fonts are used in
+Windows-1252 encoding, so the euro sign needs no font file.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from fpdf import FPDF
+
+from ..domain.prices import meter_name
+
+LOCALES = {"nl": "nl_NL", "en": "en_US"}
+TEXT = {
+    "nl": {"title": "Factuur", "number": "Factuurnummer", "date": "Factuurdatum", "due": "Vervaldatum",
+           "account": "Factuurrekening", "subscription": "Abonnement", "period": "Factuurperiode",
+           "meter": "Omschrijving", "resource": "Resource", "quantity": "Hoeveelheid", "price": "Prijs per eenheid",
+           "amount": "Bedrag", "subtotal": "Subtotaal", "credits": "Tegoed", "tax": "Btw", "total": "Totaal",
+           "status": "Status", "Due": "Openstaand", "Paid": "Betaald", "PastDue": "Achterstallig",
+           "rounding": "Elk regelbedrag is per seconde exact berekend en eenmaal afgerond op de cent (half naar boven).",
+           "to": "t/m"},
+    "en": {"title": "Invoice", "number": "Invoice number", "date": "Invoice date", "due": "Due date",
+           "account": "Billing account", "subscription": "Subscription", "period": "Billing period",
+           "meter": "Description", "resource": "Resource", "quantity": "Quantity", "price": "Unit price",
+           "amount": "Amount", "subtotal": "Subtotal", "credits": "Credits", "tax": "VAT", "total": "Total",
+           "status": "Status", "Due": "Due", "Paid": "Paid", "PastDue": "Past due",
+           "rounding": "Each line amount is exact to the second and rounded once to the cent (half up).",
+           "to": "to"},
+}
+
+
+def language_of(account) -> str:
+    return account.language if account.language in TEXT else "en"
+
+
+def money(amount: Decimal, currency: str, language: str) -> str:
+    return format_currency(amount, currency, locale=LOCALES[language])
+
+
+def quantity_text(value: Decimal, language: str) -> str:
+    return format_decimal(value, format="#,##0.######", locale=LOCALES[language])
+
+
+def day(value: date | datetime, language: str) -> str:
+    return format_date(value if isinstance(value, date) and not isinstance(value, datetime) else value.date(),
+                       format="long", locale=LOCALES[language])
+
+
+def _short_resource(resource_id: str) -> str:
+    return resource_id.rsplit("/", 1)[-1]
+
+
+def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
+    lang = language_of(account)
+    t = TEXT[lang]
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_title(f"{t['title']} {invoice.invoice_number}")
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 20)
+    pdf.cell(0, 12, f"{t['title']} {invoice.invoice_number}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    end_day = invoice.period_end.date() if invoice.period_end.time() != datetime.min.time() else \
+        date.fromordinal(invoice.period_end.date().toordinal() - 1)
+    facts = [
+        (t["account"], account.name), (t["subscription"], f"{subscription_name} ({invoice.subscription_id})"),
+        (t["date"], day(invoice.invoice_date, lang)), (t["due"], day(invoice.due_date, lang)),
+        (t["period"], f"{day(invoice.period_start, lang)} {t['to']} {day(end_day, lang)}"),
+        (t["status"], t.get(invoice.status, invoice.status)),
+    ]
+    for label, value in facts:
+        pdf.cell(45, 6, label)
+        pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (62, 40, 28, 30, 30)
+    pdf.set_font("helvetica", "B", 9)
+    for width, label in zip(widths, (t["meter"], t["resource"], t["quantity"], t["price"], t["amount"])):
+        pdf.cell(width, 7, label, border="B", align="L" if width in (62, 40) else "R")
+    pdf.ln()
+    pdf.set_font("helvetica", size=9)
+    for line in invoice.lines:
+        cells = (meter_name(line.meter), _short_resource(line.resource_id), quantity_text(line.quantity, lang),
+                 money(line.unit_price, invoice.currency, lang), money(line.amount, invoice.currency, lang))
+        for width, value in zip(widths, cells):
+            pdf.cell(width, 6, value[:40], align="L" if width in (62, 40) else "R")
+        pdf.ln()
+    pdf.ln(3)
+    rate = format_percent(invoice.tax_rate, locale=LOCALES[lang])
+    totals = [(t["subtotal"], invoice.subtotal), (t["credits"], -invoice.credits),
+              (f"{t['tax']} {rate}", invoice.tax), (t["total"], invoice.total)]
+    for label, amount in totals:
+        pdf.set_font("helvetica", "B" if label == t["total"] else "", 10)
+        pdf.cell(sum(widths[:-1]), 7, label, align="R")
+        pdf.cell(widths[-1], 7, money(amount, invoice.currency, lang), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("helvetica", "I", 8)
+    pdf.multi_cell(0, 5, t["rounding"])
+    return bytes(pdf.output())

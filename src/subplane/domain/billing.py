@@ -1,0 +1,256 @@
+"""Billing periods, rating of spans, credits, VAT and invoice totals. Pure and exact.
+
+Rounding rule (the only one): a line's amount is the exact rational sum of price x quantity over
+every second of its spans (``fractions.Fraction``, no intermediate rounding), rounded once, half up,
+to the currency's minor unit. Quantities are shown to 6 decimals but never used to compute an amount.
+Credits and VAT work on the rounded lines: credits = min(credit available, eligible charges),
+tax = (subtotal - credits) x rate rounded half up once, total = subtotal - credits + tax exactly.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable
+
+from .metering import Span
+from .prices import PriceList, Unit
+
+MINOR_UNITS = {"JPY": 0, "KRW": 0}
+QUANTITY_PLACES = Decimal("0.000001")
+_MICROSECOND = timedelta(microseconds=1)
+
+
+# money ---------------------------------------------------------------------------------------
+def round_money(value: Fraction, currency: str = "EUR") -> Decimal:
+    """Half up (away from zero) to the currency's minor unit, from an exact value."""
+    places = MINOR_UNITS.get(currency.upper(), 2)
+    scaled = abs(value) * 10**places
+    units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
+    signed = -units if value < 0 else units
+    return Decimal(signed).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def exact(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+def seconds(start: datetime, end: datetime) -> Fraction:
+    return Fraction((end - start) // _MICROSECOND, 1_000_000)
+
+
+# periods -------------------------------------------------------------------------------------
+def start_of_day(instant: datetime) -> datetime:
+    return datetime.combine(instant.date(), time(0), tzinfo=timezone.utc)
+
+
+def boundary(year: int, month: int, anchor_day: int) -> datetime:
+    """00:00 UTC on the anchor day of that month, clamped to the month's last day (31 -> 28/29/30)."""
+    day = min(anchor_day, calendar.monthrange(year, month)[1])
+    return datetime(year, month, day, tzinfo=timezone.utc)
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def next_boundary(after: datetime, anchor_day: int) -> datetime:
+    """The first period boundary strictly after ``after``."""
+    candidate = boundary(after.year, after.month, anchor_day)
+    if candidate <= after:
+        candidate = boundary(*_next_month(after.year, after.month), anchor_day)
+    return candidate
+
+
+def add_months(instant: datetime, months: int, anchor_day: int) -> datetime:
+    """The instant ``months`` months later on the anchor day (clamped), same time of day."""
+    year, month = instant.year, instant.month
+    for _ in range(months):
+        year, month = _next_month(year, month)
+    return boundary(year, month, anchor_day).replace(hour=instant.hour, minute=instant.minute,
+                                                    second=instant.second, microsecond=instant.microsecond)
+
+
+def anchor_day_for(billing_cycle: str, signed_up: datetime) -> int:
+    """Pay-as-you-go: the sign-up day (anniversary). Azure plan (``calendar``): the 1st."""
+    return 1 if billing_cycle == "calendar" else signed_up.day
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive: 00:00 on the invoice date
+
+    @property
+    def invoice_date(self) -> date:
+        """The day after the period's last day."""
+        return self.end.date()
+
+    def due_date(self, payment_term_days: int) -> date:
+        return self.invoice_date + timedelta(days=payment_term_days)
+
+
+def first_period(signed_up: datetime, anchor_day: int) -> Period:
+    start = start_of_day(signed_up)
+    return Period(start, next_boundary(start, anchor_day))
+
+
+def period_containing(current: Period, anchor_day: int, instant: datetime) -> Period:
+    """Walk forward from ``current`` to the period that holds ``instant``."""
+    period = current
+    while instant >= period.end:
+        period = Period(period.end, next_boundary(period.end, anchor_day))
+    return period
+
+
+# rating --------------------------------------------------------------------------------------
+@dataclass
+class RatedLine:
+    subscription_id: str
+    resource_id: str
+    meter: str
+    unit: Unit
+    unit_price: Decimal
+    start: datetime
+    end: datetime
+    quantity_exact: Fraction = Fraction(0)
+    amount_exact: Fraction = Fraction(0)
+
+    def add(self, start: datetime, end: datetime, quantity: Fraction, price: Decimal) -> None:
+        self.start, self.end = min(self.start, start), max(self.end, end)
+        self.quantity_exact += quantity
+        self.amount_exact += quantity * exact(price)
+
+    @property
+    def quantity(self) -> Decimal:
+        value = self.quantity_exact
+        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(QUANTITY_PLACES)
+
+    def amount(self, currency: str) -> Decimal:
+        return round_money(self.amount_exact, currency)
+
+
+def month_steps(span: Span, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Monthly charges of a span: each month that starts inside [start, end) while the span is open."""
+    steps, index = [], 0
+    stop = end if span.end is None else min(end, span.end)
+    while True:
+        month_start = add_months(span.start, index, span.start.day)
+        if month_start >= stop:
+            return steps
+        if month_start >= start:
+            steps.append((month_start, add_months(span.start, index + 1, span.start.day)))
+        index += 1
+
+
+def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> list[RatedLine]:
+    """One line per (resource, meter, unit price) for the usage of ``spans`` inside [start, end)."""
+    lines: dict[tuple[str, str, str, Decimal], RatedLine] = {}
+
+    def line(span: Span, unit: Unit, price: Decimal, lo: datetime, hi: datetime) -> RatedLine:
+        key = (span.subscription_id, span.resource_id, span.meter, price)
+        if key not in lines:
+            lines[key] = RatedLine(span.subscription_id, span.resource_id, span.meter, unit, price, lo, hi)
+        return lines[key]
+
+    for span in spans:
+        unit = prices.unit(span.meter)
+        if unit is Unit.MONTH_STEP:
+            for lo, hi in month_steps(span, start, end):
+                price = prices.price_at(span.meter, currency, lo)
+                line(span, unit, price, lo, hi).add(lo, hi, Fraction(1), price)
+            continue
+        clipped = span.clipped(start, end)
+        if clipped is None:
+            continue
+        for lo, hi, price in prices.pieces(span.meter, currency, *clipped):
+            quantity = seconds(lo, hi) * span.quantity / unit.denominator()
+            line(span, unit, price, lo, hi).add(lo, hi, quantity, price)
+    return sorted(lines.values(), key=lambda l: (l.subscription_id, l.resource_id.lower(), l.meter, l.start))
+
+
+def accrued(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> Fraction:
+    """The exact, unrounded charge of ``spans`` inside [start, end)."""
+    return sum((l.amount_exact for l in rate(spans, start, end, prices, currency)), Fraction(0))
+
+
+def charged(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> Decimal:
+    """What an invoice for [start, end) would charge: the sum of rounded lines."""
+    return sum((l.amount(currency) for l in rate(spans, start, end, prices, currency)), Decimal("0.00"))
+
+
+def burn_rate(open_spans: Iterable[Span], prices: PriceList, currency: str, at: datetime) -> Fraction:
+    """Charge per second of the spans open at ``at`` (monthly steps excluded: they are one-off)."""
+    total = Fraction(0)
+    for span in open_spans:
+        unit = prices.unit(span.meter)
+        if unit is not Unit.MONTH_STEP:
+            total += exact(prices.price_at(span.meter, currency, at)) * span.quantity / unit.denominator()
+    return total
+
+
+def exhaustion_instant(now: datetime, left: Fraction, per_second: Fraction) -> datetime | None:
+    """When ``left`` runs out at ``per_second``, rounded up to the whole second; None if it never does."""
+    if left <= 0:
+        return now
+    if per_second <= 0:
+        return None
+    needed = left / per_second
+    whole = -(-needed.numerator // needed.denominator)
+    return now + timedelta(seconds=whole)
+
+
+# invoices ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    credits: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def totals(line_amounts: Iterable[Decimal], *, credit_available: Decimal, credit_eligible: Decimal,
+           vat_rate: Decimal, currency: str) -> Totals:
+    subtotal = sum(line_amounts, Decimal("0.00"))
+    credits = max(Decimal("0.00"), min(credit_available, credit_eligible, subtotal))
+    taxable = subtotal - credits
+    tax = round_money(exact(taxable) * exact(vat_rate), currency)
+    return Totals(subtotal, credits, vat_rate, tax, taxable + tax)
+
+
+@dataclass(frozen=True)
+class DailyUsage:
+    day: date
+    meter: str
+    amount: Decimal
+
+
+def daily(spans: list[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> list[DailyUsage]:
+    """Charges per UTC day and meter (each day-meter total rounded once), for estimates and CSV."""
+    result: list[DailyUsage] = []
+    day = start_of_day(start)
+    while day < end:
+        following = day + timedelta(days=1)
+        by_meter: dict[str, Fraction] = {}
+        for l in rate(spans, max(start, day), min(end, following), prices, currency):
+            by_meter[l.meter] = by_meter.get(l.meter, Fraction(0)) + l.amount_exact
+        result.extend(DailyUsage(day.date(), m, round_money(v, currency)) for m, v in sorted(by_meter.items()))
+        day = following
+    return result
+
+
+@dataclass(frozen=True)
+class CreditGrant:
+    amount: Decimal
+    granted_at: datetime
+    expires_at: datetime
+    used: Decimal = Decimal("0.00")
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount - self.used

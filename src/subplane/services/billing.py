@@ -1,0 +1,345 @@
+"""Billing use cases: estimates, the cancel preview, invoices and their documents, usage, payments,
+offer switching, upgrades and support plans. ``app.billing`` is this service; ``app.billing.metering``
+holds the hooks the core calls."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import resources as package_files
+from pathlib import Path
+
+from ..adapters.db.billing_repo import DUE, PAST_DUE, Invoice, PeriodRow
+from ..domain import billing as rules
+from ..domain.access import Action, Principal
+from ..domain.errors import Conflict, Forbidden, InvalidInput
+from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
+from ..domain.metering import ALLOCATED_POWER, billable
+from ..domain.prices import PriceList
+from ..domain.resources import AllocationMethod, ResourceType
+from .access import require, visible_subscription_ids
+from .audit import audited, record_success
+from .invoicing import Invoicing
+from .metering import ISSUE_INVOICES, BATCH_SUBJECT, Metering, repo
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork
+
+SUPPORT_PLANS = ("Developer", "Standard", "ProfessionalDirect")
+
+
+def load_price_list(settings) -> PriceList:
+    """The shipped price list and VAT data, plus ``SUBPLANE_PRICES_FILE`` / ``SUBPLANE_TAX_FILE`` overrides."""
+    data = package_files.files("subplane.data")
+    prices = json.loads(data.joinpath("prices.json").read_text("utf-8"))
+    tax = json.loads(data.joinpath("tax.json").read_text("utf-8"))
+    extra = dict(getattr(settings, "extra", {}) or {})
+    prices_file = extra.get("prices_file") or os.environ.get("SUBPLANE_PRICES_FILE")
+    tax_file = extra.get("tax_file") or os.environ.get("SUBPLANE_TAX_FILE")
+    overrides = [json.loads(Path(prices_file).read_text("utf-8"))] if prices_file else []
+    if tax_file:
+        override = json.loads(Path(tax_file).read_text("utf-8"))
+        tax = {**tax, **override, "rates": {**tax["rates"], **override.get("rates", {})}}
+    return PriceList.from_data(prices, tax, overrides)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    subscription_id: str
+    currency: str
+    period_start: datetime
+    period_end: datetime
+    invoice_date: date
+    charges: Decimal  # accrued so far this period (sum of rounded lines)
+    credits_to_apply: Decimal
+    credits_remaining: Decimal  # credit balance left after this period's estimated charges
+    tax: Decimal
+    total: Decimal
+    lines: list[rules.RatedLine] = field(default_factory=list)
+    daily: list[tuple[date, str, Decimal]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FinalEstimate:
+    """What the cancel preview and the cancel result both show."""
+
+    currency: str
+    charges: Decimal
+    credits: Decimal
+    tax: Decimal
+    total: Decimal
+    credits_remaining: Decimal
+    period_start: datetime
+    final_invoice_date: date
+    deletion_date: datetime | None
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    subscription: Subscription
+    vms_to_deallocate: list[str]
+    ips_to_release: list[str]
+    static_ips_kept: list[str]
+    storage_to_read_only: list[str]
+    support_plan: dict | None
+    estimate: FinalEstimate
+
+
+class BillingService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.prices = load_price_list(app.settings)
+        self.metering = Metering(app, self.prices)
+        self.invoicing = Invoicing(app, self.prices)
+
+    def job_handlers(self) -> dict:
+        return self.invoicing.handlers()
+
+    # estimates -------------------------------------------------------------------------------
+    def _estimate(self, uow: UnitOfWork, sub: Subscription, until: datetime, *, with_daily: bool = False) -> Estimate:
+        row = repo(uow).find_period(sub.subscription_id)
+        period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, until)
+        spans = repo(uow).spans_between(period.start, until, [sub.subscription_id]) if until > period.start else []
+        lines = rules.rate(spans, period.start, until, self.prices, row.currency)
+        charges = sum((l.amount(row.currency) for l in lines), Decimal("0.00"))
+        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
+        available = eligible = Decimal("0.00")
+        if credit is not None and credit["expires_at"] > period.start:
+            available = credit["amount"] - credit["used"]
+            eligible = rules.charged(spans, period.start, min(until, credit["expires_at"]), self.prices, row.currency)
+        account = uow.directory.get_billing_account(sub.billing_account_id)
+        totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
+                              vat_rate=self.prices.vat_rate(account.country), currency=row.currency)
+        remaining = available - totals.credits if credit is not None and until < credit["expires_at"] else Decimal("0.00")
+        days = rules.daily(spans, period.start, until, self.prices, row.currency) if with_daily else []
+        return Estimate(sub.subscription_id, row.currency, period.start, period.end, period.invoice_date, charges,
+                        totals.credits, remaining, totals.tax, totals.total, lines,
+                        [(d.day, d.meter, d.amount) for d in days])
+
+    def estimate(self, *, actor: Principal, ref: str) -> Estimate:
+        with self.app.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            until = uow.now if billable(sub.state) or sub.state_changed_at is None else min(uow.now, sub.state_changed_at)
+            return self._estimate(uow, sub, until, with_daily=True)
+
+    def cancel_figures(self, uow: UnitOfWork, sub: Subscription) -> FinalEstimate:
+        """The final-invoice estimate for a cancel at ``sub.cancelled_at`` (or now, for a preview)."""
+        at = sub.cancelled_at or uow.now
+        est = self._estimate(uow, sub, at)
+        deletion = sub.deletion_date or at + timedelta(days=self.app.offers.get(sub.offer_id).retention_days)
+        return FinalEstimate(est.currency, est.charges, est.credits_to_apply, est.tax, est.total, est.credits_remaining,
+                             est.period_start, est.invoice_date, deletion)
+
+    def preview_cancel(self, *, actor: Principal, ref: str) -> CancelPreview:
+        """What cancelling now would turn off and cost, without changing anything."""
+        with self.app.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            resources = uow.resources.list(sub.subscription_id)
+            ips = [r for r in resources if r.type is ResourceType.PUBLIC_IP]
+            return CancelPreview(
+                sub,
+                [r.resource_id for r in resources if r.type is ResourceType.VIRTUAL_MACHINE and r.power_state in ALLOCATED_POWER],
+                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.DYNAMIC and r.ip_address],
+                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.STATIC],
+                [r.resource_id for r in resources if r.type is ResourceType.STORAGE_ACCOUNT and not r.read_only],
+                repo(uow).support_plan(sub.subscription_id),
+                self.cancel_figures(uow, sub),
+            )
+
+    # invoices --------------------------------------------------------------------------------
+    def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Invoice]:
+        with self.app.uow(read_only=True) as uow:
+            ids = None
+            if subscription is not None:
+                ids = [self._readable(uow, actor, subscription).subscription_id]
+            invoices = repo(uow).list_invoices(subscription_ids=ids, statuses=[status] if status else None)
+            return [i for i in invoices if self._may_see(uow, actor, i)]
+
+    def get_invoice(self, *, actor: Principal, ref: str) -> Invoice:
+        with self.app.uow(read_only=True) as uow:
+            invoice = repo(uow).get_invoice(ref)
+            if not self._may_see(uow, actor, invoice):
+                raise Forbidden("AuthorizationFailed", f"You may not see invoice {ref}.")
+            return invoice
+
+    def invoice_pdf(self, *, actor: Principal, ref: str) -> bytes:
+        from ..adapters.pdf import render_invoice
+
+        invoice = self.get_invoice(actor=actor, ref=ref)
+        with self.app.uow(read_only=True) as uow:
+            account = uow.directory.get_billing_account(invoice.billing_account_id)
+            sub = uow.subscriptions.get(invoice.subscription_id)
+        return render_invoice(invoice, account=account, subscription_name=sub.display_name)
+
+    def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
+        visible = visible_subscription_ids(uow, actor)
+        return visible is None or invoice.subscription_id in visible
+
+    # usage -----------------------------------------------------------------------------------
+    def usage(self, *, actor: Principal, ref: str, start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+        """Usage per UTC day, resource and meter (each row rounded once): for CSV and usage details."""
+        with self.app.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            row = repo(uow).find_period(sub.subscription_id)
+            start = start or row.period_start
+            end = min(end or uow.now, uow.now)
+            spans = repo(uow).spans_between(start, end, [sub.subscription_id]) if end > start else []
+            rows, day = [], rules.start_of_day(start)
+            while day < end:
+                lo, hi = max(start, day), min(end, day + timedelta(days=1))
+                for l in rules.rate(spans, lo, hi, self.prices, row.currency):
+                    rows.append({"date": day.date().isoformat(), "subscriptionId": sub.subscription_id,
+                                 "resourceId": l.resource_id, "meter": l.meter, "unit": l.unit.label,
+                                 "quantity": str(l.quantity), "unitPrice": str(l.unit_price),
+                                 "amount": str(l.amount(row.currency)), "currency": row.currency,
+                                 "from": l.start, "to": l.end})
+                day += timedelta(days=1)
+            return rows
+
+    # payments --------------------------------------------------------------------------------
+    def set_card(self, *, actor: Principal, account: str, fails: bool, label: str | None = None) -> dict:
+        def work(uow: UnitOfWork) -> dict:
+            account_id = self._administered(uow, actor, account)
+            current = repo(uow).profile(account_id)
+            repo(uow).set_card(account_id, label=label or current["card_label"], fails=fails)
+            record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
+                           details={"fails": fails})
+            return repo(uow).profile(account_id)
+
+        return audited(self.app, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
+                       correlation_id=None)
+
+    def pay(self, *, actor: Principal, invoice: str, method: str = "card") -> Invoice:
+        def work(uow: UnitOfWork) -> Invoice:
+            found = repo(uow).get_invoice(invoice)
+            self._administered(uow, actor, found.billing_account_id)
+            if found.status not in (DUE, PAST_DUE):
+                raise Conflict("InvoiceAlreadyPaid", f"Invoice {found.invoice_number} is already paid.")
+            if method == "card" and repo(uow).profile(found.billing_account_id)["card_fails"]:
+                raise Conflict("PaymentDeclined", "The card on file was declined; update it or pay by transfer.")
+            self.invoicing.record_payment(uow, found, method=method)
+            self.invoicing.restore_if_settled(uow, found.billing_account_id)
+            record_success(uow, actor=actor, action="billing.pay", subscription_id=found.subscription_id,
+                           target=found.invoice_number, details={"amount": str(found.total), "method": method})
+            return repo(uow).get_invoice(found.invoice_id)
+
+        return audited(self.app, actor=actor, action="billing.pay", subscription_id=None, target=invoice, work=work,
+                       correlation_id=None)
+
+    def settle(self, *, actor: Principal, account: str) -> list[Invoice]:
+        """Pay every open invoice of the account (by transfer) and restore past-due subscriptions."""
+        def work(uow: UnitOfWork) -> list[Invoice]:
+            account_id = self._administered(uow, actor, account)
+            open_invoices = repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE, PAST_DUE])
+            for item in open_invoices:
+                self.invoicing.record_payment(uow, item, method="transfer")
+            self.invoicing.restore_if_settled(uow, account_id)
+            record_success(uow, actor=actor, action="billing.settle", subscription_id=None, target=account_id,
+                           details={"invoices": [i.invoice_number for i in open_invoices]})
+            return open_invoices
+
+        return audited(self.app, actor=actor, action="billing.settle", subscription_id=None, target=account, work=work,
+                       correlation_id=None)
+
+    # offers ----------------------------------------------------------------------------------
+    def switch_offer(self, *, actor: Principal, ref: str, target_offer: str) -> tuple[Subscription, Invoice | None]:
+        def work(uow: UnitOfWork):
+            sub = self._for_account_admin(uow, actor, ref)
+            offer, target = self.app.offers.get(sub.offer_id), self.app.offers.get(target_offer)
+            if offer.spending_limit:
+                raise Conflict("UseUpgrade", f"'{offer.name}' has a spending limit; upgrade it to Pay-As-You-Go instead.")
+            if target.offer_id not in offer.switch_targets:
+                allowed = ", ".join(offer.switch_targets) or "none"
+                raise Conflict("OfferSwitchNotAllowed", f"'{offer.name}' cannot switch to '{target.name}' (allowed: {allowed}).")
+            row = repo(uow).find_period(sub.subscription_id)
+            if uow.now < row.first_period_end:
+                raise Conflict("FirstBillingPeriodNotCompleted",
+                               f"Offers can be switched once the first billing period has ended ({row.first_period_end.date()}).")
+            self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
+                                                           actor=actor, data={"from": offer.offer_id, "to": target.offer_id})
+            uow.subscriptions.set_offer(sub.subscription_id, target.offer_id)
+            invoice = self._switch_day_invoice(uow, row)
+            return uow.subscriptions.get(sub.subscription_id), invoice
+
+        return audited(self.app, actor=actor, action="switchOffer", subscription_id=None, target=ref, work=work,
+                       correlation_id=None)
+
+    def _switch_day_invoice(self, uow: UnitOfWork, row: PeriodRow) -> Invoice | None:
+        """All outstanding charges are invoiced on the switch day; the anniversary moves to that day."""
+        now = uow.now
+        period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, now)
+        spans = repo(uow).spans_between(period.start, now, [row.subscription_id])
+        lines = rules.rate(spans, period.start, now, self.prices, row.currency)
+        invoices = self.invoicing.store(uow, [(row, period.start, now, now.date(), lines, spans)]) if lines else []
+        anchor = now.day
+        repo(uow).save_periods([PeriodRow(**{**row.__dict__, "anchor_day": anchor, "period_start": now,
+                                              "period_end": rules.next_boundary(now, anchor), "dormant": False})])
+        uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=rules.next_boundary(now, anchor))
+        return invoices[0] if invoices else None
+
+    def upgrade(self, *, actor: Principal, ref: str) -> Subscription:
+        """Free Trial -> Pay-As-You-Go: re-enables a subscription the spending limit or credit expiry disabled."""
+        def work(uow: UnitOfWork) -> Subscription:
+            sub = self._for_account_admin(uow, actor, ref)
+            offer = self.app.offers.get(sub.offer_id)
+            if not offer.spending_limit or not offer.switch_targets:
+                raise Conflict("UpgradeNotAvailable", f"'{offer.name}' has no spending limit to upgrade from.")
+            target = self.app.offers.get(offer.switch_targets[0])
+            if sub.state is State.DISABLED and sub.state_reason in (Reason.SPENDING_LIMIT_REACHED, Reason.CREDIT_EXPIRED):
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.LIFT_SPENDING_LIMIT,
+                                                               actor=actor)
+            self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
+                                                           actor=actor, data={"from": offer.offer_id, "to": target.offer_id})
+            uow.subscriptions.set_offer(sub.subscription_id, target.offer_id)
+            uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=("billing.creditCheck",))
+            return uow.subscriptions.get(sub.subscription_id)
+
+        return audited(self.app, actor=actor, action="upgrade", subscription_id=None, target=ref, work=work,
+                       correlation_id=None)
+
+    def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> dict | None:
+        """Buy or change a support plan (billed per started month, no proration), or end it (``plan=None``)."""
+        if plan is not None and plan not in SUPPORT_PLANS:
+            raise InvalidInput("UnknownSupportPlan", f"Support plans are {', '.join(SUPPORT_PLANS)}, not {plan!r}.")
+
+        def work(uow: UnitOfWork):
+            sub = self._for_account_admin(uow, actor, ref)
+            if plan is not None and not billable(sub.state):
+                raise Conflict("ReadOnlyDisabledSubscription", "A support plan can only be bought on an active subscription.")
+            if plan is not None:
+                self.prices.require(f"support/{plan}", repo(uow).find_period(sub.subscription_id).currency)
+            repo(uow).set_support_plan(sub.subscription_id, plan=plan, auto_renew=auto_renew, now=uow.now)
+            self.metering.sync(uow, sub.subscription_id, sub=sub)
+            record_success(uow, actor=actor, action="billing.supportPlan", subscription_id=sub.subscription_id,
+                           details={"plan": plan, "autoRenew": auto_renew})
+            return repo(uow).support_plan(sub.subscription_id)
+
+        return audited(self.app, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
+                       correlation_id=None)
+
+    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool) -> None:
+        """Called while cancelling: without auto-renew the plan ends with the subscription's billing."""
+        plan = repo(uow).support_plan(subscription_id)
+        if plan and plan["ended_at"] is None and not auto_renew:
+            repo(uow).set_support_plan(subscription_id, plan=None, auto_renew=False, now=uow.now)
+
+    # access ----------------------------------------------------------------------------------
+    def _readable(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:
+        sub = resolve(uow, ref)
+        require(uow, self.app.offers, actor, sub, Action.READ)
+        return sub
+
+    def _for_account_admin(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:
+        sub = resolve(uow, ref)
+        sub = uow.subscriptions.get(sub.subscription_id, for_update=True)
+        self._administered(uow, actor, sub.billing_account_id)
+        return sub
+
+    def _administered(self, uow: UnitOfWork, actor: Principal, account_ref: str) -> str:
+        account = uow.directory.find_billing_account_by_name(account_ref)
+        account = account or uow.directory.get_billing_account(account_ref)
+        if not actor.is_privileged and account.admin_user_id != actor.principal_id:
+            raise Forbidden("AuthorizationFailed", "Only the billing account's Account Administrator may do this.")
+        return account.billing_account_id

@@ -1,0 +1,216 @@
+"""Invoices on the usual date, payments on the due date, past due and non-payment, credit checks.
+
+The runner calls these handlers inside its unit of work. Issuing is set-based: one job per period-end
+instant issues every invoice due then (spans read in one query per window, rows inserted in bulk),
+and it is idempotent: an invoice is unique per (subscription, period start).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from ..adapters.db.billing_repo import DUE, PAID, PAST_DUE, Invoice, InvoiceLine, PeriodRow
+from ..domain import billing as rules
+from ..domain.lifecycle import LifecycleAction, Reason, State
+from ..domain.metering import Span, billable
+from .metering import (
+    BATCH_SUBJECT,
+    COLLECT_PAYMENTS,
+    CREDIT_CHECK,
+    CREDIT_EXPIRY,
+    ISSUE_INVOICES,
+    NON_PAYMENT,
+    repo,
+)
+from .unit_of_work import UnitOfWork
+
+_CHUNK = 5000
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def invoice_number(billing_account_id: str, sequence: int) -> str:
+    return f"{billing_account_id.replace('-', '')[:8].upper()}-{sequence:06d}"
+
+
+class Invoicing:
+    def __init__(self, app, prices) -> None:
+        self.app = app
+        self.prices = prices
+
+    def handlers(self) -> dict:
+        return {
+            ISSUE_INVOICES: lambda uow, job: self.issue_due(uow),
+            COLLECT_PAYMENTS: lambda uow, job: self.collect(uow),
+            NON_PAYMENT: lambda uow, job: self.disable_for_non_payment(uow),
+            CREDIT_CHECK: lambda uow, job: self.check_credit(uow, job.subject),
+            CREDIT_EXPIRY: lambda uow, job: self.expire_credit(uow, job.subject),
+        }
+
+    # issuing ---------------------------------------------------------------------------------
+    def issue_due(self, uow: UnitOfWork) -> int:
+        """Issue every invoice whose period has ended; roll each period on. Safe to run again."""
+        issued = 0
+        rows = repo(uow).due_periods(uow.now)
+        while rows:
+            issued += self._issue_periods(uow, rows)
+            rows = repo(uow).due_periods(uow.now)
+        return issued
+
+    def _issue_periods(self, uow: UnitOfWork, rows: list[PeriodRow]) -> int:
+        states = self._states(uow, [r.subscription_id for r in rows])
+        by_window: dict[tuple[datetime, datetime], list[PeriodRow]] = defaultdict(list)
+        for row in rows:
+            by_window[(row.period_start, row.period_end)].append(row)
+        drafts = []
+        for (start, end), group in by_window.items():
+            spans = self._spans(uow, start, end, [r.subscription_id for r in group])
+            for row in group:
+                mine = spans.get(row.subscription_id, [])
+                drafts.append((row, start, end, end.date(), rules.rate(mine, start, end, self.prices, row.currency), mine))
+        done = repo(uow).issued_periods([r.subscription_id for r in rows], {r.period_start for r in rows})
+        fresh = [d for d in drafts if d[4] and (d[0].subscription_id, d[0].period_start) not in done]
+        self.store(uow, fresh)
+        rolled = []
+        for row in rows:
+            nxt = rules.Period(row.period_end, rules.next_boundary(row.period_end, row.anchor_day))
+            rolled.append(PeriodRow(**{**row.__dict__, "period_start": nxt.start, "period_end": nxt.end,
+                                       "dormant": not billable(states[row.subscription_id])}))
+        repo(uow).save_periods(rolled)
+        for instant in {r.period_end for r in rolled if not r.dormant}:
+            uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=instant)
+        return len(fresh)
+
+    def _states(self, uow: UnitOfWork, ids: list[str]) -> dict[str, State]:
+        result = {}
+        for i in range(0, len(ids), _CHUNK):
+            result.update({s.subscription_id: s.state for s in uow.subscriptions.list(ids=ids[i:i + _CHUNK])})
+        return result
+
+    def _spans(self, uow: UnitOfWork, start: datetime, end: datetime, ids: list[str]) -> dict[str, list[Span]]:
+        wanted = set(ids)
+        spans = repo(uow).spans_between(start, end, ids if len(ids) <= 500 else None)
+        grouped: dict[str, list[Span]] = defaultdict(list)
+        for span in spans:
+            if span.subscription_id in wanted:
+                grouped[span.subscription_id].append(span)
+        return grouped
+
+    def store(self, uow: UnitOfWork, items: list[tuple]) -> list[Invoice]:
+        """``items``: (period row, start, end, invoice date, rated lines, spans) per invoice."""
+        # Turn rated lines into invoices (credits, VAT, numbers, due dates) and insert them in bulk.
+        if not items:
+            return []
+        ids = [row.subscription_id for row, *_ in items]
+        credits = {}
+        for i in range(0, len(ids), _CHUNK):
+            credits.update(repo(uow).credits_for(ids[i:i + _CHUNK]))
+        countries = {}
+        per_account: dict[str, int] = defaultdict(int)
+        for row, *_ in items:
+            per_account[row.billing_account_id] += 1
+        next_number = {}
+        for account_id, count in per_account.items():
+            countries[account_id] = uow.directory.get_billing_account(account_id).country
+            next_number[account_id] = repo(uow).take_invoice_numbers(account_id, count)
+        invoices, due_dates = [], set()
+        for row, start, end, invoice_date, lines, spans in items:
+            invoice = self._invoice(row, start, end, invoice_date, lines, spans, credits.get(row.subscription_id),
+                                    countries[row.billing_account_id], next_number[row.billing_account_id], uow.now)
+            next_number[row.billing_account_id] += 1
+            if invoice.credits:
+                credit = credits[row.subscription_id]
+                credit["used"] += invoice.credits
+                repo(uow).use_credit(row.subscription_id, credit["used"])
+            if invoice.status == DUE:
+                due_dates.add(invoice.due_date)
+            invoices.append(invoice)
+        repo(uow).add_invoices(invoices)
+        for due in due_dates:
+            uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due))
+            uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
+        return invoices
+
+    def _invoice(self, row: PeriodRow, start, end, invoice_date: date, lines, spans, credit, country: str, sequence: int,
+                 now: datetime) -> Invoice:
+        currency = row.currency
+        eligible = Decimal("0.00")
+        available = Decimal("0.00")
+        if credit is not None and credit["expires_at"] > start:
+            available = credit["amount"] - credit["used"]
+            # Credit covers what was used before it expired (lifecycle.md §5).
+            eligible = rules.charged(spans, start, min(end, credit["expires_at"]), self.prices, currency)
+        totals = rules.totals([l.amount(currency) for l in lines], credit_available=available,
+                              credit_eligible=eligible, vat_rate=self.prices.vat_rate(country), currency=currency)
+        invoice_id = str(uuid.uuid4())
+        stored_lines = [InvoiceLine(n, l.subscription_id, l.resource_id, l.meter, l.unit.value, l.quantity, l.unit_price,
+                                    l.amount(currency), l.start, l.end) for n, l in enumerate(lines, start=1)]
+        return Invoice(invoice_id, invoice_number(row.billing_account_id, sequence), row.billing_account_id,
+                       row.subscription_id, start, end, invoice_date, invoice_date + timedelta(days=self.prices.payment_term_days),
+                       now, currency, totals.subtotal, totals.credits, totals.tax_rate, totals.tax, totals.total,
+                       DUE if totals.total > 0 else PAID, None if totals.total > 0 else now, stored_lines)
+
+    # payments --------------------------------------------------------------------------------
+    def collect(self, uow: UnitOfWork) -> None:
+        """On the due date the card pays; the day after, what is still unpaid is past due."""
+        today = uow.now.date()
+        due = repo(uow).list_invoices(statuses=[DUE])
+        failing: dict[str, list[Invoice]] = defaultdict(list)
+        for invoice in due:
+            if invoice.due_date > today:
+                continue
+            profile = repo(uow).profile(invoice.billing_account_id)
+            if not profile["card_fails"]:
+                self.record_payment(uow, invoice, method="card")
+            elif invoice.due_date < today:
+                failing[invoice.billing_account_id].append(invoice)
+        for account_id, invoices in failing.items():
+            repo(uow).set_status([i.invoice_id for i in invoices], PAST_DUE)
+            for invoice in invoices:
+                grace_end = midnight(invoice.due_date + timedelta(days=1 + self.prices.grace_period_days))
+                uow.jobs.schedule(kind=NON_PAYMENT, subject=BATCH_SUBJECT, due_at=grace_end)
+            self._transition_account(uow, account_id, LifecycleAction.MARK_PAST_DUE, {State.ENABLED: None})
+
+    def record_payment(self, uow: UnitOfWork, invoice: Invoice, *, method: str) -> None:
+        repo(uow).set_status([invoice.invoice_id], PAID, paid_at=uow.now)
+        repo(uow).add_payment(payment_id=str(uuid.uuid4()), invoice=invoice, method=method, now=uow.now)
+
+    def disable_for_non_payment(self, uow: UnitOfWork) -> None:
+        grace = timedelta(days=1 + self.prices.grace_period_days)
+        overdue = [i for i in repo(uow).list_invoices(statuses=[PAST_DUE]) if midnight(i.due_date) + grace <= uow.now]
+        for account_id in sorted({i.billing_account_id for i in overdue}):
+            self._transition_account(uow, account_id, LifecycleAction.DISABLE_FOR_NON_PAYMENT, {State.PAST_DUE: None})
+
+    def restore_if_settled(self, uow: UnitOfWork, account_id: str) -> None:
+        if repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[PAST_DUE]):
+            return
+        self._transition_account(uow, account_id, LifecycleAction.SETTLE,
+                                 {State.PAST_DUE: None, State.DISABLED: Reason.NON_PAYMENT})
+
+    def _transition_account(self, uow: UnitOfWork, account_id: str, action: LifecycleAction, when: dict) -> None:
+        for sub in uow.subscriptions.list(billing_account_id=account_id):
+            if sub.state in when and (when[sub.state] is None or when[sub.state] == sub.state_reason):
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, action)
+
+    # credit ----------------------------------------------------------------------------------
+    def check_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        if sub.state is not State.ENABLED or not self.app.offers.get(sub.offer_id).spending_limit:
+            return
+        left, credit = self.app.billing.metering.credit_left(uow, sub, uow.now)
+        if credit is None or uow.now >= credit["expires_at"]:
+            return
+        if left <= 0:
+            self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
+        else:
+            self.app.billing.metering.watch_credit(uow, sub)
+
+    def expire_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        if sub.state is State.ENABLED and self.app.offers.get(sub.offer_id).spending_limit:
+            self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.EXPIRE_CREDIT)

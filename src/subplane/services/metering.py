@@ -1,0 +1,152 @@
+"""Metering hooks the core calls inside its own unit of work: spans open and close with billable state.
+
+``sync`` compares what a subscription's resources should accrue now with its open spans and closes or
+opens the difference. ``stopped`` closes every open span of a subscription in one UPDATE (cancel,
+spending limit, non-payment). Nothing here commits: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..adapters.db.billing_repo import BillingRepo, PeriodRow
+from ..domain import billing as rules
+from ..domain.lifecycle import Subscription
+from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
+from ..domain.resources import Resource
+from .unit_of_work import UnitOfWork
+
+ISSUE_INVOICES = "billing.issueInvoices"
+COLLECT_PAYMENTS = "billing.collectPayments"
+NON_PAYMENT = "billing.nonPayment"
+CREDIT_CHECK = "billing.creditCheck"
+CREDIT_EXPIRY = "billing.creditExpiry"
+BATCH_SUBJECT = "billing"
+
+
+def support_resource_id(subscription_id: str, plan: str) -> str:
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Support/supportPlans/{plan}"
+
+
+def repo(uow: UnitOfWork) -> BillingRepo:
+    """The billing repository on the unit of work's connection (created once per unit of work)."""
+    found = getattr(uow, "_billing_repo", None)
+    if found is None:
+        found = BillingRepo(uow.conn)
+        uow._billing_repo = found
+    return found
+
+
+class Metering:
+    def __init__(self, app, prices) -> None:
+        self.app = app
+        self.prices = prices
+
+    # subscriptions ---------------------------------------------------------------------------
+    def subscription_created(self, uow: UnitOfWork, sub: Subscription) -> None:
+        """Refuse a currency or country the price list cannot bill; start the first period and any credit."""
+        account = uow.directory.get_billing_account(sub.billing_account_id)
+        if not self.prices.has_currency(account.currency):
+            from ..domain.errors import InvalidInput
+
+            raise InvalidInput("UnsupportedCurrency", f"The price list has no prices in {account.currency}.",
+                               currency=account.currency)
+        self.prices.vat_rate(account.country)
+        offer = self.app.offers.get(sub.offer_id)
+        anchor = rules.anchor_day_for(offer.billing_cycle, sub.created_at)
+        period = rules.first_period(sub.created_at, anchor)
+        repo(uow).add_period(PeriodRow(sub.subscription_id, account.billing_account_id, account.currency, anchor,
+                                       period.start, period.end, False, period.end))
+        repo(uow).profile(account.billing_account_id)
+        uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=period.end)
+        if offer.credit_amount:
+            expires = sub.created_at + timedelta(days=offer.credit_validity_days or 30)
+            repo(uow).add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, expires)
+            uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=sub.subscription_id, due_at=expires)
+
+    def state_changed(self, uow: UnitOfWork, before: Subscription, after: Subscription) -> None:
+        """Billing stops when a subscription stops being billable and resumes when it becomes billable again."""
+        if billable(before.state) and not billable(after.state):
+            self.stopped(uow, after.subscription_id)
+        elif not billable(before.state) and billable(after.state):
+            self.wake_period(uow, after.subscription_id)
+            self.sync(uow, after.subscription_id, sub=after)
+
+    def stopped(self, uow: UnitOfWork, subscription_id: str) -> int:
+        """Close every open span at ``uow.now``: one statement, however many resources."""
+        uow.jobs.cancel_pending(subject=subscription_id, kinds=(CREDIT_CHECK, CREDIT_EXPIRY))
+        return repo(uow).close_all(subscription_id, uow.now)
+
+    def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
+        credit = repo(uow).credits_for([subscription_id]).get(subscription_id)
+        if credit is not None and credit["expires_at"] > uow.now:
+            uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=subscription_id, due_at=credit["expires_at"])
+        row = repo(uow).find_period(subscription_id)
+        if row is None or not row.dormant:
+            return
+        period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
+        repo(uow).save_periods([PeriodRow(**{**row.__dict__, "period_start": period.start, "period_end": period.end,
+                                              "dormant": False})])
+        uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=period.end)
+
+    # resources -------------------------------------------------------------------------------
+    def resources_added(self, uow: UnitOfWork, subscription_id: str, resources: list[Resource | None]) -> None:
+        """New resources must be priced in the account's currency (else a clear error); then they accrue."""
+        currency = self._currency(uow, subscription_id)
+        for resource in resources:
+            if resource is not None:
+                check_priced(resource, currency=currency, prices=self.prices)
+        self.sync(uow, subscription_id)
+
+    def sync(self, uow: UnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
+        sub = sub or uow.subscriptions.get(subscription_id)
+        wanted = self.wanted(uow, sub) if billable(sub.state) else []
+        changes = reconcile(repo(uow).open_spans(subscription_id), wanted)
+        if not changes.close and not changes.open:
+            return
+        repo(uow).close([s.span_id for s in changes.close], uow.now)
+        repo(uow).open(subscription_id, changes.open, uow.now)
+        self.watch_credit(uow, sub)
+
+    def wanted(self, uow: UnitOfWork, sub: Subscription) -> list[Meter]:
+        stored = repo(uow).stored_bytes(sub.subscription_id)
+        wanted = [m for r in uow.resources.list(sub.subscription_id)
+                  for m in meters_for(r, stored_bytes=stored.get(r.resource_id.lower(), 0), prices=self.prices)]
+        plan = repo(uow).support_plan(sub.subscription_id)
+        if plan and plan["ended_at"] is None:
+            wanted.append(Meter(support_resource_id(sub.subscription_id, plan["plan"]), f"support/{plan['plan']}", 1))
+        return wanted
+
+    # credit ----------------------------------------------------------------------------------
+    def credit_left(self, uow: UnitOfWork, sub: Subscription, at: datetime):
+        """(exact credit left at ``at`` after usage not yet invoiced, credit row) or (None, None)."""
+        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
+        row = repo(uow).find_period(sub.subscription_id)
+        if credit is None or row is None:
+            return None, None
+        until = min(at, credit["expires_at"])
+        spans = repo(uow).spans_between(row.period_start, until, [sub.subscription_id]) if until > row.period_start else []
+        used_now = rules.accrued(spans, row.period_start, until, self.prices, row.currency) if spans else 0
+        return rules.exact(credit["amount"] - credit["used"]) - used_now, credit
+
+    def watch_credit(self, uow: UnitOfWork, sub: Subscription) -> None:
+        """With a spending limit, schedule the check at the instant the credit would run out."""
+        offer = self.app.offers.get(sub.offer_id)
+        if not offer.spending_limit or not billable(sub.state):
+            return
+        left, credit = self.credit_left(uow, sub, uow.now)
+        if credit is None or uow.now >= credit["expires_at"]:
+            return
+        currency = self._currency(uow, sub.subscription_id)
+        per_second = rules.burn_rate(repo(uow).open_spans(sub.subscription_id), self.prices, currency, uow.now)
+        due = rules.exhaustion_instant(uow.now, left, per_second)
+        uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
+        if due is not None and due < credit["expires_at"]:
+            uow.jobs.schedule(kind=CREDIT_CHECK, subject=sub.subscription_id, due_at=due)
+
+    def _currency(self, uow: UnitOfWork, subscription_id: str) -> str:
+        row = repo(uow).find_period(subscription_id)
+        if row is not None:
+            return row.currency
+        sub = uow.subscriptions.get(subscription_id)
+        return uow.directory.get_billing_account(sub.billing_account_id).currency
