@@ -1,0 +1,233 @@
+"""`subplane invoices ...`, `subplane usage`, `subplane billing ...`, and the billing commands of
+`subplane subscriptions` (preview-cancel, switch-offer, upgrade)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import subscriptions
+from .common import AsOption, CliContext, command
+from .render import console, emit_json, instant, state_text, subscription_json, table
+
+invoices_app = typer.Typer(help="List and show invoices; write them as PDF.", no_args_is_help=True)
+billing_app = typer.Typer(help="Payments, the card on file, support plans and estimates.", no_args_is_help=True)
+root_commands = typer.Typer()
+SubArg = Annotated[str, typer.Argument(help="Subscription id or exact display name.")]
+InvoiceArg = Annotated[str, typer.Argument(help="Invoice number or id.")]
+AccountArg = Annotated[str, typer.Argument(help="Billing account id or name.")]
+
+
+# JSON shapes (stable names a script reads) ---------------------------------------------------
+def invoice_json(invoice, *, with_lines: bool = True) -> dict[str, Any]:
+    data = {
+        "invoiceNumber": invoice.invoice_number, "invoiceId": invoice.invoice_id,
+        "billingAccount": invoice.billing_account_id, "subscriptionId": invoice.subscription_id,
+        "invoiceDate": invoice.invoice_date.isoformat(), "dueDate": invoice.due_date.isoformat(),
+        "periodStart": instant(invoice.period_start), "periodEnd": instant(invoice.period_end),
+        "currency": invoice.currency, "subtotal": str(invoice.subtotal), "credits": str(invoice.credits),
+        "taxRate": str(invoice.tax_rate), "tax": str(invoice.tax), "total": str(invoice.total),
+        "status": invoice.status, "paidAt": instant(invoice.paid_at),
+    }
+    if with_lines:
+        data["lines"] = [{"subscriptionId": l.subscription_id, "resourceId": l.resource_id, "meter": l.meter,
+                          "unit": l.unit, "quantity": str(l.quantity), "unitPrice": str(l.unit_price),
+                          "amount": str(l.amount), "from": instant(l.from_at), "to": instant(l.to_at)}
+                         for l in invoice.lines]
+    return data
+
+
+def estimate_json(figures) -> dict[str, Any]:
+    return {"currency": figures.currency, "charges": str(figures.charges), "credits": str(figures.credits),
+            "tax": str(figures.tax), "total": str(figures.total), "creditsRemaining": str(figures.credits_remaining),
+            "periodStart": instant(figures.period_start), "finalInvoiceDate": figures.final_invoice_date.isoformat(),
+            "deletionDate": instant(figures.deletion_date)}
+
+
+def _parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+# invoices ------------------------------------------------------------------------------------
+@command(invoices_app, "list")
+def list_invoices(*, cli: CliContext, subscription: Annotated[str | None, typer.Option("--subscription", "-s")] = None,
+                  status: Annotated[str | None, typer.Option(help="Due, Paid or PastDue.")] = None,
+                  as_: AsOption = None) -> None:
+    """The invoices you can see, oldest first."""
+    invoices = cli.app.billing.list_invoices(actor=cli.app.directory.principal(as_), subscription=subscription,
+                                             status=status)
+    if cli.json:
+        emit_json([invoice_json(i, with_lines=False) for i in invoices])
+        return
+    table("Invoices", ["Number", "Date", "Subscription", "Period", "Total", "Status"],
+          [(i.invoice_number, i.invoice_date, i.subscription_id, f"{i.period_start.date()} – {i.period_end.date()}",
+            f"{i.currency} {i.total}", i.status) for i in invoices])
+
+
+@command(invoices_app, "show")
+def show_invoice(invoice: InvoiceArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """One invoice with its lines: what, how much, from when to when."""
+    found = cli.app.billing.get_invoice(actor=cli.app.directory.principal(as_), ref=invoice)
+    if cli.json:
+        emit_json(invoice_json(found))
+        return
+    console.print(f"[bold]Invoice {found.invoice_number}[/]  {found.status}  date {found.invoice_date}, due {found.due_date}")
+    console.print(f"  Period {instant(found.period_start)} – {instant(found.period_end)}, subscription {found.subscription_id}")
+    table("Lines", ["Resource", "Meter", "Quantity", "Unit price", "Amount", "From", "To"],
+          [(l.resource_id.rsplit("/", 1)[-1], l.meter, l.quantity, l.unit_price, l.amount, instant(l.from_at),
+            instant(l.to_at)) for l in found.lines])
+    for label, value in (("Subtotal", found.subtotal), ("Credits", -found.credits), (f"VAT {found.tax_rate}", found.tax),
+                         ("Total", found.total)):
+        console.print(f"  {label:>12}: {found.currency} {value}")
+
+
+@command(invoices_app, "pdf")
+def invoice_pdf(invoice: InvoiceArg, *, cli: CliContext,
+                out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <number>.pdf).")] = None,
+                as_: AsOption = None) -> None:
+    """Write the invoice as a PDF in the billing account's language."""
+    actor = cli.app.directory.principal(as_)
+    found = cli.app.billing.get_invoice(actor=actor, ref=invoice)
+    target = out or Path(f"{found.invoice_number}.pdf")
+    target.write_bytes(cli.app.billing.invoice_pdf(actor=actor, ref=found.invoice_id))
+    emit_json({"file": str(target)}) if cli.json else console.print(f"Wrote {target}")
+
+
+# usage ---------------------------------------------------------------------------------------
+@command(root_commands, "usage")
+def usage(subscription: SubArg, *, cli: CliContext,
+          start: Annotated[str | None, typer.Option("--from", help="ISO instant (default: period start).")] = None,
+          end: Annotated[str | None, typer.Option("--to", help="ISO instant (default: now).")] = None,
+          as_csv: Annotated[bool, typer.Option("--csv", help="CSV on standard output.")] = False,
+          as_: AsOption = None) -> None:
+    """Usage per day, resource and meter, with the amount each accrued."""
+    rows = cli.app.billing.usage(actor=cli.app.directory.principal(as_), ref=subscription,
+                                 start=_parse_instant(start), end=_parse_instant(end))
+    if as_csv:
+        fields = ["date", "subscriptionId", "resourceId", "meter", "unit", "quantity", "unitPrice", "amount", "currency",
+                  "from", "to"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "from": instant(r["from"]), "to": instant(r["to"])} for r in rows)
+        return
+    if cli.json:
+        emit_json(rows)
+        return
+    table("Usage", ["Date", "Resource", "Meter", "Quantity", "Amount"],
+          [(r["date"], r["resourceId"].rsplit("/", 1)[-1], r["meter"], r["quantity"], r["amount"]) for r in rows])
+
+
+# billing -------------------------------------------------------------------------------------
+@command(billing_app, "pay")
+def pay(invoice: InvoiceArg, *, cli: CliContext,
+        method: Annotated[str, typer.Option(help="card or transfer.")] = "card", as_: AsOption = None) -> None:
+    """Pay one invoice now."""
+    paid = cli.app.billing.pay(actor=cli.app.directory.principal(as_), invoice=invoice, method=method)
+    emit_json(invoice_json(paid, with_lines=False)) if cli.json else console.print(
+        f"Invoice {paid.invoice_number}: {paid.status} ({paid.currency} {paid.total})")
+
+
+@command(billing_app, "settle")
+def settle(account: AccountArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Pay every open invoice of a billing account; past-due subscriptions are enabled again."""
+    paid = cli.app.billing.settle(actor=cli.app.directory.principal(as_), account=account)
+    if cli.json:
+        emit_json([invoice_json(i, with_lines=False) for i in paid])
+        return
+    console.print(f"Settled {len(paid)} invoice(s): " + ", ".join(i.invoice_number for i in paid))
+
+
+@command(billing_app, "card")
+def card(account: AccountArg, *, cli: CliContext,
+         fail: Annotated[bool, typer.Option("--fail/--ok", help="Make the emulated card decline (or pay).")] = False,
+         label: Annotated[str | None, typer.Option(help="How the card is shown.")] = None, as_: AsOption = None) -> None:
+    """Set the billing account's emulated payment card: one that pays on the due date, or one that fails."""
+    profile = cli.app.billing.set_card(actor=cli.app.directory.principal(as_), account=account, fails=fail, label=label)
+    data = {"billingAccount": profile["billing_account_id"], "card": profile["card_label"], "fails": profile["card_fails"]}
+    emit_json(data) if cli.json else console.print(f"{data['card']}: {'declines' if data['fails'] else 'pays on the due date'}")
+
+
+@command(billing_app, "estimate")
+def estimate(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Charges accrued so far this billing period, and the credit still to apply."""
+    est = cli.app.billing.estimate(actor=cli.app.directory.principal(as_), ref=subscription)
+    data = {"subscriptionId": est.subscription_id, "currency": est.currency, "periodStart": instant(est.period_start),
+            "periodEnd": instant(est.period_end), "invoiceDate": est.invoice_date.isoformat(), "charges": str(est.charges),
+            "credits": str(est.credits_to_apply), "creditsRemaining": str(est.credits_remaining), "tax": str(est.tax),
+            "total": str(est.total),
+            "daily": [{"date": d.isoformat(), "meter": m, "amount": str(a)} for d, m, a in est.daily]}
+    if cli.json:
+        emit_json(data)
+        return
+    for key in ("periodStart", "periodEnd", "invoiceDate", "charges", "credits", "creditsRemaining", "tax", "total"):
+        console.print(f"  {key:>16}: {data[key]}")
+
+
+@command(billing_app, "support")
+def support(subscription: SubArg, *, cli: CliContext,
+            plan: Annotated[str | None, typer.Option(help="Developer, Standard or ProfessionalDirect; omit to end the plan.")] = None,
+            auto_renew: Annotated[bool, typer.Option("--auto-renew/--no-auto-renew")] = True, as_: AsOption = None) -> None:
+    """Buy, change or end a support plan (billed per started month, no proration)."""
+    found = cli.app.billing.set_support_plan(actor=cli.app.directory.principal(as_), ref=subscription, plan=plan,
+                                             auto_renew=auto_renew)
+    data = {"plan": found["plan"] if found else None, "autoRenew": found["auto_renew"] if found else None,
+            "active": bool(found and found["ended_at"] is None)}
+    emit_json(data) if cli.json else console.print(data)
+
+
+# subscriptions ... ---------------------------------------------------------------------------
+@command(subscriptions.app, "preview-cancel")
+def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """What cancelling now would turn off, the estimated final invoice, and the deletion date. Changes nothing."""
+    preview = cli.app.billing.preview_cancel(actor=cli.app.directory.principal(as_), ref=subscription)
+    data = {"subscriptionId": preview.subscription.subscription_id, "vmsToDeallocate": preview.vms_to_deallocate,
+            "ipsToRelease": preview.ips_to_release, "staticIpsKept": preview.static_ips_kept,
+            "storageToReadOnly": preview.storage_to_read_only,
+            "supportPlan": ({"plan": preview.support_plan["plan"], "autoRenew": preview.support_plan["auto_renew"]}
+                            if preview.support_plan and preview.support_plan["ended_at"] is None else None),
+            "estimate": estimate_json(preview.estimate)}
+    if cli.json:
+        emit_json(data)
+        return
+    console.print(f"[bold]Cancelling {preview.subscription.display_name}[/] would:")
+    for label, key in (("deallocate", "vmsToDeallocate"), ("release", "ipsToRelease"),
+                       ("make read-only", "storageToReadOnly")):
+        for rid in data[key]:
+            console.print(f"  {label} {rid.rsplit('/', 1)[-1]}")
+    if data["supportPlan"]:
+        console.print(f"  support plan {data['supportPlan']['plan']}: billed to the end of its month; "
+                      "turn off auto-renew with `subplane billing support --no-auto-renew`")
+    fig = data["estimate"]
+    console.print(f"  Estimated final charges {fig['currency']} {fig['charges']}, credits {fig['credits']}, "
+                  f"VAT {fig['tax']}, total {fig['total']}")
+    console.print(f"  Final invoice on {fig['finalInvoiceDate']}; data deleted on {fig['deletionDate']}")
+
+
+@command(subscriptions.app, "switch-offer")
+def switch_offer(subscription: SubArg, offer: Annotated[str, typer.Argument(help="Target offer id, e.g. MS-AZR-0023P.")],
+                 *, cli: CliContext, as_: AsOption = None) -> None:
+    """Switch a Pay-As-You-Go subscription to another offer (after its first billing period)."""
+    sub, invoice = cli.app.billing.switch_offer(actor=cli.app.directory.principal(as_), ref=subscription,
+                                                target_offer=offer)
+    data = {**subscription_json(sub), "switchInvoice": invoice_json(invoice) if invoice else None}
+    if cli.json:
+        emit_json(data)
+        return
+    console.print(f"{sub.display_name}: now {sub.offer_id} ({state_text(sub)})")
+    if invoice:
+        console.print(f"  Switch-day invoice {invoice.invoice_number}: {invoice.currency} {invoice.total}")
+
+
+@command(subscriptions.app, "upgrade")
+def upgrade(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Upgrade a Free Trial to Pay-As-You-Go; a subscription the spending limit disabled is enabled again."""
+    sub = cli.app.billing.upgrade(actor=cli.app.directory.principal(as_), ref=subscription)
+    emit_json(subscription_json(sub)) if cli.json else console.print(f"{sub.display_name}: {sub.offer_id}, {state_text(sub)}")
