@@ -29,6 +29,7 @@ class SmtpMailer:
 
     def send(self, *, to: str, subject: str, body: str, language: str, headers: dict[str, str] | None = None) -> None:
         message = EmailMessage()
+        message.set_content(body)  # first: it replaces every Content-* header
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
@@ -37,7 +38,6 @@ class SmtpMailer:
         message["Content-Language"] = language
         for name, value in (headers or {}).items():
             message[name] = value
-        message.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()
