@@ -5,6 +5,7 @@ It renders and asks; every change goes through the services, every rule stays in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -28,7 +29,7 @@ SECURITY_HEADERS = {
 
 
 def create_portal(app, config: PortalConfig | None = None) -> FastAPI:
-    portal = Portal.build(app, config)
+    portal = Portal.build(app, config or PortalConfig.from_env(os.environ))
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.portal = portal
     web.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -31,6 +31,16 @@ class PortalConfig:
     failure_window_seconds: float = 15 * 60
     lockout_seconds: float = 15 * 60
     slowdown_seconds: float = 0.5  # per failure beyond the second, capped at 3 s
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "PortalConfig":
+        """``SUBPLANE_PORTAL_IDLE_TIMEOUT`` and ``SUBPLANE_PORTAL_SESSION_LIFETIME``, in seconds."""
+        defaults = cls()
+        return cls(
+            idle_timeout_seconds=float(env.get("SUBPLANE_PORTAL_IDLE_TIMEOUT") or defaults.idle_timeout_seconds),
+            absolute_timeout_seconds=float(env.get("SUBPLANE_PORTAL_SESSION_LIFETIME")
+                                           or defaults.absolute_timeout_seconds),
+        )
 
 
 @dataclass

@@ -72,6 +72,11 @@ ERRORS = {
     "RetentionExpired": N_("The retention period has ended; the subscription can no longer be reactivated."),
     "SubscriptionNotFound": N_("This subscription does not exist or you cannot see it."),
     "OperationNotAllowed": N_("The virtual machine cannot do that in its current power state."),
+    "FirstBillingPeriodNotCompleted": N_("Offers can be switched once the first billing period has ended."),
+    "OfferSwitchNotAllowed": N_("This offer cannot be switched to the chosen offer."),
+    "UseUpgrade": N_("This offer has a spending limit: upgrade it to Pay-As-You-Go instead."),
+    "CsrfTokenInvalid": N_("This form has expired or did not come from this portal. Go back, reload the page and "
+                           "try again."),
 }
 
 

@@ -3,6 +3,7 @@ only say beforehand what will happen and afterwards what did."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 
 from fastapi import APIRouter, Form, Request
@@ -13,12 +14,21 @@ from .labels import CANCEL_REASONS, N_
 from .web import Portal, redirect
 
 
-def _support_plan(app, actor, sub):
-    """The support plan attached to the subscription, when billing knows one (else ``None``)."""
+def _preview(app, actor, sub):
+    """Billing's cancel preview (support plan, estimated final charges), or ``None`` without billing."""
     billing = queries.billing(app)
-    if billing is None or not hasattr(billing, "support_plan"):
+    if billing is None or not hasattr(billing, "preview_cancel"):
         return None
-    return billing.support_plan(actor=actor, ref=sub.subscription_id)
+    return billing.preview_cancel(actor=actor, ref=sub.subscription_id)
+
+
+def _cancel(app, actor, sub, *, reason: str, turn_off: bool, support_auto_renew: str):
+    """Cancel through the service; the support-plan choice is passed when the service takes it."""
+    options = {}
+    if "support_auto_renew" in inspect.signature(app.subscriptions.cancel).parameters:
+        options["support_auto_renew"] = support_auto_renew != "off"
+    return app.subscriptions.cancel(actor=actor, ref=sub.subscription_id, reason=reason,
+                                    turn_off_resources=turn_off, **options)
 
 
 def _what_turns_off(resources) -> dict:
@@ -44,10 +54,11 @@ def routes(portal: Portal) -> APIRouter:
 
     def cancel_form(request, session, sub, *, error=None, reason="", other="", turn_off=False, status_code=200):
         resources = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
+        preview = _preview(app, session.principal, sub)
         return portal.render(
             request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(resources),
             reasons=CANCEL_REASONS, reason=reason, other=other, turn_off=turn_off, error=error,
-            support_plan=_support_plan(app, session.principal, sub), offer=app.offers.get(sub.offer_id),
+            support_plan=preview.support_plan if preview else None, offer=app.offers.get(sub.offer_id),
             status_code=status_code,
         )
 
@@ -73,23 +84,21 @@ def routes(portal: Portal) -> APIRouter:
             return cancel_form(request, session, sub, reason=reason, other=other, status_code=400,
                                error=N_("Confirm that the resources may be turned off, or delete them first."))
         if step != "confirm":
+            preview = _preview(app, session.principal, sub)
             return portal.render(request, "cancel_confirm.html", session=session, sub=sub, reason=reason,
                                  other=other, reason_text=reason_text, turn_off=turn_off,
                                  off=_what_turns_off(before), support_auto_renew=support_auto_renew,
-                                 support_plan=_support_plan(app, session.principal, sub))
-        result = app.subscriptions.cancel(actor=session.principal, ref=sub.subscription_id, reason=reason_text,
-                                          turn_off_resources=turn_off)
-        billing = queries.billing(app)
-        if support_auto_renew == "off" and billing is not None and hasattr(billing, "set_support_auto_renew"):
-            billing.set_support_auto_renew(actor=session.principal, ref=sub.subscription_id, enabled=False)
+                                 support_plan=preview.support_plan if preview else None,
+                                 final=preview.estimate if preview else None)
+        result = _cancel(app, session.principal, sub, reason=reason_text, turn_off=turn_off,
+                         support_auto_renew=support_auto_renew)
         by_id = {r.resource_id: r for r in before}
         storage = [by_id[i] for i in result.storage_read_only if i in by_id]
         return portal.render(
             request, "cancel_result.html", session=session, sub=result.subscription, changed=result.changed,
             vms=[by_id[i] for i in result.vms_deallocated if i in by_id],
             ips=[by_id[i] for i in result.ips_released if i in by_id], storage=storage,
-            estimate=queries.estimate(app, session.principal, result.subscription),
-            offer=app.offers.get(sub.offer_id),
+            final=getattr(result, "billing", None), offer=app.offers.get(sub.offer_id),
         )
 
     @router.get("/subscriptions/{ref}/reactivate")

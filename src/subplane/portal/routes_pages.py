@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+
+from ..domain.errors import NotFound
 
 from ..clock import parse_duration
 from . import queries
 from .chart import daily_chart
 from .i18n import Formatter
-from .web import Portal, safe_next
+from .web import Portal, redirect, safe_next
 
 STATE_FILTERS = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
 
@@ -60,8 +62,32 @@ def routes(portal: Portal) -> APIRouter:
         billing = queries.billing(app)
         listing = None
         if billing is not None and hasattr(billing, "list_invoices"):
-            listing = billing.list_invoices(actor=session.principal, ref=sub.subscription_id)
+            listing = billing.list_invoices(actor=session.principal, subscription=sub.subscription_id)
         return portal.render(request, "invoices.html", session=session, sub=sub, invoices=listing)
+
+    def invoice_of(session, ref: str, invoice_ref: str):
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        billing = queries.billing(app)
+        if billing is None or not hasattr(billing, "get_invoice"):
+            raise NotFound("InvoiceNotFound", "Invoices are not available in this installation.")
+        invoice = billing.get_invoice(actor=session.principal, ref=invoice_ref)
+        if invoice.subscription_id != sub.subscription_id:
+            raise NotFound("InvoiceNotFound", f"Invoice {invoice_ref} does not belong to this subscription.")
+        return sub, billing, invoice
+
+    @router.get("/subscriptions/{ref}/invoices/{invoice_ref}")
+    def invoice(request: Request, ref: str, invoice_ref: str):
+        session = portal.require_session(request)
+        sub, _, found = invoice_of(session, ref, invoice_ref)
+        return portal.render(request, "invoice.html", session=session, sub=sub, invoice=found)
+
+    @router.get("/subscriptions/{ref}/invoices/{invoice_ref}/pdf")
+    def invoice_pdf(request: Request, ref: str, invoice_ref: str):
+        session = portal.require_session(request)
+        _, billing, found = invoice_of(session, ref, invoice_ref)
+        pdf = billing.invoice_pdf(actor=session.principal, ref=found.invoice_id)
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{found.invoice_number}.pdf"'})
 
     @router.get("/subscriptions/{ref}/switch-offer")
     def switch_offer(request: Request, ref: str):
@@ -72,6 +98,16 @@ def routes(portal: Portal) -> APIRouter:
         available = hasattr(queries.billing(app), "switch_offer")
         return portal.render(request, "switch_offer.html", session=session, sub=sub, offer=offer, targets=targets,
                              available=available, actions=queries.actions_for(app, session.principal, sub))
+
+    @router.post("/subscriptions/{ref}/switch-offer")
+    def switch_offer_post(request: Request, ref: str, csrf_token: str = Form(""), target_offer: str = Form("")):
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        billing = queries.billing(app)
+        if not hasattr(billing, "switch_offer"):
+            raise NotFound("OfferSwitchNotAvailable", "Switching offers is not available in this installation.")
+        sub, _ = billing.switch_offer(actor=session.principal, ref=ref, target_offer=target_offer)
+        return redirect(f"/subscriptions/{sub.subscription_id}?done=switched")
 
     @router.post("/clock/advance")
     def advance_clock(request: Request, duration: str = Form(""), csrf_token: str = Form(""), next: str = Form("")):
