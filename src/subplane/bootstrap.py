@@ -115,6 +115,12 @@ class App:
         return TokenKeys(self.settings.data_dir)
 
     @cached_property
+    def management(self):
+        from .services.management import ManagementService
+
+        return ManagementService(self)
+
+    @cached_property
     def billing(self):
         from .services.billing import BillingService
 

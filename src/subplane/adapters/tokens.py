@@ -139,3 +139,13 @@ class TokenKeys:
                                 f"The access token has been obtained for wrong audience or resource '{audience}'. "
                                 f"It should exactly match with one of the allowed audiences "
                                 f"'{', '.join(accepted)}'.")
+
+
+def storage_key_secret(data_dir: Path) -> bytes:
+    """The secret storage account keys are derived from (made once, kept in the data directory)."""
+    path = data_dir / "keys" / "storage-keys.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(32))
+        os.chmod(path, 0o600)
+    return path.read_bytes()

@@ -148,6 +148,16 @@ class DirectoryRepo:
             for r in self.conn.execute(query).all()
         ]
 
+    def find_role_assignment(self, assignment_id: str) -> tuple[RoleAssignment, str] | None:
+        """The assignment and its subscription id, by assignment GUID."""
+        row = self.conn.execute(select(role_assignments).where(role_assignments.c.assignment_id == assignment_id.lower())).first()
+        if row is None:
+            return None
+        return RoleAssignment(row.assignment_id, row.scope, Role(row.role), row.principal_id), row.subscription_id
+
+    def delete_role_assignment(self, assignment_id: str) -> None:
+        self.conn.execute(delete(role_assignments).where(role_assignments.c.assignment_id == assignment_id.lower()))
+
     def subscriptions_with_assignments(self, principal_id: str) -> set[str]:
         return set(
             self.conn.execute(

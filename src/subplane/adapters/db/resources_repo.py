@@ -83,6 +83,13 @@ class ResourceRepo:
         ).all()
         return [ResourceGroup(r.subscription_id, r.name, r.location) for r in rows]
 
+    def delete_group(self, subscription_id: str, name: str) -> None:
+        """Removes the group's resources and the group itself (ARM resource-group delete)."""
+        self.conn.execute(delete(resources).where(resources.c.subscription_id == subscription_id,
+                                                  func.lower(resources.c.resource_group) == name.lower()))
+        self.conn.execute(delete(resource_groups).where(resource_groups.c.subscription_id == subscription_id,
+                                                        resource_groups.c.name_key == name.lower()))
+
     # resources -------------------------------------------------------------------------------
     def add(self, resource: Resource) -> None:
         if self.find(resource.resource_id):

@@ -1,0 +1,85 @@
+"""Microsoft.Compute/virtualMachines: create/update, get (``$expand=instanceView``), lists, power actions, delete.
+
+Power actions complete synchronously in the domain; the answers are 202s with ``Azure-AsyncOperation`` and
+``Location`` whose first poll says Succeeded, so both the SDK and the CLI's final-state rules are met.
+"""
+
+from __future__ import annotations
+
+from ...domain.resources import ResourceType, VmAction
+from . import lookup
+from . import render_resources as render
+from .errors import ArmError
+from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+
+_VMS = "/providers/Microsoft.Compute/virtualMachines"
+_VM = "/subscriptions/{sub}/resourceGroups/{rg}" + _VMS + "/{name}"
+_AREA, _TYPE = "compute", ResourceType.VIRTUAL_MACHINE.value
+_ACTIONS = {a.value.lower(): a for a in VmAction}
+
+
+def _expand(ctx: ArmRequest) -> bool:
+    return "instanceview" in (ctx.q("$expand") or "").lower()
+
+
+def register(router: ArmRouter) -> None:
+    @router.route("GET", "/subscriptions/{sub}" + _VMS, area=_AREA, resource_type=_TYPE)
+    def list_all(ctx: ArmRequest):
+        vms = lookup.listed(ctx, ResourceType.VIRTUAL_MACHINE)
+        return page(ctx, [render.virtual_machine(vm, expand_instance_view=_expand(ctx)) for vm in vms])
+
+    @router.route("GET", "/subscriptions/{sub}/resourceGroups/{rg}" + _VMS, area=_AREA, resource_type=_TYPE)
+    def list_in_group(ctx: ArmRequest):
+        vms = lookup.listed(ctx, ResourceType.VIRTUAL_MACHINE, in_group=True)
+        return page(ctx, [render.virtual_machine(vm, expand_instance_view=_expand(ctx)) for vm in vms])
+
+    @router.route("GET", _VM, area=_AREA, resource_type=_TYPE)
+    def get(ctx: ArmRequest):
+        return render.virtual_machine(lookup.get(ctx, ResourceType.VIRTUAL_MACHINE), expand_instance_view=_expand(ctx))
+
+    @router.route("GET", _VM + "/instanceView", area=_AREA, resource_type=_TYPE)
+    def instance_view(ctx: ArmRequest):
+        return render.instance_view(lookup.get(ctx, ResourceType.VIRTUAL_MACHINE))
+
+    @router.route("PUT", _VM, area=_AREA, resource_type=_TYPE)
+    def create_or_update(ctx: ArmRequest):
+        body = ctx.json()
+        existing = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
+        if existing is not None:
+            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+            return lro(ctx, 200, render.virtual_machine(vm))
+        properties = body.get("properties") or {}
+        size = (properties.get("hardwareProfile") or {}).get("vmSize") or "Standard_B2s"
+        nics = (properties.get("networkProfile") or {}).get("networkInterfaces") or []
+        nic_id = nics[0].get("id") if nics else None
+        if not body.get("location"):
+            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        vm = ctx.app.management.create_vm_on_nic(actor=ctx.principal, subscription=ctx.params["sub"],
+                                                 group=ctx.params["rg"], name=ctx.params["name"],
+                                                 location=body["location"], size=size, nic_id=nic_id)
+        if body.get("tags"):
+            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=body["tags"])
+        return lro(ctx, 201, render.virtual_machine(vm), location=False)
+
+    @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE)
+    def update(ctx: ArmRequest):
+        vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
+        vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.json().get("tags"))
+        return lro(ctx, 200, render.virtual_machine(vm))
+
+    @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE)
+    def power_action(ctx: ArmRequest):
+        action = _ACTIONS.get(ctx.params["action"].lower())
+        if action is None:
+            raise ArmError(404, "InvalidResourceType", f"The action '{ctx.params['action']}' is not supported.")
+        vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
+        ctx.app.resources.vm_action(actor=ctx.principal, vm=vm.resource_id, action=action)
+        return lro(ctx, 202)
+
+    @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE)
+    def delete(ctx: ArmRequest):
+        vm = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
+        if vm is None:
+            return ArmResponse(204)
+        ctx.app.resources.delete(actor=ctx.principal, ref=vm.resource_id)
+        return lro(ctx, 202)

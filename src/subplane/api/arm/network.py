@@ -1,0 +1,92 @@
+"""Microsoft.Network publicIPAddresses (Static/Dynamic semantics of the domain) and networkInterfaces."""
+
+from __future__ import annotations
+
+from ...domain.resources import Resource, ResourceType
+from . import lookup
+from . import render_resources as render
+from .errors import ArmError
+from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+
+_AREA = "network"
+_RG = "/subscriptions/{sub}/resourceGroups/{rg}"
+_KINDS = {
+    "publicIPAddresses": ResourceType.PUBLIC_IP,
+    "networkInterfaces": ResourceType.NETWORK_INTERFACE,
+}
+
+
+def _render(ctx: ArmRequest, resource: Resource, everything: list[Resource]) -> dict:
+    if resource.type is ResourceType.PUBLIC_IP:
+        nic = next((r for r in everything if r.type is ResourceType.NETWORK_INTERFACE
+                    and (r.public_ip_id or "").lower() == resource.resource_id.lower()), None)
+        return render.public_ip(resource, nic)
+    vm = next((r for r in everything if r.type is ResourceType.VIRTUAL_MACHINE
+               and (r.nic_id or "").lower() == resource.resource_id.lower()), None)
+    return render.network_interface(resource, vm)
+
+
+def _put_ip(ctx: ArmRequest, body: dict):
+    properties = body.get("properties") or {}
+    sku = (body.get("sku") or {}).get("name") or "Basic"
+    allocation = properties.get("publicIPAllocationMethod") or ("Static" if sku.lower() == "standard" else "Dynamic")
+    return ctx.app.resources.create_public_ip(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
+                                              name=ctx.params["name"], allocation=allocation, sku=sku.capitalize(),
+                                              location=body.get("location"))
+
+
+def _put_nic(ctx: ArmRequest, body: dict):
+    configs = (body.get("properties") or {}).get("ipConfigurations") or []
+    public_ip = ((configs[0].get("properties") or {}).get("publicIPAddress") or {}).get("id") if configs else None
+    nic, _ = ctx.app.management.put_nic(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
+                                        name=ctx.params["name"], location=body.get("location"), public_ip_id=public_ip)
+    return nic
+
+
+def register(router: ArmRouter) -> None:
+    for segment, rtype in _KINDS.items():
+        _register_kind(router, segment, rtype)
+
+
+def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None:
+    collection = f"/providers/Microsoft.Network/{segment}"
+    item = _RG + collection + "/{name}"
+
+    @router.route("GET", "/subscriptions/{sub}" + collection, area=_AREA, resource_type=rtype.value)
+    def list_all(ctx: ArmRequest):
+        everything = lookup.listed(ctx)
+        return page(ctx, [_render(ctx, r, everything) for r in everything if r.type is rtype])
+
+    @router.route("GET", _RG + collection, area=_AREA, resource_type=rtype.value)
+    def list_in_group(ctx: ArmRequest):
+        everything = lookup.listed(ctx)
+        group = ctx.params["rg"].lower()
+        return page(ctx, [_render(ctx, r, everything) for r in everything
+                          if r.type is rtype and r.resource_group.lower() == group])
+
+    @router.route("GET", item, area=_AREA, resource_type=rtype.value)
+    def get(ctx: ArmRequest):
+        return _render(ctx, lookup.get(ctx, rtype), lookup.listed(ctx))
+
+    @router.route("PUT", item, area=_AREA, resource_type=rtype.value)
+    def put(ctx: ArmRequest):
+        body = ctx.json()
+        existing = lookup.find(ctx, rtype)
+        if existing is not None and rtype is ResourceType.PUBLIC_IP:
+            ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+        elif rtype is ResourceType.PUBLIC_IP:
+            if not body.get("location"):
+                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+            _put_ip(ctx, body)
+        else:
+            _put_nic(ctx, body)
+        resource = lookup.get(ctx, rtype)
+        return lro(ctx, 200 if existing else 201, _render(ctx, resource, lookup.listed(ctx)), location=False)
+
+    @router.route("DELETE", item, area=_AREA, resource_type=rtype.value)
+    def delete(ctx: ArmRequest):
+        found = lookup.find(ctx, rtype)
+        if found is None:
+            return ArmResponse(204)
+        ctx.app.resources.delete(actor=ctx.principal, ref=found.resource_id)
+        return ArmResponse(200)

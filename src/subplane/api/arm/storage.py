@@ -1,0 +1,95 @@
+"""Microsoft.Storage: checkNameAvailability, storage accounts (create LRO, get, lists, patch, delete), keys."""
+
+from __future__ import annotations
+
+
+from ...domain.resources import ResourceType
+from . import lookup
+from . import render_resources as render
+from .errors import ArmError
+from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+
+_AREA, _TYPE = "storage", ResourceType.STORAGE_ACCOUNT.value
+_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
+_ACCOUNT = "/subscriptions/{sub}/resourceGroups/{rg}" + _ACCOUNTS + "/{name}"
+_REASONS = {
+    "AccountNameInvalid": "{name} is not a valid storage account name. Storage account name must be between 3 and 24 "
+                          "characters in length and use numbers and lower-case letters only.",
+    "AlreadyExists": "The storage account named {name} is already taken.",
+}
+
+
+def _keys(ctx: ArmRequest, regenerate: str | None = None) -> dict:
+    account = lookup.get(ctx, ResourceType.STORAGE_ACCOUNT)
+    keys = ctx.app.management.storage_keys(actor=ctx.principal, account_id=account.resource_id, regenerate=regenerate)
+    created = account.created_at.isoformat().replace("+00:00", "Z")
+    return {"keys": [{"keyName": name, "value": value, "permissions": "FULL", "creationTime": created}
+                     for name, value in keys]}
+
+
+def register(router: ArmRouter) -> None:
+    @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability", area=_AREA,
+                  resource_type=_TYPE)
+    def check_name(ctx: ArmRequest):
+        ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        name = str(ctx.json().get("name") or "")
+        available, reason = ctx.app.management.storage_name_available(name)
+        body: dict = {"nameAvailable": available}
+        if reason:
+            body.update(reason=reason, message=_REASONS[reason].format(name=name))
+        return body
+
+    @router.route("GET", "/subscriptions/{sub}" + _ACCOUNTS, area=_AREA, resource_type=_TYPE)
+    def list_all(ctx: ArmRequest):
+        return page(ctx, [render.storage_account(a, ctx.base_url) for a in lookup.listed(ctx, ResourceType.STORAGE_ACCOUNT)])
+
+    @router.route("GET", "/subscriptions/{sub}/resourceGroups/{rg}" + _ACCOUNTS, area=_AREA, resource_type=_TYPE)
+    def list_in_group(ctx: ArmRequest):
+        accounts = lookup.listed(ctx, ResourceType.STORAGE_ACCOUNT, in_group=True)
+        return page(ctx, [render.storage_account(a, ctx.base_url) for a in accounts])
+
+    @router.route("GET", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    def get(ctx: ArmRequest):
+        return render.storage_account(lookup.get(ctx, ResourceType.STORAGE_ACCOUNT), ctx.base_url)
+
+    @router.route("PUT", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    def create(ctx: ArmRequest):
+        body = ctx.json()
+        existing = lookup.find(ctx, ResourceType.STORAGE_ACCOUNT)
+        if existing is not None:
+            account = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+            return render.storage_account(account, ctx.base_url)
+        if not body.get("location"):
+            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        ctx.app.resources.create_storage_account(
+            actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
+            sku=(body.get("sku") or {}).get("name") or "Standard_LRS", location=body["location"])
+        if body.get("tags"):
+            ctx.app.management.touch(actor=ctx.principal, resource_id=lookup.path_id(ctx, ResourceType.STORAGE_ACCOUNT),
+                                     tags=body["tags"])
+        return lro(ctx, 202)
+
+    @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    def update(ctx: ArmRequest):
+        account = lookup.get(ctx, ResourceType.STORAGE_ACCOUNT)
+        account = ctx.app.management.touch(actor=ctx.principal, resource_id=account.resource_id,
+                                           tags=ctx.json().get("tags"))
+        return render.storage_account(account, ctx.base_url)
+
+    @router.route("DELETE", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    def delete(ctx: ArmRequest):
+        account = lookup.find(ctx, ResourceType.STORAGE_ACCOUNT)
+        if account is None:
+            return ArmResponse(204)
+        ctx.app.resources.delete(actor=ctx.principal, ref=account.resource_id)
+        return ArmResponse(200)
+
+    @router.route("POST", _ACCOUNT + "/listKeys", area=_AREA, resource_type=_TYPE)
+    def list_keys(ctx: ArmRequest):
+        return _keys(ctx)
+
+    @router.route("POST", _ACCOUNT + "/regenerateKey", area=_AREA, resource_type=_TYPE)
+    def regenerate_key(ctx: ArmRequest):
+        return _keys(ctx, str(ctx.json().get("keyName") or ""))
+
+

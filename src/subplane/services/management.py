@@ -1,0 +1,237 @@
+"""Use cases the ARM API needs beyond the core ones: resource-group reads/updates/deletes, NICs and VMs
+on an existing NIC, storage keys and name checks, tags, role assignments by id, classic administrators.
+
+Each follows the core's pattern: one unit of work, ``access.require`` for the action, ``ensure_writable``
+for writes (deletes stay allowed on a Disabled subscription), and an audited activity record.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+from ..adapters.tokens import storage_key_secret
+from ..domain.access import Action, Principal, Role, RoleAssignment
+from ..domain.errors import InvalidInput, NotFound
+from ..domain.lifecycle import ensure_not_deleted, ensure_writable
+from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
+from .access import require
+from .audit import audited, record_success
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork
+
+_STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+KEY_NAMES = ("key1", "key2")
+
+
+class ManagementService:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.offers = app.offers
+
+    @property
+    def _resources(self):
+        return self.app.resources
+
+    def _run(self, actor, action, target, work):
+        return audited(self.app, actor=actor, action=action, subscription_id=None, target=target,
+                       correlation_id=None, work=work)
+
+    # resource groups -------------------------------------------------------------------------
+    def list_groups(self, *, actor: Principal, subscription: str) -> list[ResourceGroup]:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return uow.resources.list_groups(sub.subscription_id)
+
+    def get_group(self, *, actor: Principal, subscription: str, name: str) -> ResourceGroup:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            group = self._resources._group(uow, sub, name)
+            require(uow, self.offers, actor, sub, Action.READ, group.resource_id)
+            return group
+
+    def put_group(self, *, actor: Principal, subscription: str, name: str, location: str) -> tuple[ResourceGroup, bool]:
+        """Create, or (for an existing group) check the write is allowed; returns (group, created)."""
+        with self.app.uow(read_only=True) as uow:
+            existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
+        if existing is None:
+            return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location), True
+
+        def work(uow: UnitOfWork) -> ResourceGroup:
+            self._resources._writable(uow, actor, existing.subscription_id, existing.resource_id)
+            if location and location.lower() != existing.location.lower():
+                raise InvalidInput("InvalidResourceGroupLocation",
+                                   f"Invalid resource group location '{location}'. The Resource group already exists "
+                                   f"in location '{existing.location}'.")
+            return existing
+
+        return self._run(actor, "updateResourceGroup", name, work), False
+
+    def delete_group(self, *, actor: Principal, subscription: str, name: str) -> None:
+        def work(uow: UnitOfWork) -> None:
+            sub = resolve(uow, subscription)
+            group = self._resources._group(uow, sub, name)
+            self._resources._writable(uow, actor, sub.subscription_id, group.resource_id, Action.DELETE)
+            accounts = [r for r in uow.resources.list(sub.subscription_id, ResourceType.STORAGE_ACCOUNT)
+                        if r.resource_group.lower() == group.name.lower()]
+            paths = []
+            for account in accounts:
+                paths += [b.storage_path for c in uow.blobs.list_containers(account.resource_id)
+                          for b in uow.blobs.list_blobs(account.resource_id, c)]
+                uow.blobs.delete_account(account.resource_id)
+            uow.resources.delete_group(sub.subscription_id, group.name)
+            uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
+            record_success(uow, actor=actor, action="deleteResourceGroup", subscription_id=sub.subscription_id,
+                           target=group.resource_id)
+
+        self._run(actor, "deleteResourceGroup", name, work)
+
+    # network interfaces and VMs on them --------------------------------------------------------
+    def put_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
+                public_ip_id: str | None) -> tuple[Resource, bool]:
+        def work(uow: UnitOfWork) -> tuple[Resource, bool]:
+            sub = resolve(uow, subscription)
+            rg = self._resources._group(uow, sub, group)
+            if public_ip_id:
+                uow.resources.get(public_ip_id)
+            nic = self._resources._new(uow, sub, rg, ResourceType.NETWORK_INTERFACE, name, location,
+                                       public_ip_id=public_ip_id)
+            self._resources._writable(uow, actor, sub.subscription_id, nic.resource_id)
+            existing = uow.resources.find(nic.resource_id)
+            if existing is not None:
+                uow.resources.update_fields(existing.resource_id, public_ip_id=public_ip_id)
+                return uow.resources.get(existing.resource_id), False
+            uow.resources.add(nic)
+            record_success(uow, actor=actor, action="createNetworkInterface", subscription_id=sub.subscription_id,
+                           target=nic.resource_id)
+            return nic, True
+
+        return self._run(actor, "createNetworkInterface", name, work)
+
+    def create_vm_on_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
+                         size: str, nic_id: str | None) -> Resource:
+        """A running VM attached to an existing NIC; a dynamic public IP on that NIC gets its address."""
+        def work(uow: UnitOfWork) -> Resource:
+            sub = resolve(uow, subscription)
+            rg = self._resources._group(uow, sub, group)
+            if nic_id:
+                uow.resources.get(nic_id)
+            vm = self._resources._new(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
+                                      power_state=PowerState.RUNNING, nic_id=nic_id)
+            self._resources._writable(uow, actor, sub.subscription_id, vm.resource_id)
+            uow.resources.add(vm)
+            self._resources._sync_dynamic_ip(uow, vm, PowerState.RUNNING)
+            record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id,
+                           target=vm.resource_id)
+            return vm
+
+        return self._run(actor, "createVirtualMachine", name, work)
+
+    def touch(self, *, actor: Principal, resource_id: str, tags: dict | None = None) -> Resource:
+        """PUT on an existing resource or PATCH: the write must be allowed; tags are kept in properties."""
+        def work(uow: UnitOfWork) -> Resource:
+            resource = uow.resources.get(resource_id)
+            self._resources._writable(uow, actor, resource.subscription_id, resource.resource_id)
+            if tags is not None:
+                uow.resources.update_fields(resource.resource_id, properties={**resource.properties, "tags": tags})
+            return uow.resources.get(resource.resource_id)
+
+        return self._run(actor, "updateResource", resource_id, work)
+
+    # storage ------------------------------------------------------------------------------------
+    def storage_name_available(self, name: str) -> tuple[bool, str | None]:
+        if not _STORAGE_NAME.match(name or ""):
+            return False, "AccountNameInvalid"
+        with self.app.uow(read_only=True) as uow:
+            taken = uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT)
+        return (False, "AlreadyExists") if taken else (True, None)
+
+    def storage_keys(self, *, actor: Principal, account_id: str, regenerate: str | None = None) -> list[tuple[str, str]]:
+        """``listKeys`` and ``regenerateKey`` are POST actions: refused while the subscription is Disabled."""
+        if regenerate is not None and regenerate not in KEY_NAMES:
+            raise InvalidInput("InvalidKeyName", f"keyName must be key1 or key2, not {regenerate!r}.")
+
+        def work(uow: UnitOfWork) -> list[tuple[str, str]]:
+            account = self._resources.resolve(uow, actor, account_id, ResourceType.STORAGE_ACCOUNT)
+            self._resources._writable(uow, actor, account.subscription_id, account.resource_id)
+            generations = dict(account.properties.get("keyGenerations", {}))
+            if regenerate:
+                generations[regenerate] = generations.get(regenerate, 0) + 1
+                uow.resources.update_fields(account.resource_id,
+                                            properties={**account.properties, "keyGenerations": generations})
+                record_success(uow, actor=actor, action="regenerateStorageKey", subscription_id=account.subscription_id,
+                               target=account.resource_id, details={"keyName": regenerate})
+            secret = storage_key_secret(self.app.settings.data_dir)
+            return [(key, self._derive_key(secret, account.resource_id, key, generations.get(key, 0))) for key in KEY_NAMES]
+
+        return self._run(actor, "listStorageKeys", account_id, work)
+
+    @staticmethod
+    def _derive_key(secret: bytes, account_id: str, key: str, generation: int) -> str:
+        message = f"{account_id.lower()}|{key}|{generation}".encode()
+        digest = hmac.new(secret, message, hashlib.sha512).digest()
+        return base64.b64encode(digest).decode()
+
+    # authorization ------------------------------------------------------------------------------
+    def classic_administrators(self, *, actor: Principal, subscription: str) -> list[tuple[str, str]]:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            require(uow, self.offers, actor, sub, Action.READ)
+            account = uow.directory.get_billing_account(sub.billing_account_id)
+            admin = next((u for u in uow.directory.list_users() if u["user_id"] == account.admin_user_id), None)
+        return [(admin["user_principal_name"], "ServiceAdministrator;AccountAdministrator")] if admin else []
+
+    def role_assignments(self, *, actor: Principal, subscription: str) -> list[RoleAssignment]:
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return uow.directory.role_assignments(subscription_id=sub.subscription_id)
+
+    def get_role_assignment(self, *, actor: Principal, assignment_id: str) -> RoleAssignment:
+        with self.app.uow(read_only=True) as uow:
+            assignment, subscription_id = self._assignment(uow, assignment_id)
+            require(uow, self.offers, actor, uow.subscriptions.get(subscription_id), Action.READ, assignment.scope)
+            return assignment
+
+    def create_role_assignment(self, *, actor: Principal, subscription: str, scope: str, assignment_id: str,
+                               principal_id: str, role: Role) -> RoleAssignment:
+        def work(uow: UnitOfWork) -> RoleAssignment:
+            sub = resolve(uow, subscription)
+            ensure_not_deleted(sub)
+            require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, scope)
+            ensure_writable(sub)
+            found = uow.directory.find_role_assignment(assignment_id)
+            if found is not None:
+                return found[0]
+            assignment = RoleAssignment(assignment_id.lower(), scope, role, principal_id)
+            uow.directory.add_role_assignment(assignment, subscription_id=sub.subscription_id, now=uow.now)
+            record_success(uow, actor=actor, action="assignRole", subscription_id=sub.subscription_id, target=scope,
+                           details={"role": role.value, "principalId": principal_id})
+            return assignment
+
+        return self._run(actor, "assignRole", scope, work)
+
+    def delete_role_assignment(self, *, actor: Principal, assignment_id: str) -> RoleAssignment | None:
+        def work(uow: UnitOfWork) -> RoleAssignment | None:
+            found = uow.directory.find_role_assignment(assignment_id)
+            if found is None:
+                return None
+            assignment, subscription_id = found
+            sub = uow.subscriptions.get(subscription_id)
+            require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, assignment.scope)
+            uow.directory.delete_role_assignment(assignment.assignment_id)
+            record_success(uow, actor=actor, action="removeRoleAssignment", subscription_id=subscription_id,
+                           target=assignment.scope, details={"role": assignment.role.value})
+            return assignment
+
+        return self._run(actor, "removeRoleAssignment", assignment_id, work)
+
+    @staticmethod
+    def _assignment(uow: UnitOfWork, assignment_id: str) -> tuple[RoleAssignment, str]:
+        found = uow.directory.find_role_assignment(assignment_id)
+        if found is None:
+            raise NotFound("RoleAssignmentNotFound", f"The role assignment '{assignment_id}' is not found.")
+        return found
