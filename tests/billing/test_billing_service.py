@@ -1,0 +1,204 @@
+"""Billing through the services, on SQLite and PostgreSQL, with the simulated clock."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from subplane.domain import billing as rules
+from subplane.domain.access import OPERATOR
+from subplane.domain.errors import Conflict, InvalidInput
+from subplane.domain.lifecycle import Reason, State
+from subplane.domain.resources import VmAction
+from subplane.services.metering import repo
+
+
+def sub_named(app, name):
+    return app.subscriptions.get(actor=OPERATOR, ref=name)
+
+
+def invoices_of(app, name):
+    sub = sub_named(app, name)
+    return [app.billing.get_invoice(actor=OPERATOR, ref=i.invoice_id)
+            for i in app.billing.list_invoices(actor=OPERATOR, subscription=sub.subscription_id)]
+
+
+def spans_of(app, subscription_id):
+    with app.uow(read_only=True) as uow:
+        return repo(uow).spans_between(rules.start_of_day(uow.now) - timedelta(days=400), uow.now + timedelta(days=400),
+                                       [subscription_id])
+
+
+def test_cancel_on_day_12_gives_the_final_invoice_on_the_usual_date(demo_app):
+    app = demo_app
+    prod = sub_named(app, "Productie")
+    app.clock_control.advance(timedelta(days=11, hours=3))
+    preview = app.billing.preview_cancel(actor=OPERATOR, ref="Productie")
+    assert len(preview.vms_to_deallocate) == 2 and len(preview.ips_to_release) == 1 and preview.storage_to_read_only
+    result = app.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="te duur", turn_off_resources=True)
+    assert result.billing == preview.estimate  # the cancel result shows the figures the preview showed
+    cancelled_at = result.subscription.cancelled_at
+    assert all(s.end is not None and s.end <= cancelled_at for s in spans_of(app, prod.subscription_id))
+
+    period = rules.first_period(prod.created_at, prod.created_at.day)
+    app.clock_control.advance(period.end - cancelled_at - timedelta(seconds=1))
+    assert invoices_of(app, "Productie") == []  # not issued at cancel time, nor before the usual date
+    app.clock_control.advance(timedelta(seconds=1))
+    invoice, = invoices_of(app, "Productie")
+    assert invoice.invoice_date == period.invoice_date and invoice.period_start == period.start
+    assert invoice.total == preview.estimate.total and invoice.subtotal == preview.estimate.charges
+    assert invoice.total == invoice.subtotal - invoice.credits + invoice.tax
+    assert invoice.subtotal == sum(l.amount for l in invoice.lines)
+    assert invoice.tax == (invoice.subtotal * Decimal("0.21")).quantize(Decimal("0.01"))
+    assert all(l.to_at <= cancelled_at for l in invoice.lines)
+    vm_hours = Decimal((cancelled_at - prod.created_at).total_seconds()) / 3600
+    vm_lines = [l for l in invoice.lines if l.meter.startswith("vm/")]
+    assert len(vm_lines) == 2 and all(abs(l.quantity - vm_hours) < Decimal("0.001") for l in vm_lines)
+    assert {l.meter for l in invoice.lines} >= {"vm/Standard_B2s", "vm/Standard_D2s_v5", "ip/Basic/Dynamic",
+                                               "ip/Basic/Static", "storage/Standard_LRS"}
+
+    app.clock_control.advance(timedelta(days=70))  # keeping the data costs nothing
+    assert [i.invoice_id for i in invoices_of(app, "Productie")] == [invoice.invoice_id]
+
+
+def test_issuing_twice_never_makes_two_invoices(demo_app):
+    app = demo_app
+    prod = sub_named(app, "Productie")
+    app.clock_control.advance(timedelta(days=32))
+    first = invoices_of(app, "Productie")
+    assert len(first) == 1
+    with app.uow() as uow:
+        row = repo(uow).find_period(prod.subscription_id)
+        previous = rules.Period(first[0].period_start, first[0].period_end)
+        repo(uow).save_periods([type(row)(**{**row.__dict__, "period_start": previous.start, "period_end": previous.end})])
+        assert app.billing.invoicing.issue_due(uow) == 0
+    assert [i.invoice_id for i in invoices_of(app, "Productie")] == [first[0].invoice_id]
+
+
+def test_free_trial_credit_runs_out_then_upgrade_enables_it(demo_app):
+    app = demo_app
+    trial = sub_named(app, "Proefversie")
+    for n in range(5):
+        app.resources.create_vm(actor=OPERATOR, subscription="Proefversie", group="proef-rg", name=f"big-{n}",
+                                size="Standard_D4s_v5", public_ip=None)
+    app.clock_control.advance(timedelta(days=12))
+    after = sub_named(app, "Proefversie")
+    assert (after.state, after.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED)
+    vms = [r for r in app.resources.list(actor=OPERATOR, subscription="Proefversie") if r.vm_size]
+    assert all(v.power_state.value == "deallocated" for v in vms)
+    with app.uow(read_only=True) as uow:
+        left, _ = app.billing.metering.credit_left(uow, after, after.state_changed_at)
+    assert -1 < left <= 0  # disabled the second the credit ran out
+    with pytest.raises(Conflict):
+        app.resources.create_group(actor=OPERATOR, subscription="Proefversie", name="x", location="westeurope")
+
+    upgraded = app.billing.upgrade(actor=OPERATOR, ref="Proefversie")
+    assert (upgraded.state, upgraded.offer_id) == (State.ENABLED, "MS-AZR-0003P")
+    app.resources.vm_action(actor=OPERATOR, vm="big-0", action=VmAction.START)
+    app.clock_control.advance(timedelta(days=25))
+    invoice, = invoices_of(app, "Proefversie")
+    assert invoice.credits == Decimal("200.00") and invoice.subtotal > Decimal("200")
+    assert invoice.total == invoice.subtotal - invoice.credits + invoice.tax
+    assert sub_named(app, "Proefversie").state is State.ENABLED  # no spending limit any more
+    assert trial.subscription_id == invoice.subscription_id
+
+
+def test_failed_card_past_due_then_disabled_then_settled(demo_app):
+    app = demo_app
+    account = sub_named(app, "Productie").billing_account_id
+    app.billing.set_card(actor=OPERATOR, account=account, fails=True)
+    prod = sub_named(app, "Productie")
+    due = rules.first_period(prod.created_at, prod.created_at.day).end + timedelta(days=10)
+    app.clock_control.advance(due + timedelta(hours=23) - app.clock_control.now())
+    assert sub_named(app, "Productie").state is State.ENABLED  # on the due date itself: not yet past due
+    app.clock_control.advance(timedelta(hours=1))
+    assert sub_named(app, "Productie").state is State.PAST_DUE
+    assert {i.status for i in invoices_of(app, "Productie")} == {"PastDue"}
+    app.clock_control.advance(timedelta(days=30))
+    disabled = sub_named(app, "Productie")
+    assert (disabled.state, disabled.state_reason) == (State.DISABLED, Reason.NON_PAYMENT)
+    assert all(s.end is not None for s in spans_of(app, disabled.subscription_id))
+
+    with pytest.raises(Conflict):
+        app.billing.pay(actor=OPERATOR, invoice=invoices_of(app, "Productie")[0].invoice_number)  # card declines
+    paid = app.billing.settle(actor=OPERATOR, account=account)
+    assert paid and sub_named(app, "Productie").state is State.ENABLED
+    assert {i.status for i in invoices_of(app, "Productie")} == {"Paid"}
+    assert any(s.end is None for s in spans_of(app, disabled.subscription_id))  # storage accrues again
+
+
+def test_switch_offer_only_after_the_first_period_and_invoices_the_switch_day(demo_app):
+    app = demo_app
+    with pytest.raises(Conflict) as early:
+        app.billing.switch_offer(actor=OPERATOR, ref="Productie", target_offer="MS-AZR-0023P")
+    assert early.value.code == "FirstBillingPeriodNotCompleted"
+    with pytest.raises(Conflict) as wrong:
+        app.billing.switch_offer(actor=OPERATOR, ref="Productie", target_offer="MS-AZR-0017P")
+    assert wrong.value.code == "OfferSwitchNotAllowed"
+    app.clock_control.advance(timedelta(days=40, hours=5))
+    sub, invoice = app.billing.switch_offer(actor=OPERATOR, ref="Productie", target_offer="MS-AZR-0023P")
+    now = app.clock_control.now()
+    assert sub.offer_id == "MS-AZR-0023P" and invoice.invoice_date == now.date() and invoice.period_end == now
+    assert len(invoices_of(app, "Productie")) == 2
+    estimate = app.billing.estimate(actor=OPERATOR, ref="Productie")
+    assert estimate.period_start == now and estimate.invoice_date == rules.next_boundary(now, now.day).date()
+    assert estimate.charges == Decimal("0.00")
+
+
+def test_reactivation_bills_again_from_its_instant_only(demo_app):
+    app = demo_app
+    prod = sub_named(app, "Productie")
+    app.clock_control.advance(timedelta(days=2))
+    app.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="test", turn_off_resources=True)
+    app.clock_control.advance(timedelta(days=3))
+    app.subscriptions.reactivate(actor=OPERATOR, ref="Productie")
+    reactivated = app.clock_control.now()
+    app.resources.vm_action(actor=OPERATOR, vm="web-01", action=VmAction.START)
+    open_spans = [s for s in spans_of(app, prod.subscription_id) if s.end is None]
+    assert open_spans and all(s.start >= reactivated for s in open_spans)
+    app.clock_control.advance(timedelta(hours=10))
+    lines = app.billing.estimate(actor=OPERATOR, ref="Productie").lines
+    web = [l for l in lines if l.meter == "vm/Standard_B2s"]
+    assert sum(l.quantity for l in web) == Decimal("58.000000")  # 48 h before cancel + 10 h after reactivation
+    db = [l for l in lines if l.meter == "vm/Standard_D2s_v5"]
+    assert sum(l.quantity for l in db) == Decimal("48.000000")  # still deallocated
+
+
+def test_storage_capacity_follows_the_bytes_and_unknown_sizes_are_refused(demo_app):
+    app = demo_app
+    prod = sub_named(app, "Productie")
+    before = [s for s in spans_of(app, prod.subscription_id) if s.meter.startswith("storage/") and s.end is None]
+    app.clock_control.advance(timedelta(minutes=5))
+    app.blobs.put(actor=OPERATOR, account="contosodata", container="backups", name="big.bin", data=b"x" * 4096)
+    after = [s for s in spans_of(app, prod.subscription_id) if s.meter.startswith("storage/") and s.end is None]
+    assert after[0].quantity == before[0].quantity + 4096
+    with pytest.raises(InvalidInput) as refused:
+        app.resources.create_vm(actor=OPERATOR, subscription="Productie", group="productie-rg", name="odd",
+                                size="Standard_Z99")
+    assert refused.value.code == "UnknownMeter"
+    assert not [r for r in app.resources.list(actor=OPERATOR, subscription="Productie") if r.name.startswith("odd")]
+
+
+def test_dutch_invoice_pdf_reads_as_a_dutch_invoice(demo_app):
+    app = demo_app
+    app.clock_control.advance(timedelta(days=32))
+    invoice, = invoices_of(app, "Productie")
+    text = PdfReader(io.BytesIO(app.billing.invoice_pdf(actor=OPERATOR, ref=invoice.invoice_number))).pages[0].extract_text()
+    assert "Factuur" in text and "Btw" in text and "Totaal" in text
+    whole, cents = f"{invoice.total:.2f}".split(".")
+    assert f"€\xa0{int(whole):,}".replace(",", ".") + f",{cents}" in text.replace(" ", "\xa0")
+
+
+def test_support_plan_is_billed_per_started_month(demo_app):
+    app = demo_app
+    app.billing.set_support_plan(actor=OPERATOR, ref="Ontwikkeling", plan="Developer")
+    app.clock_control.advance(timedelta(days=3))
+    app.subscriptions.cancel(actor=OPERATOR, ref="Ontwikkeling", reason="klaar")
+    app.clock_control.advance(timedelta(days=40))
+    invoice, = invoices_of(app, "Ontwikkeling")
+    assert [(l.meter, l.quantity, l.amount) for l in invoice.lines] == [
+        ("support/Developer", Decimal("1.000000"), Decimal("27.00"))]
