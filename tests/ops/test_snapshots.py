@@ -112,3 +112,18 @@ def test_reset_to_demo_without_restart(demo_app, client):
     assert answer.status_code == 200
     assert answer.json()["demo"]["servicePrincipals"]
     assert sorted(s[2] for s in subscriptions(demo_app)) == ["Enabled"] * 3
+
+
+def test_reset_to_demo_keeps_identities_so_credentials_stay_valid(demo_app):
+    import json
+
+    before = json.loads((demo_app.settings.data_dir / "demo.json").read_text())
+    old_ids = {s[0] for s in subscriptions(demo_app)}
+    seeded = demo_app.snapshots.reset(demo=True)
+    assert seeded["tenantId"] == before["tenantId"]
+    assert seeded["servicePrincipals"] == before["servicePrincipals"]
+    assert {s[0] for s in subscriptions(demo_app)}.isdisjoint(old_ids)
+    assert demo_app.snapshots.reset() is None
+    assert not (demo_app.settings.data_dir / "demo.json").exists()
+    with demo_app.uow(read_only=True) as uow:
+        assert uow.directory.find_billing_account_by_name("Contoso") is None

@@ -29,6 +29,7 @@ from ..domain.errors import Conflict, InvalidInput
 
 FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
+DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
 
 
@@ -190,14 +191,19 @@ class SnapshotService:
 
     # reset -------------------------------------------------------------------------------------
     def reset(self, *, demo: bool = False) -> dict | None:
-        """Empty every table and the blob folder; with ``demo`` seed the demo again. The clock restarts at now."""
+        """Empty every table and the blob folder; the clock restarts at the wall clock's now.
+
+        With ``demo`` the directory (tenants, users, service principals and their secrets, billing
+        accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
+        """
         self._require_emulator("Reset")
         with self.app.uow() as uow:
-            self._wipe(uow.conn, all_tables(uow.conn))
+            tables = all_tables(uow.conn)
+            self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
             self.app.clock.now(uow.conn)
         shutil.rmtree(self.blob_root, ignore_errors=True)
-        (self.app.settings.data_dir / "demo.json").unlink(missing_ok=True)
         if not demo:
+            (self.app.settings.data_dir / "demo.json").unlink(missing_ok=True)
             return None
         from . import demo as demo_data
 
