@@ -111,7 +111,7 @@ def az_login(az: str, config_dir: Path, details: dict, role: str = "owner") -> s
     env = az_environment(config_dir, details)
     principal = _principal(details, role)
     steps = [
-        [az, "cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", details["armEndpoint"] + "/"],
+        [az, "cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", details["armEndpoint"]],
         [az, "cloud", "set", "-n", CLOUD_NAME],
         [az, "config", "set", "core.instance_discovery=false", "core.collect_telemetry=false", "core.survey_message=false"],
     ]
