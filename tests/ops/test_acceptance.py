@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,7 +37,8 @@ def subplane(tmp_path_factory):
         assert server.poll() is None and time.monotonic() < deadline, "subplane serve did not start"
         try:
             connection = json.loads((data / "connection.json").read_text())
-            http = httpx.Client(base_url=connection["armEndpoint"], verify=connection["caBundle"], timeout=120)
+            tls = ssl.create_default_context(cafile=connection["caBundle"])
+            http = httpx.Client(base_url=connection["armEndpoint"], verify=tls, timeout=120)
             if http.get("/_subplane/health").status_code == 200:
                 break
         except (OSError, ValueError, httpx.TransportError):
