@@ -1,5 +1,163 @@
-"""Placeholder until the blob data plane lands."""
+"""A blob data plane that ``azure-storage-blob`` accepts with a bearer token (audience ``https://storage.azure.com/``).
+
+Account URL: ``https://<host>:<port>/blob/<account>``. Containers: create, list. Blobs: upload (single
+PUT), download (with ``x-ms-range``), properties, list, delete. Every rule (reads during retention, writes
+refused while the subscription is Disabled, 404 after purge) is BlobService's; this edge speaks the
+storage protocol: XML listings, ``x-ms-error-code`` and storage-style error bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from email.utils import format_datetime
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...adapters.tokens import STORAGE_AUDIENCE, TokenRejected
+from ...domain.access import Principal, PrincipalKind
+from ...domain.errors import DomainError, NotFound
+
+_RANGE = re.compile(r"bytes=(\d+)-(\d*)")
+_STATUS = {"ReadOnlyDisabledSubscription": 409, "StorageAccountReadOnly": 409, "SubscriptionDeleted": 404,
+           "AuthorizationFailed": 403, "ResourceNotFound": 404}
+_XML = "application/xml"
 
 
-def install(http, app) -> None:
-    return None
+def _error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    request_id = str(uuid.uuid4())
+    body = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{escape(code)}</Code>'
+            f"<Message>{escape(message)}\nRequestId:{request_id}</Message></Error>")
+    return Response(body, status_code=status, media_type=_XML,
+                    headers={"x-ms-error-code": code, "x-ms-request-id": request_id, **(headers or {})})
+
+
+def _from_domain(error: DomainError) -> Response:
+    status = _STATUS.get(error.code) or (404 if isinstance(error, NotFound) else 409 if error.code.endswith("Exists") else 400)
+    code = "AccountNotFound" if error.code == "ResourceNotFound" else error.code
+    return _error(status, code, error.message)
+
+
+def _headers(info) -> dict[str, str]:
+    return {"ETag": f'"{info.etag}"', "Last-Modified": format_datetime(info.updated_at, usegmt=True),
+            "x-ms-blob-type": "BlockBlob", "x-ms-creation-time": format_datetime(info.created_at, usegmt=True),
+            "Content-MD5": base64.b64encode(bytes.fromhex(info.etag)).decode() if len(info.etag) == 32 else "",
+            "x-ms-server-encrypted": "true", "Accept-Ranges": "bytes"}
+
+
+def _blob_xml(info) -> str:
+    return (f"<Blob><Name>{escape(info.name)}</Name><Properties>"
+            f"<Creation-Time>{format_datetime(info.created_at, usegmt=True)}</Creation-Time>"
+            f"<Last-Modified>{format_datetime(info.updated_at, usegmt=True)}</Last-Modified>"
+            f"<Etag>\"{info.etag}\"</Etag><Content-Length>{info.size}</Content-Length>"
+            f"<Content-Type>{escape(info.content_type)}</Content-Type><BlobType>BlockBlob</BlobType>"
+            f"<AccessTier>Hot</AccessTier><ServerEncrypted>true</ServerEncrypted></Properties></Blob>")
+
+
+def install(http: FastAPI, app) -> None:
+    router = APIRouter()
+    tenants: set[str] = set()
+
+    async def principal(request: Request) -> Principal | Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return _error(401, "NoAuthenticationInformation", "Server failed to authenticate the request. Please refer "
+                                                                "to the information in the www-authenticate header.",
+                          {"WWW-Authenticate": "Bearer authorization_uri=\"\", resource_id=https://storage.azure.com"})
+        try:
+            claims = app.token_keys.verify(token.strip(), audiences=(STORAGE_AUDIENCE,))
+        except TokenRejected as error:
+            return _error(401, "InvalidAuthenticationInfo", error.message)
+        if claims.tenant_id not in tenants:
+            tenants.update(t["tenant_id"] for t in await run_in_threadpool(app.identity.tenants))
+            if claims.tenant_id not in tenants:
+                return _error(401, "InvalidAuthenticationInfo", "The token's tenant is not known to this directory.")
+        return Principal(claims.object_id, claims.name,
+                         PrincipalKind.SERVICE_PRINCIPAL if claims.is_app else PrincipalKind.USER)
+
+    async def answer(request: Request, work) -> Response:
+        actor = await principal(request)
+        if isinstance(actor, Response):
+            return actor
+        try:
+            response = await work(actor)
+        except DomainError as error:
+            response = _from_domain(error)
+        response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+        response.headers["x-ms-version"] = request.headers.get("x-ms-version", "2025-01-05")
+        return response
+
+    @router.api_route("/blob/{account}", methods=["GET"])
+    @router.api_route("/blob/{account}/", methods=["GET"])
+    async def account_level(request: Request, account: str):
+        async def work(actor):
+            if request.query_params.get("comp") != "list":
+                return _error(400, "InvalidQueryParameterValue", "Only comp=list is supported on the account.")
+            names = await run_in_threadpool(lambda: app.blobs.list_containers(actor=actor, account=account))
+            items = "".join(f"<Container><Name>{escape(n)}</Name><Properties><Etag>\"0x1\"</Etag>"
+                            f"<Last-Modified>Thu, 01 Jan 2026 00:00:00 GMT</Last-Modified></Properties></Container>"
+                            for n in names)
+            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="{escape(str(request.base_url))}">'
+                   f"<Containers>{items}</Containers><NextMarker /></EnumerationResults>")
+            return Response(xml, media_type=_XML)
+
+        return await answer(request, work)
+
+    @router.api_route("/blob/{account}/{container}", methods=["GET", "PUT", "HEAD"])
+    async def container_level(request: Request, account: str, container: str):
+        async def work(actor):
+            if request.method == "PUT":
+                await run_in_threadpool(lambda: app.blobs.create_container(actor=actor, account=account, name=container))
+                return Response(status_code=201, headers={"ETag": '"0x1"'})
+            blobs = await run_in_threadpool(lambda: app.blobs.list_blobs(actor=actor, account=account, container=container))
+            if request.method == "HEAD" or request.query_params.get("comp") != "list":
+                return Response(status_code=200, headers={"ETag": '"0x1"', "x-ms-has-immutability-policy": "false"})
+            prefix = request.query_params.get("prefix") or ""
+            items = "".join(_blob_xml(b) for b in blobs if b.name.startswith(prefix))
+            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="{escape(container)}">'
+                   f"<Blobs>{items}</Blobs><NextMarker /></EnumerationResults>")
+            return Response(xml, media_type=_XML)
+
+        return await answer(request, work)
+
+    @router.api_route("/blob/{account}/{container}/{name:path}", methods=["GET", "HEAD", "PUT", "DELETE"])
+    async def blob_level(request: Request, account: str, container: str, name: str):
+        async def work(actor):
+            if request.method == "PUT":
+                if request.headers.get("x-ms-blob-type", "BlockBlob") != "BlockBlob" or request.query_params.get("comp"):
+                    return _error(400, "UnsupportedHeader", "Only single-request block blob uploads are supported.")
+                data = await request.body()
+                content_type = request.headers.get("x-ms-blob-content-type") or "application/octet-stream"
+                info = await run_in_threadpool(lambda: app.blobs.put(actor=actor, account=account, container=container,
+                                                                     name=name, data=data, content_type=content_type))
+                return Response(status_code=201, headers={**_headers(info), "x-ms-request-server-encrypted": "true"})
+            if request.method == "DELETE":
+                await run_in_threadpool(lambda: app.blobs.delete(actor=actor, account=account, container=container, name=name))
+                return Response(status_code=202, headers={"x-ms-delete-type-permanent": "true"})
+            info, data = await run_in_threadpool(lambda: app.blobs.get(actor=actor, account=account,
+                                                                       container=container, name=name))
+            return _download(request, info, data)
+
+        return await answer(request, work)
+
+    http.include_router(router)
+
+
+def _download(request: Request, info, data: bytes) -> Response:
+    headers = {**_headers(info), "Content-Type": info.content_type}
+    wanted = _RANGE.match(request.headers.get("x-ms-range") or request.headers.get("range") or "")
+    if request.method == "HEAD":
+        return Response(status_code=200, headers={**headers, "Content-Length": str(len(data))})
+    if wanted is None:
+        return Response(data, status_code=200, headers=headers)
+    start = int(wanted.group(1))
+    if start >= len(data):
+        return _error(416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
+                      {"Content-Range": f"bytes */{len(data)}"})
+    end = min(int(wanted.group(2)) if wanted.group(2) else len(data) - 1, len(data) - 1)
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    headers.pop("Content-MD5", None)
+    return Response(data[start:end + 1], status_code=206, headers=headers)

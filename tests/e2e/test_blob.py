@@ -1,0 +1,57 @@
+"""Blob scenario with azure-storage-blob and a bearer token: writes follow the subscription's lifecycle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.subscription import SubscriptionClient as LifecycleClient
+from azure.storage.blob import BlobServiceClient
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_blob_reads_survive_cancel_writes_do_not_and_purge_removes_everything(live):
+    service = BlobServiceClient(f"{live.url}/blob/contosodata", credential=live.credential(), connection_verify=live.ca)
+    container = service.get_container_client("backups")
+    assert [c.name for c in service.list_containers()] == ["backups"]
+    container.upload_blob("before.txt", b"written before cancel", overwrite=True)
+    assert "before.txt" in [b.name for b in container.list_blobs()]
+
+    sub = live.subscription_id("Productie")
+    lifecycle = live.client(LifecycleClient)
+    lifecycle.subscription.cancel(sub, params={"IgnoreResourceCheck": "true"})
+    assert container.download_blob("before.txt").readall() == b"written before cancel"
+    assert "leesmij.txt" in [b.name for b in container.list_blobs()]
+    with pytest.raises(HttpResponseError) as refused:
+        container.upload_blob("after.txt", b"nope")
+    assert refused.value.status_code == 409 and refused.value.error_code == "ReadOnlyDisabledSubscription"
+    with pytest.raises(HttpResponseError) as refused_delete:
+        container.delete_blob("before.txt")
+    assert refused_delete.value.error_code == "ReadOnlyDisabledSubscription"
+
+    lifecycle.subscription.enable(sub)
+    container.upload_blob("after.txt", b"written after enable")
+    assert container.download_blob("after.txt").readall() == b"written after enable"
+
+    lifecycle.subscription.cancel(sub, params={"IgnoreResourceCheck": "true"})
+    advanced = subprocess.run([sys.executable, "-m", "subplane.cli.main", "clock", "advance", "91d"],
+                              env=live.server.env, capture_output=True, text=True, timeout=120)
+    assert advanced.returncode == 0, advanced.stderr
+    with pytest.raises(ResourceNotFoundError):
+        container.download_blob("before.txt").readall()
+    with pytest.raises(ResourceNotFoundError):
+        list(service.list_containers())
+
+
+def test_blob_needs_a_storage_token(live):
+    token = live.credential().get_token("https://management.azure.com/.default").token
+    import urllib.request
+    import ssl
+
+    request = urllib.request.Request(f"{live.url}/blob/contosodata?comp=list", headers={"Authorization": f"Bearer {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, context=ssl.create_default_context(cafile=live.ca))
+    assert refused.value.code == 401 and refused.value.headers["x-ms-error-code"] == "InvalidAuthenticationInfo"
