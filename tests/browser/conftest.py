@@ -70,7 +70,8 @@ def sign_in(page, server: ServerProcess, user: str, password: str = "Contoso-dem
     page.goto(server.url + "/portal/")
     page.get_by_label({"nl": "Gebruikersnaam"}.get(page_language(page), "User name")).fill(f"{user}@contoso.example")
     page.get_by_label({"nl": "Wachtwoord"}.get(page_language(page), "Password")).fill(password)
-    page.locator("form button[type=submit]").last.click()
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").last.click()
 
 
 def page_language(page) -> str:

@@ -50,6 +50,7 @@ RESOURCE_TYPES = {
     "Microsoft.Storage/storageAccounts": N_("Storage account"),
     "Microsoft.Compute/disks": N_("Disk"),
 }
+INVOICE_STATUSES = {"Due": N_("Due"), "Paid": N_("Paid"), "PastDue": N_("Past due")}
 # The fixed list of the cancel flow (lifecycle-billing.md §1.5 step 6); "other" asks for words.
 CANCEL_REASONS = {
     "not-needed": N_("I no longer need this subscription"),

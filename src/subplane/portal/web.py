@@ -82,7 +82,7 @@ class Portal:
             here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
             clock=self._clock_now() if session is not None else None, offers=self.app.offers,
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
-            type_labels=labels.RESOURCE_TYPES, **context,
+            type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES, **context,
         )
         return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
                                                                     "Cache-Control": "no-store"})
