@@ -132,4 +132,5 @@ def authorize(ctx: AccessContext, action: Action, scope: str) -> None:
             action=action.value,
             scope=scope,
             principal=ctx.principal.name,
+            principal_id=ctx.principal.principal_id,
         )

@@ -45,6 +45,8 @@ class ArmApi:
             response = ArmResponse(error.status, error.body(), error.headers)
         except DomainError as error:
             mapped = from_domain(error)
+            if error.code == "AuthorizationFailed" and request.scope.get("arm_route") is not None:
+                mapped.message = _authorization_message(error, request)
             response = ArmResponse(mapped.status, mapped.body())
         await self._send(response, headers, request.method)(scope, receive, send)
 
@@ -64,6 +66,7 @@ class ArmApi:
     async def _handle(self, request: Request, headers: dict[str, str]) -> ArmResponse:
         path = request.url.path
         route, params = self.router.match(request.method, path)
+        request.scope["arm_route"] = (route, params)
         query = {k.lower(): v for k, v in request.query_params.items()}
         versions.check(route.area, query.get("api-version"), self.policy, route.resource_type)
         if "sub" in params and not _GUID.match(params["sub"]):
@@ -132,6 +135,30 @@ class ArmApi:
         content = json.dumps(response.body, separators=(",", ":")).encode()
         return Response(content, status_code=response.status, headers=merged,
                         media_type="application/json; charset=utf-8")
+
+
+_GENERIC_SUFFIX = {"*/read": "read", "*/write": "write", "*/delete": "delete"}
+
+
+def arm_action(route, method: str, params: dict, path: str) -> str:
+    """The ARM operation string for a refused call, e.g. ``Microsoft.Compute/virtualMachines/start/action``."""
+    rtype = route.resource_type or ("Microsoft.Resources/subscriptions/resourceGroups" if "rg" in params
+                                    else "Microsoft.Resources/subscriptions")
+    if method == "POST":
+        verb = params.get("action") or path.rstrip("/").rpartition("/")[2]
+        return f"{rtype}/{verb}/action"
+    return f"{rtype}/{'read' if method in ('GET', 'HEAD') else 'delete' if method == 'DELETE' else 'write'}"
+
+
+def _authorization_message(error: DomainError, request: Request) -> str:
+    action = error.params.get("action", "")
+    if action in _GENERIC_SUFFIX:
+        route, params = request.scope["arm_route"]
+        action = arm_action(route, request.method, params, request.url.path)
+    principal = error.params.get("principal", "")
+    return (f"The client '{principal}' with object id '{error.params.get('principal_id', principal)}' does not have "
+            f"authorization to perform action '{action}' over scope '{error.params.get('scope', '')}' or the scope "
+            "is invalid. If access was recently granted, please refresh your credentials.")
 
 
 class ArmRoute(BaseRoute):
