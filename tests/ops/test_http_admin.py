@@ -130,13 +130,16 @@ def test_request_log_records_method_path_status_principal_duration_and_correlati
 
     with TestClient(http) as client:
         client.get("/test/whoami", headers={"x-ms-correlation-request-id": "cid-123"})
-        client.get("/subscriptions/00000000-0000-0000-0000-000000000001/nothing-here")
+        client.get("/nothing/here")
+        client.get("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-7?api-version=2021-04-01")
         entries = client.get("/_subplane/requests").json()["value"]
-    missing, mine = entries[0], entries[1]
+    arm, missing, mine = entries[0], entries[1], entries[2]
     assert mine["method"] == "GET" and mine["path"] == "/test/whoami" and mine["status"] == 200
     assert mine["principal"] == "operator" and mine["correlationId"] == "cid-123" and mine["durationMs"] >= 0
     assert missing["status"] == 404 and missing["principal"] is None and missing["route"] == "unmatched"
-    assert missing["subscription"] == "00000000-0000-0000-0000-000000000001"
+    assert arm["subscription"] == "00000000-0000-0000-0000-000000000001" and arm["status"] >= 400
+    assert arm["route"] == "/subscriptions/{}/resourcegroups/{}"  # bounded label, no names in metrics
+    assert "api-version" not in arm["path"]  # query strings (which may carry SAS signatures) are not kept
 
 
 def test_metrics_and_health_parse_and_move_when_work_happens(demo_app, client):

@@ -19,6 +19,7 @@ from ... import logs
 log = logging.getLogger("subplane.http")
 CORRELATION_HEADERS = (b"x-ms-correlation-request-id", b"x-correlation-id", b"x-ms-client-request-id")
 SUBSCRIPTION_IN_PATH = re.compile(r"/subscriptions/([0-9A-Fa-f-]{36})")
+ARM_ROOTS = ("subscriptions", "providers", "tenants")
 NOT_LOGGED = ("/_subplane/requests", "/_subplane/health", "/_subplane/metrics")
 
 
@@ -41,6 +42,32 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def arm_template(path: str) -> str | None:
+    """``/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<vm>/start`` →
+    ``/subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachines/{}/start``: a bounded label
+    for ARM requests, which a router of their own (not a FastAPI route template) serves."""
+    parts = [part for part in path.split("/") if part]
+    if not parts or parts[0].lower() not in ARM_ROOTS:
+        return None
+    template, index = [], 0
+    while index < len(parts):
+        keyword = parts[index].lower()
+        template.append(keyword)
+        if keyword == "providers" and index + 1 < len(parts):
+            template.append(parts[index + 1].lower())
+            index += 2
+            continue
+        if index + 1 < len(parts):
+            template.append("{}")
+        index += 2
+    return "/" + "/".join(template)
+
+
+def route_label(scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or arm_template(scope.get("path", "")) or "unmatched"
 
 
 def principal_name(state) -> str | None:
@@ -92,7 +119,7 @@ class RequestMiddleware:
                 var.reset(token)
 
     def _finish(self, scope, correlation: str, status: int, seconds: float, match) -> None:
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        route = route_label(scope)
         method = scope.get("method", "")
         principal = principal_name(scope.get("state"))
         logs.principal.set(principal)
