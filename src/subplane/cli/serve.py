@@ -77,10 +77,12 @@ def serve(
     tls = serving_tls(app, tls_cert, tls_key, tuple(hostname or ()))
     url = connection.public_url(host, port)
     details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
+    details["portalUrl"] = f"{url}/portal/"  # the web portal (issue 5)
     console.print(f"ARM endpoint and authority: {url}  (CA: {tls.ca or 'your own certificate'})")
     console.print(f"Connection details: {connection.write_connection(app.settings.data_dir, details)}; "
                   "for the SDK: eval \"$(subplane env)\"; for az: subplane az-login")
     console.print(f"Health: {url}/_subplane/health")
+    console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
     console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
     uvicorn.run(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
                 ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
