@@ -22,6 +22,7 @@ from .prices import PriceList, Unit
 MINOR_UNITS = {"JPY": 0, "KRW": 0}
 QUANTITY_PLACES = Decimal("0.000001")
 _MICROSECOND = timedelta(microseconds=1)
+_MICROS = 1_000_000
 
 
 # money ---------------------------------------------------------------------------------------
@@ -36,10 +37,6 @@ def round_money(value: Fraction, currency: str = "EUR") -> Decimal:
 
 def exact(value: Decimal) -> Fraction:
     return Fraction(value)
-
-
-def seconds(start: datetime, end: datetime) -> Fraction:
-    return Fraction((end - start) // _MICROSECOND, 1_000_000)
 
 
 # periods -------------------------------------------------------------------------------------
@@ -109,6 +106,9 @@ def period_containing(current: Period, anchor_day: int, instant: datetime) -> Pe
 # rating --------------------------------------------------------------------------------------
 @dataclass
 class RatedLine:
+    """One invoice line. Usage is summed as an exact integer (quantity x microseconds, or months x 10^6);
+    quantity and amount are derived from it once, so rating stays exact and fast."""
+
     subscription_id: str
     resource_id: str
     meter: str
@@ -116,13 +116,22 @@ class RatedLine:
     unit_price: Decimal
     start: datetime
     end: datetime
-    quantity_exact: Fraction = Fraction(0)
-    amount_exact: Fraction = Fraction(0)
+    usage: int = 0  # quantity x microseconds (per started month: 1_000_000 each)
 
-    def add(self, start: datetime, end: datetime, quantity: Fraction, price: Decimal) -> None:
-        self.start, self.end = min(self.start, start), max(self.end, end)
-        self.quantity_exact += quantity
-        self.amount_exact += quantity * exact(price)
+    def add(self, start: datetime, end: datetime, usage: int) -> None:
+        if start < self.start:
+            self.start = start
+        if end > self.end:
+            self.end = end
+        self.usage += usage
+
+    @property
+    def quantity_exact(self) -> Fraction:
+        return Fraction(self.usage, _MICROS * self.unit.denominator())
+
+    @property
+    def amount_exact(self) -> Fraction:
+        return self.quantity_exact * exact(self.unit_price)
 
     @property
     def quantity(self) -> Decimal:
@@ -130,7 +139,13 @@ class RatedLine:
         return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(QUANTITY_PLACES)
 
     def amount(self, currency: str) -> Decimal:
-        return round_money(self.amount_exact, currency)
+        """Rounded once, half up, in integers: usage x price / (10^6 x unit denominator)."""
+        price_num, price_den = self.unit_price.as_integer_ratio()
+        places = MINOR_UNITS.get(currency.upper(), 2)
+        num = abs(self.usage * price_num) * 10**places
+        den = _MICROS * self.unit.denominator() * price_den
+        units = (num * 2 + den) // (den * 2)
+        return Decimal(-units if self.usage * price_num < 0 else units).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
 def month_steps(span: Span, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -161,14 +176,13 @@ def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceLis
         if unit is Unit.MONTH_STEP:
             for lo, hi in month_steps(span, start, end):
                 price = prices.price_at(span.meter, currency, lo)
-                line(span, unit, price, lo, hi).add(lo, hi, Fraction(1), price)
+                line(span, unit, price, lo, hi).add(lo, hi, _MICROS)
             continue
         clipped = span.clipped(start, end)
         if clipped is None:
             continue
         for lo, hi, price in prices.pieces(span.meter, currency, *clipped):
-            quantity = seconds(lo, hi) * span.quantity / unit.denominator()
-            line(span, unit, price, lo, hi).add(lo, hi, quantity, price)
+            line(span, unit, price, lo, hi).add(lo, hi, span.quantity * ((hi - lo) // _MICROSECOND))
     return sorted(lines.values(), key=lambda l: (l.subscription_id, l.resource_id.lower(), l.meter, l.start))
 
 

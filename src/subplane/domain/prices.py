@@ -92,6 +92,8 @@ class PriceList:
 
     def price_at(self, meter: str, currency: str, at: datetime) -> Decimal:
         schedule = self.schedule(meter, currency)
+        if len(schedule) == 1 and schedule[0][0] <= at:
+            return schedule[0][1]
         index = bisect_right([start for start, _ in schedule], at) - 1
         if index < 0:
             raise InvalidInput("NoPriceForMeter", f"{meter!r} has no {currency} price before {at.isoformat()}.")
@@ -100,6 +102,8 @@ class PriceList:
     def pieces(self, meter: str, currency: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime, Decimal]]:
         """[start, end) cut at every price change, each piece with the price in force."""
         schedule = self.schedule(meter, currency)
+        if len(schedule) == 1 and schedule[0][0] <= start:
+            return [(start, end, schedule[0][1])]
         result = []
         for index, (effective, price) in enumerate(schedule):
             following = schedule[index + 1][0] if index + 1 < len(schedule) else None

@@ -110,14 +110,11 @@ class Invoicing:
         credits = {}
         for i in range(0, len(ids), _CHUNK):
             credits.update(repo(uow).credits_for(ids[i:i + _CHUNK]))
-        countries = {}
         per_account: dict[str, int] = defaultdict(int)
         for row, *_ in items:
             per_account[row.billing_account_id] += 1
-        next_number = {}
-        for account_id, count in per_account.items():
-            countries[account_id] = uow.directory.get_billing_account(account_id).country
-            next_number[account_id] = repo(uow).take_invoice_numbers(account_id, count)
+        countries = repo(uow).countries(sorted(per_account))
+        next_number = repo(uow).take_invoice_numbers(per_account)
         invoices, due_dates = [], set()
         for row, start, end, invoice_date, lines, spans in items:
             invoice = self._invoice(row, start, end, invoice_date, lines, spans, credits.get(row.subscription_id),
@@ -145,11 +142,12 @@ class Invoicing:
             available = credit["amount"] - credit["used"]
             # Credit covers what was used before it expired (lifecycle.md §5).
             eligible = rules.charged(spans, start, min(end, credit["expires_at"]), self.prices, currency)
-        totals = rules.totals([l.amount(currency) for l in lines], credit_available=available,
+        amounts = [l.amount(currency) for l in lines]
+        totals = rules.totals(amounts, credit_available=available,
                               credit_eligible=eligible, vat_rate=self.prices.vat_rate(country), currency=currency)
         invoice_id = str(uuid.uuid4())
         stored_lines = [InvoiceLine(n, l.subscription_id, l.resource_id, l.meter, l.unit.value, l.quantity, l.unit_price,
-                                    l.amount(currency), l.start, l.end) for n, l in enumerate(lines, start=1)]
+                                    amount, l.start, l.end) for n, (l, amount) in enumerate(zip(lines, amounts), start=1)]
         return Invoice(invoice_id, invoice_number(row.billing_account_id, sequence), row.billing_account_id,
                        row.subscription_id, start, end, invoice_date, invoice_date + timedelta(days=self.prices.payment_term_days),
                        now, currency, totals.subtotal, totals.credits, totals.tax_rate, totals.tax, totals.total,

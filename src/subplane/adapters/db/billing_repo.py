@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from ...domain.errors import NotFound
 from ...domain.metering import Meter, Span
@@ -21,7 +21,7 @@ from .billing_tables import (
     billing_spans,
     support_plans,
 )
-from .tables import blobs
+from .tables import billing_accounts, blobs
 
 DUE, PAID, PAST_DUE = "Due", "Paid", "PastDue"
 
@@ -138,9 +138,13 @@ class BillingRepo:
         return [PeriodRow(**r._mapping) for r in rows]
 
     def save_periods(self, rows: Iterable[PeriodRow]) -> None:
-        for row in rows:
-            self.conn.execute(update(billing_periods).where(
-                billing_periods.c.subscription_id == row.subscription_id).values(**row.__dict__))
+        """One executemany for any number of rows."""
+        params = [{**{f"v_{k}": v for k, v in row.__dict__.items() if k != "subscription_id"}, "key": row.subscription_id}
+                  for row in rows]
+        if params:
+            columns = [c.name for c in billing_periods.columns if c.name != "subscription_id"]
+            self.conn.execute(update(billing_periods).where(billing_periods.c.subscription_id == bindparam("key"))
+                              .values({c: bindparam(f"v_{c}") for c in columns}), params)
 
     # credits ---------------------------------------------------------------------------------
     def add_credit(self, subscription_id: str, amount: Decimal, granted_at: datetime, expires_at: datetime) -> None:
@@ -161,10 +165,8 @@ class BillingRepo:
         row = self.conn.execute(select(billing_profiles).where(
             billing_profiles.c.billing_account_id == billing_account_id)).first()
         if row is None:
-            values = dict(billing_account_id=billing_account_id, card_label="Visa **** 4242", card_fails=False,
-                          invoice_sequence=0)
-            self.conn.execute(insert(billing_profiles).values(**values))
-            return values
+            self.take_invoice_numbers({billing_account_id: 0})
+            return self.profile(billing_account_id)
         return dict(row._mapping)
 
     def set_card(self, billing_account_id: str, *, label: str, fails: bool) -> None:
@@ -172,12 +174,29 @@ class BillingRepo:
         self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == billing_account_id)
                           .values(card_label=label, card_fails=fails))
 
-    def take_invoice_numbers(self, billing_account_id: str, count: int) -> int:
-        """Reserve ``count`` consecutive numbers; return the first."""
-        first = self.profile(billing_account_id)["invoice_sequence"] + 1
-        self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == billing_account_id)
-                          .values(invoice_sequence=first + count - 1))
-        return first
+    def take_invoice_numbers(self, counts: dict[str, int]) -> dict[str, int]:
+        """Reserve ``count`` consecutive numbers per account (set-based); return the first of each."""
+        ids = sorted(counts)
+        current: dict[str, int] = {}
+        for i in range(0, len(ids), 5000):
+            current.update(self.conn.execute(select(billing_profiles.c.billing_account_id, billing_profiles.c.invoice_sequence)
+                                             .where(billing_profiles.c.billing_account_id.in_(ids[i:i + 5000]))).all())
+        missing = [a for a in ids if a not in current]
+        if missing:
+            self.conn.execute(insert(billing_profiles), [dict(billing_account_id=a, card_label="Visa **** 4242",
+                                                              card_fails=False, invoice_sequence=0) for a in missing])
+            current.update({a: 0 for a in missing})
+        self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == bindparam("key"))
+                          .values(invoice_sequence=bindparam("seq")),
+                          [{"key": a, "seq": current[a] + counts[a]} for a in ids])
+        return {a: current[a] + 1 for a in ids}
+
+    def countries(self, billing_account_ids: list[str]) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for i in range(0, len(billing_account_ids), 5000):
+            result.update(self.conn.execute(select(billing_accounts.c.billing_account_id, billing_accounts.c.country).where(
+                billing_accounts.c.billing_account_id.in_(billing_account_ids[i:i + 5000]))).all())
+        return result
 
     # invoices --------------------------------------------------------------------------------
     def add_invoices(self, invoices: list[Invoice]) -> None:
