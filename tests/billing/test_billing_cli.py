@@ -1,0 +1,125 @@
+"""The billing stories through the `subplane` CLI, with the simulated clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from subplane import settings as settings_module
+from subplane.bootstrap import build_app
+from subplane.cli.main import app as cli_app
+from subplane.domain.access import OPERATOR
+
+
+class Cli:
+    def __init__(self, data_dir, database_url):
+        self.env = {"SUBPLANE_DATA_DIR": str(data_dir), "SUBPLANE_DATABASE_URL": database_url, "COLUMNS": "200"}
+        self.runner = CliRunner()
+
+    def __call__(self, *args, ok=True):
+        result = self.runner.invoke(cli_app, list(args), env=self.env)
+        if ok and result.exit_code != 0:
+            raise AssertionError(f"subplane {' '.join(args)} failed ({result.exit_code}):\n{result.output}")
+        return result
+
+    def json(self, *args):
+        return json.loads(self(*args, "--output", "json").stdout)
+
+    def app(self):
+        return build_app(settings_module.load(env={}, data_dir=self.env["SUBPLANE_DATA_DIR"],
+                                              database_url=self.env["SUBPLANE_DATABASE_URL"]))
+
+
+@pytest.fixture
+def cli(database, tmp_path):
+    runner = Cli(tmp_path / "data", database.url)
+    runner("demo")
+    return runner
+
+
+def when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_the_founding_story_cancel_on_day_12(cli, tmp_path):
+    cli("clock", "advance", "11d")
+    preview = cli.json("subscriptions", "preview-cancel", "Productie")
+    assert len(preview["vmsToDeallocate"]) == 2 and preview["ipsToRelease"] and preview["storageToReadOnly"]
+    cancelled = cli.json("subscriptions", "cancel", "Productie", "--reason", "Te duur", "--turn-off-resources")
+    cancel_at = when(cancelled["cancelledAt"])
+    estimate = cli.json("billing", "estimate", "Productie")
+    assert estimate["total"] == preview["estimate"]["total"] and estimate["charges"] == preview["estimate"]["charges"]
+
+    invoice_date = preview["estimate"]["finalInvoiceDate"]
+    cli("clock", "advance", "25d")
+    invoices = [i for i in cli.json("invoices", "list", "--subscription", "Productie")]
+    assert len(invoices) == 1 and invoices[0]["invoiceDate"] == invoice_date
+    invoice = cli.json("invoices", "show", invoices[0]["invoiceNumber"])
+    assert invoice["periodStart"] == preview["estimate"]["periodStart"]
+    assert invoice["total"] == preview["estimate"]["total"]
+    assert all(when(l["to"]) <= cancel_at for l in invoice["lines"])
+    assert Decimal(invoice["total"]) == Decimal(invoice["subtotal"]) - Decimal(invoice["credits"]) + Decimal(invoice["tax"])
+    assert {"invoiceNumber", "billingAccount", "invoiceDate", "dueDate", "currency", "subtotal", "credits", "tax",
+            "total", "status", "lines"} <= set(invoice)
+    assert {"subscriptionId", "resourceId", "meter", "quantity", "unitPrice", "amount", "from", "to"} <= set(invoice["lines"][0])
+
+    out = tmp_path / "factuur.pdf"
+    cli("invoices", "pdf", invoice["invoiceNumber"], "--out", str(out))
+    text = PdfReader(io.BytesIO(out.read_bytes())).pages[0].extract_text()
+    assert "Factuur" in text and "Factuurdatum" in text
+
+    cli("clock", "advance", "60d")  # nothing after the cancel instant is ever billed
+    assert [i["invoiceNumber"] for i in cli.json("invoices", "list", "--subscription", "Productie")] == [
+        invoice["invoiceNumber"]]
+    usage = cli("usage", "Productie", "--csv", "--from", cancelled["cancelledAt"]).stdout.strip().splitlines()
+    assert usage == ["date,subscriptionId,resourceId,meter,unit,quantity,unitPrice,amount,currency,from,to"]
+
+
+def test_free_trial_exhausted_disabled_then_upgrade_enables(cli):
+    app = cli.app()
+    try:
+        for n in range(5):
+            app.resources.create_vm(actor=OPERATOR, subscription="Proefversie", group="proef-rg", name=f"groot-{n}",
+                                    size="Standard_D4s_v5", public_ip=None)
+    finally:
+        app.close()
+    cli("clock", "advance", "10d")
+    shown = cli.json("subscriptions", "show", "Proefversie")
+    assert (shown["state"], shown["stateReason"]) == ("Disabled", "SpendingLimitReached")
+    assert cli.json("billing", "estimate", "Proefversie")["creditsRemaining"] == "0.00"
+    denied = cli("subscriptions", "upgrade", "Proefversie", "--as", "reader@contoso.example", ok=False)
+    assert denied.exit_code == 3
+    upgraded = cli.json("subscriptions", "upgrade", "Proefversie", "--as", "admin@contoso.example")
+    assert (upgraded["state"], upgraded["offerId"]) == ("Enabled", "MS-AZR-0003P")
+
+
+def test_failed_card_past_due_disabled_then_settle(cli):
+    account = cli.json("subscriptions", "show", "Productie")["billingAccountId"]
+    assert cli.json("billing", "card", account, "--fail")["fails"] is True
+    cli("clock", "advance", "42d")
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "PastDue"
+    cli("clock", "advance", "31d")
+    shown = cli.json("subscriptions", "show", "Productie")
+    assert (shown["state"], shown["stateReason"]) == ("Disabled", "NonPayment")
+    declined = cli("billing", "pay", cli.json("invoices", "list", "--status", "PastDue")[0]["invoiceNumber"], ok=False)
+    assert declined.exit_code == 5 and "PaymentDeclined" in declined.output
+    settled = cli.json("billing", "settle", "Contoso", "--as", "admin@contoso.example")
+    assert settled and {i["status"] for i in cli.json("invoices", "list")} == {"Paid"}
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
+
+
+def test_switch_offer_after_the_first_period(cli):
+    refused = cli("subscriptions", "switch-offer", "Productie", "MS-AZR-0023P", ok=False)
+    assert refused.exit_code == 5 and "FirstBillingPeriodNotCompleted" in refused.output
+    cli("clock", "advance", "33d")
+    switched = cli.json("subscriptions", "switch-offer", "Productie", "MS-AZR-0023P")
+    assert switched["offerId"] == "MS-AZR-0023P"
+    assert switched["switchInvoice"]["invoiceDate"] == switched["switchInvoice"]["periodEnd"][:10]
+    estimate = cli.json("billing", "estimate", "Productie")
+    assert estimate["periodStart"] == switched["switchInvoice"]["periodEnd"]  # the anniversary moved to the switch day
