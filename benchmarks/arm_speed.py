@@ -1,0 +1,136 @@
+"""ARM speed targets (issue 3), each a ratio against a baseline measured in the same run:
+
+1. Read path: ``GET /subscriptions/{id}`` with a valid token over 32 concurrent HTTPS connections on
+   127.0.0.1, versus a bare JSON endpoint of the same server process (the JWKS document: no database,
+   no auth). Target: >= 0.4.
+2. Cold start: process start to the first authenticated ARM 200, versus ``python -c pass``. Target: <= 6x.
+   (The data directory, database and certificates exist already, as on any restart.)
+3. Through the SDK, a VM deallocate LRO completes in under a second (no 30-second polling sleeps).
+
+    python benchmarks/arm_speed.py [--requests 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.server import ServerProcess, free_port  # noqa: E402
+
+
+def token_for(connection: dict) -> str:
+    p = connection["principals"]["owner"]
+    answer = httpx.post(f"{connection['authority']}/{connection['tenantId']}/oauth2/v2.0/token", verify=connection["caBundle"],
+                        data={"grant_type": "client_credentials", "client_id": p["clientId"],
+                              "client_secret": p["clientSecret"], "scope": "https://management.azure.com/.default"})
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+async def rate(url: str, headers: dict, ca: str, total: int, concurrency: int = 32) -> float:
+    context = ssl.create_default_context(cafile=ca)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(verify=context, limits=limits, headers=headers) as client:
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                answer = await client.get(url)
+                assert answer.status_code == 200, answer.text
+        await asyncio.gather(*(worker(max(1, total // concurrency // 10)) for _ in range(concurrency)))  # warm-up
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(total // concurrency) for _ in range(concurrency)))
+        return (total // concurrency * concurrency) / (time.perf_counter() - started)
+
+
+def read_path(server: ServerProcess, connection: dict, total: int) -> float:
+    token = token_for(connection)
+    sub = httpx.get(f"{server.url}/subscriptions?api-version=2022-12-01", verify=server.ca_bundle,
+                    headers={"Authorization": f"Bearer {token}"}).json()["value"][0]["subscriptionId"]
+    bare = asyncio.run(rate(f"{server.url}/{connection['tenantId']}/discovery/v2.0/keys", {}, server.ca_bundle, total))
+    arm = asyncio.run(rate(f"{server.url}/subscriptions/{sub}?api-version=2022-12-01",
+                           {"Authorization": f"Bearer {token}"}, server.ca_bundle, total))
+    ratio = arm / bare
+    print(f"read path: ARM GET subscription {arm:,.0f}/s, bare JSON {bare:,.0f}/s -> ratio {ratio:.2f} (target >= 0.4)")
+    return ratio
+
+
+def cold_start(data_dir: Path, connection: dict, token: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    baseline = time.perf_counter() - started
+    port = free_port()
+    env = {**os.environ, "SUBPLANE_DATA_DIR": str(data_dir), "SUBPLANE_ARM_THROTTLE": "off"}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "subplane.cli.main", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = ssl.create_default_context(cafile=connection["caBundle"])
+    try:
+        while True:
+            try:
+                answer = httpx.get(f"https://127.0.0.1:{port}/subscriptions?api-version=2022-12-01", verify=context,
+                                   headers={"Authorization": f"Bearer {token}"}, timeout=1)
+                if answer.status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(10)
+    ratio = elapsed / baseline
+    print(f"cold start: first authenticated ARM 200 after {elapsed:.2f}s, python -c pass {baseline:.3f}s "
+          f"-> {ratio:.1f}x (target <= 6x)")
+    return ratio
+
+
+def sdk_deallocate(server: ServerProcess, connection: dict) -> float:
+    from azure.identity import ClientSecretCredential
+    from azure.mgmt.compute import ComputeManagementClient
+
+    p = connection["principals"]["owner"]
+    credential = ClientSecretCredential(connection["tenantId"], p["clientId"], p["clientSecret"],
+                                        authority=connection["authority"], disable_instance_discovery=True,
+                                        connection_verify=server.ca_bundle)
+    token = token_for(connection)
+    subs = httpx.get(f"{server.url}/subscriptions?api-version=2022-12-01", verify=server.ca_bundle,
+                     headers={"Authorization": f"Bearer {token}"}).json()["value"]
+    sub = next(s["subscriptionId"] for s in subs if s["displayName"] == "Proefversie")
+    compute = ComputeManagementClient(credential, sub, base_url=server.url, connection_verify=server.ca_bundle)
+    compute.virtual_machines.get("proef-rg", "proef-vm")  # token and connection ready
+    started = time.perf_counter()
+    compute.virtual_machines.begin_deallocate("proef-rg", "proef-vm").result()
+    elapsed = time.perf_counter() - started
+    print(f"SDK deallocate LRO: {elapsed:.3f}s (target < 1s)")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="subplane-arm-bench-"))
+    server = ServerProcess(data_dir, env={"SUBPLANE_ARM_THROTTLE": "off", "SUBPLANE_LOG_LEVEL": "warning"})
+    try:
+        connection = json.loads((data_dir / "connection.json").read_text())
+        token = token_for(connection)  # the signing key stays in the data dir: still valid after a restart
+        results = {"readPathRatio": read_path(server, connection, args.requests),
+                   "sdkDeallocateSeconds": sdk_deallocate(server, connection)}
+    finally:
+        server.stop()
+    results["coldStartRatio"] = cold_start(data_dir, connection, token)
+    met = results["readPathRatio"] >= 0.4 and results["coldStartRatio"] <= 6 and results["sdkDeallocateSeconds"] < 1
+    print(json.dumps(results), "all targets met" if met else "TARGET MISSED")
+
+
+if __name__ == "__main__":
+    main()
