@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import authorization, compute, groups, metadata, network, storage, subscriptions
+from . import authorization, compute, consumption, groups, metadata, network, storage, subscriptions
 from .entry import ArmApi, ArmRoute
 from .routing import ArmRouter
 from .throttle import Throttle, parse_spec
@@ -10,7 +10,7 @@ from .throttle import Throttle, parse_spec
 
 def build_router() -> ArmRouter:
     router = ArmRouter()
-    for module in (metadata, subscriptions, groups, compute, network, storage, authorization):
+    for module in (metadata, subscriptions, groups, compute, network, storage, authorization, consumption):
         module.register(router)
     return router
 
