@@ -77,6 +77,14 @@ class FinalEstimate:
 
 
 @dataclass(frozen=True)
+class UsageDetails:
+    subscription_name: str
+    offer_id: str
+    period: tuple[datetime, datetime]
+    rows: list[dict]
+
+
+@dataclass(frozen=True)
 class CancelPreview:
     subscription: Subscription
     vms_to_deallocate: list[str]
@@ -197,6 +205,16 @@ class BillingService:
                                  "from": l.start, "to": l.end})
                 day += timedelta(days=1)
             return rows
+
+    def usage_details(self, *, actor: Principal, ref: str, start: datetime | None = None,
+                      end: datetime | None = None) -> "UsageDetails":
+        """Usage rows (see ``usage``) with what a FinOps tool needs around them (subscription, offer, period)."""
+        rows = self.usage(actor=actor, ref=ref, start=start, end=end)
+        with self.app.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            row = repo(uow).find_period(sub.subscription_id)
+            period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
+        return UsageDetails(sub.display_name, sub.offer_id, (period.start, period.end), rows)
 
     # payments --------------------------------------------------------------------------------
     def set_card(self, *, actor: Principal, account: str, fails: bool, label: str | None = None) -> dict:

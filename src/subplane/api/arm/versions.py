@@ -29,6 +29,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "authorization": ("2015-07-01", "2018-01-01-preview", "2020-04-01-preview", "2022-04-01",
                       "2022-05-01-preview"),
     "metadata": ("2019-05-01", "2020-06-01", "2022-09-01"),
+    "consumption": ("2019-10-01", "2021-10-01", "2023-03-01", "2023-05-01", "2023-11-01", "2024-08-01"),  # billing
 }
 _SUPPORTED_LOWER = {area: {v.lower() for v in versions} for area, versions in SUPPORTED.items()}
 
