@@ -202,3 +202,15 @@ def test_support_plan_is_billed_per_started_month(demo_app):
     invoice, = invoices_of(app, "Ontwikkeling")
     assert [(l.meter, l.quantity, l.amount) for l in invoice.lines] == [
         ("support/Developer", Decimal("1.000000"), Decimal("27.00"))]
+
+
+def test_preview_after_a_reactivation_estimates_from_now_not_the_old_cancel(demo_app):
+    app = demo_app
+    app.clock_control.advance(timedelta(days=1))
+    app.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="x", turn_off_resources=True)
+    app.subscriptions.reactivate(actor=OPERATOR, ref="Productie")
+    app.resources.vm_action(actor=OPERATOR, vm="web-01", action=VmAction.START)
+    app.clock_control.advance(timedelta(days=2))
+    preview = app.billing.preview_cancel(actor=OPERATOR, ref="Productie").estimate
+    estimate = app.billing.estimate(actor=OPERATOR, ref="Productie")
+    assert preview.charges == estimate.charges > Decimal("0") and preview.total == estimate.total

@@ -134,7 +134,7 @@ class BillingService:
 
     def cancel_figures(self, uow: UnitOfWork, sub: Subscription) -> FinalEstimate:
         """The final-invoice estimate for a cancel at ``sub.cancelled_at`` (or now, for a preview)."""
-        at = sub.cancelled_at or uow.now
+        at = uow.now if billable(sub.state) or sub.cancelled_at is None else sub.cancelled_at
         est = self._estimate(uow, sub, at)
         deletion = sub.deletion_date or at + timedelta(days=self.app.offers.get(sub.offer_id).retention_days)
         return FinalEstimate(est.currency, est.charges, est.credits_to_apply, est.tax, est.total, est.credits_remaining,
