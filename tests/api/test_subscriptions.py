@@ -88,3 +88,25 @@ def test_reader_may_read_but_not_cancel(arm):
     assert "'Microsoft.Subscription/cancel/action'" in error["message"] and f"'/subscriptions/{sub}'" in error["message"]
     assert arm.call("GET", f"/subscriptions/{sub}").json()["state"] == "Enabled"
     assert _action(arm, sub, "rename", role="reader", json={"subscriptionName": "x"}).status_code == 403
+
+
+def test_subplane_delete_call_for_a_cancelled_subscription(arm):
+    from datetime import timedelta
+
+    sub = arm.subscription_id("Ontwikkeling")
+    delete = f"/subscriptions/{sub}/providers/Subplane.Subscription/delete"
+    refused = arm.call("POST", delete, version=ACTION_VERSION, json={"confirmName": "Ontwikkeling"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "InvalidStateTransition"
+    assert _action(arm, sub, "cancel").status_code == 200
+    too_soon = arm.call("POST", delete, version=ACTION_VERSION, json={"confirmName": "Ontwikkeling"})
+    assert too_soon.status_code == 409 and too_soon.json()["error"]["code"] == "DeleteTooSoon"
+    arm.app.clock_control.advance(timedelta(minutes=16))
+    wrong_name = arm.call("POST", delete, version=ACTION_VERSION, json={"confirmName": "nope"})
+    assert wrong_name.status_code == 409 and wrong_name.json()["error"]["code"] == "ConfirmationNameMismatch"
+    assert arm.call("POST", delete, role="reader", version=ACTION_VERSION,
+                    json={"confirmName": "Ontwikkeling"}).status_code == 403
+    done = arm.call("POST", delete, version=ACTION_VERSION, json={"confirmName": "Ontwikkeling"})
+    assert done.status_code == 200 and done.json()["state"] == "Deleted"
+    # purge removes the role assignments too: the subscription is gone from the principal's view
+    assert sub not in [s["subscriptionId"] for s in arm.call("GET", "/subscriptions").json()["value"]]
+    assert arm.call("GET", f"/subscriptions/{sub}").status_code == 403
