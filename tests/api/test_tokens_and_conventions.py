@@ -159,3 +159,9 @@ def test_throttle_answers_429_with_retry_after_and_counts_down(make_app):
 def test_malformed_subscription_id(arm, path):
     answer = arm.call("GET", path)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidSubscriptionId"
+
+
+def test_rate_limit_header_is_sent_even_with_the_throttle_off(arm):
+    sub = arm.subscription_id("Productie")
+    assert arm.call("GET", f"/subscriptions/{sub}").headers["x-ms-ratelimit-remaining-subscription-reads"] == "11999"
+    assert arm.call("GET", "/subscriptions").headers["x-ms-ratelimit-remaining-tenant-reads"] == "11999"

@@ -27,6 +27,7 @@ from .throttle import Throttle, kind_of
 
 log = logging.getLogger("subplane.arm")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+UNTHROTTLED_REMAINING = "11999"
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
 
@@ -114,13 +115,14 @@ class ArmApi:
         return ArmError(401, code, message, headers={"WWW-Authenticate": challenge})
 
     def _throttle(self, method: str, principal: Principal | None, params: dict, headers: dict[str, str]) -> None:
-        if not self.throttle.enabled:
-            return
         kind = kind_of(method)
         scope = params.get("sub")
+        level = "subscription" if scope else "tenant"
+        if not self.throttle.enabled:  # clients still see the header ARM always sends
+            headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = UNTHROTTLED_REMAINING
+            return
         key = (principal.principal_id if principal else "anonymous", (scope or "tenant").lower())
         allowed, remaining, wait = self.throttle.take(key, kind)
-        level = "subscription" if scope else "tenant"
         headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(remaining)
         if not allowed:
             raise ArmError(429, "TooManyRequests",
