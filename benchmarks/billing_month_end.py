@@ -170,26 +170,30 @@ def main() -> None:
     with app.engine.begin() as conn:
         conn.execute(update(clock).values(now=PERIOD_END))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     jobs = app.jobs.run_due()
-    ours = time.perf_counter() - started
+    ours, ours_cpu = time.perf_counter() - started, time.process_time() - cpu
     got = issued(app)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     expected = reference(app, app.billing.prices)
-    theirs = time.perf_counter() - started
+    theirs, theirs_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     mismatched = [s for s in expected if s not in got or got[s] != expected[s]]
     extra = [s for s in got if s not in expected]
     cents = sum(abs(got.get(s, {"total": Decimal(0)})["total"] - expected[s]["total"]) for s in expected)
     grid = Table(title=f"Month-end billing run, {count:,} subscriptions", title_justify="left")
-    for column in ("Rater", "Seconds", "Invoices/s"):
+    for column in ("Rater", "Wall s", "CPU s", "Invoices/s"):
         grid.add_column(column, justify="right" if column != "Rater" else "left")
-    grid.add_row("Subplane runner (set-based)", f"{ours:.2f}", f"{len(got) / ours:,.0f}")
-    grid.add_row("Reference (per subscription, per hour)", f"{theirs:.2f}", f"{len(expected) / theirs:,.0f}")
+    grid.add_row("Subplane runner (set-based)", f"{ours:.2f}", f"{ours_cpu:.2f}", f"{len(got) / ours:,.0f}")
+    grid.add_row("Reference (per subscription, per hour)", f"{theirs:.2f}", f"{theirs_cpu:.2f}",
+                 f"{len(expected) / theirs:,.0f}")
     console.print(grid)
     console.print(f"Jobs run: {len(jobs)}; invoices issued: {len(got):,}; reference invoices: {len(expected):,}")
-    console.print(f"Ratio: {theirs / ours:.1f}x the reference (target >= 20x)")
+    # On a shared machine wall time depends on what else runs; process CPU time does not (on SQLite the
+    # database work is in this process too). Both are printed; on PostgreSQL only the wall ratio is meaningful.
+    console.print(f"Ratio: {theirs / ours:.1f}x the reference by wall time, {theirs_cpu / ours_cpu:.1f}x by CPU time "
+                  "(target >= 20x)")
     console.print(f"Cent-exact comparison: {len(expected) - len(mismatched):,}/{len(expected):,} invoices identical "
                   f"(every line, subtotal, tax, total); {len(extra)} unexpected; total difference {cents} "
                   f"{'OK' if not mismatched and not extra else 'MISMATCH'}")

@@ -20,7 +20,6 @@ from .metering import Span
 from .prices import PriceList, Unit
 
 MINOR_UNITS = {"JPY": 0, "KRW": 0}
-QUANTITY_PLACES = Decimal("0.000001")
 _MICROSECOND = timedelta(microseconds=1)
 _MICROS = 1_000_000
 
@@ -135,8 +134,9 @@ class RatedLine:
 
     @property
     def quantity(self) -> Decimal:
-        value = self.quantity_exact
-        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(QUANTITY_PLACES)
+        """To 6 decimals, half up (display only; amounts never use it)."""
+        den = self.unit.denominator()  # usage / (10^6 x den) x 10^6 = usage / den
+        return Decimal((self.usage * 2 + den) // (den * 2)).scaleb(-6)
 
     def amount(self, currency: str) -> Decimal:
         """Rounded once, half up, in integers: usage x price / (10^6 x unit denominator)."""
@@ -145,7 +145,7 @@ class RatedLine:
         num = abs(self.usage * price_num) * 10**places
         den = _MICROS * self.unit.denominator() * price_den
         units = (num * 2 + den) // (den * 2)
-        return Decimal(-units if self.usage * price_num < 0 else units).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+        return Decimal(-units if self.usage * price_num < 0 else units).scaleb(-places)
 
 
 def month_steps(span: Span, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -214,7 +214,12 @@ def exhaustion_instant(now: datetime, left: Fraction, per_second: Fraction) -> d
         return None
     needed = left / per_second
     whole = -(-needed.numerator // needed.denominator)
+    if whole > _NEVER_SECONDS:  # beyond any credit's validity (and beyond what datetime can hold)
+        return None
     return now + timedelta(seconds=whole)
+
+
+_NEVER_SECONDS = 100 * 366 * 86400
 
 
 # invoices ------------------------------------------------------------------------------------

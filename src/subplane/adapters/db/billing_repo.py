@@ -203,10 +203,24 @@ class BillingRepo:
         if not invoices:
             return
         heads = [{k: v for k, v in inv.__dict__.items() if k != "lines"} for inv in invoices]
-        self.conn.execute(insert(billing_invoices), heads)
-        lines = [dict(invoice_id=inv.invoice_id, **line.__dict__) for inv in invoices for line in inv.lines]
-        if lines:
-            self.conn.execute(insert(billing_invoice_lines), lines)
+        self._insert_many(billing_invoices, heads)
+        self._insert_many(billing_invoice_lines, [dict(invoice_id=inv.invoice_id, **line.__dict__)
+                                                  for inv in invoices for line in inv.lines])
+
+    def _insert_many(self, table, rows: list[dict]) -> None:
+        """Bulk insert through the driver's executemany, with each column's own bind processing applied
+        once per value (month end inserts hundreds of thousands of lines; per-row statement overhead adds up)."""
+        if not rows:
+            return
+        dialect = self.conn.dialect
+        columns = [c for c in table.columns if c.name in rows[0]]
+        processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+               f"VALUES ({', '.join(marker for _ in columns)})")
+        values = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, (row[c.name] for c in columns)))
+                  for row in rows]
+        self.conn.exec_driver_sql(sql, values)
 
     def issued_periods(self, subscription_ids: list[str], period_starts: set[datetime]) -> set[tuple[str, datetime]]:
         if not subscription_ids:
