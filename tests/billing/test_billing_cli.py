@@ -53,6 +53,7 @@ def test_the_founding_story_cancel_on_day_12(cli, tmp_path):
     assert len(preview["vmsToDeallocate"]) == 2 and preview["ipsToRelease"] and preview["storageToReadOnly"]
     cancelled = cli.json("subscriptions", "cancel", "Productie", "--reason", "Te duur", "--turn-off-resources")
     cancel_at = when(cancelled["cancelledAt"])
+    assert cancelled["finalEstimate"] == preview["estimate"]  # the cancel result shows the preview's figures
     estimate = cli.json("billing", "estimate", "Productie")
     assert estimate["total"] == preview["estimate"]["total"] and estimate["charges"] == preview["estimate"]["charges"]
 

@@ -49,6 +49,12 @@ def estimate_json(figures) -> dict[str, Any]:
             "deletionDate": instant(figures.deletion_date)}
 
 
+def show_final_estimate(figures) -> None:
+    """After `subscriptions cancel` (table output): the estimated final invoice."""
+    console.print(f"  Estimated final charges {figures.currency} {figures.charges}, credits {figures.credits}, "
+                  f"VAT {figures.tax}, total {figures.total}; final invoice on {figures.final_invoice_date}")
+
+
 def _parse_instant(text: str | None) -> datetime | None:
     if not text:
         return None

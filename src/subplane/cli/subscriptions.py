@@ -63,8 +63,15 @@ def cancel(
     """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
     result = cli.app.subscriptions.cancel(actor=cli.app.directory.principal(as_), ref=subscription, reason=reason,
                                           turn_off_resources=turn_off_resources)
-    _show_one(cli, result.subscription, {"changed": result.changed, "vmsDeallocated": result.vms_deallocated,
-                                         "ipsReleased": result.ips_released, "storageReadOnly": result.storage_read_only})
+    extra = {"changed": result.changed, "vmsDeallocated": result.vms_deallocated,
+             "ipsReleased": result.ips_released, "storageReadOnly": result.storage_read_only}
+    if result.billing is not None:  # the same figures `preview-cancel` showed (billing, issue 4)
+        from .billing import estimate_json, show_final_estimate
+
+        extra["finalEstimate"] = estimate_json(result.billing)
+    _show_one(cli, result.subscription, extra)
+    if result.billing is not None and not cli.json:
+        show_final_estimate(result.billing)
 
 
 @command(app)
