@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -92,3 +95,10 @@ def serious_accessibility_violations(page) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def cli_json(server: ServerProcess, *args: str):
+    """What the CLI reports (``--output json``) for the server's data, to compare with the pages."""
+    answer = subprocess.run([sys.executable, "-m", "subplane.cli.main", *args, "--output", "json"], env=server.env,
+                            capture_output=True, text=True, check=True)
+    return json.loads(answer.stdout)

@@ -4,15 +4,22 @@ accessibility, in a real browser against a real server."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
-from .conftest import new_page, screenshot, serious_accessibility_violations, sign_in, start_server
+from subplane.portal.i18n import Formatter
+
+from .conftest import cli_json, new_page, screenshot, serious_accessibility_violations, sign_in, start_server
 
 
 def test_reader_sees_no_cancel_and_a_direct_post_is_refused(browser, shared_server):
     page = new_page(browser, shared_server, "en")
     sign_in(page, shared_server, "reader")
+    page.get_by_label("Filter by state").select_option("Deleted")  # htmx swaps the table in place
+    page.get_by_text("No subscriptions match.").wait_for()
+    assert "state=Deleted" in page.url
+    page.get_by_label("Filter by state").select_option("Enabled")
     page.get_by_role("link", name="Productie").click()
     assert page.locator("#subscription-state").inner_text() == "Enabled"
     assert page.get_by_role("link", name="Cancel subscription").count() == 0
@@ -123,6 +130,7 @@ def test_an_invoice_pdf_downloads_and_is_a_pdf(browser, fresh_server):
     page.get_by_role("button", name="Advance clock").click()
     page.locator("#invoices").wait_for()
     screenshot(page, "en-invoices")
+    first_total = page.locator("#invoices tbody td.num").first.inner_text()
     page.locator("#invoices tbody th a").first.click()
     assert page.locator("#invoice-total").inner_text().startswith("€")
     screenshot(page, "en-invoice-detail")
@@ -132,8 +140,13 @@ def test_an_invoice_pdf_downloads_and_is_a_pdf(browser, fresh_server):
     data = download_info.value.path().read_bytes()
     assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
     # the overview's cost chart, and the same figures in Dutch after using the switcher
+    listed = cli_json(fresh_server, "invoices", "list", "--subscription", "Productie")
+    assert first_total == Formatter("en").money(Decimal(listed[0]["total"]), listed[0]["currency"])
     page.get_by_role("link", name="Overview").click()
-    assert re.fullmatch(r"€[\d,]+\.\d\d", page.locator("#cost-so-far").inner_text())
+    shown = page.locator("#cost-so-far").inner_text()
+    assert re.fullmatch(r"€[\d,]+\.\d\d", shown)
+    # every figure equals what the CLI reports at the same (simulated, frozen) moment
+    assert shown == Formatter("en").money(Decimal(cli_json(fresh_server, "billing", "estimate", "Productie")["charges"]), "EUR")
     assert page.locator("figure.chart svg rect").count() > 0
     screenshot(page, "en-overview-costs")
     page.get_by_role("link", name="Nederlands").click()

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
-from .conftest import new_page, screenshot, sign_in
-
-
-def cli_json(server, *args) -> dict:
-    answer = subprocess.run([sys.executable, "-m", "subplane.cli.main", *args, "--output", "json"], env=server.env,
-                            capture_output=True, text=True, check=True)
-    return json.loads(answer.stdout)
+from .conftest import cli_json, new_page, screenshot, sign_in
 
 
 def test_dutch_account_administrator_cancels_productie_and_can_still_download(browser, fresh_server):

@@ -6,10 +6,14 @@ import pytest
 
 from subplane.domain.access import OPERATOR
 from subplane.domain.lifecycle import State
-
 from subplane.portal.auth import PortalConfig
 
 from .helpers import PortalClient
+
+# Sign-in, sessions and languages do not depend on the database: SQLite is enough here (the lifecycle
+# page tests run on both backends).
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
 
 PAGES = ["/subscriptions", "/subscriptions/{sid}", "/subscriptions/{sid}/resources", "/subscriptions/{sid}/cancel",
          "/subscriptions/{sid}/delete", "/subscriptions/{sid}/activity", "/subscriptions/{sid}/invoices",

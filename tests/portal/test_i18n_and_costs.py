@@ -12,6 +12,11 @@ from subplane.portal.i18n import Formatter, from_accept_language, negotiate
 
 from .helpers import PortalClient
 
+# Sign-in, sessions and languages do not depend on the database: SQLite is enough here (the lifecycle
+# page tests run on both backends).
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
 
 def test_negotiation_order_choice_then_browser_then_billing_account():
     assert negotiate(chosen="en", accept_language="nl-NL,nl;q=0.9", account_language="nl") == "en"
@@ -32,6 +37,7 @@ def test_money_dates_and_numbers_follow_the_page_language():
     assert nl.instant(datetime(2026, 11, 27, 13, 5, tzinfo=timezone.utc)) == "27 nov 2026 13:05 UTC"
 
 
+@SQLITE_ONLY
 def test_the_switcher_overrides_the_browser_and_every_page_has_it(demo_app):
     client = PortalClient(demo_app, language="en")
     client.sign_in("admin")
@@ -44,12 +50,14 @@ def test_the_switcher_overrides_the_browser_and_every_page_has_it(demo_app):
         assert 'hreflang="nl"' in page and 'hreflang="en"' in page, path
 
 
+@SQLITE_ONLY
 def test_without_a_choice_or_browser_language_the_billing_accounts_language_is_used(demo_app):
     client = PortalClient(demo_app, language="")
     client.sign_in("admin")
     assert '<html lang="nl">' in client.get("/subscriptions").text  # Contoso's billing account is Dutch
 
 
+@SQLITE_ONLY
 def test_costs_say_not_available_without_billing(demo_app):
     demo_app.__dict__["billing"] = None  # as in a build without the billing service
     client = PortalClient(demo_app)
@@ -83,6 +91,7 @@ class _Billing:
                                             (date(2026, 11, 2), "Compute", Decimal("12.00"))])
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("language, charges, credits", [("nl", "€\xa01.234,56", "€\xa025,00"),
                                                          ("en", "€1,234.56", "€25.00")])
 def test_overview_shows_billings_figures_in_the_page_locale_with_a_chart(demo_app, language, charges, credits):

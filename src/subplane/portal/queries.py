@@ -79,6 +79,8 @@ def display_name(app, upn: str) -> str:
 
 
 def activity(app, actor: Principal, sub: Subscription, limit: int = 100) -> list[dict]:
+    if hasattr(app.subscriptions, "activity"):
+        return app.subscriptions.activity(actor=actor, ref=sub.subscription_id, limit=limit)[1]
     app.subscriptions.get(actor=actor, ref=sub.subscription_id)  # the read check
     with app.uow(read_only=True) as uow:
         return uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
