@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .adapters.db.tables import clock as clock_table
 from .domain.errors import Conflict, InvalidInput
@@ -53,15 +55,24 @@ class SystemClock:
 class SimulatedClock:
     simulated = True
 
-    def now(self, conn: Connection) -> datetime:
-        stored = conn.execute(select(clock_table.c.now).where(clock_table.c.id == 1)).scalar_one_or_none()
+    def now(self, conn: Connection, *, for_update: bool = False) -> datetime:
+        query = select(clock_table.c.now).where(clock_table.c.id == 1)
+        if for_update and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        stored = conn.execute(query).scalar_one_or_none()
         if stored is None:
-            stored = utc_now().replace(microsecond=0)
-            conn.execute(clock_table.insert().values(id=1, now=stored))
+            self.initialise(conn)
+            stored = conn.execute(query).scalar_one()
         return stored
 
+    @staticmethod
+    def initialise(conn: Connection) -> None:
+        """Start the simulated clock at the wall clock's second; a no-op when it already runs."""
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert(clock_table).values(id=1, now=utc_now().replace(microsecond=0)).on_conflict_do_nothing())
+
     def set(self, conn: Connection, instant: datetime) -> datetime:
-        current = self.now(conn)
+        current = self.now(conn, for_update=True)
         if instant < current:
             raise Conflict(
                 "ClockCannotMoveBackward",

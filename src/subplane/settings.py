@@ -59,14 +59,21 @@ def default_data_dir() -> Path:
 def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Environment first, then explicit overrides (flags); ``None`` overrides are ignored."""
     env = os.environ if env is None else env
+    def number(name: str, default: str, kind=int):
+        raw = env.get(name, default)
+        try:
+            return kind(raw)
+        except ValueError:
+            raise InvalidInput("InvalidSetting", f"{name} must be a number, not {raw!r}.") from None
+
     values: dict = {
         "data_dir": Path(env.get("SUBPLANE_DATA_DIR") or default_data_dir()),
         "database_url": env.get("SUBPLANE_DATABASE_URL") or None,
         "mode": env.get("SUBPLANE_MODE", "emulator"),
         "log_level": env.get("SUBPLANE_LOG_LEVEL", "INFO"),
         "host": env.get("SUBPLANE_HOST", "127.0.0.1"),
-        "port": int(env.get("SUBPLANE_PORT", "8443")),
-        "runner_interval_seconds": float(env.get("SUBPLANE_RUNNER_INTERVAL", "5")),
+        "port": number("SUBPLANE_PORT", "8443"),
+        "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         **_ops_settings(env),
         **_arm_settings(env),

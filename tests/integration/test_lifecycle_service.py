@@ -89,6 +89,7 @@ def test_cancel_again_returns_the_same_and_logs_nothing(demo_app):
 
 
 def test_reactivate_restores_writes_but_not_vms(demo_app):
+    old_address = by_name(demo_app, "Productie")["web-01-ip"].ip_address
     cancel_production(demo_app)
     owner = principal(demo_app, "owner@contoso.example")
     sub = demo_app.subscriptions.reactivate(actor=owner, ref="Productie")
@@ -96,7 +97,7 @@ def test_reactivate_restores_writes_but_not_vms(demo_app):
     resources = by_name(demo_app, "Productie")
     assert resources["contosodata"].read_only is False
     assert resources["web-01"].power_state is PowerState.DEALLOCATED
-    old_address = None
+    assert old_address is not None
     started = demo_app.resources.vm_action(actor=owner, vm="web-01", action=VmAction.START)
     assert started.power_state is PowerState.RUNNING
     new_address = by_name(demo_app, "Productie")["web-01-ip"].ip_address
@@ -130,8 +131,10 @@ def test_free_trial_is_purged_after_31_days(demo_app, tmp_path):
     assert demo_app.resources.list(actor=OPERATOR, subscription=trial.subscription_id) == []
     with demo_app.uow(read_only=True) as uow:
         assert uow.directory.role_assignments(subscription_id=trial.subscription_id) == []
-    # Productie is untouched by the trial's purge.
+    # Productie is untouched by the trial's purge, bytes included.
     assert len(by_name(demo_app, "Productie")) == 7
+    _, data = demo_app.blobs.get(actor=OPERATOR, account=production_account.resource_id, container="backups", name="a")
+    assert data == b"1"
 
 
 def test_purge_removes_blob_bytes_from_database_and_disk(demo_app):

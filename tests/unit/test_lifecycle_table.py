@@ -11,7 +11,7 @@ import pytest
 from subplane.domain import lifecycle
 from subplane.domain.errors import Conflict
 from subplane.domain.lifecycle import LifecycleAction as A
-from subplane.domain.lifecycle import Outcome
+from subplane.domain.lifecycle import Effect, Outcome
 from subplane.domain.lifecycle import Reason as R
 from subplane.domain.lifecycle import State as S
 
@@ -67,6 +67,19 @@ def test_every_state_and_action(state, reason, action):
     else:
         assert rule.outcome is Outcome.CHANGE
         assert (rule.to_state, rule.to_reason) == expected
+        assert rule.effect is expected_effect(state, expected[0])
+
+
+def expected_effect(before: S, after: S) -> Effect:
+    """lifecycle.md §3 and §6: entering Disabled turns resources off, leaving it turns storage back
+    on, reaching Deleted purges; moves between the usable states touch no resource."""
+    if after is S.DELETED:
+        return Effect.PURGE
+    if after is S.DISABLED:
+        return Effect.DISABLE
+    if before is S.DISABLED:
+        return Effect.ENABLE
+    return Effect.NONE
 
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

@@ -35,7 +35,11 @@ class BlobStore:
         (self.root / relative).unlink(missing_ok=True)
 
     def remove_subscription(self, subscription_id: str) -> None:
-        shutil.rmtree(self.root / subscription_id, ignore_errors=True)
+        """Idempotent: a folder that is already gone is fine; any other failure is raised."""
+        try:
+            shutil.rmtree(self.root / subscription_id)
+        except FileNotFoundError:
+            pass
 
     def subscription_bytes(self, subscription_id: str) -> int:
         folder = self.root / subscription_id

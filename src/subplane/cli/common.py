@@ -12,6 +12,7 @@ from typing import Annotated, Callable
 
 import typer
 from rich.markup import escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import settings as settings_module
 from ..bootstrap import App, build_app
@@ -19,6 +20,19 @@ from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotF
 from .render import errors
 
 EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
+
+
+def describe(error: Exception) -> str:
+    """One line for a failure outside the domain: a file, the database, a setting."""
+    if isinstance(error, SQLAlchemyError):
+        original = getattr(error, "orig", None) or error
+        first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        return f"database error: {first}"
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.strerror or type(error).__name__}: {error.filename}"
+    if isinstance(error, ImportError):
+        return f"missing driver or module: {error.name or error}"
+    return f"{type(error).__name__}: {error}"
 
 
 def exit_code(error: DomainError) -> int:
@@ -98,6 +112,9 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
             except DomainError as error:
                 errors.print(f"[red]error:[/] {escape(error.message)} [dim]({error.code})[/]", highlight=False)
                 raise typer.Exit(exit_code(error)) from None
+            except (OSError, SQLAlchemyError, ValueError, ImportError) as error:
+                errors.print(f"[red]error:[/] {escape(describe(error))}", highlight=False)
+                raise typer.Exit(1) from None
             finally:
                 cli.close()
 

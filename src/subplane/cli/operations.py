@@ -9,7 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..clock import parse_duration
 from ..services import demo as demo_data
-from .common import CliContext, command
+from .common import AsOption, CliContext, command
 from .render import console, emit_json, instant, table
 
 clock_app = typer.Typer(help="Show or advance the simulated clock (emulator mode).", no_args_is_help=True)
@@ -20,13 +20,11 @@ root_commands = typer.Typer()
 @command(root_commands, "activity")
 def activity(*, cli: CliContext,
              subscription: Annotated[str, typer.Option("--subscription", "-s", help="Subscription id or name.")],
-             limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50) -> None:
+             limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50,
+             as_: AsOption = None) -> None:
     """The activity log of a subscription: who did what, when, and whether it was allowed."""
-    from ..services.subscriptions import resolve
-
-    with cli.app.uow(read_only=True) as uow:
-        sub = resolve(uow, subscription)
-        entries = uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
+    sub, entries = cli.app.subscriptions.activity(actor=cli.app.directory.principal(as_), ref=subscription,
+                                                  limit=limit)
     if cli.json:
         emit_json([{"instant": e["instant"], "actor": e["actor"], "action": e["action"], "outcome": e["outcome"],
                     "code": e["code"], "target": e["target"], "correlationId": e["correlation_id"],

@@ -24,7 +24,11 @@ class BlobService:
 
     def _account(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Resource:
         account = self.app.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
-        sub = uow.subscriptions.get(account.subscription_id)
+        # A write locks the subscription first and re-reads the account, so a cancel that commits
+        # meanwhile is seen: from that commit on, no blob write gets through.
+        sub = uow.subscriptions.get(account.subscription_id, for_update=action is Action.WRITE)
+        if action is Action.WRITE:
+            account = uow.resources.get(account.resource_id)
         uow.subscription_id = sub.subscription_id
         require(uow, self.offers, actor, sub, action, account.resource_id)
         if action is Action.WRITE:
@@ -50,10 +54,9 @@ class BlobService:
             return info, self.app.blobstore.read(info.storage_path)
 
     def create_container(self, *, actor: Principal, account: str, name: str, correlation_id=None) -> None:
-        if not _CONTAINER.match(name):
-            raise InvalidInput("InvalidContainerName", f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
-
         def work(uow: UnitOfWork) -> None:
+            if not _CONTAINER.match(name):
+                raise InvalidInput("InvalidContainerName", f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.add_container(account_id=acct.resource_id, name=name, subscription_id=acct.subscription_id, now=uow.now)
             record_success(uow, actor=actor, action="createContainer", subscription_id=acct.subscription_id,

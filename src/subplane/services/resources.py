@@ -99,6 +99,15 @@ class ResourceService:
             raise NotFound("ResourceGroupNotFound", f"Resource group '{name}' could not be found.", name=name)
         return group
 
+    def _prepare(self, uow: UnitOfWork, actor, subscription: str, group: str, rtype: ResourceType, name: str):
+        """Lock the subscription and check the right first, before touching any other row, so every
+        write takes its locks in the same order (subscription, then counters and resources)."""
+        _check_name("Resource", name)
+        sub = resolve(uow, subscription)
+        rg = self._group(uow, sub, group)
+        self._writable(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
+        return sub, rg
+
     def _new(self, uow, sub, group, rtype, name, location, **fields) -> Resource:
         _check_name("Resource", name)
         rid = resource_id(sub.subscription_id, group.name, rtype, name)
@@ -107,12 +116,10 @@ class ResourceService:
     def create_public_ip(self, *, actor, subscription: str, group: str, name: str, allocation: str = "Dynamic",
                          sku: str = "Basic", location: str | None = None, correlation_id=None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
-            sub = resolve(uow, subscription)
-            rg = self._group(uow, sub, group)
             method = self._allocation(allocation, sku)
+            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.PUBLIC_IP, name)
             ip = self._new(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
                            ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
-            self._writable(uow, actor, sub.subscription_id, ip.resource_id)
             uow.resources.add(ip)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip])
             record_success(uow, actor=actor, action="createPublicIp", subscription_id=sub.subscription_id, target=ip.resource_id)
@@ -134,8 +141,7 @@ class ResourceService:
                   location: str | None = None, public_ip: str | None = "Dynamic", correlation_id=None) -> Resource:
         """A VM with its network interface (and optionally a public IP), started like Azure does."""
         def work(uow: UnitOfWork) -> Resource:
-            sub = resolve(uow, subscription)
-            rg = self._group(uow, sub, group)
+            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.VIRTUAL_MACHINE, name)
             ip = None
             if public_ip:
                 method = self._allocation(public_ip, "Basic")
@@ -145,7 +151,6 @@ class ResourceService:
                             public_ip_id=ip.resource_id if ip else None)
             vm = self._new(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
                            power_state=PowerState.RUNNING, nic_id=nic.resource_id)
-            self._writable(uow, actor, sub.subscription_id, vm.resource_id)
             for resource in (ip, nic, vm):
                 if resource is not None:
                     uow.resources.add(resource)
@@ -160,12 +165,10 @@ class ResourceService:
         def work(uow: UnitOfWork) -> Resource:
             if not re.fullmatch(r"[a-z0-9]{3,24}", name):
                 raise InvalidInput("AccountNameInvalid", f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
-            sub = resolve(uow, subscription)
-            rg = self._group(uow, sub, group)
+            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
             if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
                 raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")
             account = self._new(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
-            self._writable(uow, actor, sub.subscription_id, account.resource_id)
             uow.resources.add(account)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [account])
             record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
@@ -178,9 +181,8 @@ class ResourceService:
         def work(uow: UnitOfWork) -> Resource:
             if size_gb <= 0:
                 raise InvalidInput("InvalidDiskSize", "A disk's size must be a positive number of GB.")
-            sub = resolve(uow, subscription)
-            disk = self._new(uow, sub, self._group(uow, sub, group), ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
-            self._writable(uow, actor, sub.subscription_id, disk.resource_id)
+            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.DISK, name)
+            disk = self._new(uow, sub, rg, ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
             uow.resources.add(disk)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [disk])
             record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)

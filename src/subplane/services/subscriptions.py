@@ -78,6 +78,13 @@ class SubscriptionService:
             require(uow, self.offers, actor, sub, Action.READ)
             return sub
 
+    def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, list[dict]]:
+        """The subscription's activity log, newest first, for whoever may read the subscription."""
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require(uow, self.offers, actor, sub, Action.READ)
+            return sub, uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
+
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
         with self.app.uow(read_only=True) as uow:
             return allowed_actions(uow, self.offers, actor, resolve(uow, ref))

@@ -3,6 +3,7 @@ commits together or not at all. ``now`` is read once per unit of work from the c
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Callable
@@ -18,10 +19,11 @@ from ..adapters.db.subscriptions_repo import SubscriptionRepo
 from ..clock import Clock
 from ..domain.events import DomainEvent
 
+log = logging.getLogger("subplane.uow")
+
 
 class UnitOfWork:
     conn: Connection
-    now: datetime
 
     def __init__(self, engine: Engine, clock: Clock, *, correlation_id: str | None = None, read_only: bool = False):
         self.engine = engine
@@ -39,7 +41,7 @@ class UnitOfWork:
         self.conn = connection
         self._transaction = connection.begin()
         postgres = self.engine.dialect.name == "postgresql"
-        self.now = self.clock.now(connection)
+        self._now: datetime | None = None
         self.subscriptions = SubscriptionRepo(connection, postgres=postgres)
         self.resources = ResourceRepo(connection)
         self.directory = DirectoryRepo(connection)
@@ -59,7 +61,18 @@ class UnitOfWork:
             self.conn.close()
         if exc_type is None:
             for callback in self._after_commit:
-                callback()
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 - the commit stands; a due job finishes what failed here
+                    log.exception("after-commit step failed (correlation id %s)", self.correlation_id)
+
+    @property
+    def now(self) -> datetime:
+        """Read from the clock on first use, i.e. after the use case has taken its locks, so instants
+        follow commit order; then fixed for the rest of the unit of work."""
+        if self._now is None:
+            self._now = self.clock.now(self.conn)
+        return self._now
 
     def emit(self, event: DomainEvent) -> None:
         self.outbox.add(event)

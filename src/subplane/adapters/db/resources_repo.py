@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from ipaddress import IPv4Address
 from typing import Iterable
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...domain.errors import Conflict, NotFound
 from ...domain.resources import (
@@ -150,14 +153,14 @@ class ResourceRepo:
         return removed
 
     def next_ip_address(self) -> str:
-        """A fresh public address from 20.0.0.0/8; each call returns a different one."""
-        current = self.conn.execute(
-            select(counters.c.value).where(counters.c.name == "public_ip")
-        ).scalar_one_or_none()
-        if current is None:
-            value = 1
-            self.conn.execute(insert(counters).values(name="public_ip", value=value))
-        else:
-            value = current + 1
-            self.conn.execute(update(counters).where(counters.c.name == "public_ip").values(value=value))
-        return f"20.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255 or 1}"
+        """A fresh public address from 20.0.0.0/8; each call returns a different one, also when two
+        transactions ask at once (the increment is one atomic UPDATE ... RETURNING)."""
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        self.conn.execute(insert(counters).values(name="public_ip", value=0).on_conflict_do_nothing())
+        value = self.conn.execute(
+            update(counters).where(counters.c.name == "public_ip").values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        ).scalar_one()
+        if value >= (1 << 24) - 1:
+            raise Conflict("PublicIPAddressSpaceExhausted", "Every address of 20.0.0.0/8 has been handed out.")
+        return str(IPv4Address((20 << 24) + value))
