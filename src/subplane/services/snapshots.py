@@ -120,7 +120,7 @@ class SnapshotService:
             with zipfile.ZipFile(path) as archive:
                 manifest = json.loads(archive.read("manifest.json"))
         except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, FileNotFoundError) as error:
-            raise InvalidInput("InvalidSnapshot", f"{path} is not a Subplane snapshot ({error}).") from None
+            raise InvalidInput("InvalidSnapshot", f"{Path(path).name} is not a Subplane snapshot ({error}).") from None
         if manifest.get("format") != FORMAT:
             raise InvalidInput("InvalidSnapshot", f"{path} is not a Subplane snapshot.")
         return manifest

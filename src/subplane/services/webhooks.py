@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -63,6 +64,9 @@ class WebhookService:
         self.app = app
         self.retry_seconds = app.settings.webhook_retry_seconds
         self.max_attempts = app.settings.webhook_max_attempts
+        # One delivering thread per process (serve loop and clock endpoint both dispatch), so a retry of an
+        # old event never overtakes a newer one here; across processes delivery stays at least once.
+        self._delivering = threading.Lock()
 
     # registration ------------------------------------------------------------------------------
     def add(self, *, url: str, secret: str | None = None, description: str | None = None) -> dict:
@@ -111,7 +115,15 @@ class WebhookService:
         return created
 
     def deliver_due(self, *, max_rounds: int = 100) -> int:
-        """Attempt every delivery whose turn has come; returns how many succeeded."""
+        """Attempt every delivery whose turn has come; returns how many succeeded (0 if another thread is at it)."""
+        if not self._delivering.acquire(blocking=False):
+            return 0
+        try:
+            return self._deliver_rounds(max_rounds)
+        finally:
+            self._delivering.release()
+
+    def _deliver_rounds(self, max_rounds: int) -> int:
         delivered = 0
         for _ in range(max_rounds):
             with self.app.uow(read_only=True) as uow:

@@ -78,8 +78,12 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     @router.post("/clock")
     @renders_errors
     def clock_advance(body: dict, response: Response):
+        try:
+            wait = float(body.get("wait", 30))
+        except (TypeError, ValueError):
+            raise InvalidInput("InvalidWait", "wait is a number of seconds, e.g. 0 to return at once.") from None
         advances.start(advances.requested_delta(body))
-        finished = advances.wait(float(body.get("wait", 30)))
+        finished = advances.wait(wait)
         answer = advances.describe()
         if not finished:
             response.status_code = 202
