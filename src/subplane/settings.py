@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -24,7 +24,6 @@ class Settings:
     port: int = 8443
     runner_interval_seconds: float = 5.0
     offers_file: Path | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
     # operability (issue 6): logs, request log, e-mail, webhooks
     log_format: str = "json"
     request_log_size: int = 200
@@ -111,6 +110,3 @@ def _ops_settings(env: Mapping[str, str]) -> dict:
         "webhook_max_attempts": int(env.get("SUBPLANE_WEBHOOK_MAX_ATTEMPTS", "10")),
     }
 
-
-def with_overrides(settings: Settings, **overrides) -> Settings:
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

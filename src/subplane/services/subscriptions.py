@@ -182,7 +182,8 @@ class SubscriptionService:
                 sub, offer=self.offers.get(sub.offer_id), now=uow.now,
                 resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
             )
-            self._purge(uow, sub)
+            if decision.purges:
+                self._purge(uow, sub)
             self._commit_transition(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
             return decision.after
 
@@ -207,7 +208,8 @@ class SubscriptionService:
         if sub.state is not lifecycle.State.DISABLED or sub.deletion_date is None or uow.now < sub.deletion_date:
             return False
         decision = lifecycle.expire_retention(sub, now=uow.now)
-        self._purge(uow, sub)
+        if decision.purges:
+            self._purge(uow, sub)
         self._commit_transition(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
         return True
 

@@ -45,11 +45,16 @@ class JobRepo:
         self.conn.execute(statement)
 
     def cancel_pending(self, *, subject: str, kinds: tuple[str, ...]) -> int:
-        return self.conn.execute(
-            update(due_jobs)
-            .where(due_jobs.c.subject == subject, due_jobs.c.kind.in_(kinds), due_jobs.c.status == PENDING)
-            .values(status=CANCELLED)
-        ).rowcount
+        """Cancel pending jobs of ``subject``. A job a runner holds right now is skipped, not waited
+        for (waiting could deadlock with that runner); its handler finds the new state and does nothing."""
+        pending = (due_jobs.c.subject == subject, due_jobs.c.kind.in_(kinds), due_jobs.c.status == PENDING)
+        query = select(due_jobs.c.id).where(*pending)
+        if self.postgres:
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(query).scalars())
+        if not ids:
+            return 0
+        return self.conn.execute(update(due_jobs).where(due_jobs.c.id.in_(ids)).values(status=CANCELLED)).rowcount
 
     def claim_next(self, now: datetime) -> DueJob | None:
         query = (
