@@ -112,3 +112,22 @@ def test_the_next_test_starts_from_the_demo_again(emulator):
     assert states == {"Productie": "Enabled", "Proefversie": "Enabled", "Ontwikkeling": "Enabled"}
     assert http.get("/_subplane/webhooks").json()["value"] == []
     assert http.get("/_subplane/outbox/messages").json()["value"] == []
+
+
+def test_snapshot_export_reset_import_gives_the_same_arm_answers(emulator):
+    connection, http = emulator
+    with azure_clients(connection) as (subscriptions, lifecycle):
+        trial = next(s.subscription_id for s in subscriptions.subscriptions.list() if s.display_name == "Proefversie")
+        lifecycle.subscription.cancel(trial, params={"IgnoreResourceCheck": "true"})
+        before = sorted((s.subscription_id, s.display_name, s.state) for s in subscriptions.subscriptions.list())
+    snapshot = http.get("/_subplane/snapshot")
+    assert snapshot.status_code == 200
+    assert http.post("/_subplane/reset", json={}).status_code == 200
+    assert http.get("/_subplane/outbox").json()["value"] == []
+
+    imported = http.post("/_subplane/snapshot", content=snapshot.content,
+                         headers={"Content-Type": "application/zip"})
+    assert imported.status_code == 200, imported.text
+    with azure_clients(connection) as (subscriptions, _):  # the restored directory accepts the same secrets
+        after = sorted((s.subscription_id, s.display_name, s.state) for s in subscriptions.subscriptions.list())
+    assert after == before and ("Disabled" in {state for _, _, state in after})

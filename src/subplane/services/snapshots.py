@@ -202,8 +202,7 @@ class SnapshotService:
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
             self.app.clock.now(uow.conn)
         shutil.rmtree(self.blob_root, ignore_errors=True)
-        if not demo:
-            (self.app.settings.data_dir / "demo.json").unlink(missing_ok=True)
+        if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets
             return None
         from . import demo as demo_data
 
