@@ -162,3 +162,24 @@ def test_clock_panel_advances_the_simulated_clock(admin_nl):
     before = admin_nl.app.clock_control.now()
     admin_nl.post("/clock/advance", {"duration": "1d", "next": "/portal/subscriptions"})
     assert admin_nl.app.clock_control.now() - before == timedelta(days=1)
+
+
+def test_cancel_offers_to_turn_off_the_support_plans_auto_renew(admin_nl):
+    app = admin_nl.app
+    if not hasattr(app, "billing"):
+        pytest.skip("this build has no billing service")
+    sid = admin_nl.subscription_id("Productie")
+    admin = app.directory.principal("admin@contoso.example")
+    app.billing.set_support_plan(actor=admin, ref=sid, plan="Developer")
+    form = admin_nl.get(f"/subscriptions/{sid}/cancel").text
+    assert "Ondersteuningsplan: Developer" in form and 'id="renew-off"' in form
+    result = admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "support_auto_renew": "off", "step": "confirm"})
+    assert "Automatisch verlengen uitgeschakeld" in result.text
+    preview = app.billing.preview_cancel(actor=admin, ref=sid)
+    assert preview.support_plan["ended_at"] is not None and preview.support_plan["auto_renew"] is False
+    assert 'id="final-charges"' in result.text  # billing's final estimate is shown
+
+
+def test_no_support_plan_means_no_support_question(admin_nl):
+    sid = admin_nl.subscription_id("Productie")
+    assert 'id="renew-off"' not in admin_nl.get(f"/subscriptions/{sid}/cancel").text

@@ -3,14 +3,14 @@ only say beforehand what will happen and afterwards what did."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import timedelta
 
 from fastapi import APIRouter, Form, Request
 
+from ..domain.errors import DomainError
 from ..domain.resources import AllocationMethod, ResourceType
-from . import queries
-from .labels import CANCEL_REASONS, N_
+from . import i18n, queries
+from .labels import CANCEL_REASONS, N_, error_text
 from .web import Portal, redirect
 
 
@@ -23,12 +23,20 @@ def _preview(app, actor, sub):
 
 
 def _cancel(app, actor, sub, *, reason: str, turn_off: bool, support_auto_renew: str):
-    """Cancel through the service; the support-plan choice is passed when the service takes it."""
-    options = {}
-    if "support_auto_renew" in inspect.signature(app.subscriptions.cancel).parameters:
-        options["support_auto_renew"] = support_auto_renew != "off"
-    return app.subscriptions.cancel(actor=actor, ref=sub.subscription_id, reason=reason,
-                                    turn_off_resources=turn_off, **options)
+    """Cancel through the service; then, if asked, end the support plan's auto-renew through billing.
+
+    Returns the cancel result and what happened to the support plan (None, "off", or a refusal)."""
+    result = app.subscriptions.cancel(actor=actor, ref=sub.subscription_id, reason=reason,
+                                      turn_off_resources=turn_off)
+    support = None
+    billing = queries.billing(app)
+    if support_auto_renew == "off" and hasattr(billing, "set_support_plan"):
+        try:
+            billing.set_support_plan(actor=actor, ref=sub.subscription_id, plan=None, auto_renew=False)
+            support = "off"
+        except DomainError as refused:
+            support = refused
+    return result, support
 
 
 def _what_turns_off(resources) -> dict:
@@ -90,15 +98,17 @@ def routes(portal: Portal) -> APIRouter:
                                  off=_what_turns_off(before), support_auto_renew=support_auto_renew,
                                  support_plan=preview.support_plan if preview else None,
                                  final=preview.estimate if preview else None)
-        result = _cancel(app, session.principal, sub, reason=reason_text, turn_off=turn_off,
-                         support_auto_renew=support_auto_renew)
+        result, support = _cancel(app, session.principal, sub, reason=reason_text, turn_off=turn_off,
+                                  support_auto_renew=support_auto_renew)
         by_id = {r.resource_id: r for r in before}
         storage = [by_id[i] for i in result.storage_read_only if i in by_id]
         return portal.render(
             request, "cancel_result.html", session=session, sub=result.subscription, changed=result.changed,
             vms=[by_id[i] for i in result.vms_deallocated if i in by_id],
             ips=[by_id[i] for i in result.ips_released if i in by_id], storage=storage,
-            final=getattr(result, "billing", None), offer=app.offers.get(sub.offer_id),
+            final=getattr(result, "billing", None), offer=app.offers.get(sub.offer_id), support=support,
+            support_refusal=error_text(support, i18n.translations(portal.language(request, session)))
+            if isinstance(support, DomainError) else None,
         )
 
     @router.get("/subscriptions/{ref}/reactivate")
