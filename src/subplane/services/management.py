@@ -83,6 +83,7 @@ class ManagementService:
                           for b in uow.blobs.list_blobs(account.resource_id, c)]
                 uow.blobs.delete_account(account.resource_id)
             uow.resources.delete_group(sub.subscription_id, group.name)
+            self.app.billing.metering.sync(uow, sub.subscription_id)  # metered spans end with the resources
             uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
             record_success(uow, actor=actor, action="deleteResourceGroup", subscription_id=sub.subscription_id,
                            target=group.resource_id)
@@ -124,6 +125,7 @@ class ManagementService:
             self._resources._writable(uow, actor, sub.subscription_id, vm.resource_id)
             uow.resources.add(vm)
             self._resources._sync_dynamic_ip(uow, vm, PowerState.RUNNING)
+            self.app.billing.metering.resources_added(uow, sub.subscription_id, [vm])
             record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id,
                            target=vm.resource_id)
             return vm
