@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from . import authorization, compute, consumption, groups, metadata, network, storage, subscriptions
+from ...domain.errors import InvalidInput
 from .entry import ArmApi, ArmRoute
 from .routing import ArmRouter
 from .throttle import Throttle, parse_spec
+from .versions import POLICIES
 
 
 def build_router() -> ArmRouter:
@@ -18,6 +20,8 @@ def build_router() -> ArmRouter:
 def install(http, app) -> ArmApi:
     """Put the ARM route first in the app's route list; returns the ASGI ARM endpoint."""
     settings = app.settings
+    if settings.api_version_policy not in POLICIES:
+        raise InvalidInput("InvalidSetting", f"api-version policy must be strict or lenient, not {settings.api_version_policy!r}")
     api = ArmApi(app, app.token_keys, build_router(), policy=settings.api_version_policy,
                  throttle=Throttle(parse_spec(settings.arm_throttle)), page_size=settings.arm_page_size)
     http.router.routes.insert(0, ArmRoute(api))
