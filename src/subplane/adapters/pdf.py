@@ -38,8 +38,13 @@ def language_of(account) -> str:
     return account.language if account.language in TEXT else "en"
 
 
-def money(amount: Decimal, currency: str, language: str) -> str:
-    return format_currency(amount, currency, locale=LOCALES[language])
+def money(amount: Decimal, currency: str, language: str, *, exact: bool = False) -> str:
+    """Amounts to the cent; unit prices (``exact``) with every digit they have (€ 0,0033)."""
+    return format_currency(amount, currency, locale=LOCALES[language], decimal_quantization=not exact)
+
+
+UNITS = {"nl": {"hour": "uur", "gbMonth": "GB-maand", "month": "maand", "monthStep": "maand"},
+         "en": {"hour": "hours", "gbMonth": "GB-months", "month": "months", "monthStep": "months"}}
 
 
 def quantity_text(value: Decimal, language: str) -> str:
@@ -77,17 +82,18 @@ def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
         pdf.cell(45, 6, label)
         pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (62, 40, 28, 30, 30)
+    widths = (58, 36, 34, 32, 30)
     pdf.set_font("helvetica", "B", 9)
     for width, label in zip(widths, (t["meter"], t["resource"], t["quantity"], t["price"], t["amount"])):
-        pdf.cell(width, 7, label, border="B", align="L" if width in (62, 40) else "R")
+        pdf.cell(width, 7, label, border="B", align="L" if width in (58, 36) else "R")
     pdf.ln()
     pdf.set_font("helvetica", size=9)
     for line in invoice.lines:
-        cells = (meter_name(line.meter), _short_resource(line.resource_id), quantity_text(line.quantity, lang),
-                 money(line.unit_price, invoice.currency, lang), money(line.amount, invoice.currency, lang))
+        quantity = f"{quantity_text(line.quantity, lang)} {UNITS[lang].get(line.unit, '')}".strip()
+        cells = (meter_name(line.meter), _short_resource(line.resource_id), quantity,
+                 money(line.unit_price, invoice.currency, lang, exact=True), money(line.amount, invoice.currency, lang))
         for width, value in zip(widths, cells):
-            pdf.cell(width, 6, value[:40], align="L" if width in (62, 40) else "R")
+            pdf.cell(width, 6, value[:40], align="L" if width in (58, 36) else "R")
         pdf.ln()
     pdf.ln(3)
     rate = format_percent(invoice.tax_rate, locale=LOCALES[lang])

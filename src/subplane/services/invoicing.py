@@ -157,15 +157,12 @@ class Invoicing:
     def collect(self, uow: UnitOfWork) -> None:
         """On the due date the card pays; the day after, what is still unpaid is past due."""
         today = uow.now.date()
-        due = repo(uow).list_invoices(statuses=[DUE])
+        due = [i for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= today]
+        card_fails = {a: repo(uow).profile(a)["card_fails"] for a in {i.billing_account_id for i in due}}
+        self.record_payments(uow, [i for i in due if not card_fails[i.billing_account_id]], method="card")
         failing: dict[str, list[Invoice]] = defaultdict(list)
         for invoice in due:
-            if invoice.due_date > today:
-                continue
-            profile = repo(uow).profile(invoice.billing_account_id)
-            if not profile["card_fails"]:
-                self.record_payment(uow, invoice, method="card")
-            elif invoice.due_date < today:
+            if card_fails[invoice.billing_account_id] and invoice.due_date < today:
                 failing[invoice.billing_account_id].append(invoice)
         for account_id, invoices in failing.items():
             repo(uow).set_status([i.invoice_id for i in invoices], PAST_DUE)
@@ -175,8 +172,11 @@ class Invoicing:
             self._transition_account(uow, account_id, LifecycleAction.MARK_PAST_DUE, {State.ENABLED: None})
 
     def record_payment(self, uow: UnitOfWork, invoice: Invoice, *, method: str) -> None:
-        repo(uow).set_status([invoice.invoice_id], PAID, paid_at=uow.now)
-        repo(uow).add_payment(payment_id=str(uuid.uuid4()), invoice=invoice, method=method, now=uow.now)
+        self.record_payments(uow, [invoice], method=method)
+
+    def record_payments(self, uow: UnitOfWork, invoices: list[Invoice], *, method: str) -> None:
+        repo(uow).set_status([i.invoice_id for i in invoices], PAID, paid_at=uow.now)
+        repo(uow).add_payments([(str(uuid.uuid4()), i) for i in invoices], method=method, now=uow.now)
 
     def disable_for_non_payment(self, uow: UnitOfWork) -> None:
         grace = timedelta(days=1 + self.prices.grace_period_days)

@@ -252,14 +252,14 @@ class BillingRepo:
             InvoiceLine(**{k: v for k, v in line._mapping.items() if k != "invoice_id"}) for line in lines])
 
     def set_status(self, invoice_ids: list[str], status: str, *, paid_at: datetime | None = None) -> None:
-        if invoice_ids:
-            self.conn.execute(update(billing_invoices).where(billing_invoices.c.invoice_id.in_(invoice_ids))
+        for i in range(0, len(invoice_ids), 5000):
+            self.conn.execute(update(billing_invoices).where(billing_invoices.c.invoice_id.in_(invoice_ids[i:i + 5000]))
                               .values(status=status, paid_at=paid_at))
 
-    def add_payment(self, *, payment_id: str, invoice: Invoice, method: str, now: datetime) -> None:
-        self.conn.execute(insert(billing_payments).values(
-            payment_id=payment_id, billing_account_id=invoice.billing_account_id, invoice_id=invoice.invoice_id,
-            amount=invoice.total, method=method, paid_at=now))
+    def add_payments(self, payments: list[tuple[str, Invoice]], *, method: str, now: datetime) -> None:
+        self._insert_many(billing_payments, [dict(payment_id=pid, billing_account_id=inv.billing_account_id,
+                                                  invoice_id=inv.invoice_id, amount=inv.total, method=method, paid_at=now)
+                                             for pid, inv in payments])
 
     # support plans ---------------------------------------------------------------------------
     def support_plan(self, subscription_id: str) -> dict | None:
