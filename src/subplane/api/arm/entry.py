@@ -75,6 +75,7 @@ class ArmApi:
                            f"The provided subscription identifier '{params['sub']}' is malformed or invalid.")
         base = f"{request.url.scheme}://{request.url.netloc}"
         principal = None if route.anonymous else await self._principal(request, base)
+        request.state.principal = principal  # the request log and metrics name who called
         self._throttle(request.method, principal, params, headers)
         raw = await request.body()
         try:
