@@ -65,6 +65,8 @@ def test_reactivate_before_deadline_clears_deletion_date(offers):
     cancelled = _cancel(offers, _sub()).after
     decision = lifecycle.reactivate(cancelled, offer=offers.get("MS-AZR-0003P"), now=NOW + timedelta(days=10))
     assert decision.after.state is S.ENABLED and decision.after.deletion_date is None
+    assert (decision.after.cancelled_at, decision.after.cancellation_reason, decision.after.cancelled_by) == (
+        None, None, None)
     assert [e.field for e in decision.effects] == ["read_only"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import inspect
 import typing
 from dataclasses import dataclass, field
@@ -112,6 +113,10 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
             except DomainError as error:
                 errors.print(f"[red]error:[/] {escape(error.message)} [dim]({error.code})[/]", highlight=False)
                 raise typer.Exit(exit_code(error)) from None
+            except BrokenPipeError:
+                # The reader went away (`| head`): stop quietly, as Unix tools do.
+                sys.stderr.close()
+                raise typer.Exit(0) from None
             except (OSError, SQLAlchemyError, ValueError, ImportError) as error:
                 errors.print(f"[red]error:[/] {escape(describe(error))}", highlight=False)
                 raise typer.Exit(1) from None

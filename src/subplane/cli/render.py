@@ -79,7 +79,7 @@ def emit_json(data: Any) -> None:
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
     grid = Table(title=title, title_justify="left")
     for column in columns:
-        grid.add_column(column)
+        grid.add_column(column, overflow="fold")  # wrap long ids rather than cut them off
     for row in rows:
         grid.add_row(*["—" if v is None else (v.value if isinstance(v, Enum) else str(v)) for v in row])
     console.print(grid)

@@ -66,6 +66,7 @@ def serve(
         smtp_starttls=smtp_starttls, webhook_retry_seconds=webhook_retry_seconds, webhook_max_attempts=webhook_max_attempts,
         api_version_policy=api_version_policy)
     logs.configure(settings.log_level, settings.log_format)
+    ensure_port_free(host, port)
     logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
     app = open_app(cli, settings)
     if demo:
@@ -104,3 +105,21 @@ def serving_tls(app, cert: Path | None, key: Path | None, hostnames: tuple[str, 
 def _tenant_id(app) -> str | None:
     tenants = app.identity.tenants()
     return tenants[0]["tenant_id"] if len(tenants) == 1 else None
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse at once, before seeding or printing anything, when another process holds the port."""
+    import socket
+
+    from ..domain.errors import InvalidInput
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise InvalidInput(
+                "PortInUse",
+                f"Port {port} on {host} is already in use (is Subplane already running?). "
+                "Stop that process, or choose another port with --port.",
+            ) from None

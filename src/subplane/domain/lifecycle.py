@@ -236,7 +236,9 @@ def cancel(
 
 
 def reactivate(sub: Subscription, *, offer: Offer, now: datetime) -> Decision:
-    decision = _transition(sub, LifecycleAction.REACTIVATE, now, deletion_date=None)
+    # The cancellation is over: its instant, reason and actor stay in the activity log, not on the record.
+    decision = _transition(sub, LifecycleAction.REACTIVATE, now, deletion_date=None, cancelled_at=None,
+                           cancellation_reason=None, cancelled_by=None)
     if decision.changed and sub.deletion_date is not None and now >= sub.deletion_date:
         raise Conflict("RetentionExpired", "The retention period has ended; the subscription can no longer be reactivated.")
     return decision
