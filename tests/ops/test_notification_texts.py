@@ -22,6 +22,8 @@ DATA = {"deletionDate": "2027-02-25T02:00:00+00:00", "daysBefore": 7, "amount": 
     ("Subplane.Subscription.StateChanged", {"state": "Enabled"}, "subscriptionEnabled"),
     ("Subplane.Subscription.Reactivated", {}, "subscriptionEnabled"),
     ("Subplane.Subscription.StateChanged", {"state": "Warned"}, None),
+    ("Subplane.Subscription.StateChanged", {"state": "Enabled", "previousState": "Enabled"}, None),
+    ("Subplane.Subscription.StateChanged", {"state": "Enabled", "previousState": "PastDue"}, "subscriptionEnabled"),
     ("Subplane.Compute.PowerStateChanged", {}, None),
 ])
 def test_event_types_map_to_messages(event_type, data, kind):

@@ -102,6 +102,8 @@ def message_kind(event_type: str, data: dict) -> str | None:
         return "subscriptionEnabled"
     if name.endswith("subscriptionstatechanged"):
         state = data.get("state")
+        if state == data.get("previousState"):
+            return None  # e.g. an offer switch: nothing was disabled or enabled
         return {"Disabled": "subscriptionDisabled", "Enabled": "subscriptionEnabled"}.get(state)
     return None
 

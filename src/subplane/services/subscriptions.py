@@ -250,7 +250,8 @@ class SubscriptionService:
             return
         after = decision.after
         uow.subscriptions.save(after)
-        details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None, **data}
+        details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
+                   "previousState": decision.before.state.value, **data}
         record_success(uow, actor=actor, action=action, subscription_id=after.subscription_id, details=details)
         uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, details, after.subscription_id))
 
