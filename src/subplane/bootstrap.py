@@ -101,6 +101,12 @@ class App:
 
         return SnapshotService(self)
 
+    @cached_property
+    def billing(self):
+        from .services.billing import BillingService
+
+        return BillingService(self)
+
     # ARM API and identity (issue 3) ---------------------------------------------------------
     @cached_property
     def identity(self):
@@ -120,12 +126,6 @@ class App:
 
         return ManagementService(self)
 
-    @cached_property
-    def billing(self):
-        from .services.billing import BillingService
-
-        return BillingService(self)
-
     def close(self) -> None:
         self.engine.dispose()
 
@@ -134,7 +134,7 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     if migrate_schema:
-        migrate.upgrade(engine)
+        migrate.ensure_current(engine)
     clock: Clock = SimulatedClock() if settings.simulated_clock else SystemClock()
     app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"))
     if isinstance(clock, SimulatedClock):
