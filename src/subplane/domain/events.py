@@ -14,6 +14,8 @@ SUBSCRIPTION_RENAMED = "Subplane.Subscription.Renamed"
 SUBSCRIPTION_STATE_CHANGED = "Subplane.Subscription.StateChanged"
 DELETION_REMINDER = "Subplane.Subscription.DeletionReminder"
 VM_POWER_CHANGED = "Subplane.Compute.PowerStateChanged"
+INVOICE_ISSUED = "Subplane.Billing.InvoiceIssued"
+PAYMENT_FAILED = "Subplane.Billing.PaymentFailed"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from ..adapters.db.billing_repo import DUE, PAID, PAST_DUE, Invoice, InvoiceLine, PeriodRow
 from ..domain import billing as rules
+from ..domain import events
+from ..domain.events import DomainEvent
 from ..domain.lifecycle import LifecycleAction, Reason, State
 from ..domain.metering import Span, billable
 from .metering import (
@@ -32,6 +34,15 @@ _CHUNK = 5000
 
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def invoice_event(event_type: str, invoice: Invoice, now: datetime) -> DomainEvent:
+    """What notifications and webhooks receive about an invoice (amounts as decimal strings)."""
+    return DomainEvent(event_type, f"/subscriptions/{invoice.subscription_id}/invoices/{invoice.invoice_number}", now, {
+        "invoiceNumber": invoice.invoice_number, "amount": str(invoice.total), "currency": invoice.currency,
+        "dueDate": midnight(invoice.due_date).isoformat(), "status": invoice.status,
+        "billingAccountId": invoice.billing_account_id,
+    }, invoice.subscription_id)
 
 
 def invoice_number(billing_account_id: str, sequence: int) -> str:
@@ -128,6 +139,7 @@ class Invoicing:
                 due_dates.add(invoice.due_date)
             invoices.append(invoice)
         repo(uow).add_invoices(invoices)
+        uow.outbox.add_many([invoice_event(events.INVOICE_ISSUED, i, uow.now) for i in invoices])
         for due in due_dates:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due))
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
@@ -166,6 +178,7 @@ class Invoicing:
                 failing[invoice.billing_account_id].append(invoice)
         for account_id, invoices in failing.items():
             repo(uow).set_status([i.invoice_id for i in invoices], PAST_DUE)
+            uow.outbox.add_many([invoice_event(events.PAYMENT_FAILED, i, uow.now) for i in invoices])
             for invoice in invoices:
                 grace_end = midnight(invoice.due_date + timedelta(days=1 + self.prices.grace_period_days))
                 uow.jobs.schedule(kind=NON_PAYMENT, subject=BATCH_SUBJECT, due_at=grace_end)

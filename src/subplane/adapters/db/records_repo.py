@@ -66,12 +66,15 @@ class OutboxRepo:
         self.conn = conn
 
     def add(self, event: DomainEvent) -> None:
-        self.conn.execute(
-            insert(outbox).values(
-                instant=event.time, type=event.type, subject=event.subject,
-                subscription_id=event.subscription_id, data=event.data,
-            )
-        )
+        self.add_many([event])
+
+    def add_many(self, events: list[DomainEvent]) -> None:
+        """One statement for many events (month-end issues thousands of invoices at once)."""
+        if events:
+            self.conn.execute(insert(outbox), [
+                dict(instant=e.time, type=e.type, subject=e.subject, subscription_id=e.subscription_id, data=e.data)
+                for e in events
+            ])
 
     def list(self, *, subscription_id: str | None = None, limit: int = 500) -> list[dict]:
         query = select(outbox).order_by(outbox.c.id).limit(limit)
