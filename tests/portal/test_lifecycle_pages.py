@@ -75,6 +75,8 @@ def test_reader_sees_no_cancel_and_a_direct_post_is_refused(demo_app):
     refused = reader.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "confirm"})
     assert refused.status_code == 403
     assert "Only the Account Administrator or an Owner" in refused.text
+    form = reader.get(f"/subscriptions/{sid}/cancel")  # typing the form's address does not show it either
+    assert form.status_code == 403 and 'name="reason"' not in form.text
     assert demo_app.subscriptions.get(actor=OPERATOR, ref=sid).state is State.ENABLED
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Form, Request
 
+from ..domain.access import Action
 from ..domain.errors import DomainError
 from ..domain.resources import AllocationMethod, ResourceType
 from . import i18n, queries
@@ -73,7 +74,8 @@ def routes(portal: Portal) -> APIRouter:
     @router.get("/subscriptions/{ref}/cancel")
     def cancel_start(request: Request, ref: str):
         session = portal.require_session(request)
-        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        # Someone who may not cancel does not get the form either, not just a refusal at the end.
+        sub = app.subscriptions.authorize(actor=session.principal, ref=ref, action=Action.CANCEL)
         return cancel_form(request, session, sub)
 
     @router.post("/subscriptions/{ref}/cancel")

@@ -85,6 +85,13 @@ class SubscriptionService:
             require(uow, self.offers, actor, sub, Action.READ)
             return sub, uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
 
+    def authorize(self, *, actor: Principal, ref: str, action: Action) -> Subscription:
+        """Refuse (AuthorizationFailed) unless ``actor`` may do ``action``; for pages that lead to it."""
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require(uow, self.offers, actor, sub, action)
+            return sub
+
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
         with self.app.uow(read_only=True) as uow:
             return allowed_actions(uow, self.offers, actor, resolve(uow, ref))
