@@ -103,6 +103,7 @@ def test_free_trial_exhausted_disabled_then_upgrade_enables(cli):
 def test_failed_card_past_due_disabled_then_settle(cli):
     account = cli.json("subscriptions", "show", "Productie")["billingAccountId"]
     assert cli.json("billing", "card", account, "--fail")["fails"] is True
+    assert cli.json("billing", "card", account)["fails"] is True  # without a flag it shows, and changes nothing
     cli("clock", "advance", "42d")
     assert cli.json("subscriptions", "show", "Productie")["state"] == "PastDue"
     cli("clock", "advance", "31d")

@@ -153,9 +153,9 @@ def settle(account: AccountArg, *, cli: CliContext, as_: AsOption = None) -> Non
 
 @command(billing_app, "card")
 def card(account: AccountArg, *, cli: CliContext,
-         fail: Annotated[bool, typer.Option("--fail/--ok", help="Make the emulated card decline (or pay).")] = False,
+         fail: Annotated[bool | None, typer.Option("--fail/--ok", help="Make the emulated card decline (or pay); without either, show it.")] = None,
          label: Annotated[str | None, typer.Option(help="How the card is shown.")] = None, as_: AsOption = None) -> None:
-    """Set the billing account's emulated payment card: one that pays on the due date, or one that fails."""
+    """Show or set the billing account's emulated payment card: one that pays on the due date, or one that fails."""
     profile = cli.app.billing.set_card(actor=cli.app.directory.principal(as_), account=account, fails=fail, label=label)
     data = {"billingAccount": profile["billing_account_id"], "card": profile["card_label"], "fails": profile["card_fails"]}
     emit_json(data) if cli.json else console.print(f"{data['card']}: {'declines' if data['fails'] else 'pays on the due date'}")

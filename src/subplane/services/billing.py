@@ -217,13 +217,19 @@ class BillingService:
         return UsageDetails(sub.display_name, sub.offer_id, (period.start, period.end), rows)
 
     # payments --------------------------------------------------------------------------------
-    def set_card(self, *, actor: Principal, account: str, fails: bool, label: str | None = None) -> dict:
+    def set_card(self, *, actor: Principal, account: str, fails: bool | None, label: str | None = None) -> dict:
+        """Change the emulated card; with neither ``fails`` nor ``label`` it only shows the card."""
+        if fails is None and label is None:
+            with self.app.uow(read_only=True) as uow:
+                return repo(uow).profile(self._administered(uow, actor, account))
+
         def work(uow: UnitOfWork) -> dict:
             account_id = self._administered(uow, actor, account)
             current = repo(uow).profile(account_id)
-            repo(uow).set_card(account_id, label=label or current["card_label"], fails=fails)
+            fails_now = current["card_fails"] if fails is None else fails
+            repo(uow).set_card(account_id, label=label or current["card_label"], fails=fails_now)
             record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
-                           details={"fails": fails})
+                           details={"fails": fails_now})
             return repo(uow).profile(account_id)
 
         return audited(self.app, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
