@@ -12,9 +12,9 @@ from ..domain.errors import Conflict
 DEMO_PASSWORD = "Contoso-demo-2026"
 DOMAIN = "contoso.example"
 USERS = (
-    ("admin", "Account Administrator", "AccountAdministrator"),
-    ("owner", "Subscription Owner", "Owner"),
-    ("reader", "Subscription Reader", "Reader"),
+    ("admin", "Anna de Vries", "AccountAdministrator"),
+    ("owner", "Bram Jansen", "Owner"),
+    ("reader", "Cor Visser", "Reader"),
 )
 SERVICE_PRINCIPALS = (("subplane-owner", Role.OWNER), ("subplane-reader", Role.READER))
 SUBSCRIPTIONS = (("Productie", "MS-AZR-0003P"), ("Proefversie", "MS-AZR-0044P"), ("Ontwikkeling", "MS-AZR-0023P"))
