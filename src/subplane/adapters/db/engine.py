@@ -34,6 +34,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         # A server-sized page cache and memory-mapped reads: set-based updates touch thousands of rows.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
