@@ -28,7 +28,8 @@ SECRET_PATTERNS = (
                r"(\"?\s*[=:]\s*\"?)[^\s&\",;]+"),
     re.compile(r"\bwhsec_[A-Za-z0-9_-]+"),
 )
-STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn's ``color_message`` repeats the message with terminal colour codes: not for a JSON line.
+STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
 
 def redact(text: str) -> str:
@@ -92,3 +93,5 @@ def configure(level: str = "INFO", fmt: str = "json", stream=None) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # Alembic narrates every plugin and migration step at INFO; keep its warnings, not its chatter.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
