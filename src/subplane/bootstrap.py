@@ -102,6 +102,12 @@ class App:
         return SnapshotService(self)
 
     @cached_property
+    def request_log(self):
+        from .services.request_log import RequestLog
+
+        return RequestLog(self.settings.request_log_size)
+
+    @cached_property
     def billing(self):
         from .services.billing import BillingService
 

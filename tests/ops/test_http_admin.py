@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from subplane import logs
 from subplane.api.admin.clock import ClockAdvances
-from subplane.api.admin.middleware import RequestLog
+from subplane.services.request_log import RequestLog
 from subplane.api.admin.routes import admin_router
 from subplane.api.server import create_http_app
 from subplane.domain.access import OPERATOR

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..domain.errors import DomainError
-from . import routes_auth, routes_lifecycle, routes_pages, routes_resources
+from . import routes_auth, routes_emulator, routes_lifecycle, routes_pages, routes_resources
 from .auth import PortalConfig
 from .labels import N_
 from .web import Portal, CsrfRefused, SignInRequired, signin_redirect
@@ -33,7 +33,7 @@ def create_portal(app, config: PortalConfig | None = None) -> FastAPI:
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.portal = portal
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_pages, routes_lifecycle, routes_resources):
+    for module in (routes_auth, routes_pages, routes_lifecycle, routes_resources, routes_emulator):
         web.include_router(module.routes(portal))
 
     @web.exception_handler(SignInRequired)

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .. import __version__
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from . import i18n, queries
 from .auth import SESSION_COOKIE, PortalConfig, Session, SessionStore, SigninThrottle, SigninTokens, csrf_matches
@@ -82,7 +83,8 @@ class Portal:
             here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
             clock=self._clock_now() if session is not None else None, offers=self.app.offers,
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
-            type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES, **context,
+            type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES,
+            mode=self.app.settings.mode, version=__version__, **context,
         )
         return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
                                                                     "Cache-Control": "no-store"})

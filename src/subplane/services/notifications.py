@@ -67,6 +67,7 @@ class NotificationService:
                 OpsRepo(uow.conn).mark_notification(message["id"], status=status, now=uow.now, error=error)
         return sent
 
-    def list(self, *, subscription_id: str | None = None, limit: int = 500) -> list[dict]:
+    def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict]:
         with self.app.uow(read_only=True) as uow:
-            return OpsRepo(uow.conn).notifications(subscription_id=subscription_id, limit=limit)
+            return OpsRepo(uow.conn).notifications(subscription_id=subscription_id, limit=limit,
+                                                   newest_first=newest_first)

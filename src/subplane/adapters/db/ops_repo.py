@@ -70,8 +70,9 @@ class OpsRepo:
                           .on_conflict_do_nothing(index_elements=[notifications.c.outbox_id]))
 
     def notifications(self, *, subscription_id: str | None = None, status: str | None = None,
-                      limit: int = 500) -> list[dict]:
-        query = select(notifications).order_by(notifications.c.id).limit(limit)
+                      limit: int = 500, newest_first: bool = False) -> list[dict]:
+        order = notifications.c.id.desc() if newest_first else notifications.c.id
+        query = select(notifications).order_by(order).limit(limit)
         if subscription_id:
             query = query.where(notifications.c.subscription_id == subscription_id)
         if status:

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 
 from .clock import ClockAdvances
 from .metrics import CONTENT_TYPE, Metrics
-from .middleware import RequestLog, RequestMiddleware
+from ...services.request_log import RequestLog
+from .middleware import RequestMiddleware
 from .routes import EmulatorOnly, admin_router
 
 
@@ -21,7 +22,7 @@ class Operability:
 
 
 def install(http: FastAPI, app) -> Operability:
-    ops = Operability(Metrics(app), RequestLog(app.settings.request_log_size), ClockAdvances(app))
+    ops = Operability(Metrics(app), app.request_log, ClockAdvances(app))
     http.add_middleware(RequestMiddleware, request_log=ops.request_log, metrics=ops.metrics)
 
     @http.exception_handler(EmulatorOnly)

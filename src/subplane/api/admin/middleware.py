@@ -8,40 +8,18 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import deque
 from datetime import datetime, timezone
 
 from ... import logs
+from ...services.request_log import RequestLog
 
 log = logging.getLogger("subplane.http")
 CORRELATION_HEADERS = (b"x-ms-correlation-request-id", b"x-correlation-id", b"x-ms-client-request-id")
 SUBSCRIPTION_IN_PATH = re.compile(r"/subscriptions/([0-9A-Fa-f-]{36})")
 ARM_ROOTS = ("subscriptions", "providers", "tenants")
 NOT_LOGGED = ("/_subplane/requests", "/_subplane/health", "/_subplane/metrics")
-
-
-class RequestLog:
-    """The last N requests, newest last; shared by the middleware and the admin endpoint."""
-
-    def __init__(self, size: int) -> None:
-        self._entries: deque[dict] = deque(maxlen=max(size, 1))
-        self._lock = threading.Lock()
-
-    def add(self, entry: dict) -> None:
-        with self._lock:
-            self._entries.append(entry)
-
-    def newest_first(self, limit: int | None = None) -> list[dict]:
-        with self._lock:
-            entries = list(reversed(self._entries))
-        return entries[:limit] if limit else entries
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def arm_template(path: str) -> str | None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .clock import ClockAdvances
-from .middleware import RequestLog
+from ...services.request_log import RequestLog
 
 STATUS = {InvalidInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409}
 
