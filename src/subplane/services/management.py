@@ -49,7 +49,7 @@ class ManagementService:
     def get_group(self, *, actor: Principal, subscription: str, name: str) -> ResourceGroup:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
-            group = self._resources._group(uow, sub, name)
+            group = self._resources.require_group(uow, sub, name)
             require(uow, self.offers, actor, sub, Action.READ, group.resource_id)
             return group
 
@@ -61,7 +61,7 @@ class ManagementService:
             return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location), True
 
         def work(uow: UnitOfWork) -> ResourceGroup:
-            self._resources._writable(uow, actor, existing.subscription_id, existing.resource_id)
+            self._resources.lock_for_write(uow, actor, existing.subscription_id, existing.resource_id)
             if location and location.lower() != existing.location.lower():
                 raise InvalidInput("InvalidResourceGroupLocation",
                                    f"Invalid resource group location '{location}'. The Resource group already exists "
@@ -73,8 +73,8 @@ class ManagementService:
     def delete_group(self, *, actor: Principal, subscription: str, name: str) -> None:
         def work(uow: UnitOfWork) -> None:
             sub = resolve(uow, subscription)
-            group = self._resources._group(uow, sub, name)
-            self._resources._writable(uow, actor, sub.subscription_id, group.resource_id, Action.DELETE)
+            group = self._resources.require_group(uow, sub, name)
+            self._resources.lock_for_write(uow, actor, sub.subscription_id, group.resource_id, Action.DELETE)
             accounts = [r for r in uow.resources.list(sub.subscription_id, ResourceType.STORAGE_ACCOUNT)
                         if r.resource_group.lower() == group.name.lower()]
             paths = []
@@ -95,12 +95,12 @@ class ManagementService:
                 public_ip_id: str | None) -> tuple[Resource, bool]:
         def work(uow: UnitOfWork) -> tuple[Resource, bool]:
             sub = resolve(uow, subscription)
-            rg = self._resources._group(uow, sub, group)
+            rg = self._resources.require_group(uow, sub, group)
             if public_ip_id:
                 uow.resources.get(public_ip_id)
-            nic = self._resources._new(uow, sub, rg, ResourceType.NETWORK_INTERFACE, name, location,
+            nic = self._resources.new_resource(uow, sub, rg, ResourceType.NETWORK_INTERFACE, name, location,
                                        public_ip_id=public_ip_id)
-            self._resources._writable(uow, actor, sub.subscription_id, nic.resource_id)
+            self._resources.lock_for_write(uow, actor, sub.subscription_id, nic.resource_id)
             existing = uow.resources.find(nic.resource_id)
             if existing is not None:
                 uow.resources.update_fields(existing.resource_id, public_ip_id=public_ip_id)
@@ -117,14 +117,14 @@ class ManagementService:
         """A running VM attached to an existing NIC; a dynamic public IP on that NIC gets its address."""
         def work(uow: UnitOfWork) -> Resource:
             sub = resolve(uow, subscription)
-            rg = self._resources._group(uow, sub, group)
+            rg = self._resources.require_group(uow, sub, group)
             if nic_id:
                 uow.resources.get(nic_id)
-            vm = self._resources._new(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
+            vm = self._resources.new_resource(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
                                       power_state=PowerState.RUNNING, nic_id=nic_id)
-            self._resources._writable(uow, actor, sub.subscription_id, vm.resource_id)
+            self._resources.lock_for_write(uow, actor, sub.subscription_id, vm.resource_id)
             uow.resources.add(vm)
-            self._resources._sync_dynamic_ip(uow, vm, PowerState.RUNNING)
+            self._resources.sync_dynamic_ip(uow, vm, PowerState.RUNNING)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [vm])
             record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id,
                            target=vm.resource_id)
@@ -136,7 +136,7 @@ class ManagementService:
         """PUT on an existing resource or PATCH: the write must be allowed; tags are kept in properties."""
         def work(uow: UnitOfWork) -> Resource:
             resource = uow.resources.get(resource_id)
-            self._resources._writable(uow, actor, resource.subscription_id, resource.resource_id)
+            self._resources.lock_for_write(uow, actor, resource.subscription_id, resource.resource_id)
             if tags is not None:
                 uow.resources.update_fields(resource.resource_id, properties={**resource.properties, "tags": tags})
             return uow.resources.get(resource.resource_id)
@@ -158,7 +158,7 @@ class ManagementService:
 
         def work(uow: UnitOfWork) -> list[tuple[str, str]]:
             account = self._resources.resolve(uow, actor, account_id, ResourceType.STORAGE_ACCOUNT)
-            self._resources._writable(uow, actor, account.subscription_id, account.resource_id)
+            self._resources.lock_for_write(uow, actor, account.subscription_id, account.resource_id)
             generations = dict(account.properties.get("keyGenerations", {}))
             if regenerate:
                 generations[regenerate] = generations.get(regenerate, 0) + 1

@@ -68,7 +68,7 @@ class ResourceService:
             return resource
 
     # writes ----------------------------------------------------------------------------------
-    def _writable(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str, action=Action.WRITE) -> Subscription:
+    def lock_for_write(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str, action=Action.WRITE) -> Subscription:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
         uow.subscription_id = sub.subscription_id
         ensure_not_deleted(sub)
@@ -86,14 +86,14 @@ class ResourceService:
             _check_name("Resource group", name)
             sub = resolve(uow, subscription)
             group = ResourceGroup(sub.subscription_id, name, location)
-            self._writable(uow, actor, sub.subscription_id, group.resource_id)
+            self.lock_for_write(uow, actor, sub.subscription_id, group.resource_id)
             uow.resources.add_group(group, uow.now)
             record_success(uow, actor=actor, action="createResourceGroup", subscription_id=sub.subscription_id, target=group.resource_id)
             return group
 
         return self._run(actor, "createResourceGroup", None, name, work, correlation_id)
 
-    def _group(self, uow: UnitOfWork, sub: Subscription, name: str) -> ResourceGroup:
+    def require_group(self, uow: UnitOfWork, sub: Subscription, name: str) -> ResourceGroup:
         group = uow.resources.find_group(sub.subscription_id, name)
         if group is None:
             raise NotFound("ResourceGroupNotFound", f"Resource group '{name}' could not be found.", name=name)
@@ -104,11 +104,11 @@ class ResourceService:
         write takes its locks in the same order (subscription, then counters and resources)."""
         _check_name("Resource", name)
         sub = resolve(uow, subscription)
-        rg = self._group(uow, sub, group)
-        self._writable(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
+        rg = self.require_group(uow, sub, group)
+        self.lock_for_write(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
         return sub, rg
 
-    def _new(self, uow, sub, group, rtype, name, location, **fields) -> Resource:
+    def new_resource(self, uow, sub, group, rtype, name, location, **fields) -> Resource:
         _check_name("Resource", name)
         rid = resource_id(sub.subscription_id, group.name, rtype, name)
         return Resource(rid, sub.subscription_id, group.name, rtype, name, location or group.location, uow.now, **fields)
@@ -118,7 +118,7 @@ class ResourceService:
         def work(uow: UnitOfWork) -> Resource:
             method = self._allocation(allocation, sku)
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.PUBLIC_IP, name)
-            ip = self._new(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
+            ip = self.new_resource(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
                            ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
             uow.resources.add(ip)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip])
@@ -145,11 +145,11 @@ class ResourceService:
             ip = None
             if public_ip:
                 method = self._allocation(public_ip, "Basic")
-                ip = self._new(uow, sub, rg, ResourceType.PUBLIC_IP, f"{name}-ip", location, sku="Basic",
+                ip = self.new_resource(uow, sub, rg, ResourceType.PUBLIC_IP, f"{name}-ip", location, sku="Basic",
                                allocation_method=method, ip_address=uow.resources.next_ip_address())
-            nic = self._new(uow, sub, rg, ResourceType.NETWORK_INTERFACE, f"{name}-nic", location,
+            nic = self.new_resource(uow, sub, rg, ResourceType.NETWORK_INTERFACE, f"{name}-nic", location,
                             public_ip_id=ip.resource_id if ip else None)
-            vm = self._new(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
+            vm = self.new_resource(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
                            power_state=PowerState.RUNNING, nic_id=nic.resource_id)
             for resource in (ip, nic, vm):
                 if resource is not None:
@@ -168,7 +168,7 @@ class ResourceService:
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
             if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
                 raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")
-            account = self._new(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
+            account = self.new_resource(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
             uow.resources.add(account)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [account])
             record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
@@ -182,7 +182,7 @@ class ResourceService:
             if size_gb <= 0:
                 raise InvalidInput("InvalidDiskSize", "A disk's size must be a positive number of GB.")
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.DISK, name)
-            disk = self._new(uow, sub, rg, ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
+            disk = self.new_resource(uow, sub, rg, ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
             uow.resources.add(disk)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [disk])
             record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)
@@ -193,10 +193,10 @@ class ResourceService:
     def vm_action(self, *, actor: Principal, vm: str, action: VmAction, correlation_id=None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             machine = self.resolve(uow, actor, vm, ResourceType.VIRTUAL_MACHINE)
-            self._writable(uow, actor, machine.subscription_id, machine.resource_id)
+            self.lock_for_write(uow, actor, machine.subscription_id, machine.resource_id)
             target = next_power_state(machine, action)
             uow.resources.update_fields(machine.resource_id, power_state=target)
-            released, assigned = self._sync_dynamic_ip(uow, machine, target)
+            released, assigned = self.sync_dynamic_ip(uow, machine, target)
             self.app.billing.metering.sync(uow, machine.subscription_id)
             record_success(uow, actor=actor, action=f"vm.{action.value}", subscription_id=machine.subscription_id,
                            target=machine.resource_id, details={"from": str(machine.power_state), "to": target.value,
@@ -207,7 +207,7 @@ class ResourceService:
 
         return self._run(actor, f"vm.{action.value}", None, vm, work, correlation_id)
 
-    def _sync_dynamic_ip(self, uow: UnitOfWork, vm: Resource, power: PowerState) -> tuple[str | None, str | None]:
+    def sync_dynamic_ip(self, uow: UnitOfWork, vm: Resource, power: PowerState) -> tuple[str | None, str | None]:
         nic = uow.resources.find(vm.nic_id) if vm.nic_id else None
         ip = uow.resources.find(nic.public_ip_id) if nic and nic.public_ip_id else None
         if ip is None or ip.allocation_method is not AllocationMethod.DYNAMIC:
@@ -225,7 +225,7 @@ class ResourceService:
         """Deletes are allowed on disabled subscriptions, so users can clean up during retention."""
         def work(uow: UnitOfWork) -> None:
             resource = self.resolve(uow, actor, ref)
-            self._writable(uow, actor, resource.subscription_id, resource.resource_id, Action.DELETE)
+            self.lock_for_write(uow, actor, resource.subscription_id, resource.resource_id, Action.DELETE)
             if resource.type is ResourceType.STORAGE_ACCOUNT:
                 paths = [b.storage_path for c in uow.blobs.list_containers(resource.resource_id)
                          for b in uow.blobs.list_blobs(resource.resource_id, c)]
