@@ -60,7 +60,7 @@ def make_subscription(app, name: str, size: int) -> str:
 
 def service_cancel(app, sub_id: str) -> None:
     result = app.subscriptions.cancel(actor=OPERATOR, ref=sub_id, reason="benchmark", turn_off_resources=True)
-    assert result.changed and result.vms_deallocated
+    assert result.changed and result.counts["vmsDeallocated"]
 
 
 def raw_update(app, sub_id: str) -> None:

@@ -55,8 +55,13 @@ def test_cancel_turns_everything_off_and_keeps_data_readable(demo_app):
     assert resources["web-01-ip"].ip_address is None
     assert resources["db-01-ip"].ip_address is not None
     assert resources["contosodata"].read_only is True
-    assert sorted(result.vms_deallocated) == sorted([resources["db-01"].resource_id, resources["web-01"].resource_id])
-    assert result.ips_released == [resources["web-01-ip"].resource_id]
+    assert result.counts == {"vmsDeallocated": 2, "ipsReleased": 1, "storageReadOnly": 1}
+    turned_off = demo_app.subscriptions.turned_off(actor=OPERATOR, ref="Productie", change_id=result.change_id)
+    assert turned_off == {
+        "vmsDeallocated": sorted([resources["db-01"].resource_id, resources["web-01"].resource_id]),
+        "ipsReleased": [resources["web-01-ip"].resource_id],
+        "storageReadOnly": [resources["contosodata"].resource_id],
+    }
 
     admin = principal(demo_app, "admin@contoso.example")
     account = storage_account(demo_app, "Productie").resource_id
@@ -81,8 +86,8 @@ def test_cancel_again_returns_the_same_and_logs_nothing(demo_app):
     again = cancel_production(demo_app, reason="iets anders")
     assert not again.changed
     assert again.subscription == first.subscription
-    assert (again.vms_deallocated, again.ips_released, again.storage_read_only) == (
-        first.vms_deallocated, first.ips_released, first.storage_read_only)
+    assert (again.change_id, again.counts) == (first.change_id, first.counts)
+    assert again.counts["vmsDeallocated"] == 2
     with demo_app.uow(read_only=True) as uow:
         assert uow.activity.count(subscription_id=first.subscription.subscription_id) == activity_before
         assert len(uow.outbox.list()) == outbox_before

@@ -63,8 +63,9 @@ def cancel(
     """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
     result = cli.app.subscriptions.cancel(actor=cli.app.directory.principal(as_), ref=subscription, reason=reason,
                                           turn_off_resources=turn_off_resources)
-    extra = {"changed": result.changed, "vmsDeallocated": result.vms_deallocated,
-             "ipsReleased": result.ips_released, "storageReadOnly": result.storage_read_only}
+    turned_off = cli.app.subscriptions.turned_off(actor=cli.app.directory.principal(as_), ref=subscription,
+                                                  change_id=result.change_id)
+    extra = {"changed": result.changed, **turned_off}
     if result.billing is not None:  # the same figures `preview-cancel` showed (billing, issue 4)
         from .billing import estimate_json, show_final_estimate
 

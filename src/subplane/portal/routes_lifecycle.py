@@ -103,11 +103,11 @@ def routes(portal: Portal) -> APIRouter:
         result, support = _cancel(app, session.principal, sub, reason=reason_text, turn_off=turn_off,
                                   support_auto_renew=support_auto_renew)
         by_id = {r.resource_id: r for r in before}
-        storage = [by_id[i] for i in result.storage_read_only if i in by_id]
+        off = {key: [by_id[i] for i in ids if i in by_id] for key, ids in app.subscriptions.turned_off(
+            actor=session.principal, ref=sub.subscription_id, change_id=result.change_id).items()}
         return portal.render(
             request, "cancel_result.html", session=session, sub=result.subscription, changed=result.changed,
-            vms=[by_id[i] for i in result.vms_deallocated if i in by_id],
-            ips=[by_id[i] for i in result.ips_released if i in by_id], storage=storage,
+            vms=off["vmsDeallocated"], ips=off["ipsReleased"], storage=off["storageReadOnly"],
             final=getattr(result, "billing", None), offer=app.offers.get(sub.offer_id), support=support,
             support_refusal=error_text(support, i18n.translations(portal.language(request, session)))
             if isinstance(support, DomainError) else None,

@@ -23,13 +23,23 @@ RETENTION_JOBS = (RETENTION_EXPIRY, DELETION_REMINDER)
 _GUID_LENGTH = 36
 
 
+# How each kind of resource a cancel turns off is reported (counts at once, ids through ``turned_off``).
+TURNED_OFF_KEYS = {
+    ResourceType.VIRTUAL_MACHINE: "vmsDeallocated",
+    ResourceType.PUBLIC_IP: "ipsReleased",
+    ResourceType.STORAGE_ACCOUNT: "storageReadOnly",
+}
+
+
 @dataclass(frozen=True)
 class CancelResult:
+    """What a cancel did. The ids of the resources it turned off are stamped with ``change_id`` in the
+    same UPDATE that turned them off; ``SubscriptionService.turned_off`` lists them on request."""
+
     subscription: Subscription
     changed: bool
-    vms_deallocated: list[str] = field(default_factory=list)
-    ips_released: list[str] = field(default_factory=list)
-    storage_read_only: list[str] = field(default_factory=list)
+    change_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # keys of TURNED_OFF_KEYS
     billing: object | None = None  # services.billing.FinalEstimate: the figures the cancel preview showed
 
 
@@ -52,13 +62,9 @@ def resolve(uow: UnitOfWork, ref: str) -> Subscription:
     return matches[0]
 
 
-def _summary(changed: dict) -> dict[str, list[str]]:
-    by_type = {effect.resource_type: ids for effect, ids in changed.items()}
-    return {
-        "vmsDeallocated": by_type.get(ResourceType.VIRTUAL_MACHINE, []),
-        "ipsReleased": by_type.get(ResourceType.PUBLIC_IP, []),
-        "storageReadOnly": by_type.get(ResourceType.STORAGE_ACCOUNT, []),
-    }
+def _turned_off_counts(changed: dict) -> dict[str, int]:
+    by_type = {effect.resource_type: count for effect, count in changed.items()}
+    return {key: by_type.get(rtype, 0) for rtype, key in TURNED_OFF_KEYS.items()}
 
 
 class SubscriptionService:
@@ -84,6 +90,14 @@ class SubscriptionService:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
             return sub, uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
+
+    def turned_off(self, *, actor: Principal, ref: str, change_id: str | None) -> dict[str, list[str]]:
+        """The ids of the resources a cancel (``CancelResult.change_id``) turned off that still exist."""
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require(uow, self.offers, actor, sub, Action.READ)
+            ids = uow.resources.changed_by(sub.subscription_id, change_id) if change_id else {}
+            return {key: ids.get(rtype, []) for rtype, key in TURNED_OFF_KEYS.items()}
 
     def authorize(self, *, actor: Principal, ref: str, action: Action) -> Subscription:
         """Refuse (AuthorizationFailed) unless ``actor`` may do ``action``; for pages that lead to it."""
@@ -153,14 +167,15 @@ class SubscriptionService:
                 previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
                 return replace(self._cancel_result(sub, False, previous["details"]),
                                billing=self.app.billing.cancel_figures(uow, sub))
-            summary = _summary(uow.resources.apply_effects(sub.subscription_id, decision.effects))
+            change_id = str(uuid.uuid4())
+            counts = _turned_off_counts(uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id))
             uow.subscriptions.save(decision.after)
             self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
             self._schedule_retention(uow, decision.after, offer)
-            details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(), **summary}
+            details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(),
+                       "changeId": change_id, **counts}
             record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
-            counts = {key: len(value) if isinstance(value, list) else value for key, value in details.items()}
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, counts, sub.subscription_id))
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, details, sub.subscription_id))
             return replace(self._cancel_result(decision.after, True, details),
                            billing=self.app.billing.cancel_figures(uow, decision.after))
 
@@ -172,11 +187,12 @@ class SubscriptionService:
             sub = self._load_for(uow, actor, ref, Action.REACTIVATE)
             decision = lifecycle.reactivate(sub, offer=self.offers.get(sub.offer_id), now=uow.now)
             if decision.changed:
-                summary = uow.resources.apply_effects(sub.subscription_id, decision.effects)
+                change_id = str(uuid.uuid4())
+                changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
                 uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
                 self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
                 self._commit_transition(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
-                                        {"storageWritable": [i for ids in summary.values() for i in ids]})
+                                        {"changeId": change_id, "storageWritable": sum(changed.values())})
             return decision.after
 
         return audited(self.app, actor=actor, action="reactivate", subscription_id=None, target=ref,
@@ -231,9 +247,12 @@ class SubscriptionService:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
         decision = lifecycle.system_transition(sub, action, now=uow.now)
         if decision.changed:
-            uow.resources.apply_effects(sub.subscription_id, decision.effects)
+            change_id = str(uuid.uuid4())
+            changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
+            counts = {"changeId": change_id, "resourcesChanged": sum(changed.values())} if decision.effects else {}
             self.app.billing.metering.state_changed(uow, sub, decision.after)
-            self._commit_transition(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED, data or {})
+            self._commit_transition(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED,
+                                    {**counts, **(data or {})})
         return decision
 
     def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
@@ -282,6 +301,7 @@ class SubscriptionService:
 
     @staticmethod
     def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:
-        return CancelResult(sub, changed, list(details.get("vmsDeallocated", [])),
-                            list(details.get("ipsReleased", [])), list(details.get("storageReadOnly", [])))
+        # activity written before change markers existed held id lists: report their lengths
+        counts = {key: len(v) if isinstance(v := details.get(key, 0), list) else v for key in TURNED_OFF_KEYS.values()}
+        return CancelResult(sub, changed, details.get("changeId"), counts)
 

@@ -22,7 +22,7 @@ from ...domain.resources import (
 from .tables import counters, resource_groups, resources
 
 _ENUMS = {"type": ResourceType, "power_state": PowerState, "allocation_method": AllocationMethod}
-_COLUMNS = [c.name for c in resources.columns if c.name != "id_key"]
+_COLUMNS = [c.name for c in resources.columns if c.name not in ("id_key", "changed_by")]
 
 
 def _from_row(row) -> Resource:
@@ -138,14 +138,27 @@ class ResourceRepo:
     def delete(self, resource_id: str) -> None:
         self.conn.execute(delete(resources).where(resources.c.id_key == resource_id.lower()))
 
-    def apply_effects(self, subscription_id: str, effects: Iterable[FieldEffect]) -> dict[FieldEffect, list[str]]:
-        """Apply each effect to every matching resource in one statement; return the ids each changed."""
-        changed: dict[FieldEffect, list[str]] = {}
+    def apply_effects(self, subscription_id: str, effects: Iterable[FieldEffect], change_id: str) -> dict[FieldEffect, int]:
+        """Apply each effect to every matching resource in one statement, stamping the rows it changes
+        with ``change_id``; return how many rows each effect changed (``changed_by`` lists them)."""
+        changed: dict[FieldEffect, int] = {}
         for effect in effects:
             where, value = _effect_filter(subscription_id, effect)
-            statement = update(resources).where(where).values({effect.field: value}).returning(resources.c.resource_id)
-            changed[effect] = sorted(self.conn.execute(statement).scalars().all())
+            statement = update(resources).where(where).values({effect.field: value, "changed_by": change_id})
+            changed[effect] = self.conn.execute(statement).rowcount
         return changed
+
+    def changed_by(self, subscription_id: str, change_id: str) -> dict[ResourceType, list[str]]:
+        """The ids of the resources that the lifecycle change ``change_id`` changed (and that still exist)."""
+        rows = self.conn.execute(
+            select(resources.c.type, resources.c.resource_id)
+            .where(resources.c.subscription_id == subscription_id, resources.c.changed_by == change_id)
+            .order_by(resources.c.resource_id)
+        ).all()
+        ids: dict[ResourceType, list[str]] = {}
+        for rtype, rid in rows:
+            ids.setdefault(ResourceType(rtype), []).append(rid)
+        return ids
 
     def purge(self, subscription_id: str) -> int:
         removed = self.conn.execute(delete(resources).where(resources.c.subscription_id == subscription_id)).rowcount
