@@ -16,16 +16,38 @@ from subplane.domain.lifecycle import Reason as R
 from subplane.domain.lifecycle import State as S
 
 STATES = [
-    (S.ENABLED, None), (S.WARNED, None), (S.PAST_DUE, None),
+    (S.ENABLED, None), (S.WARNED, None), (S.WARNED, R.CREDIT_NEARLY_USED), (S.WARNED, R.PAYMENT_OVERDUE_SOON),
+    (S.PAST_DUE, None),
     *[(S.DISABLED, r) for r in (R.CANCELLED, R.SPENDING_LIMIT_REACHED, R.CREDIT_EXPIRED, R.NON_PAYMENT,
                                 R.DISABLED_BY_OPERATOR)],
     *[(S.DELETED, r) for r in (R.DELETED_BY_OWNER, R.RETENTION_EXPIRED, R.DELETED_BY_OPERATOR)],
 ]
 
+WARNED = [None, R.CREDIT_NEARLY_USED, R.PAYMENT_OVERDUE_SOON]
+
 # (state, reason, action) -> (state after, reason after) | "same" | "keep". Everything else is refused.
 EXPECTED = {
     (S.ENABLED, None, A.CANCEL): (S.DISABLED, R.CANCELLED),
-    (S.WARNED, None, A.CANCEL): (S.DISABLED, R.CANCELLED),
+    # Warned (lifecycle.md §2): usable like Enabled; cancel, rename, the spending limit, credit expiry and
+    # past due apply as from Enabled; a repeated warning keeps the first; the condition clearing -> Enabled.
+    **{(S.WARNED, r, A.CANCEL): (S.DISABLED, R.CANCELLED) for r in WARNED},
+    **{(S.WARNED, r, A.RENAME): "keep" for r in WARNED},
+    **{(S.WARNED, r, A.REACTIVATE): "same" for r in WARNED},
+    **{(S.WARNED, r, A.REACH_SPENDING_LIMIT): (S.DISABLED, R.SPENDING_LIMIT_REACHED) for r in WARNED},
+    **{(S.WARNED, r, A.EXPIRE_CREDIT): (S.DISABLED, R.CREDIT_EXPIRED) for r in WARNED},
+    **{(S.WARNED, r, A.MARK_PAST_DUE): (S.PAST_DUE, None) for r in WARNED},
+    **{(S.WARNED, r, A.WARN_CREDIT_NEARLY_USED): "same" for r in WARNED},
+    **{(S.WARNED, r, A.WARN_PAYMENT_OVERDUE_SOON): "same" for r in WARNED},
+    **{(S.WARNED, r, A.CLEAR_WARNING): (S.ENABLED, None) for r in WARNED},
+    (S.ENABLED, None, A.WARN_CREDIT_NEARLY_USED): (S.WARNED, R.CREDIT_NEARLY_USED),
+    (S.ENABLED, None, A.WARN_PAYMENT_OVERDUE_SOON): (S.WARNED, R.PAYMENT_OVERDUE_SOON),
+    (S.ENABLED, None, A.CLEAR_WARNING): "same",
+    # A new billing period with a renewing credit: the spending limit's stop and the credit warning end.
+    (S.DISABLED, R.SPENDING_LIMIT_REACHED, A.RENEW_CREDIT): (S.ENABLED, None),
+    (S.WARNED, R.CREDIT_NEARLY_USED, A.RENEW_CREDIT): (S.ENABLED, None),
+    (S.WARNED, None, A.RENEW_CREDIT): "same",
+    (S.WARNED, R.PAYMENT_OVERDUE_SOON, A.RENEW_CREDIT): "same",
+    (S.ENABLED, None, A.RENEW_CREDIT): "same",
     (S.PAST_DUE, None, A.CANCEL): (S.DISABLED, R.CANCELLED),
     (S.DISABLED, R.CANCELLED, A.CANCEL): "same",
     (S.DISABLED, R.CANCELLED, A.REACTIVATE): (S.ENABLED, None),
@@ -33,7 +55,6 @@ EXPECTED = {
     (S.DISABLED, R.CANCELLED, A.DELETE): (S.DELETED, R.DELETED_BY_OWNER),
     (S.DISABLED, R.CANCELLED, A.EXPIRE_RETENTION): (S.DELETED, R.RETENTION_EXPIRED),
     (S.ENABLED, None, A.RENAME): "keep",
-    (S.WARNED, None, A.RENAME): "keep",
     (S.PAST_DUE, None, A.RENAME): "keep",
     **{(S.DISABLED, r, A.RENAME): "keep" for r in (R.CANCELLED, R.SPENDING_LIMIT_REACHED, R.CREDIT_EXPIRED,
                                                   R.NON_PAYMENT, R.DISABLED_BY_OPERATOR)},

@@ -33,6 +33,8 @@ class Reason(StrEnum):
     DELETED_BY_OWNER = "DeletedByOwner"
     RETENTION_EXPIRED = "RetentionExpired"
     DELETED_BY_OPERATOR = "DeletedByOperator"
+    CREDIT_NEARLY_USED = "CreditNearlyUsed"  # Warned
+    PAYMENT_OVERDUE_SOON = "PaymentOverdueSoon"  # Warned
 
 
 class LifecycleAction(StrEnum):
@@ -48,6 +50,10 @@ class LifecycleAction(StrEnum):
     SETTLE = "settle"
     DISABLE_FOR_NON_PAYMENT = "disableForNonPayment"
     SWITCH_OFFER = "switchOffer"
+    WARN_CREDIT_NEARLY_USED = "warnCreditNearlyUsed"
+    WARN_PAYMENT_OVERDUE_SOON = "warnPaymentOverdueSoon"
+    CLEAR_WARNING = "clearWarning"
+    RENEW_CREDIT = "renewCredit"  # a new billing period brings a renewing credit back
 
 
 class Outcome(StrEnum):
@@ -92,18 +98,31 @@ TRANSITIONS: tuple[Rule, ...] = (
     Rule(D, R_.CANCELLED, A.CANCEL, S),
     Rule(D, R_.CANCELLED, A.REACTIVATE, C, E, None, Effect.ENABLE),
     Rule(E, None, A.REACTIVATE, S),
+    Rule(W, None, A.REACTIVATE, S),
     Rule(D, R_.CANCELLED, A.DELETE, C, X, R_.DELETED_BY_OWNER, Effect.PURGE),
     Rule(D, R_.CANCELLED, A.EXPIRE_RETENTION, C, X, R_.RETENTION_EXPIRED, Effect.PURGE),
     *(Rule(s, None, A.RENAME, K) for s in (E, W, P, D)),
-    Rule(E, None, A.REACH_SPENDING_LIMIT, C, D, R_.SPENDING_LIMIT_REACHED, Effect.DISABLE),
-    Rule(E, None, A.EXPIRE_CREDIT, C, D, R_.CREDIT_EXPIRED, Effect.DISABLE),
+    *(Rule(s, None, A.REACH_SPENDING_LIMIT, C, D, R_.SPENDING_LIMIT_REACHED, Effect.DISABLE) for s in (E, W)),
+    *(Rule(s, None, A.EXPIRE_CREDIT, C, D, R_.CREDIT_EXPIRED, Effect.DISABLE) for s in (E, W)),
     Rule(D, R_.SPENDING_LIMIT_REACHED, A.LIFT_SPENDING_LIMIT, C, E, None, Effect.ENABLE),
     Rule(D, R_.CREDIT_EXPIRED, A.LIFT_SPENDING_LIMIT, C, E, None, Effect.ENABLE),
-    Rule(E, None, A.MARK_PAST_DUE, C, P),
+    *(Rule(s, None, A.MARK_PAST_DUE, C, P) for s in (E, W)),
     Rule(P, None, A.SETTLE, C, E),
     Rule(D, R_.NON_PAYMENT, A.SETTLE, C, E, None, Effect.ENABLE),
     Rule(P, None, A.DISABLE_FOR_NON_PAYMENT, C, D, R_.NON_PAYMENT, Effect.DISABLE),
     Rule(E, None, A.SWITCH_OFFER, K),
+    # Warned: usable and billed like Enabled; the first warning holds until its condition clears.
+    Rule(E, None, A.WARN_CREDIT_NEARLY_USED, C, W, R_.CREDIT_NEARLY_USED),
+    Rule(W, None, A.WARN_CREDIT_NEARLY_USED, S),
+    Rule(E, None, A.WARN_PAYMENT_OVERDUE_SOON, C, W, R_.PAYMENT_OVERDUE_SOON),
+    Rule(W, None, A.WARN_PAYMENT_OVERDUE_SOON, S),
+    Rule(W, None, A.CLEAR_WARNING, C, E),
+    Rule(E, None, A.CLEAR_WARNING, S),
+    # A new billing period with a renewing credit (lifecycle.md §2: "new billing period").
+    Rule(D, R_.SPENDING_LIMIT_REACHED, A.RENEW_CREDIT, C, E, None, Effect.ENABLE),
+    Rule(W, R_.CREDIT_NEARLY_USED, A.RENEW_CREDIT, C, E),
+    Rule(W, None, A.RENEW_CREDIT, S),
+    Rule(E, None, A.RENEW_CREDIT, S),
 )
 
 
@@ -304,7 +323,7 @@ def expire_retention(sub: Subscription, *, now: datetime) -> Decision:
 
 
 def system_transition(sub: Subscription, action: LifecycleAction, *, now: datetime) -> Decision:
-    """Billing-driven transitions (spending limit, credit expiry, past due, settle)."""
+    """Billing-driven transitions (spending limit, credit expiry and renewal, warnings, past due, settle)."""
     return _transition(sub, action, now)
 
 
