@@ -120,6 +120,7 @@ resource_groups = Table(
     Column("name", String(90), nullable=False),
     Column("location", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("tags", JSON),  # ARM tags; NULL reads as none (migration arm_0001)
 )
 
 resources = Table(

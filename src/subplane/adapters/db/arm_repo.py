@@ -1,0 +1,94 @@
+"""Storage for what the ARM API added: subscription aliases, billing-account roles, resource-group tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from .arm_tables import billing_role_assignments, subscription_aliases
+from .tables import resource_groups
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    subscription_id: str
+    billing_account_id: str
+    billing_scope: str
+    workload: str
+    display_name: str
+    owner_id: str
+    created_by_id: str
+    created_by: str
+    created_by_kind: str
+    created_at: datetime
+    tags: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+class AliasRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, alias: Alias) -> None:
+        self.conn.execute(insert(subscription_aliases).values(name_key=alias.name.lower(), **alias.__dict__))
+
+    def find(self, name: str) -> Alias | None:
+        row = self.conn.execute(
+            select(subscription_aliases).where(subscription_aliases.c.name_key == name.lower())).first()
+        return _alias(row) if row else None
+
+    def list(self) -> list[Alias]:
+        rows = self.conn.execute(select(subscription_aliases).order_by(subscription_aliases.c.name_key)).all()
+        return [_alias(r) for r in rows]
+
+    def delete(self, name: str) -> None:
+        self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.name_key == name.lower()))
+
+
+def _alias(row) -> Alias:
+    values = {k: v for k, v in row._mapping.items() if k != "name_key"}
+    return Alias(**values)
+
+
+class BillingRoleRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def roles_of(self, billing_account_id: str, principal_id: str) -> set[str]:
+        table = billing_role_assignments
+        return set(self.conn.execute(select(table.c.role).where(
+            table.c.billing_account_id == billing_account_id, table.c.principal_id == principal_id)).scalars())
+
+    def grant(self, billing_account_id: str, principal_id: str, role: str, now: datetime) -> bool:
+        """Adds the role unless held already; True when something was added."""
+        if role in self.roles_of(billing_account_id, principal_id):
+            return False
+        self.conn.execute(insert(billing_role_assignments).values(
+            billing_account_id=billing_account_id, principal_id=principal_id, role=role, created_at=now))
+        return True
+
+
+class GroupTagRepo:
+    """Tags live in ``resource_groups.tags``; groups themselves stay with ``ResourceRepo``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, subscription_id: str, name: str) -> dict[str, str]:
+        value = self.conn.execute(select(resource_groups.c.tags).where(
+            resource_groups.c.subscription_id == subscription_id,
+            resource_groups.c.name_key == name.lower())).scalar()
+        return dict(value or {})
+
+    def by_group(self, subscription_id: str) -> dict[str, dict[str, str]]:
+        """Every group's tags in one query, keyed by lower-cased group name."""
+        rows = self.conn.execute(select(resource_groups.c.name_key, resource_groups.c.tags).where(
+            resource_groups.c.subscription_id == subscription_id)).all()
+        return {r.name_key: dict(r.tags or {}) for r in rows}
+
+    def set(self, subscription_id: str, name: str, tags: dict[str, str]) -> None:
+        self.conn.execute(update(resource_groups).where(
+            resource_groups.c.subscription_id == subscription_id,
+            resource_groups.c.name_key == name.lower()).values(tags=dict(tags)))
