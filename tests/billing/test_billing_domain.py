@@ -195,3 +195,40 @@ def test_nothing_after_a_cancel_instant_is_billed(spans, cancel_offset):
     far = BASE + timedelta(days=400)
     assert rules.accrued(closed, cancel, far, PRICES, "EUR") == 0
     assert all(l.end <= cancel or l.unit is Unit.MONTH_STEP for l in rules.rate(closed, BASE, far, PRICES, "EUR"))
+
+
+# usage rows (the CSV) against invoice lines ----------------------------------------------------
+def test_usage_rows_add_up_to_the_invoice_line_where_rounding_each_day_does_not():
+    vm = [span(meter="vm/Standard_B2s", start=at(2026, 1, 1, 2), end=at(2026, 1, 6, 6))]
+    end = at(2026, 1, 7)
+    invoice = rules.charged(vm, BASE, end, PRICES, "EUR")
+    per_day = sum(d.amount for d in rules.daily(vm, BASE, end, PRICES, "EUR"))
+    assert per_day != invoice  # the old CSV rule: each day rounded on its own drifts by a cent
+    rows = rules.usage_rows(vm, [(BASE, end)], BASE, end, PRICES, "EUR")
+    assert sum(r.amount for r in rows) == invoice == Decimal("5.16")
+    assert [r.day.day for r in rows] == [1, 2, 3, 4, 5, 6]
+
+
+def test_usage_rows_are_cut_at_window_edges_and_never_reach_before_start():
+    vm = [span(start=at(2026, 1, 1), end=at(2026, 1, 3))]
+    switch = at(2026, 1, 2, 15, 30)  # a switch-day invoice ends mid-day; the next window starts there
+    windows = [(BASE, switch), (switch, at(2026, 2, 2))]
+    rows = rules.usage_rows(vm, windows, at(2026, 1, 2, 12), at(2026, 1, 5), PRICES, "EUR")
+    assert [(r.line.start, r.line.end) for r in rows] == [(at(2026, 1, 2, 12), switch), (switch, at(2026, 1, 3))]
+    assert rules.cover(windows[1:], at(2026, 1, 1), at(2026, 3, 1)) == [
+        (at(2026, 1, 1), switch), windows[1], (at(2026, 2, 2), at(2026, 3, 1))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(spans_strategy(), offsets, st.integers(1, 45 * 86400), st.integers(1, 6 * 3600))
+def test_usage_rows_of_a_window_sum_to_its_invoice_subtotal_to_the_cent(spans, window_offset, length, second_cut):
+    start = BASE + timedelta(seconds=window_offset)  # any instant: switch-day windows start mid-day
+    end = start + timedelta(seconds=length)
+    subtotal = sum((l.amount("EUR") for l in rules.rate(spans, start, end, PRICES, "EUR")), Decimal("0.00"))
+    rows = rules.usage_rows(spans, [(start, end)], start, end, PRICES, "EUR")
+    assert sum((r.amount for r in rows), Decimal("0.00")) == subtotal
+    assert all(abs(rules.exact(r.amount) - r.line.amount_exact) < Fraction(1, 100) for r in rows)
+    # a second window right after it keeps its own sum
+    later = rules.usage_rows(spans, [(start, end), (end, end + timedelta(seconds=second_cut))], start,
+                             end + timedelta(seconds=second_cut), PRICES, "EUR")
+    assert sum((r.amount for r in later if r.line.start < end), Decimal("0.00")) == subtotal

@@ -214,3 +214,18 @@ def test_preview_after_a_reactivation_estimates_from_now_not_the_old_cancel(demo
     preview = app.billing.preview_cancel(actor=OPERATOR, ref="Productie").estimate
     estimate = app.billing.estimate(actor=OPERATOR, ref="Productie")
     assert preview.charges == estimate.charges > Decimal("0") and preview.total == estimate.total
+
+
+def test_usage_rows_of_each_invoice_period_sum_to_its_subtotal(demo_app):
+    app = demo_app
+    app.clock_control.advance(timedelta(days=33, hours=5, minutes=7))
+    app.billing.switch_offer(actor=OPERATOR, ref="Productie", target_offer="MS-AZR-0023P")  # a mid-day window edge
+    vm = next(r for r in app.resources.list(actor=OPERATOR, subscription="Productie") if r.type.name == "VIRTUAL_MACHINE")
+    app.resources.vm_action(actor=OPERATOR, vm=vm.resource_id, action=VmAction.DEALLOCATE)
+    app.clock_control.advance(timedelta(days=33, hours=1))
+    invoices = invoices_of(app, "Productie")
+    assert len(invoices) == 3  # the first period, the switch day, the period after it
+    rows = app.billing.usage(actor=OPERATOR, ref="Productie", start=min(i.period_start for i in invoices))
+    for invoice in invoices:
+        mine = [r for r in rows if invoice.period_start <= r["from"] < invoice.period_end]
+        assert mine and sum(Decimal(r["amount"]) for r in mine) == invoice.subtotal, invoice.invoice_number

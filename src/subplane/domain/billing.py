@@ -3,6 +3,8 @@
 Rounding rule (the only one): a line's amount is the exact rational sum of price x quantity over
 every second of its spans (``fractions.Fraction``, no intermediate rounding), rounded once, half up,
 to the currency's minor unit. Quantities are shown to 6 decimals but never used to compute an amount.
+The usage CSV splits each line into days by rounding running totals (``usage_rows``), so its rows for
+an invoice's period add up to the invoice's subtotal exactly.
 Credits and VAT work on the rounded lines: credits = min(credit available, eligible charges),
 tax = (subtotal - credits) x rate rounded half up once, total = subtotal - credits + tax exactly.
 """
@@ -259,6 +261,65 @@ def daily(spans: list[Span], start: datetime, end: datetime, prices: PriceList, 
             by_meter[l.meter] = by_meter.get(l.meter, Fraction(0)) + l.amount_exact
         result.extend(DailyUsage(day.date(), m, round_money(v, currency)) for m, v in sorted(by_meter.items()))
         day = following
+    return result
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One day's usage of one invoice line (resource, meter, unit price) inside one billing window."""
+
+    day: date
+    line: RatedLine  # the day's exact usage; its ``start``/``end`` bound it
+    amount: Decimal
+
+
+def _cut_points(window_start: datetime, window_end: datetime, start: datetime) -> list[datetime]:
+    points = {window_start, window_end}
+    midnight = start_of_day(window_start) + timedelta(days=1)
+    while midnight < window_end:
+        points.add(midnight)
+        midnight += timedelta(days=1)
+    if window_start < start < window_end:
+        points.add(start)
+    return sorted(points)
+
+
+def usage_rows(spans: list[Span], windows: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime,
+               prices: PriceList, currency: str) -> list[UsageRow]:
+    """Usage per UTC day and invoice line inside [start, end), each row inside one billing window.
+
+    Rounding (the usage CSV's rule): a row's amount is the line's exact running total from its window's
+    start to the row's end, rounded half up once, minus the same rounded running total at the row's
+    start. The rows of a window therefore add up to ``round(exact line total)``: the invoice line's
+    amount, to the cent, and no row is more than one minor unit away from its own exact value.
+    """
+    rows: list[UsageRow] = []
+    for window_start, window_end in sorted(windows):
+        hi = min(window_end, end)
+        if hi <= max(window_start, start):
+            continue
+        running: dict[tuple, Fraction] = {}
+        points = _cut_points(window_start, hi, start)
+        for lo, piece_end in zip(points, points[1:]):
+            for line in rate(spans, lo, piece_end, prices, currency):
+                key = (line.subscription_id, line.resource_id, line.meter, line.unit_price)
+                before = running.get(key, Fraction(0))
+                running[key] = after = before + line.amount_exact
+                if lo >= start:
+                    rows.append(UsageRow(lo.date(), line, round_money(after, currency) - round_money(before, currency)))
+    return rows
+
+
+def cover(windows: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """``windows`` plus the gaps of [start, end) none of them covers, as windows of their own."""
+    result, cursor = [], start
+    for lo, hi in sorted(windows):
+        if lo > cursor and cursor < end:
+            result.append((cursor, min(lo, end)))
+        result.append((lo, hi))
+        cursor = max(cursor, hi)
+    if cursor < end:
+        result.append((cursor, end))
     return result
 
 

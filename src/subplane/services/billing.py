@@ -187,24 +187,34 @@ class BillingService:
 
     # usage -----------------------------------------------------------------------------------
     def usage(self, *, actor: Principal, ref: str, start: datetime | None = None, end: datetime | None = None) -> list[dict]:
-        """Usage per UTC day, resource and meter (each row rounded once): for CSV and usage details."""
+        """Usage per UTC day and invoice line, for CSV and usage details. Rows are cut at billing-window
+        edges and rounded by running totals (``rules.usage_rows``), so the rows of an invoice's period
+        add up to its subtotal to the cent."""
         with self.app.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             row = repo(uow).find_period(sub.subscription_id)
             start = start or row.period_start
             end = min(end or uow.now, uow.now)
-            spans = repo(uow).spans_between(start, end, [sub.subscription_id]) if end > start else []
-            rows, day = [], rules.start_of_day(start)
-            while day < end:
-                lo, hi = max(start, day), min(end, day + timedelta(days=1))
-                for l in rules.rate(spans, lo, hi, self.prices, row.currency):
-                    rows.append({"date": day.date().isoformat(), "subscriptionId": sub.subscription_id,
-                                 "resourceId": l.resource_id, "meter": l.meter, "unit": l.unit.label,
-                                 "quantity": str(l.quantity), "unitPrice": str(l.unit_price),
-                                 "amount": str(l.amount(row.currency)), "currency": row.currency,
-                                 "from": l.start, "to": l.end})
-                day += timedelta(days=1)
-            return rows
+            if end <= start:
+                return []
+            windows = self._billing_windows(uow, row, end)
+            first = min([start, *(lo for lo, hi in windows if hi > start)])
+            spans = repo(uow).spans_between(first, end, [sub.subscription_id])
+            return [{"date": r.day.isoformat(), "subscriptionId": sub.subscription_id,
+                     "resourceId": r.line.resource_id, "meter": r.line.meter, "unit": r.line.unit.label,
+                     "quantity": str(r.line.quantity), "unitPrice": str(r.line.unit_price),
+                     "amount": str(r.amount), "currency": row.currency, "from": r.line.start, "to": r.line.end}
+                    for r in rules.usage_rows(spans, rules.cover(windows, start, end), start, end, self.prices,
+                                              row.currency)]
+
+    def _billing_windows(self, uow: UnitOfWork, row: PeriodRow, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The periods invoices covered, then the open period and those after it up to ``end``."""
+        windows = [(i.period_start, i.period_end) for i in repo(uow).list_invoices(subscription_ids=[row.subscription_id])]
+        period = rules.Period(row.period_start, row.period_end)
+        while period.start < end:
+            windows.append((period.start, period.end))
+            period = rules.Period(period.end, rules.next_boundary(period.end, row.anchor_day))
+        return windows
 
     def usage_details(self, *, actor: Principal, ref: str, start: datetime | None = None,
                       end: datetime | None = None) -> "UsageDetails":
