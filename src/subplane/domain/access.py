@@ -46,6 +46,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 LIFECYCLE_ACTIONS = frozenset({Action.CANCEL, Action.REACTIVATE, Action.DELETE_SUBSCRIPTION})
 
 
+class BillingRole(StrEnum):
+    """Roles on a billing account, held besides its Account Administrator (stored as data)."""
+
+    OWNER = "BillingAccountOwner"
+    SUBSCRIPTION_CREATOR = "AzureSubscriptionCreator"
+
+
+CREATE_SUBSCRIPTION = "Microsoft.Subscription/aliases/write"
+
+
 class PrincipalKind(StrEnum):
     USER = "User"
     SERVICE_PRINCIPAL = "ServicePrincipal"
@@ -133,4 +143,20 @@ def authorize(ctx: AccessContext, action: Action, scope: str) -> None:
             scope=scope,
             principal=ctx.principal.name,
             principal_id=ctx.principal.principal_id,
+        )
+
+
+def may_create_subscription(principal: Principal, *, is_account_admin: bool, billing_roles: Iterable[str]) -> bool:
+    """Sign-up (lifecycle §2): the account administrator; a billing-account owner or subscription creator too."""
+    return principal.is_privileged or is_account_admin or any(r in set(BillingRole) for r in billing_roles)
+
+
+def authorize_create_subscription(principal: Principal, *, is_account_admin: bool, billing_roles: Iterable[str],
+                                  scope: str) -> None:
+    if not may_create_subscription(principal, is_account_admin=is_account_admin, billing_roles=billing_roles):
+        raise Forbidden(
+            "AuthorizationFailed",
+            f"The client '{principal.name}' with object id '{principal.principal_id}' may not create subscriptions "
+            f"on billing scope '{scope}': only its Account Administrator or a billing-account owner may.",
+            action=CREATE_SUBSCRIPTION, scope=scope, principal=principal.name, principal_id=principal.principal_id,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..domain.access import AccessContext, Action, Principal, authorize, is_allowed, roles_at
+from ..adapters.db.arm_repo import BillingRoleRepo
+from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_create_subscription, is_allowed,
+                             may_create_subscription, roles_at)
 from ..domain.lifecycle import Subscription
 from .unit_of_work import UnitOfWork
 
@@ -35,3 +37,22 @@ def visible_subscription_ids(uow: UnitOfWork, principal: Principal) -> set[str] 
     for account_id in uow.directory.billing_accounts_administered_by(principal.principal_id):
         ids |= {s.subscription_id for s in uow.subscriptions.list(billing_account_id=account_id)}
     return ids
+
+
+def billing_scope_id(billing_account_id: str) -> str:
+    return f"/providers/Microsoft.Billing/billingAccounts/{billing_account_id}"
+
+
+def _create_standing(uow: UnitOfWork, principal: Principal, account) -> dict:
+    return {"is_account_admin": account.admin_user_id == principal.principal_id,
+            "billing_roles": BillingRoleRepo(uow.conn).roles_of(account.billing_account_id, principal.principal_id)}
+
+
+def may_create_on(uow: UnitOfWork, principal: Principal, account) -> bool:
+    return may_create_subscription(principal, **_create_standing(uow, principal, account))
+
+
+def require_create(uow: UnitOfWork, principal: Principal, account) -> None:
+    """Who may create subscriptions on a billing account (``directory_repo.BillingAccount``)."""
+    authorize_create_subscription(principal, **_create_standing(uow, principal, account),
+                                  scope=billing_scope_id(account.billing_account_id))

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from ..adapters.passwords import hash_secret, new_secret
-from ..domain.access import OPERATOR, Role
+from ..adapters.db.arm_repo import BillingRoleRepo
+from ..domain.access import OPERATOR, BillingRole, Role
 from ..domain.errors import Conflict
 
 DEMO_PASSWORD = "Contoso-demo-2026"
@@ -39,6 +40,7 @@ def seed(app) -> dict:
             user_ids = {role: uow.directory.user_credential(f"{name}@{DOMAIN}").principal.principal_id
                         for name, _, role in USERS}
         principals = _service_principals(app, uow, tenant_id, demo_file)
+        _billing_roles(uow, account_id, principals)
     for name, offer_id in SUBSCRIPTIONS:
         _subscription(app, name, offer_id, account_id, user_ids, principals)
     demo = {
@@ -88,6 +90,13 @@ def _service_principals(app, uow, tenant_id: str, demo_file: Path) -> list[dict]
         result.append({"name": name, "clientId": client_id, "clientSecret": secret, "role": role.value,
                        "objectId": object_id})
     return result
+
+
+def _billing_roles(uow, account_id: str, principals: list[dict]) -> None:
+    """The owner principal may create subscriptions on the demo account (alias PUT, as the SDK does)."""
+    for principal in principals:
+        if principal["role"] == Role.OWNER.value:
+            BillingRoleRepo(uow.conn).grant(account_id, principal["objectId"], BillingRole.OWNER.value, uow.now)
 
 
 def _subscription(app, name: str, offer_id: str, account_id: str, user_ids: dict, principals: list[dict]) -> None:

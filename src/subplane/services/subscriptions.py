@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
-from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Decision, Subscription
 from ..domain.resources import ResourceType
-from .access import allowed_actions, require, visible_subscription_ids
+from .access import allowed_actions, require, require_create, visible_subscription_ids
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
 
@@ -127,8 +127,7 @@ class SubscriptionService:
         def work(uow: UnitOfWork) -> Subscription:
             offer = self.offers.get(offer_id)
             account = uow.directory.get_billing_account(billing_account_id)
-            if not actor.is_privileged and account.admin_user_id != actor.principal_id:
-                raise Forbidden("AuthorizationFailed", "Only the billing account's Account Administrator may create subscriptions.")
+            require_create(uow, actor, account)
             admin_tenant = uow.directory.user_tenant(account.admin_user_id)
             sub = lifecycle.new_subscription(
                 subscription_id=(subscription_id or str(uuid.uuid4())).lower(), display_name=display_name,
