@@ -114,7 +114,8 @@ def test_failed_card_past_due_then_disabled_then_settled(demo_app):
     prod = sub_named(app, "Productie")
     due = rules.first_period(prod.created_at, prod.created_at.day).end + timedelta(days=10)
     app.clock_control.advance(due + timedelta(hours=23) - app.clock_control.now())
-    assert sub_named(app, "Productie").state is State.ENABLED  # on the due date itself: not yet past due
+    warned = sub_named(app, "Productie")  # on the due date itself: warned (the card will fail), not yet past due
+    assert (warned.state, warned.state_reason) == (State.WARNED, Reason.PAYMENT_OVERDUE_SOON)
     app.clock_control.advance(timedelta(hours=1))
     assert sub_named(app, "Productie").state is State.PAST_DUE
     assert {i.status for i in invoices_of(app, "Productie")} == {"PastDue"}

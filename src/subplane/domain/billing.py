@@ -208,6 +208,15 @@ def burn_rate(open_spans: Iterable[Span], prices: PriceList, currency: str, at: 
     return total
 
 
+def warning_reserve(credit_amount: Decimal, warning_ratio: Decimal) -> Fraction:
+    """The credit still left when ``warning_ratio`` of it is used: at or below it, a credit is nearly used."""
+    return exact(credit_amount) * (1 - exact(warning_ratio))
+
+
+def credit_nearly_used(left: Fraction, credit_amount: Decimal, warning_ratio: Decimal) -> bool:
+    return left <= warning_reserve(credit_amount, warning_ratio)
+
+
 def exhaustion_instant(now: datetime, left: Fraction, per_second: Fraction) -> datetime | None:
     """When ``left`` runs out at ``per_second``, rounded up to the whole second; None if it never does."""
     if left <= 0:

@@ -25,6 +25,11 @@ class Offer:
     credit_amount: Decimal | None = None
     credit_validity_days: int | None = None
     spending_limit: bool = False
+    # A renewing credit is granted again at the start of every billing period and is valid for that
+    # period (``credit_validity_days`` is then not used); otherwise it is granted once at sign-up.
+    credit_renews_each_period: bool = False
+    # Warned(CreditNearlyUsed) once this share of a spending-limit credit is used.
+    credit_warning_ratio: Decimal = Decimal("0.9")
     switch_targets: tuple[str, ...] = ()
     billing_cycle: str = "anniversary"
     delete_min_wait_minutes: int = 15
@@ -38,6 +43,8 @@ class Offer:
             if unknown:
                 raise InvalidInput("InvalidOffer", f"offer {data['offerId']}: unknown roles {sorted(unknown)}")
             credit = data.get("credit") or {}
+            if not 0 < Decimal(str(credit.get("warnAtPercent", 90))) <= 100:
+                raise InvalidInput("InvalidOffer", f"offer {data['offerId']}: credit.warnAtPercent must be in (0, 100]")
             return cls(
                 offer_id=data["offerId"],
                 name=data["name"],
@@ -48,6 +55,8 @@ class Offer:
                 credit_amount=Decimal(str(credit["amount"])) if credit else None,
                 credit_validity_days=int(credit["validityDays"]) if credit else None,
                 spending_limit=bool(data.get("spendingLimit", False)),
+                credit_renews_each_period=bool(credit.get("renewsEachPeriod", False)),
+                credit_warning_ratio=Decimal(str(credit.get("warnAtPercent", 90))) / 100,
                 switch_targets=tuple(data.get("switchTargets", ())),
                 billing_cycle=data.get("billingCycle", "anniversary"),
                 delete_min_wait_minutes=int(data.get("deleteMinWaitMinutes", 15)),

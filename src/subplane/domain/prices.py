@@ -49,6 +49,7 @@ class PriceList:
     vat_rates: Mapping[str, Decimal] = field(default_factory=dict)
     payment_term_days: int = 10
     grace_period_days: int = 30
+    payment_warning_days: int = 3  # Warned(PaymentOverdueSoon) this many days before a due date the card will miss
 
     @classmethod
     def from_data(cls, price_data: Mapping[str, Any], tax_data: Mapping[str, Any],
@@ -70,7 +71,8 @@ class PriceList:
         prices = {key: tuple(sorted(by_start.items())) for key, by_start in collected.items()}
         billing = tax_data.get("billing", {})
         return cls(units, tiers, prices, {c.upper(): Decimal(str(r)) for c, r in tax_data["rates"].items()},
-                   int(billing.get("paymentTermDays", 10)), int(billing.get("gracePeriodDays", 30)))
+                   int(billing.get("paymentTermDays", 10)), int(billing.get("gracePeriodDays", 30)),
+                   int(billing.get("paymentWarningDays", 3)))
 
     # lookups ---------------------------------------------------------------------------------
     def unit(self, meter: str) -> Unit:

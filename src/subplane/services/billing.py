@@ -238,6 +238,7 @@ class BillingService:
             current = repo(uow).profile(account_id)
             fails_now = current["card_fails"] if fails is None else fails
             repo(uow).set_card(account_id, label=label or current["card_label"], fails=fails_now)
+            self.invoicing.review_payment_warning(uow, account_id)  # a failing card puts near payments at risk
             record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
                            details={"fails": fails_now})
             return repo(uow).profile(account_id)
@@ -321,6 +322,9 @@ class BillingService:
             if not offer.spending_limit or not offer.switch_targets:
                 raise Conflict("UpgradeNotAvailable", f"'{offer.name}' has no spending limit to upgrade from.")
             target = self.app.offers.get(offer.switch_targets[0])
+            if sub.state is State.WARNED:  # the credit warning ends with the spending limit
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
+                                                               actor=actor)
             if sub.state is State.DISABLED and sub.state_reason in (Reason.SPENDING_LIMIT_REACHED, Reason.CREDIT_EXPIRED):
                 self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.LIFT_SPENDING_LIMIT,
                                                                actor=actor)

@@ -23,8 +23,10 @@ from .metering import (
     COLLECT_PAYMENTS,
     CREDIT_CHECK,
     CREDIT_EXPIRY,
+    CREDIT_RENEWAL,
     ISSUE_INVOICES,
     NON_PAYMENT,
+    PAYMENT_WARNING,
     repo,
 )
 from .unit_of_work import UnitOfWork
@@ -61,6 +63,8 @@ class Invoicing:
             NON_PAYMENT: lambda uow, job: self.disable_for_non_payment(uow),
             CREDIT_CHECK: lambda uow, job: self.check_credit(uow, job.subject),
             CREDIT_EXPIRY: lambda uow, job: self.expire_credit(uow, job.subject),
+            CREDIT_RENEWAL: lambda uow, job: self.renew_credit(uow, job.subject),
+            PAYMENT_WARNING: lambda uow, job: self.review_payment_warnings(uow),
         }
 
     # issuing ---------------------------------------------------------------------------------
@@ -142,6 +146,8 @@ class Invoicing:
         uow.outbox.add_many([invoice_event(events.INVOICE_ISSUED, i, uow.now) for i in invoices])
         for due in due_dates:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due))
+            warn_at = max(uow.now, midnight(due - timedelta(days=self.prices.payment_warning_days)))
+            uow.jobs.schedule(kind=PAYMENT_WARNING, subject=BATCH_SUBJECT, due_at=warn_at)
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
         return invoices
 
@@ -182,7 +188,8 @@ class Invoicing:
             for invoice in invoices:
                 grace_end = midnight(invoice.due_date + timedelta(days=1 + self.prices.grace_period_days))
                 uow.jobs.schedule(kind=NON_PAYMENT, subject=BATCH_SUBJECT, due_at=grace_end)
-            self._transition_account(uow, account_id, LifecycleAction.MARK_PAST_DUE, {State.ENABLED: None})
+            self._transition_account(uow, account_id, LifecycleAction.MARK_PAST_DUE,
+                                     {State.ENABLED: None, State.WARNED: None})
 
     def record_payment(self, uow: UnitOfWork, invoice: Invoice, *, method: str) -> None:
         self.record_payments(uow, [invoice], method=method)
@@ -198,6 +205,7 @@ class Invoicing:
             self._transition_account(uow, account_id, LifecycleAction.DISABLE_FOR_NON_PAYMENT, {State.PAST_DUE: None})
 
     def restore_if_settled(self, uow: UnitOfWork, account_id: str) -> None:
+        self.review_payment_warning(uow, account_id)
         if repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[PAST_DUE]):
             return
         self._transition_account(uow, account_id, LifecycleAction.SETTLE,
@@ -208,20 +216,61 @@ class Invoicing:
             if sub.state in when and (when[sub.state] is None or when[sub.state] == sub.state_reason):
                 self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, action)
 
+    # payment warnings ------------------------------------------------------------------------
+    def payment_at_risk(self, uow: UnitOfWork, account_id: str) -> bool:
+        """An unpaid invoice falls due within the warning window and the card on file will not pay it."""
+        horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
+        if not repo(uow).profile(account_id)["card_fails"]:
+            return False
+        return any(i.due_date <= horizon for i in repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE]))
+
+    def review_payment_warning(self, uow: UnitOfWork, account_id: str) -> None:
+        """Warned(PaymentOverdueSoon) while the payment is at risk; Enabled again when it no longer is."""
+        if self.payment_at_risk(uow, account_id):
+            self._transition_account(uow, account_id, LifecycleAction.WARN_PAYMENT_OVERDUE_SOON, {State.ENABLED: None})
+        else:
+            self._transition_account(uow, account_id, LifecycleAction.CLEAR_WARNING,
+                                     {State.WARNED: Reason.PAYMENT_OVERDUE_SOON})
+
+    def review_payment_warnings(self, uow: UnitOfWork) -> None:
+        for account_id in sorted({i.billing_account_id for i in repo(uow).list_invoices(statuses=[DUE])}):
+            self.review_payment_warning(uow, account_id)
+
     # credit ----------------------------------------------------------------------------------
     def check_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
-        if sub.state is not State.ENABLED or not self.app.offers.get(sub.offer_id).spending_limit:
+        offer = self.app.offers.get(sub.offer_id)
+        if sub.state not in (State.ENABLED, State.WARNED) or not offer.spending_limit:
             return
         left, credit = self.app.billing.metering.credit_left(uow, sub, uow.now)
         if credit is None or uow.now >= credit["expires_at"]:
             return
         if left <= 0:
             self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
-        else:
-            self.app.billing.metering.watch_credit(uow, sub)
+            return
+        if rules.credit_nearly_used(left, credit["amount"], offer.credit_warning_ratio):
+            sub = self.app.subscriptions.apply_system_transition(
+                uow, subscription_id, LifecycleAction.WARN_CREDIT_NEARLY_USED,
+                data={"creditLeft": str(rules.round_money(left, self._currency(uow, sub)))}).after
+        self.app.billing.metering.watch_credit(uow, sub)
 
     def expire_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
-        if sub.state is State.ENABLED and self.app.offers.get(sub.offer_id).spending_limit:
+        offer = self.app.offers.get(sub.offer_id)
+        if sub.state in (State.ENABLED, State.WARNED) and offer.spending_limit and not offer.credit_renews_each_period:
             self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.EXPIRE_CREDIT)
+
+    def renew_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
+        """A new billing period brings a renewing credit back: a new grant for the period and, through the
+        lifecycle table, Disabled(SpendingLimitReached) or Warned(CreditNearlyUsed) -> Enabled. Idempotent."""
+        self.issue_due(uow)  # the ending period's invoice applies the old grant first
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        resumable = billable(sub.state) or (sub.state, sub.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED)
+        if not resumable:
+            return  # cancelled or otherwise disabled: reactivation grants the credit again (metering.state_changed)
+        if self.app.billing.metering.renew_credit(uow, sub):
+            sub = self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.RENEW_CREDIT).after
+            self.app.billing.metering.watch_credit(uow, sub)
+
+    def _currency(self, uow: UnitOfWork, sub) -> str:
+        return repo(uow).find_period(sub.subscription_id).currency

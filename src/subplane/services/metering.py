@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from ..adapters.db.billing_repo import BillingRepo, PeriodRow
 from ..domain import billing as rules
-from ..domain.lifecycle import Subscription
+from ..domain.lifecycle import State, Subscription
 from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
 from ..domain.resources import Resource
 from .unit_of_work import UnitOfWork
@@ -21,6 +21,8 @@ COLLECT_PAYMENTS = "billing.collectPayments"
 NON_PAYMENT = "billing.nonPayment"
 CREDIT_CHECK = "billing.creditCheck"
 CREDIT_EXPIRY = "billing.creditExpiry"
+CREDIT_RENEWAL = "billing.creditRenewal"
+PAYMENT_WARNING = "billing.paymentWarning"
 BATCH_SUBJECT = "billing"
 
 
@@ -59,7 +61,10 @@ class Metering:
                                        period.start, period.end, False, period.end))
         repo(uow).profile(account.billing_account_id)
         uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=period.end)
-        if offer.credit_amount:
+        if offer.credit_amount and offer.credit_renews_each_period:
+            repo(uow).add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, period.end)
+            uow.jobs.schedule(kind=CREDIT_RENEWAL, subject=sub.subscription_id, due_at=period.end)
+        elif offer.credit_amount:
             expires = sub.created_at + timedelta(days=offer.credit_validity_days or 30)
             repo(uow).add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, expires)
             uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=sub.subscription_id, due_at=expires)
@@ -70,6 +75,7 @@ class Metering:
             self.stopped(uow, after.subscription_id)
         elif not billable(before.state) and billable(after.state):
             self.wake_period(uow, after.subscription_id)
+            self.renew_credit(uow, after)
             self.sync(uow, after.subscription_id, sub=after)
 
     def stopped(self, uow: UnitOfWork, subscription_id: str) -> int:
@@ -79,7 +85,8 @@ class Metering:
 
     def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
         credit = repo(uow).credits_for([subscription_id]).get(subscription_id)
-        if credit is not None and credit["expires_at"] > uow.now:
+        renews = self.app.offers.get(uow.subscriptions.get(subscription_id).offer_id).credit_renews_each_period
+        if credit is not None and credit["expires_at"] > uow.now and not renews:
             uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=subscription_id, due_at=credit["expires_at"])
         row = repo(uow).find_period(subscription_id)
         if row is None or not row.dormant:
@@ -129,8 +136,27 @@ class Metering:
         used_now = rules.accrued(spans, row.period_start, until, self.prices, row.currency) if spans else 0
         return rules.exact(credit["amount"] - credit["used"]) - used_now, credit
 
+    def renew_credit(self, uow: UnitOfWork, sub: Subscription) -> bool:
+        """A renewing credit covers the billing period holding now: grant it if the stored grant is older,
+        and schedule the next renewal at the period's end. True when a new grant was made."""
+        offer = self.app.offers.get(sub.offer_id)
+        if not (offer.credit_amount and offer.credit_renews_each_period):
+            return False
+        row = repo(uow).find_period(sub.subscription_id)
+        if row.period_end <= uow.now:  # the ending period's invoice takes the old grant first
+            self.app.billing.invoicing.issue_due(uow)
+            row = repo(uow).find_period(sub.subscription_id)
+        period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
+        uow.jobs.schedule(kind=CREDIT_RENEWAL, subject=sub.subscription_id, due_at=period.end)
+        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
+        if credit is not None and credit["granted_at"] >= period.start:
+            return False
+        repo(uow).grant_credit(sub.subscription_id, offer.credit_amount, period.start, period.end)
+        return True
+
     def watch_credit(self, uow: UnitOfWork, sub: Subscription) -> None:
-        """With a spending limit, schedule the check at the instant the credit would run out."""
+        """With a spending limit, schedule the check at the instant the credit would run out, or, while
+        Enabled, at the instant the offer's warning share of it is used (Warned / CreditNearlyUsed)."""
         offer = self.app.offers.get(sub.offer_id)
         if not offer.spending_limit or not billable(sub.state):
             return
@@ -139,6 +165,8 @@ class Metering:
             return
         currency = self._currency(uow, sub.subscription_id)
         per_second = rules.burn_rate(repo(uow).open_spans(sub.subscription_id), self.prices, currency, uow.now)
+        if sub.state is State.ENABLED:
+            left -= rules.warning_reserve(credit["amount"], offer.credit_warning_ratio)
         due = rules.exhaustion_instant(uow.now, left, per_second)
         uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
         if due is not None and due < credit["expires_at"]:

@@ -104,6 +104,8 @@ def message_kind(event_type: str, data: dict) -> str | None:
         state = data.get("state")
         if state == data.get("previousState"):
             return None  # e.g. an offer switch: nothing was disabled or enabled
+        if data.get("previousState") == "Warned" and state == "Enabled":
+            return None  # a warning that cleared: the subscription was never off
         return {"Disabled": "subscriptionDisabled", "Enabled": "subscriptionEnabled"}.get(state)
     return None
 

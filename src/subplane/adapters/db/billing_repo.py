@@ -157,6 +157,11 @@ class BillingRepo:
         rows = self.conn.execute(select(billing_credits).where(billing_credits.c.subscription_id.in_(subscription_ids))).all()
         return {r.subscription_id: dict(r._mapping) for r in rows}
 
+    def grant_credit(self, subscription_id: str, amount: Decimal, granted_at: datetime, expires_at: datetime) -> None:
+        """A renewing credit's new grant replaces the previous one (whose use is on the invoices)."""
+        self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id)
+                          .values(amount=amount, used=Decimal("0.00"), granted_at=granted_at, expires_at=expires_at))
+
     def use_credit(self, subscription_id: str, used: Decimal) -> None:
         self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id).values(used=used))
 
