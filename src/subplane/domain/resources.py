@@ -41,6 +41,7 @@ class ResourceGroup:
     subscription_id: str
     name: str
     location: str
+    tags: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # ARM tags
 
     @property
     def resource_id(self) -> str:

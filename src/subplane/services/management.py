@@ -11,19 +11,30 @@ import base64
 import hashlib
 import hmac
 import re
+from dataclasses import replace
+from functools import cached_property
 
+from ..adapters.db.arm_repo import GroupTagRepo
 from ..adapters.tokens import storage_key_secret
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import ensure_not_deleted, ensure_writable
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from .access import require
+from .aliases import AliasService
 from .audit import audited, record_success
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
 
 _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 KEY_NAMES = ("key1", "key2")
+MAX_TAGS = 50  # ARM's limit per resource group
+
+
+def _valid_tags(tags: dict) -> dict[str, str]:
+    if len(tags) > MAX_TAGS or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in tags.items()):
+        raise InvalidInput("InvalidTag", f"Tags must be at most {MAX_TAGS} non-empty names with string values.")
+    return dict(tags)
 
 
 class ManagementService:
@@ -39,26 +50,41 @@ class ManagementService:
         return audited(self.app, actor=actor, action=action, subscription_id=None, target=target,
                        correlation_id=None, work=work)
 
+    @cached_property
+    def aliases(self) -> AliasService:
+        return AliasService(self.app)
+
     # resource groups -------------------------------------------------------------------------
     def list_groups(self, *, actor: Principal, subscription: str) -> list[ResourceGroup]:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             require(uow, self.offers, actor, sub, Action.READ)
-            return uow.resources.list_groups(sub.subscription_id)
+            tags = GroupTagRepo(uow.conn).by_group(sub.subscription_id)
+            return [replace(g, tags=tags.get(g.name.lower(), {})) for g in uow.resources.list_groups(sub.subscription_id)]
 
     def get_group(self, *, actor: Principal, subscription: str, name: str) -> ResourceGroup:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             group = self._resources.require_group(uow, sub, name)
             require(uow, self.offers, actor, sub, Action.READ, group.resource_id)
-            return group
+            return replace(group, tags=GroupTagRepo(uow.conn).get(sub.subscription_id, group.name))
 
-    def put_group(self, *, actor: Principal, subscription: str, name: str, location: str) -> tuple[ResourceGroup, bool]:
-        """Create, or (for an existing group) check the write is allowed; returns (group, created)."""
+    def put_group(self, *, actor: Principal, subscription: str, name: str, location: str,
+                  tags: dict[str, str] | None = None) -> tuple[ResourceGroup, bool]:
+        """Create, or update an existing group; returns (group, created).
+
+        ``tags`` replaces the group's tags as a whole (ARM: PUT is a full replace, and a PATCH that carries
+        ``tags`` replaces the object too); ``None`` keeps them (a PATCH without ``tags``).
+        """
+        tags = None if tags is None else _valid_tags(tags)
         with self.app.uow(read_only=True) as uow:
             existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
-        if existing is None:
-            return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location), True
+        created = existing is None
+        if created:
+            existing = self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location)
+            if not tags:
+                return existing, True
+            # the core creates the group; its tags follow in a second write that takes the same lock and checks
 
         def work(uow: UnitOfWork) -> ResourceGroup:
             self._resources.lock_for_write(uow, actor, existing.subscription_id, existing.resource_id)
@@ -66,9 +92,14 @@ class ManagementService:
                 raise InvalidInput("InvalidResourceGroupLocation",
                                    f"Invalid resource group location '{location}'. The Resource group already exists "
                                    f"in location '{existing.location}'.")
-            return existing
+            repo = GroupTagRepo(uow.conn)
+            if tags is not None:
+                repo.set(existing.subscription_id, existing.name, tags)
+                record_success(uow, actor=actor, action="tagResourceGroup", subscription_id=existing.subscription_id,
+                               target=existing.resource_id, details={"tags": sorted(tags)})
+            return replace(existing, tags=repo.get(existing.subscription_id, existing.name))
 
-        return self._run(actor, "updateResourceGroup", name, work), False
+        return self._run(actor, "updateResourceGroup", name, work), created
 
     def delete_group(self, *, actor: Principal, subscription: str, name: str) -> None:
         def work(uow: UnitOfWork) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import authorization, compute, consumption, groups, metadata, network, storage, subscriptions
+from . import aliases, authorization, compute, consumption, groups, metadata, network, storage, subscriptions
 from ...domain.errors import InvalidInput
 from .entry import ArmApi, ArmRoute
 from .routing import ArmRouter
@@ -12,7 +12,7 @@ from .versions import POLICIES
 
 def build_router() -> ArmRouter:
     router = ArmRouter()
-    for module in (metadata, subscriptions, groups, compute, network, storage, authorization, consumption):
+    for module in (metadata, subscriptions, aliases, groups, compute, network, storage, authorization, consumption):
         module.register(router)
     return router
 

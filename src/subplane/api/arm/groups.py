@@ -37,8 +37,8 @@ def register(router: ArmRouter) -> None:
     def list_groups(ctx: ArmRequest):
         groups = ctx.app.management.list_groups(actor=ctx.principal, subscription=ctx.params["sub"])
         tag = _TAG_FILTER.search(ctx.q("$filter") or "")
-        if tag:  # group tags are not stored: a tag filter matches nothing
-            groups = []
+        if tag:
+            groups = [g for g in groups if _has_tag(g.tags, tag.group(1), tag.group(2))]
         return page(ctx, [render.group(g) for g in groups])
 
     @router.route("GET", _RG, area=_AREA)
@@ -57,15 +57,16 @@ def register(router: ArmRouter) -> None:
         if not location:
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         group, created = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
-                                                      name=ctx.params["rg"], location=location)
-        body = render.group(group)
-        body["tags"] = ctx.json().get("tags") or {}
-        return ArmResponse(201 if created else 200, body)
+                                                      name=ctx.params["rg"], location=location,
+                                                      tags=_tags(ctx.json().get("tags") or {}))
+        return ArmResponse(201 if created else 200, render.group(group))
 
     @router.route("PATCH", _RG, area=_AREA)
     def patch_group(ctx: ArmRequest):
+        body = ctx.json()
         group, _ = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
-                                                name=ctx.params["rg"], location="")
+                                                name=ctx.params["rg"], location="",
+                                                tags=_tags(body["tags"]) if body.get("tags") is not None else None)
         return render.group(group)
 
     @router.route("DELETE", _RG, area=_AREA)
@@ -102,6 +103,18 @@ def register(router: ArmRouter) -> None:
     @router.route("POST", "/subscriptions/{sub}/providers/{ns}/register", area=_AREA)
     def register_provider(ctx: ArmRequest):
         return get_provider(ctx)
+
+
+def _tags(value) -> dict:
+    if not isinstance(value, dict):
+        raise ArmError(400, "InvalidRequestContent", "The 'tags' property must be an object of names and values.")
+    return value
+
+
+def _has_tag(tags: dict, name: str, value: str | None) -> bool:
+    """ARM tag names compare without case, tag values with case."""
+    found = [v for k, v in tags.items() if k.lower() == name.lower()]
+    return bool(found) and (value is None or value in found)
 
 
 def _filtered(ctx: ArmRequest, items):

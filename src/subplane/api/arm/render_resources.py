@@ -30,7 +30,7 @@ def _iso(instant) -> str:
 
 def group(g: ResourceGroup) -> dict:
     return {"id": g.resource_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups", "location": g.location,
-            "tags": {}, "properties": {"provisioningState": "Succeeded"}}
+            "tags": dict(g.tags), "properties": {"provisioningState": "Succeeded"}}
 
 
 def _base(r: Resource) -> dict:

@@ -118,10 +118,13 @@ def page(ctx: ArmRequest, items: list[Any]) -> dict:
     return body
 
 
-def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True) -> ArmResponse:
-    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded."""
+def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True,
+        subscription: str | None = None) -> ArmResponse:
+    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded.
+
+    Polling URLs live under a subscription: the request's, else ``subscription`` (e.g. one just created)."""
     operation = uuid.uuid4().hex
-    subscription = ctx.params.get("sub") or "00000000-0000-0000-0000-000000000000"
+    subscription = ctx.params.get("sub") or subscription or "00000000-0000-0000-0000-000000000000"
     base = f"{ctx.base_url}/subscriptions/{subscription}"
     headers = {"Retry-After": LRO_RETRY_AFTER, "retry-after-ms": LRO_RETRY_AFTER_MS}
     if async_op:

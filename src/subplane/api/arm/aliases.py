@@ -1,0 +1,78 @@
+"""Microsoft.Subscription/aliases (azure-mgmt-subscription 2021-10-01): create (LRO), get, list, delete.
+
+The alias service creates the subscription through the core's create. A new alias answers 201 with
+polling headers whose first poll says Succeeded; a repeat PUT answers 200 with the stored alias. The
+list is not paged (the SDK reads one ``SubscriptionAliasListResult`` and follows no nextLink).
+"""
+
+from __future__ import annotations
+
+from ...domain.access import PrincipalKind
+from ...services.aliases import AliasRequest, AliasState, alias_id
+from .errors import ArmError
+from .routing import ArmRequest, ArmResponse, ArmRouter, lro
+
+_AREA = "subscription-actions"
+_TYPE = "Microsoft.Subscription/aliases"
+_ALIASES = "/providers/Microsoft.Subscription/aliases"
+
+
+def _iso(instant) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def render(state: AliasState) -> dict:
+    a = state.alias
+    created_by_type = "Application" if a.created_by_kind == PrincipalKind.SERVICE_PRINCIPAL.value else "User"
+    return {
+        "id": alias_id(a.name), "name": a.name, "type": _TYPE,
+        "properties": {
+            "subscriptionId": a.subscription_id, "displayName": a.display_name,
+            "provisioningState": state.provisioning_state,
+            "acceptOwnershipUrl": None, "acceptOwnershipState": "Completed",
+            "billingScope": a.billing_scope, "workload": a.workload, "resellerId": None,
+            "subscriptionOwnerId": a.owner_id, "managementGroupId": None,
+            "createdTime": _iso(a.created_at), "tags": dict(a.tags),
+        },
+        "systemData": {"createdBy": a.created_by, "createdByType": created_by_type, "createdAt": _iso(a.created_at),
+                       "lastModifiedBy": a.created_by, "lastModifiedByType": created_by_type,
+                       "lastModifiedAt": _iso(a.created_at)},
+    }
+
+
+def _request(ctx: ArmRequest) -> AliasRequest:
+    properties = ctx.json().get("properties")
+    if not isinstance(properties, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request body must contain 'properties'.")
+    extra = properties.get("additionalProperties") or {}
+    if not isinstance(extra, dict):
+        raise ArmError(400, "InvalidRequestContent", "'additionalProperties' must be an object.")
+    tags = extra.get("tags") or {}
+    if not isinstance(tags, dict):
+        raise ArmError(400, "InvalidRequestContent", "'additionalProperties.tags' must be an object.")
+    return AliasRequest(name=ctx.params["alias"], display_name=properties.get("displayName"),
+                        billing_scope=properties.get("billingScope"), workload=properties.get("workload"),
+                        owner_id=extra.get("subscriptionOwnerId"), tags=tags,
+                        existing_subscription_id=properties.get("subscriptionId"))
+
+
+def register(router: ArmRouter) -> None:
+    @router.route("PUT", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
+    def create(ctx: ArmRequest):
+        state, created = ctx.app.management.aliases.create(actor=ctx.principal, request=_request(ctx))
+        if not created:
+            return render(state)
+        return lro(ctx, 201, render(state), location=False, subscription=state.alias.subscription_id)
+
+    @router.route("GET", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
+    def get(ctx: ArmRequest):
+        return render(ctx.app.management.aliases.get(actor=ctx.principal, name=ctx.params["alias"]))
+
+    @router.route("GET", _ALIASES, area=_AREA, resource_type=_TYPE)
+    def list_aliases(ctx: ArmRequest):
+        return {"value": [render(s) for s in ctx.app.management.aliases.list(actor=ctx.principal)]}
+
+    @router.route("DELETE", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
+    def delete(ctx: ArmRequest):
+        deleted = ctx.app.management.aliases.delete(actor=ctx.principal, name=ctx.params["alias"])
+        return ArmResponse(200) if deleted else ArmResponse(204)

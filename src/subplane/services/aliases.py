@@ -1,0 +1,198 @@
+"""Microsoft.Subscription aliases: create a subscription under a tenant-wide name, read, list, delete the name.
+
+Creating goes through ``SubscriptionService.create`` (its access rule and guards). The alias row is
+written first, in its own transaction, holding the subscription id chosen for it: a second PUT of the
+same name, even one racing the first, answers with that same subscription. The alias reports
+``Succeeded`` once the subscription exists and ``Accepted`` before; if the create is refused, the
+alias is removed again and the refusal is the PUT's answer. Deleting an alias keeps the subscription.
+
+Decisions (docs/architecture.md, ARM API): ``billingScope`` names a Subplane billing account as
+``[/providers/Microsoft.Billing]/billingAccounts/{id or name}[/...]`` (deeper segments such as
+billing profiles or invoice sections are kept as given but not modelled); ``workload`` picks the offer.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from ..adapters.db.arm_repo import Alias, AliasRepo
+from ..domain.access import Principal
+from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ..domain.lifecycle import require_display_name
+from .access import may_create_on, require_create, visible_subscription_ids
+from .audit import audited, record_success
+from .unit_of_work import UnitOfWork
+
+# workload (lower-cased) -> (the spelling ARM answers with, the offer a subscription of it gets)
+WORKLOAD_OFFERS = {"production": ("Production", "MS-AZR-0003P"), "devtest": ("DevTest", "MS-AZR-0023P")}
+SUCCEEDED, ACCEPTED = "Succeeded", "Accepted"
+_ALIAS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()-]{0,127}$")
+_BILLING_SCOPE = re.compile(r"^(?:/providers/Microsoft\.Billing)?/billingAccounts/([^/]+)(?:/.*)?$", re.IGNORECASE)
+
+
+def alias_id(name: str) -> str:
+    return f"/providers/Microsoft.Subscription/aliases/{name}"
+
+
+@dataclass(frozen=True)
+class AliasState:
+    alias: Alias
+    provisioning_state: str
+
+
+@dataclass(frozen=True)
+class AliasRequest:
+    name: str
+    display_name: str | None
+    billing_scope: str | None
+    workload: str | None = None
+    owner_id: str | None = None
+    tags: dict | None = None
+    existing_subscription_id: str | None = None
+
+
+def workload_offer(workload: str | None) -> tuple[str, str]:
+    found = WORKLOAD_OFFERS.get((workload or "Production").lower())
+    if found is None:
+        raise InvalidInput("InvalidWorkload", f"workload must be Production or DevTest, not {workload!r}.")
+    return found
+
+
+class AliasService:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    # reads -------------------------------------------------------------------------------------
+    def get(self, *, actor: Principal, name: str) -> AliasState:
+        with self.app.uow(read_only=True) as uow:
+            alias = AliasRepo(uow.conn).find(name)
+            if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
+                raise NotFound("AliasNotFound", f"The subscription alias '{name}' could not be found.")
+            return self._state(uow, alias)
+
+    def list(self, *, actor: Principal) -> list[AliasState]:
+        with self.app.uow(read_only=True) as uow:
+            visible = visible_subscription_ids(uow, actor)
+            return [self._state(uow, a) for a in AliasRepo(uow.conn).list() if self._may_see(uow, actor, a, visible)]
+
+    # create ------------------------------------------------------------------------------------
+    def create(self, *, actor: Principal, request: AliasRequest) -> tuple[AliasState, bool]:
+        """Returns (alias, created); a repeat of an existing alias returns it unchanged."""
+        self._validate(request)
+        try:
+            alias, created = self._reserve(actor, request)
+        except IntegrityError:  # a concurrent PUT of the same name reserved it first: answer with that one
+            alias, created = self._reserve(actor, request)
+        if created:
+            try:
+                self.app.subscriptions.create(actor=actor, display_name=alias.display_name,
+                                              billing_account_id=alias.billing_account_id,
+                                              offer_id=workload_offer(alias.workload)[1], owner_id=alias.owner_id,
+                                              subscription_id=alias.subscription_id)
+            except DomainError:
+                with self.app.uow() as uow:  # the alias fails with its subscription; the name is free again
+                    AliasRepo(uow.conn).delete(alias.name)
+                raise
+        with self.app.uow(read_only=True) as uow:
+            return self._state(uow, alias), created
+
+    @staticmethod
+    def _validate(request: AliasRequest) -> None:
+        if not _ALIAS_NAME.match(request.name or ""):
+            raise InvalidInput("InvalidAliasName", f"Alias name {request.name!r} is not valid: use 1-128 letters, "
+                                                   "digits, '.', '_', '-', '(' or ')', starting with a letter or digit.")
+        if request.existing_subscription_id:
+            raise InvalidInput("AliasForExistingSubscriptionNotSupported",
+                               "Subplane creates a new subscription for an alias; 'subscriptionId' is not supported.")
+        if not request.display_name:
+            raise InvalidInput("DisplayNameRequired", "The request must contain properties.displayName.")
+        require_display_name(request.display_name)
+        if not request.billing_scope:
+            raise InvalidInput("InvalidBillingScope", "The request must contain properties.billingScope.")
+        workload_offer(request.workload)
+
+    def _reserve(self, actor: Principal, request: AliasRequest) -> tuple[Alias, bool]:
+        def work(uow: UnitOfWork) -> tuple[Alias, bool]:
+            repo = AliasRepo(uow.conn)
+            found = repo.find(request.name)
+            if found is not None:
+                if not self._may_see(uow, actor, found, visible_subscription_ids(uow, actor)):
+                    raise Conflict("AliasAlreadyExists", f"The alias name '{request.name}' is taken; choose another.")
+                return found, False
+            account = self._billing_account(uow, request.billing_scope)
+            require_create(uow, actor, account)
+            workload, offer_id = workload_offer(request.workload)
+            self.app.offers.get(offer_id)
+            owner = request.owner_id or (account.admin_user_id if actor.is_privileged else actor.principal_id)
+            alias = Alias(name=request.name, subscription_id=str(uuid.uuid4()),
+                          billing_account_id=account.billing_account_id, billing_scope=request.billing_scope,
+                          workload=workload, display_name=request.display_name.strip(), owner_id=owner,
+                          created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
+                          created_at=uow.now, tags=dict(request.tags or {}))
+            repo.add(alias)
+            record_success(uow, actor=actor, action="createAlias", subscription_id=alias.subscription_id,
+                           target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
+            return alias, True
+
+        return audited(self.app, actor=actor, action="createAlias", subscription_id=None, target=request.name,
+                       correlation_id=None, work=work)
+
+    # delete ------------------------------------------------------------------------------------
+    def delete(self, *, actor: Principal, name: str) -> bool:
+        """Removes the alias only; False when there was none (visible to the caller)."""
+        def work(uow: UnitOfWork) -> bool:
+            repo = AliasRepo(uow.conn)
+            alias = repo.find(name)
+            if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
+                return False
+            if not self._may_manage(uow, actor, alias):
+                raise Forbidden("AuthorizationFailed",
+                                f"The client '{actor.name}' may not delete the alias '{alias.name}'.",
+                                action="Microsoft.Subscription/aliases/delete", scope=alias_id(alias.name),
+                                principal=actor.name, principal_id=actor.principal_id)
+            repo.delete(alias.name)
+            record_success(uow, actor=actor, action="deleteAlias", subscription_id=alias.subscription_id,
+                           target=alias_id(alias.name))
+            return True
+
+        return audited(self.app, actor=actor, action="deleteAlias", subscription_id=None, target=name,
+                       correlation_id=None, work=work)
+
+    # helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _billing_account(uow: UnitOfWork, scope: str):
+        match = _BILLING_SCOPE.match(scope.strip())
+        if match is None:
+            raise InvalidInput("InvalidBillingScope",
+                               f"Billing scope {scope!r} is not valid: use /providers/Microsoft.Billing/billingAccounts/{{id}}.")
+        key = match.group(1)
+        try:
+            return uow.directory.get_billing_account(key.lower())
+        except NotFound:
+            by_name = uow.directory.find_billing_account_by_name(key)
+            if by_name is None:
+                raise InvalidInput("InvalidBillingScope", f"Billing scope {scope!r} names no known billing account.",
+                                   billing_scope=scope) from None
+            return by_name
+
+    def _may_manage(self, uow: UnitOfWork, actor: Principal, alias: Alias) -> bool:
+        if actor.is_privileged or actor.principal_id == alias.created_by_id:
+            return True
+        return may_create_on(uow, actor, uow.directory.get_billing_account(alias.billing_account_id))
+
+    def _may_see(self, uow: UnitOfWork, actor: Principal, alias: Alias, visible: set[str] | None) -> bool:
+        if visible is None or alias.subscription_id in visible:
+            return True
+        return self._may_manage(uow, actor, alias)
+
+    @staticmethod
+    def _state(uow: UnitOfWork, alias: Alias) -> AliasState:
+        try:
+            uow.subscriptions.get(alias.subscription_id)
+        except NotFound:
+            return AliasState(alias, ACCEPTED)
+        return AliasState(alias, SUCCEEDED)

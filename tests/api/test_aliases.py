@@ -1,0 +1,112 @@
+"""Microsoft.Subscription/aliases over ARM: create through the core's create, idempotent PUT, get/list/delete."""
+
+from __future__ import annotations
+
+from .conftest import ACTION_VERSION
+
+ALIASES = "/providers/Microsoft.Subscription/aliases"
+
+
+def _scope(arm, account: str | None = None) -> str:
+    return f"/providers/Microsoft.Billing/billingAccounts/{account or arm.demo['billingAccountId']}"
+
+
+def _put(arm, name: str, role: str = "owner", **properties):
+    return arm.call("PUT", f"{ALIASES}/{name}", role=role, version=ACTION_VERSION, json={"properties": properties})
+
+
+def _subscriptions(arm, role: str = "owner") -> dict[str, dict]:
+    return {s["subscriptionId"]: s for s in arm.call("GET", "/subscriptions", role=role).json()["value"]}
+
+
+def test_create_makes_an_enabled_subscription_and_answers_as_an_lro(arm):
+    answer = _put(arm, "team-a", displayName="Team A", workload="Production", billingScope=_scope(arm))
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["id"] == f"{ALIASES}/team-a" and body["type"] == "Microsoft.Subscription/aliases"
+    properties = body["properties"]
+    assert properties["provisioningState"] == "Succeeded" and properties["displayName"] == "Team A"
+    assert properties["workload"] == "Production" and properties["billingScope"] == _scope(arm)
+    with arm.app.uow(read_only=True) as uow:
+        owner_id = uow.directory.service_principal_credential("subplane-owner").principal.principal_id
+    assert properties["subscriptionOwnerId"] == owner_id
+    assert int(answer.headers["Retry-After"]) >= 1
+    poll = arm.client.get(answer.headers["Azure-AsyncOperation"], headers={"Authorization": f"Bearer {arm.token()}"})
+    assert poll.status_code == 200 and poll.json()["status"] == "Succeeded"
+    sub = _subscriptions(arm)[properties["subscriptionId"]]
+    assert sub["displayName"] == "Team A" and sub["state"] == "Enabled"
+    assert sub["subscriptionPolicies"]["quotaId"] == "PayAsYouGo_2014-09-01"
+    with arm.app.uow(read_only=True) as uow:
+        created = uow.activity.list(subscription_id=properties["subscriptionId"], limit=10)
+    assert {(a["action"], a["actor"]) for a in created} >= {("create", "subplane-owner"), ("createAlias", "subplane-owner")}
+
+
+def test_repeat_put_returns_the_same_subscription(arm):
+    first = _put(arm, "Same", displayName="Eén", billingScope=_scope(arm)).json()
+    count = len(_subscriptions(arm))
+    again = _put(arm, "same", displayName="Something else", billingScope=_scope(arm))
+    assert again.status_code == 200 and "Azure-AsyncOperation" not in again.headers
+    assert again.json()["properties"]["subscriptionId"] == first["properties"]["subscriptionId"]
+    assert again.json()["properties"]["displayName"] == "Eén"
+    assert len(_subscriptions(arm)) == count
+
+
+def test_devtest_workload_and_billing_account_by_name(arm):
+    answer = _put(arm, "dev", displayName="Dev", workload="devtest", billingScope="/billingAccounts/Contoso/x/y")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["properties"]["workload"] == "DevTest"
+    sub = _subscriptions(arm)[answer.json()["properties"]["subscriptionId"]]
+    assert sub["subscriptionPolicies"]["quotaId"] == "MSDNDevTest_2014-09-01"
+
+
+def test_get_list_and_delete_keep_the_subscription(arm):
+    sub_id = _put(arm, "keep", displayName="Keep", billingScope=_scope(arm)).json()["properties"]["subscriptionId"]
+    got = arm.call("GET", f"{ALIASES}/KEEP", version=ACTION_VERSION)
+    assert got.status_code == 200 and got.json()["properties"]["subscriptionId"] == sub_id
+    listed = arm.call("GET", ALIASES, version=ACTION_VERSION).json()
+    assert [a["name"] for a in listed["value"]] == ["keep"] and "nextLink" not in listed
+    assert arm.call("DELETE", f"{ALIASES}/keep", version=ACTION_VERSION).status_code == 200
+    assert arm.call("GET", f"{ALIASES}/keep", version=ACTION_VERSION).json()["error"]["code"] == "AliasNotFound"
+    assert arm.call("DELETE", f"{ALIASES}/keep", version=ACTION_VERSION).status_code == 204
+    assert _subscriptions(arm)[sub_id]["state"] == "Enabled"
+
+
+def test_reader_may_not_create_nor_see_others_aliases(arm):
+    refused = _put(arm, "nope", role="reader", displayName="Nope", billingScope=_scope(arm))
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["code"] == "AuthorizationFailed" and "'Microsoft.Subscription/aliases/write'" in error["message"]
+    assert f"over scope '{_scope(arm)}'" in error["message"]
+    assert arm.call("GET", f"{ALIASES}/nope", version=ACTION_VERSION).status_code == 404
+    assert "Nope" not in {s["displayName"] for s in _subscriptions(arm).values()}
+    _put(arm, "owned", displayName="Owned", billingScope=_scope(arm))
+    assert arm.call("GET", ALIASES, role="reader", version=ACTION_VERSION).json()["value"] == []
+    assert arm.call("GET", f"{ALIASES}/owned", role="reader", version=ACTION_VERSION).status_code == 404
+    assert arm.call("DELETE", f"{ALIASES}/owned", role="reader", version=ACTION_VERSION).status_code == 204
+    assert arm.call("GET", f"{ALIASES}/owned", version=ACTION_VERSION).status_code == 200
+
+
+def test_refusals_have_clear_codes_and_change_nothing(arm):
+    count = len(_subscriptions(arm))
+    cases = {
+        "DisplayNameRequired": {"billingScope": _scope(arm)},
+        "InvalidBillingScope": {"displayName": "X", "billingScope": _scope(arm, "00000000-0000-0000-0000-0000000000ff")},
+        "InvalidWorkload": {"displayName": "X", "billingScope": _scope(arm), "workload": "Gaming"},
+        "AliasForExistingSubscriptionNotSupported": {"displayName": "X", "billingScope": _scope(arm),
+                                                     "subscriptionId": next(iter(_subscriptions(arm)))},
+    }
+    for code, properties in cases.items():
+        answer = _put(arm, "bad", **properties)
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == code, (code, answer.text)
+    malformed = _put(arm, "bad", displayName="X", billingScope="/subscriptions/abc")
+    assert malformed.json()["error"]["code"] == "InvalidBillingScope"
+    no_body = arm.call("PUT", f"{ALIASES}/bad", version=ACTION_VERSION, json={})
+    assert no_body.status_code == 400 and no_body.json()["error"]["code"] == "InvalidRequestContent"
+    assert arm.call("GET", f"{ALIASES}/bad", version=ACTION_VERSION).status_code == 404
+    assert len(_subscriptions(arm)) == count
+
+
+def test_a_refused_create_frees_the_alias_name(arm):
+    too_long = _put(arm, "long", displayName="x" * 65, billingScope=_scope(arm))
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "InvalidSubscriptionName"
+    assert _put(arm, "long", displayName="Fits", billingScope=_scope(arm)).status_code == 201
