@@ -32,8 +32,10 @@ class Unit(StrEnum):
 
     def denominator(self) -> int:
         """Quantity = quantity-seconds / denominator (the span quantity is 1, or bytes for storage)."""
-        return {"hour": SECONDS_PER_HOUR, "gbMonth": GIB * SECONDS_PER_MONTH, "month": SECONDS_PER_MONTH,
-                "monthStep": 1}[self.value]
+        return _DENOMINATORS[self._value_]  # _value_: month end calls this ~10^5 times; .value is a descriptor
+
+
+_DENOMINATORS = {"hour": SECONDS_PER_HOUR, "gbMonth": GIB * SECONDS_PER_MONTH, "month": SECONDS_PER_MONTH, "monthStep": 1}
 
 
 def parse_instant(text: str) -> datetime:

@@ -29,6 +29,7 @@ from .metering import (
     PAYMENT_WARNING,
     repo,
 )
+from .bulk_work import cyclic_gc_paused
 from .unit_of_work import UnitOfWork
 
 _CHUNK = 5000
@@ -71,10 +72,11 @@ class Invoicing:
     def issue_due(self, uow: UnitOfWork) -> int:
         """Issue every invoice whose period has ended; roll each period on. Safe to run again."""
         issued = 0
-        rows = repo(uow).due_periods(uow.now)
-        while rows:
-            issued += self._issue_periods(uow, rows)
+        with cyclic_gc_paused():
             rows = repo(uow).due_periods(uow.now)
+            while rows:
+                issued += self._issue_periods(uow, rows)
+                rows = repo(uow).due_periods(uow.now)
         return issued
 
     def _issue_periods(self, uow: UnitOfWork, rows: list[PeriodRow]) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
@@ -207,25 +208,25 @@ class BillingRepo:
     def add_invoices(self, invoices: list[Invoice]) -> None:
         if not invoices:
             return
-        heads = [{k: v for k, v in inv.__dict__.items() if k != "lines"} for inv in invoices]
-        self._insert_many(billing_invoices, heads)
-        self._insert_many(billing_invoice_lines, [dict(invoice_id=inv.invoice_id, **line.__dict__)
-                                                  for inv in invoices for line in inv.lines])
+        head_names = [f.name for f in fields(Invoice) if f.name != "lines"]
+        line_names = [f.name for f in fields(InvoiceLine)]
+        head_of, line_of = attrgetter(*head_names), attrgetter(*line_names)
+        self._insert_many(billing_invoices, head_names, [head_of(inv) for inv in invoices])
+        self._insert_many(billing_invoice_lines, ["invoice_id", *line_names],
+                          [(inv.invoice_id, *line_of(line)) for inv in invoices for line in inv.lines])
 
-    def _insert_many(self, table, rows: list[dict]) -> None:
-        """Bulk insert through the driver's executemany, with each column's own bind processing applied
-        once per value (month end inserts hundreds of thousands of lines; per-row statement overhead adds up)."""
+    def _insert_many(self, table, names: list[str], rows: list[tuple]) -> None:
+        """Bulk insert through the driver's executemany, each column's bind processing mapped over the
+        column at once (month end inserts hundreds of thousands of lines; per-row overhead adds up)."""
         if not rows:
             return
         dialect = self.conn.dialect
-        columns = [c for c in table.columns if c.name in rows[0]]
-        processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        columns = [col if process is None else [None if v is None else process(v) for v in col]
+                   for process, col in zip(processors, zip(*rows))]
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
-               f"VALUES ({', '.join(marker for _ in columns)})")
-        values = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, (row[c.name] for c in columns)))
-                  for row in rows]
-        self.conn.exec_driver_sql(sql, values)
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(marker for _ in names)})"
+        self.conn.exec_driver_sql(sql, list(zip(*columns)))
 
     def issued_periods(self, subscription_ids: list[str], period_starts: set[datetime]) -> set[tuple[str, datetime]]:
         if not subscription_ids:
@@ -262,9 +263,8 @@ class BillingRepo:
                               .values(status=status, paid_at=paid_at))
 
     def add_payments(self, payments: list[tuple[str, Invoice]], *, method: str, now: datetime) -> None:
-        self._insert_many(billing_payments, [dict(payment_id=pid, billing_account_id=inv.billing_account_id,
-                                                  invoice_id=inv.invoice_id, amount=inv.total, method=method, paid_at=now)
-                                             for pid, inv in payments])
+        self._insert_many(billing_payments, ["payment_id", "billing_account_id", "invoice_id", "amount", "method", "paid_at"],
+                          [(pid, inv.billing_account_id, inv.invoice_id, inv.total, method, now) for pid, inv in payments])
 
     # support plans ---------------------------------------------------------------------------
     def support_plan(self, subscription_id: str) -> dict | None:

@@ -144,8 +144,8 @@ resources = Table(
     Column("read_only", Boolean),
     Column("disk_size_gb", Integer),
     Column("properties", JSON, nullable=False),
-    Index("ix_resources_subscription_type", "subscription_id", "type"),
     Column("changed_by", String(36)),  # id of the lifecycle change that last changed this row
+    Index("ix_resources_subscription_type", "subscription_id", "type"),
     Index("ix_resources_name", "name"),
 )
 
