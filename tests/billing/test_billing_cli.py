@@ -125,3 +125,43 @@ def test_switch_offer_after_the_first_period(cli):
     assert switched["switchInvoice"]["invoiceDate"] == switched["switchInvoice"]["periodEnd"][:10]
     estimate = cli.json("billing", "estimate", "Productie")
     assert estimate["periodStart"] == switched["switchInvoice"]["periodEnd"]  # the anniversary moved to the switch day
+
+
+def test_cancel_with_a_support_plan_needs_an_auto_renew_choice(cli):
+    cli("billing", "support", "Productie", "--plan", "Developer")
+    for extra in ([], ["--output", "json"]):  # no terminal here: refused, never picked silently
+        refused = cli("subscriptions", "cancel", "Productie", "--reason", "weg", "--turn-off-resources", *extra, ok=False)
+        assert refused.exit_code == 2 and "SupportPlanChoiceRequired" in refused.output
+        assert "--no-support-auto-renew" in refused.output and len(refused.output.strip().splitlines()) == 1
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
+
+    cancelled = cli.json("subscriptions", "cancel", "Productie", "--reason", "weg", "--turn-off-resources",
+                         "--no-support-auto-renew")
+    assert cancelled["state"] == "Disabled" and cancelled["supportPlan"] == {"plan": "Developer", "autoRenew": False}
+    app = cli.app()
+    try:
+        with app.uow(read_only=True) as uow:
+            from subplane.services.metering import repo
+
+            plan = repo(uow).support_plan(cancelled["subscriptionId"])
+            entry = uow.activity.last_success(cancelled["subscriptionId"], "cancel")
+        assert plan["ended_at"] == when(cancelled["cancelledAt"]) and not plan["auto_renew"]  # same transaction
+        assert entry["details"]["supportPlan"] == {"plan": "Developer", "autoRenew": False}
+    finally:
+        app.close()
+    again = cli.json("subscriptions", "cancel", "Productie", "--reason", "weg")  # the repeat shows the same choice
+    assert again["changed"] is False and again["supportPlan"] == cancelled["supportPlan"]
+
+
+def test_cancel_asks_about_the_support_plan_on_a_terminal(cli, monkeypatch):
+    import subplane.cli.billing as cli_billing
+
+    cli("billing", "support", "Ontwikkeling", "--plan", "Standard")
+    monkeypatch.setattr(cli_billing, "interactive", lambda _cli: True)
+    asked = cli.runner.invoke(cli_app, ["subscriptions", "cancel", "Ontwikkeling", "--reason", "klaar"],
+                              env=cli.env, input="n\n")
+    assert asked.exit_code == 0, asked.output
+    assert "Turn off its auto-renew?" in asked.output and "Support plan Standard: auto-renew on" in asked.output
+    assert cli.json("subscriptions", "show", "Ontwikkeling")["state"] == "Disabled"
+    assert cli.json("subscriptions", "cancel", "Ontwikkeling", "--reason", "klaar")["supportPlan"] == {
+        "plan": "Standard", "autoRenew": True}

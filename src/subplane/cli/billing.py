@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..domain.errors import InvalidInput
 from . import subscriptions
 from .common import AsOption, CliContext, command
 from .render import console, emit_json, instant, state_text, subscription_json, table
@@ -53,6 +54,28 @@ def show_final_estimate(figures) -> None:
     """After `subscriptions cancel` (table output): the estimated final invoice."""
     console.print(f"  Estimated final charges {figures.currency} {figures.charges}, credits {figures.credits}, "
                   f"VAT {figures.tax}, total {figures.total}; final invoice on {figures.final_invoice_date}")
+
+
+def interactive(cli: CliContext) -> bool:
+    """A person at a terminal who can answer a question (not a script reading JSON)."""
+    return not cli.json and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def ask_support_auto_renew(cli: CliContext, as_: str | None, subscription: str, given: bool | None) -> bool | None:
+    """lifecycle.md §3: cancelling a subscription with a support plan asks whether to turn off auto-renew.
+    Given as an option, that answer; else asked on a terminal; else refused rather than picked silently."""
+    if given is not None:
+        return given
+    plan = cli.app.billing.open_support_plan(actor=cli.app.directory.principal(as_), ref=subscription)
+    if plan is None:
+        return None
+    if not interactive(cli):
+        raise InvalidInput("SupportPlanChoiceRequired",
+                           f"'{plan['subscription']}' has the support plan {plan['plan']}: pass --support-auto-renew "
+                           "or --no-support-auto-renew to say whether it renews after the cancel.")
+    turn_off = typer.confirm(f"'{plan['subscription']}' has the support plan {plan['plan']} (billed to the end of its "
+                             "month). Turn off its auto-renew?", default=True)
+    return not turn_off
 
 
 def _parse_instant(text: str | None) -> datetime | None:
@@ -210,7 +233,7 @@ def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = Non
             console.print(f"  {label} {rid.rsplit('/', 1)[-1]}")
     if data["supportPlan"]:
         console.print(f"  support plan {data['supportPlan']['plan']}: billed to the end of its month; "
-                      "turn off auto-renew with `subplane billing support --no-auto-renew`")
+                      "`subscriptions cancel` asks whether to turn off its auto-renew (--no-support-auto-renew)")
     fig = data["estimate"]
     console.print(f"  Estimated final charges {fig['currency']} {fig['charges']}, credits {fig['credits']}, "
                   f"VAT {fig['tax']}, total {fig['total']}")

@@ -58,14 +58,22 @@ def cancel(
     cli: CliContext,
     reason: Annotated[str, typer.Option("--reason", help="Why you cancel (required).")] = "",
     turn_off_resources: Annotated[bool, typer.Option("--turn-off-resources", help="Confirm that running resources may be turned off.")] = False,
+    support_auto_renew: Annotated[bool | None, typer.Option(
+        "--support-auto-renew/--no-support-auto-renew",
+        help="With a support plan: keep its auto-renew on or turn it off (asked when omitted on a terminal).")] = None,
     as_: AsOption = None,
 ) -> None:
     """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
+    from .billing import ask_support_auto_renew
+
+    support_auto_renew = ask_support_auto_renew(cli, as_, subscription, support_auto_renew)
     result = cli.app.subscriptions.cancel(actor=cli.app.directory.principal(as_), ref=subscription, reason=reason,
-                                          turn_off_resources=turn_off_resources)
+                                          turn_off_resources=turn_off_resources, support_auto_renew=support_auto_renew)
     turned_off = cli.app.subscriptions.turned_off(actor=cli.app.directory.principal(as_), ref=subscription,
                                                   change_id=result.change_id)
     extra = {"changed": result.changed, **turned_off}
+    if result.support_plan is not None:
+        extra["supportPlan"] = result.support_plan
     if result.billing is not None:  # the same figures `preview-cancel` showed (billing, issue 4)
         from .billing import estimate_json, show_final_estimate
 
@@ -73,6 +81,9 @@ def cancel(
     _show_one(cli, result.subscription, extra)
     if result.billing is not None and not cli.json:
         show_final_estimate(result.billing)
+    if result.support_plan is not None and not cli.json:
+        console.print(f"  Support plan {result.support_plan['plan']}: auto-renew "
+                      f"{'on' if result.support_plan['autoRenew'] else 'off'}")
 
 
 @command(app)

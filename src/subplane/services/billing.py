@@ -357,11 +357,28 @@ class BillingService:
         return audited(self.app, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
-    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool) -> None:
-        """Called while cancelling: without auto-renew the plan ends with the subscription's billing."""
+    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict | None:
+        """Called in the cancel's transaction with the user's choice (``None``: the plan's stored setting).
+        Without auto-renew the plan ends now: its month is already billed in full, no proration. Returns
+        ``{"plan", "autoRenew"}`` for an active plan, else ``None``."""
         plan = repo(uow).support_plan(subscription_id)
-        if plan and plan["ended_at"] is None and not auto_renew:
+        if not plan or plan["ended_at"] is not None:
+            return None
+        keep = plan["auto_renew"] if auto_renew is None else auto_renew
+        if keep:
+            repo(uow).set_support_plan(subscription_id, plan=plan["plan"], auto_renew=True, now=uow.now)
+        else:
             repo(uow).set_support_plan(subscription_id, plan=None, auto_renew=False, now=uow.now)
+        return {"plan": plan["plan"], "autoRenew": keep}
+
+    def open_support_plan(self, *, actor: Principal, ref: str) -> dict | None:
+        """The active support plan of a subscription a cancel would stop (for asking about auto-renew)."""
+        with self.app.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            plan = repo(uow).support_plan(sub.subscription_id)
+            if not billable(sub.state) or not plan or plan["ended_at"] is not None:
+                return None
+            return {"plan": plan["plan"], "autoRenew": plan["auto_renew"], "subscription": sub.display_name}
 
     # access ----------------------------------------------------------------------------------
     def _readable(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:

@@ -41,6 +41,7 @@ class CancelResult:
     change_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # keys of TURNED_OFF_KEYS
     billing: object | None = None  # services.billing.FinalEstimate: the figures the cancel preview showed
+    support_plan: dict | None = None  # {"plan", "autoRenew"}: the support plan's auto-renew as the cancel left it
 
 
 def resolve(uow: UnitOfWork, ref: str) -> Subscription:
@@ -153,7 +154,7 @@ class SubscriptionService:
     # lifecycle actions -----------------------------------------------------------------------
     def cancel(
         self, *, actor: Principal, ref: str, reason: str, turn_off_resources: bool = False,
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, support_auto_renew: bool | None = None,
     ) -> CancelResult:
         def work(uow: UnitOfWork) -> CancelResult:
             sub = self._load_for(uow, actor, ref, Action.CANCEL)
@@ -173,6 +174,9 @@ class SubscriptionService:
             self._schedule_retention(uow, decision.after, offer)
             details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(),
                        "changeId": change_id, **counts}
+            support = self.app.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
+            if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
+                details["supportPlan"] = support
             record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
             uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, details, sub.subscription_id))
             return replace(self._cancel_result(decision.after, True, details),
@@ -302,5 +306,5 @@ class SubscriptionService:
     def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:
         # activity written before change markers existed held id lists: report their lengths
         counts = {key: len(v) if isinstance(v := details.get(key, 0), list) else v for key in TURNED_OFF_KEYS.values()}
-        return CancelResult(sub, changed, details.get("changeId"), counts)
+        return CancelResult(sub, changed, details.get("changeId"), counts, support_plan=details.get("supportPlan"))
 
