@@ -165,3 +165,29 @@ def test_cancel_asks_about_the_support_plan_on_a_terminal(cli, monkeypatch):
     assert cli.json("subscriptions", "show", "Ontwikkeling")["state"] == "Disabled"
     assert cli.json("subscriptions", "cancel", "Ontwikkeling", "--reason", "klaar")["supportPlan"] == {
         "plan": "Standard", "autoRenew": True}
+
+
+def test_warned_credit_nearly_used_then_cancel_and_payment_overdue_soon_then_card_fixed(cli):
+    app = cli.app()
+    try:
+        for n in range(5):
+            app.resources.create_vm(actor=OPERATOR, subscription="Proefversie", group="proef-rg", name=f"groot-{n}",
+                                    size="Standard_D4s_v5", public_ip=None)
+    finally:
+        app.close()
+    cli("clock", "advance", "7d")
+    shown = cli.json("subscriptions", "show", "Proefversie")
+    assert (shown["state"], shown["stateReason"]) == ("Warned", "CreditNearlyUsed")
+    assert "Warned (CreditNearlyUsed)" in cli("subscriptions", "list").stdout
+    cancelled = cli.json("subscriptions", "cancel", "Proefversie", "--reason", "te duur", "--turn-off-resources")
+    assert (cancelled["state"], cancelled["stateReason"]) == ("Disabled", "Cancelled")
+
+    cli("billing", "card", "Contoso", "--fail")
+    cli("clock", "advance", "31d")  # Productie's first invoice is due 10 days after its period: warned 3 days before
+    shown = cli.json("subscriptions", "show", "Productie")
+    assert (shown["state"], shown["stateReason"]) == ("Warned", "PaymentOverdueSoon")
+    cli("billing", "card", "Contoso", "--ok")
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
+    cli("clock", "advance", "4d")
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
+    assert {i["status"] for i in cli.json("invoices", "list", "--subscription", "Productie")} == {"Paid"}
