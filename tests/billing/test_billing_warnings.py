@@ -139,3 +139,16 @@ def test_a_cleared_warning_sends_no_enabled_again_message():
     event = "Subplane.Subscription.StateChanged"
     assert message_kind(event, {"state": "Enabled", "previousState": "Warned"}) is None
     assert message_kind(event, {"state": "Enabled", "previousState": "Disabled"}) == "subscriptionEnabled"
+
+
+def test_the_portal_names_warned_states_in_both_languages():
+    from datetime import datetime, timezone
+
+    from subplane.domain.lifecycle import Subscription
+    from subplane.portal.i18n import translations
+    from subplane.portal.labels import state_text
+
+    warned = Subscription("s", "Productie", "t", "b", "MS-AZR-0044P", State.WARNED, Reason.CREDIT_NEARLY_USED,
+                          datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert state_text(warned, translations("nl").gettext) == "Gewaarschuwd / tegoed bijna op"
+    assert state_text(warned, translations("en").gettext) == "Warned / credit nearly used"

@@ -28,6 +28,8 @@ REASONS = {
     "DeletedByOwner": N_("deleted by the owner"),
     "RetentionExpired": N_("retention period ended"),
     "DeletedByOperator": N_("deleted by the operator"),
+    "CreditNearlyUsed": N_("credit nearly used"),
+    "PaymentOverdueSoon": N_("payment overdue soon"),
 }
 ROLES = {
     "AccountAdministrator": N_("Account Administrator"),
