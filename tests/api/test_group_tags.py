@@ -73,3 +73,15 @@ def test_reader_may_not_tag(arm):
     refused = arm.call("PATCH", path, role="reader", version=RG_VERSION, json={"tags": {}})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "AuthorizationFailed"
     assert arm.call("GET", path, role="reader", version=RG_VERSION).json()["tags"] == {"a": "b"}
+
+
+def test_a_new_group_and_its_tags_are_one_write(arm):
+    """Creating a tagged group is one transaction and one activity entry, never a group without its tags."""
+    sub = arm.subscription_id("Ontwikkeling")
+    path = f"/subscriptions/{sub}/resourcegroups/atonce"
+    created = arm.call("PUT", path, version=RG_VERSION, json={"location": "westeurope", "tags": {"env": "dev"}})
+    assert created.status_code == 201 and created.json()["tags"] == {"env": "dev"}
+    with arm.app.uow(read_only=True) as uow:
+        actions = [entry["action"] for entry in uow.activity.list(subscription_id=sub, limit=50)
+                   if (entry.get("target") or "").lower().endswith("/resourcegroups/atonce")]
+    assert actions == ["createResourceGroup"]

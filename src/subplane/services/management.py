@@ -80,11 +80,9 @@ class ManagementService:
         with self.app.uow(read_only=True) as uow:
             existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
         created = existing is None
-        if created:
-            existing = self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location)
-            if not tags:
-                return existing, True
-            # the core creates the group; its tags follow in a second write that takes the same lock and checks
+        if created:  # group and tags in one transaction
+            return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location,
+                                                tags=tags), True
 
         def work(uow: UnitOfWork) -> ResourceGroup:
             self._resources.lock_for_write(uow, actor, existing.subscription_id, existing.resource_id)

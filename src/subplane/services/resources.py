@@ -81,11 +81,12 @@ class ResourceService:
         return audited(self.app, actor=actor, action=action, subscription_id=subscription_ref, target=target,
                        correlation_id=correlation_id, work=work)
 
-    def create_group(self, *, actor: Principal, subscription: str, name: str, location: str, correlation_id=None) -> ResourceGroup:
+    def create_group(self, *, actor: Principal, subscription: str, name: str, location: str,
+                     tags: dict[str, str] | None = None, correlation_id=None) -> ResourceGroup:
         def work(uow: UnitOfWork) -> ResourceGroup:
             _check_name("Resource group", name)
             sub = resolve(uow, subscription)
-            group = ResourceGroup(sub.subscription_id, name, location)
+            group = ResourceGroup(sub.subscription_id, name, location, dict(tags or {}))
             self.lock_for_write(uow, actor, sub.subscription_id, group.resource_id)
             uow.resources.add_group(group, uow.now)
             record_success(uow, actor=actor, action="createResourceGroup", subscription_id=sub.subscription_id, target=group.resource_id)

@@ -66,7 +66,7 @@ class ResourceRepo:
         self.conn.execute(
             insert(resource_groups).values(
                 subscription_id=group.subscription_id, name_key=group.name.lower(), name=group.name,
-                location=group.location, created_at=now,
+                location=group.location, created_at=now, tags=dict(group.tags) or None,
             )
         )
 
