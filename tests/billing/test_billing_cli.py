@@ -191,3 +191,8 @@ def test_warned_credit_nearly_used_then_cancel_and_payment_overdue_soon_then_car
     cli("clock", "advance", "4d")
     assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
     assert {i["status"] for i in cli.json("invoices", "list", "--subscription", "Productie")} == {"Paid"}
+
+
+def test_remove_spending_limit_is_refused_for_the_free_trial(cli):
+    refused = cli("billing", "remove-spending-limit", "Proefversie", ok=False)
+    assert refused.exit_code == 5 and "SpendingLimitNotRemovable" in refused.output

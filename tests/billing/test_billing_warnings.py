@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from subplane.domain import billing as rules
 from subplane.domain.access import OPERATOR
+from subplane.domain.errors import Conflict, Forbidden
 from subplane.domain.lifecycle import Reason, State
 from subplane.domain.resources import PowerState, ResourceType, VmAction
 from subplane.services.metering import CREDIT_RENEWAL
@@ -152,3 +155,29 @@ def test_the_portal_names_warned_states_in_both_languages():
                           datetime(2026, 1, 1, tzinfo=timezone.utc))
     assert state_text(warned, translations("nl").gettext) == "Gewaarschuwd / tegoed bijna op"
     assert state_text(warned, translations("en").gettext) == "Warned / credit nearly used"
+
+
+def test_removing_the_spending_limit_enables_again_and_bills_beyond_the_credit(demo_app):
+    app = demo_app
+    sub = visual_studio_with_two_big_vms(app)
+    app.clock_control.advance(timedelta(days=15))
+    assert state_of(app, "VS") == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED)
+    with pytest.raises(Forbidden):
+        app.billing.remove_spending_limit(actor=app.directory.principal("reader@contoso.example"), ref="VS")
+    enabled = app.billing.remove_spending_limit(actor=OPERATOR, ref="VS")
+    assert (enabled.state, enabled.state_reason) == (State.ENABLED, None)
+    app.billing.remove_spending_limit(actor=OPERATOR, ref="VS")  # again: nothing changes, nothing recorded
+    assert [a for a in actions_logged(app, "VS") if a in LIFECYCLE | {"liftSpendingLimit"}][-1] == "liftSpendingLimit"
+    assert actions_logged(app, "VS").count("billing.removeSpendingLimit") == 1
+    for vm in app.resources.list(actor=OPERATOR, subscription="VS"):
+        if vm.type is ResourceType.VIRTUAL_MACHINE:
+            app.resources.vm_action(actor=OPERATOR, vm=vm.resource_id, action=VmAction.START)
+    app.clock_control.advance(timedelta(days=50))  # credit used up again and again: no limit stops it
+    assert state_of(app, "VS") == (State.ENABLED, None)
+    first, second = sorted(app.billing.list_invoices(actor=OPERATOR, subscription="VS"), key=lambda i: i.period_start)
+    assert second.credits == Decimal("150.00") and second.subtotal > Decimal("150.00") and second.total > 0
+
+    with pytest.raises(Conflict) as refused:
+        app.billing.remove_spending_limit(actor=OPERATOR, ref="Proefversie")
+    assert refused.value.code == "SpendingLimitNotRemovable" and "upgrade" in refused.value.message
+    assert sub.offer_id == VS_ENTERPRISE

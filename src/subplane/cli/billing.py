@@ -212,6 +212,15 @@ def support(subscription: SubArg, *, cli: CliContext,
     emit_json(data) if cli.json else console.print(data)
 
 
+@command(billing_app, "remove-spending-limit")
+def remove_spending_limit(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
+    """Remove a credit offer's spending limit (Visual Studio): usage beyond the credit is billed; a subscription
+    the limit disabled is enabled again."""
+    sub = cli.app.billing.remove_spending_limit(actor=cli.app.directory.principal(as_), ref=subscription)
+    emit_json(subscription_json(sub)) if cli.json else console.print(
+        f"{sub.display_name}: spending limit removed, {state_text(sub)}")
+
+
 # subscriptions ... ---------------------------------------------------------------------------
 @command(subscriptions.app, "preview-cancel")
 def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:

@@ -25,6 +25,7 @@ class Offer:
     credit_amount: Decimal | None = None
     credit_validity_days: int | None = None
     spending_limit: bool = False
+    spending_limit_removable: bool = False  # the Account Administrator may remove the limit (charges beyond the credit)
     # A renewing credit is granted again at the start of every billing period and is valid for that
     # period (``credit_validity_days`` is then not used); otherwise it is granted once at sign-up.
     credit_renews_each_period: bool = False
@@ -55,6 +56,7 @@ class Offer:
                 credit_amount=Decimal(str(credit["amount"])) if credit else None,
                 credit_validity_days=int(credit["validityDays"]) if credit else None,
                 spending_limit=bool(data.get("spendingLimit", False)),
+                spending_limit_removable=bool(data.get("spendingLimitRemovable", False)),
                 credit_renews_each_period=bool(credit.get("renewsEachPeriod", False)),
                 credit_warning_ratio=Decimal(str(credit.get("warnAtPercent", 90))) / 100,
                 switch_targets=tuple(data.get("switchTargets", ())),

@@ -23,7 +23,7 @@ from ..domain.resources import AllocationMethod, ResourceType
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
 from .invoicing import Invoicing
-from .metering import ISSUE_INVOICES, BATCH_SUBJECT, Metering, repo
+from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering, repo
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
 
@@ -336,6 +336,33 @@ class BillingService:
 
         return audited(self.app, actor=actor, action="upgrade", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
+
+    def remove_spending_limit(self, *, actor: Principal, ref: str) -> Subscription:
+        """For offers that allow it: charges beyond the credit are billed from now on, and a subscription
+        the limit disabled (or warned about) is Enabled again (lifecycle.md §2, "limit removed")."""
+        def work(uow: UnitOfWork) -> Subscription:
+            sub = self._for_account_admin(uow, actor, ref)
+            offer = self.app.offers.get(sub.offer_id)
+            if not offer.spending_limit_removable:
+                raise Conflict("SpendingLimitNotRemovable",
+                               f"'{offer.name}' has no spending limit that can be removed"
+                               + ("; upgrade it to Pay-As-You-Go instead." if offer.switch_targets else "."))
+            if not self.metering.spending_limit_applies(uow, sub):
+                return sub  # already removed: nothing to do, nothing recorded
+            repo(uow).remove_spending_limit(sub.subscription_id, uow.now)
+            uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
+            if (sub.state, sub.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED):
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id,
+                                                               LifecycleAction.LIFT_SPENDING_LIMIT, actor=actor)
+            elif (sub.state, sub.state_reason) == (State.WARNED, Reason.CREDIT_NEARLY_USED):
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
+                                                               actor=actor)
+            record_success(uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=sub.subscription_id,
+                           details={"offerId": offer.offer_id})
+            return uow.subscriptions.get(sub.subscription_id)
+
+        return audited(self.app, actor=actor, action="billing.removeSpendingLimit", subscription_id=None, target=ref,
+                       work=work, correlation_id=None)
 
     def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> dict | None:
         """Buy or change a support plan (billed per started month, no proration), or end it (``plan=None``)."""

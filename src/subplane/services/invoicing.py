@@ -242,7 +242,7 @@ class Invoicing:
     def check_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
         offer = self.app.offers.get(sub.offer_id)
-        if sub.state not in (State.ENABLED, State.WARNED) or not offer.spending_limit:
+        if sub.state not in (State.ENABLED, State.WARNED) or not self.app.billing.metering.spending_limit_applies(uow, sub):
             return
         left, credit = self.app.billing.metering.credit_left(uow, sub, uow.now)
         if credit is None or uow.now >= credit["expires_at"]:
@@ -259,7 +259,8 @@ class Invoicing:
     def expire_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
         offer = self.app.offers.get(sub.offer_id)
-        if sub.state in (State.ENABLED, State.WARNED) and offer.spending_limit and not offer.credit_renews_each_period:
+        if (sub.state in (State.ENABLED, State.WARNED) and not offer.credit_renews_each_period
+                and self.app.billing.metering.spending_limit_applies(uow, sub)):
             self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.EXPIRE_CREDIT)
 
     def renew_credit(self, uow: UnitOfWork, subscription_id: str) -> None:

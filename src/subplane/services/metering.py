@@ -136,6 +136,13 @@ class Metering:
         used_now = rules.accrued(spans, row.period_start, until, self.prices, row.currency) if spans else 0
         return rules.exact(credit["amount"] - credit["used"]) - used_now, credit
 
+    def spending_limit_applies(self, uow: UnitOfWork, sub: Subscription) -> bool:
+        """The offer has a spending limit and the Account Administrator has not removed it."""
+        if not self.app.offers.get(sub.offer_id).spending_limit:
+            return False
+        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
+        return credit is not None and credit["limit_removed_at"] is None
+
     def renew_credit(self, uow: UnitOfWork, sub: Subscription) -> bool:
         """A renewing credit covers the billing period holding now: grant it if the stored grant is older,
         and schedule the next renewal at the period's end. True when a new grant was made."""
@@ -161,7 +168,7 @@ class Metering:
         if not offer.spending_limit or not billable(sub.state):
             return
         left, credit = self.credit_left(uow, sub, uow.now)
-        if credit is None or uow.now >= credit["expires_at"]:
+        if credit is None or uow.now >= credit["expires_at"] or credit["limit_removed_at"] is not None:
             return
         currency = self._currency(uow, sub.subscription_id)
         per_second = rules.burn_rate(repo(uow).open_spans(sub.subscription_id), self.prices, currency, uow.now)

@@ -163,6 +163,10 @@ class BillingRepo:
         self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id)
                           .values(amount=amount, used=Decimal("0.00"), granted_at=granted_at, expires_at=expires_at))
 
+    def remove_spending_limit(self, subscription_id: str, now: datetime) -> None:
+        self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id)
+                          .values(limit_removed_at=now))
+
     def use_credit(self, subscription_id: str, used: Decimal) -> None:
         self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id).values(used=used))
 

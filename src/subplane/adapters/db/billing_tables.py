@@ -62,6 +62,7 @@ billing_credits = Table(
     Column("used", Money, nullable=False),
     Column("granted_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    Column("limit_removed_at", UtcDateTime),  # billing_0002: the spending limit no longer applies
 )
 
 billing_profiles = Table(
