@@ -16,12 +16,12 @@ class UtcDateTime(TypeDecorator):
     cache_ok = True
 
     # Month end writes and reads hundreds of thousands of instants, most of them period boundaries that
-    # repeat; converting each distinct instant once halves the cost. Equal aware instants convert alike.
+    # repeat; converting each distinct instant once halves the cost.
     def bind_processor(self, dialect):
-        return lru_cache(maxsize=8192)(super().bind_processor(dialect))
+        return _converted_once(super().bind_processor(dialect))
 
     def result_processor(self, dialect, coltype):
-        return lru_cache(maxsize=8192)(super().result_processor(dialect, coltype))
+        return _converted_once(super().result_processor(dialect, coltype))
 
     def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
@@ -37,3 +37,18 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def _converted_once(process):
+    """``process`` with each distinct value converted once. The UTC offset is part of the key: Python
+    calls two aware datetimes with the same tzinfo equal when only ``fold`` differs (02:30 twice on the
+    night summer time ends, as psycopg returns them when the server's TimeZone has summer time), yet
+    they are different instants."""
+    if process is None:
+        return None
+    by_value = lru_cache(maxsize=8192)(lambda value, _offset: process(value))
+
+    def convert(value):
+        return by_value(value, value.utcoffset() if isinstance(value, datetime) else None)
+
+    return convert
