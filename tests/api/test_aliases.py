@@ -110,3 +110,19 @@ def test_a_refused_create_frees_the_alias_name(arm):
     too_long = _put(arm, "long", displayName="x" * 65, billingScope=_scope(arm))
     assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "InvalidSubscriptionName"
     assert _put(arm, "long", displayName="Fits", billingScope=_scope(arm)).status_code == 201
+
+
+def test_subscription_owner_must_be_a_principal_of_the_tenant(arm):
+    count = len(_subscriptions(arm))
+    for owner in ("00000000-0000-0000-0000-00000000abcd", "x" * 40):
+        refused = arm.call("PUT", f"{ALIASES}/orphan", version=ACTION_VERSION, json={"properties": {
+            "displayName": "Orphan", "billingScope": _scope(arm), "additionalProperties": {"subscriptionOwnerId": owner}}})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "InvalidSubscriptionOwnerId", refused.text
+    assert arm.call("GET", f"{ALIASES}/orphan", version=ACTION_VERSION).status_code == 404
+    assert len(_subscriptions(arm)) == count
+    with arm.app.uow(read_only=True) as uow:
+        reader_id = uow.directory.service_principal_credential("subplane-reader").principal.principal_id
+    given = arm.call("PUT", f"{ALIASES}/given", version=ACTION_VERSION, json={"properties": {
+        "displayName": "Given", "billingScope": _scope(arm), "additionalProperties": {"subscriptionOwnerId": reader_id}}})
+    assert given.status_code == 201 and given.json()["properties"]["subscriptionOwnerId"] == reader_id
+    assert given.json()["properties"]["subscriptionId"] in _subscriptions(arm, role="reader")

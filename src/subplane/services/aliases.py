@@ -127,7 +127,8 @@ class AliasService:
             require_create(uow, actor, account)
             workload, offer_id = workload_offer(request.workload)
             self.app.offers.get(offer_id)
-            owner = request.owner_id or (account.admin_user_id if actor.is_privileged else actor.principal_id)
+            owner = self._owner(uow, request.owner_id, account) if request.owner_id else (
+                account.admin_user_id if actor.is_privileged else actor.principal_id)
             alias = Alias(name=request.name, subscription_id=str(uuid.uuid4()),
                           billing_account_id=account.billing_account_id, billing_scope=request.billing_scope,
                           workload=workload, display_name=request.display_name.strip(), owner_id=owner,
@@ -178,6 +179,15 @@ class AliasService:
                 raise InvalidInput("InvalidBillingScope", f"Billing scope {scope!r} names no known billing account.",
                                    billing_scope=scope) from None
             return by_name
+
+    @staticmethod
+    def _owner(uow: UnitOfWork, owner_id: str, account) -> str:
+        """``subscriptionOwnerId`` must be a user or service principal of the tenant the subscription joins."""
+        if uow.directory.principal_tenant(owner_id) != uow.directory.user_tenant(account.admin_user_id):
+            raise InvalidInput("InvalidSubscriptionOwnerId",
+                               f"subscriptionOwnerId {owner_id!r} is no user or service principal of the "
+                               "billing account's tenant.", subscription_owner_id=owner_id)
+        return owner_id.lower()
 
     def _may_manage(self, uow: UnitOfWork, actor: Principal, alias: Alias) -> bool:
         if actor.is_privileged or actor.principal_id == alias.created_by_id:

@@ -91,6 +91,13 @@ class DirectoryRepo:
     def user_tenant(self, user_id: str) -> str:
         return self.conn.execute(select(users.c.tenant_id).where(users.c.user_id == user_id)).scalar_one()
 
+    def principal_tenant(self, object_id: str) -> str | None:
+        """The tenant of the user or service principal with this object id; None when there is none."""
+        key = object_id.lower()
+        return (self.conn.execute(select(users.c.tenant_id).where(users.c.user_id == key)).scalar()
+                or self.conn.execute(select(service_principals.c.tenant_id)
+                                     .where(service_principals.c.object_id == key)).scalar())
+
     def find_principal(self, name: str) -> Principal:
         """A user principal name, a service principal name, or a client id."""
         found = self.user_credential(name) or self.service_principal_credential(name)
