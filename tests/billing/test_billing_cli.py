@@ -178,7 +178,8 @@ def test_warned_credit_nearly_used_then_cancel_and_payment_overdue_soon_then_car
     cli("clock", "advance", "7d")
     shown = cli.json("subscriptions", "show", "Proefversie")
     assert (shown["state"], shown["stateReason"]) == ("Warned", "CreditNearlyUsed")
-    assert "Warned (CreditNearlyUsed)" in cli("subscriptions", "list").stdout
+    listed = {s["displayName"]: (s["state"], s["stateReason"]) for s in cli.json("subscriptions", "list")}
+    assert listed["Proefversie"] == ("Warned", "CreditNearlyUsed") and listed["Productie"] == ("Enabled", None)
     cancelled = cli.json("subscriptions", "cancel", "Proefversie", "--reason", "te duur", "--turn-off-resources")
     assert (cancelled["state"], cancelled["stateReason"]) == ("Disabled", "Cancelled")
 

@@ -235,7 +235,13 @@ class Invoicing:
                                      {State.WARNED: Reason.PAYMENT_OVERDUE_SOON})
 
     def review_payment_warnings(self, uow: UnitOfWork) -> None:
-        for account_id in sorted({i.billing_account_id for i in repo(uow).list_invoices(statuses=[DUE])}):
+        """The runner's check: accounts whose payment is now at risk, and those warned before."""
+        horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
+        near = {i.billing_account_id for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= horizon}
+        failing = {a for a in near if repo(uow).profile(a)["card_fails"]}
+        warned = {s.billing_account_id for s in uow.subscriptions.list(states=[State.WARNED])
+                  if s.state_reason is Reason.PAYMENT_OVERDUE_SOON}
+        for account_id in sorted(failing | warned):
             self.review_payment_warning(uow, account_id)
 
     # credit ----------------------------------------------------------------------------------
