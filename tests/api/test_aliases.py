@@ -126,3 +126,42 @@ def test_subscription_owner_must_be_a_principal_of_the_tenant(arm):
         "displayName": "Given", "billingScope": _scope(arm), "additionalProperties": {"subscriptionOwnerId": reader_id}}})
     assert given.status_code == 201 and given.json()["properties"]["subscriptionOwnerId"] == reader_id
     assert given.json()["properties"]["subscriptionId"] in _subscriptions(arm, role="reader")
+
+
+def test_a_create_that_fails_midway_leaves_neither_alias_nor_subscription(arm, monkeypatch):
+    """The alias row and its subscription are one transaction: a crash after the subscription's rows were
+    written rolls both back, and the next PUT of the name creates them (it is not stuck half-made)."""
+    import pytest
+
+    real_create = arm.app.subscriptions.create_in
+
+    def create_then_crash(uow, **kwargs):
+        real_create(uow, **kwargs)
+        raise RuntimeError("process died here")
+
+    count = len(_subscriptions(arm))
+    monkeypatch.setattr(arm.app.subscriptions, "create_in", create_then_crash)
+    with pytest.raises(RuntimeError):
+        _put(arm, "halfway", displayName="Halfway", billingScope=_scope(arm))
+    monkeypatch.undo()
+    assert arm.call("GET", f"{ALIASES}/halfway", version=ACTION_VERSION).status_code == 404
+    assert len(_subscriptions(arm)) == count
+    again = _put(arm, "halfway", displayName="Halfway", billingScope=_scope(arm))
+    assert again.status_code == 201 and again.json()["properties"]["provisioningState"] == "Succeeded"
+    assert len(_subscriptions(arm)) == count + 1
+
+
+def test_a_repeat_put_needs_the_right_to_write_the_alias(arm):
+    created = _put(arm, "guarded", displayName="Guarded", billingScope=_scope(arm)).json()
+    sub_id = created["properties"]["subscriptionId"]
+    with arm.app.uow(read_only=True) as uow:
+        reader_id = uow.directory.service_principal_credential("subplane-reader").principal.principal_id
+    grant = arm.call("PUT", f"/subscriptions/{sub_id}/providers/Microsoft.Authorization/roleAssignments/"
+                            "7d1b8a3e-0f57-4c39-9d5e-2d1a5b7c9e01", version="2022-04-01",
+                     json={"properties": {"roleDefinitionId": f"/subscriptions/{sub_id}/providers/Microsoft.Authorization/"
+                                          "roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                                          "principalId": reader_id}})
+    assert grant.status_code in (200, 201), grant.text
+    assert arm.call("GET", f"{ALIASES}/guarded", role="reader", version=ACTION_VERSION).status_code == 200
+    again = _put(arm, "guarded", role="reader", displayName="Guarded", billingScope=_scope(arm))
+    assert again.status_code == 403 and again.json()["error"]["code"] == "AuthorizationFailed"

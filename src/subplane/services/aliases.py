@@ -1,10 +1,10 @@
 """Microsoft.Subscription aliases: create a subscription under a tenant-wide name, read, list, delete the name.
 
-Creating goes through ``SubscriptionService.create`` (its access rule and guards). The alias row is
-written first, in its own transaction, holding the subscription id chosen for it: a second PUT of the
-same name, even one racing the first, answers with that same subscription. The alias reports
-``Succeeded`` once the subscription exists and ``Accepted`` before; if the create is refused, the
-alias is removed again and the refusal is the PUT's answer. Deleting an alias keeps the subscription.
+Creating goes through ``SubscriptionService.create_in`` (its access rule and guards) in the same
+transaction as the alias row, which is inserted first: a second PUT of the same name, even one racing
+the first, waits on the name and then answers with the same subscription; a refused or failed create
+leaves neither. A repeat PUT needs the right to write the alias (its creator, or whoever may create
+subscriptions on its billing account). Deleting an alias keeps the subscription.
 
 Decisions (docs/architecture.md, ARM API): ``billingScope`` names a Subplane billing account as
 ``[/providers/Microsoft.Billing]/billingAccounts/{id or name}[/...]`` (deeper segments such as
@@ -84,22 +84,9 @@ class AliasService:
         """Returns (alias, created); a repeat of an existing alias returns it unchanged."""
         self._validate(request)
         try:
-            alias, created = self._reserve(actor, request)
-        except IntegrityError:  # a concurrent PUT of the same name reserved it first: answer with that one
-            alias, created = self._reserve(actor, request)
-        if created:
-            try:
-                self.app.subscriptions.create(actor=actor, display_name=alias.display_name,
-                                              billing_account_id=alias.billing_account_id,
-                                              offer_id=workload_offer(alias.workload)[1], owner_id=alias.owner_id,
-                                              subscription_id=alias.subscription_id)
-            except DomainError:
-                with self.app.uow() as uow:  # the alias fails with its subscription; the name is free again
-                    AliasRepo(uow.conn).delete(alias.name)
-                raise
-        with self.app.uow(read_only=True) as uow:
-            return self._state(uow, alias), created
-
+            return self._create(actor, request)
+        except IntegrityError:  # a concurrent PUT of the same name committed first: answer with that one
+            return self._create(actor, request)
     @staticmethod
     def _validate(request: AliasRequest) -> None:
         if not _ALIAS_NAME.match(request.name or ""):
@@ -115,18 +102,20 @@ class AliasService:
             raise InvalidInput("InvalidBillingScope", "The request must contain properties.billingScope.")
         workload_offer(request.workload)
 
-    def _reserve(self, actor: Principal, request: AliasRequest) -> tuple[Alias, bool]:
-        def work(uow: UnitOfWork) -> tuple[Alias, bool]:
+    def _create(self, actor: Principal, request: AliasRequest) -> tuple[AliasState, bool]:
+        """The alias and its subscription in one transaction: both exist, or neither does."""
+        def work(uow: UnitOfWork) -> tuple[AliasState, bool]:
             repo = AliasRepo(uow.conn)
             found = repo.find(request.name)
             if found is not None:
                 if not self._may_see(uow, actor, found, visible_subscription_ids(uow, actor)):
                     raise Conflict("AliasAlreadyExists", f"The alias name '{request.name}' is taken; choose another.")
-                return found, False
+                if not self._may_manage(uow, actor, found):
+                    raise self._refusal(actor, found, "write")
+                return self._state(uow, found), False
             account = self._billing_account(uow, request.billing_scope)
             require_create(uow, actor, account)
             workload, offer_id = workload_offer(request.workload)
-            self.app.offers.get(offer_id)
             owner = self._owner(uow, request.owner_id, account) if request.owner_id else (
                 account.admin_user_id if actor.is_privileged else actor.principal_id)
             alias = Alias(name=request.name, subscription_id=str(uuid.uuid4()),
@@ -134,13 +123,22 @@ class AliasService:
                           workload=workload, display_name=request.display_name.strip(), owner_id=owner,
                           created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
                           created_at=uow.now, tags=dict(request.tags or {}))
-            repo.add(alias)
+            repo.add(alias)  # first: a racing PUT of the same name waits here on the primary key
+            self.app.subscriptions.create_in(uow, actor=actor, display_name=alias.display_name,
+                                             billing_account_id=alias.billing_account_id, offer_id=offer_id,
+                                             owner_id=alias.owner_id, subscription_id=alias.subscription_id)
             record_success(uow, actor=actor, action="createAlias", subscription_id=alias.subscription_id,
                            target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
-            return alias, True
+            return self._state(uow, alias), True
 
         return audited(self.app, actor=actor, action="createAlias", subscription_id=None, target=request.name,
                        correlation_id=None, work=work)
+
+    @staticmethod
+    def _refusal(actor: Principal, alias: Alias, verb: str) -> Forbidden:
+        return Forbidden("AuthorizationFailed", f"The client '{actor.name}' may not {verb} the alias '{alias.name}'.",
+                         action=f"Microsoft.Subscription/aliases/{verb}", scope=alias_id(alias.name),
+                         principal=actor.name, principal_id=actor.principal_id)
 
     # delete ------------------------------------------------------------------------------------
     def delete(self, *, actor: Principal, name: str) -> bool:
@@ -151,10 +149,7 @@ class AliasService:
             if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
                 return False
             if not self._may_manage(uow, actor, alias):
-                raise Forbidden("AuthorizationFailed",
-                                f"The client '{actor.name}' may not delete the alias '{alias.name}'.",
-                                action="Microsoft.Subscription/aliases/delete", scope=alias_id(alias.name),
-                                principal=actor.name, principal_id=actor.principal_id)
+                raise self._refusal(actor, alias, "delete")
             repo.delete(alias.name)
             record_success(uow, actor=actor, action="deleteAlias", subscription_id=alias.subscription_id,
                            target=alias_id(alias.name))

@@ -68,6 +68,12 @@ def _turned_off_counts(changed: dict) -> dict[str, int]:
     return {key: by_type.get(rtype, 0) for rtype, key in TURNED_OFF_KEYS.items()}
 
 
+def _event_data(details: dict) -> dict:
+    """What notifications and webhooks receive: the activity details without the internal change id
+    (a random id would also make a clock jump's events differ from the same time in steps)."""
+    return {key: value for key, value in details.items() if key != "changeId"}
+
+
 class SubscriptionService:
     def __init__(self, app) -> None:
         self.app = app
@@ -126,30 +132,38 @@ class SubscriptionService:
         owner_id: str | None = None, subscription_id: str | None = None, correlation_id: str | None = None,
     ) -> Subscription:
         def work(uow: UnitOfWork) -> Subscription:
-            offer = self.offers.get(offer_id)
-            account = uow.directory.get_billing_account(billing_account_id)
-            require_create(uow, actor, account)
-            admin_tenant = uow.directory.user_tenant(account.admin_user_id)
-            sub = lifecycle.new_subscription(
-                subscription_id=(subscription_id or str(uuid.uuid4())).lower(), display_name=display_name,
-                tenant_id=admin_tenant, billing_account_id=account.billing_account_id, offer=offer, now=uow.now,
-            )
-            uow.subscriptions.add(sub)
-            self.app.billing.metering.subscription_created(uow, sub)
-            owner = owner_id or (actor.principal_id if actor.kind is PrincipalKind.USER else account.admin_user_id)
-            uow.directory.add_role_assignment(
-                RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
-                subscription_id=sub.subscription_id, now=uow.now,
-            )
-            record_success(uow, actor=actor, action="create", subscription_id=sub.subscription_id,
-                           details={"displayName": sub.display_name, "offerId": offer.offer_id})
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CREATED, sub.resource_id, uow.now,
-                                        {"displayName": sub.display_name, "offerId": offer.offer_id},
-                                        sub.subscription_id))
-            return sub
+            return self.create_in(uow, actor=actor, display_name=display_name, billing_account_id=billing_account_id,
+                                  offer_id=offer_id, owner_id=owner_id, subscription_id=subscription_id)
 
         return audited(self.app, actor=actor, action="create", subscription_id=subscription_id,
                        target=display_name, correlation_id=correlation_id, work=work)
+
+    def create_in(
+        self, uow: UnitOfWork, *, actor: Principal, display_name: str, billing_account_id: str, offer_id: str,
+        owner_id: str | None = None, subscription_id: str | None = None,
+    ) -> Subscription:
+        """``create`` inside the caller's unit of work (an alias PUT creates its subscription and itself at once)."""
+        offer = self.offers.get(offer_id)
+        account = uow.directory.get_billing_account(billing_account_id)
+        require_create(uow, actor, account)
+        admin_tenant = uow.directory.user_tenant(account.admin_user_id)
+        sub = lifecycle.new_subscription(
+            subscription_id=(subscription_id or str(uuid.uuid4())).lower(), display_name=display_name,
+            tenant_id=admin_tenant, billing_account_id=account.billing_account_id, offer=offer, now=uow.now,
+        )
+        uow.subscriptions.add(sub)
+        self.app.billing.metering.subscription_created(uow, sub)
+        owner = owner_id or (actor.principal_id if actor.kind is PrincipalKind.USER else account.admin_user_id)
+        uow.directory.add_role_assignment(
+            RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
+            subscription_id=sub.subscription_id, now=uow.now,
+        )
+        record_success(uow, actor=actor, action="create", subscription_id=sub.subscription_id,
+                       details={"displayName": sub.display_name, "offerId": offer.offer_id})
+        uow.emit(events.DomainEvent(events.SUBSCRIPTION_CREATED, sub.resource_id, uow.now,
+                                    {"displayName": sub.display_name, "offerId": offer.offer_id},
+                                    sub.subscription_id))
+        return sub
 
     # lifecycle actions -----------------------------------------------------------------------
     def cancel(
@@ -178,7 +192,8 @@ class SubscriptionService:
             if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
                 details["supportPlan"] = support
             record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, details, sub.subscription_id))
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, _event_data(details),
+                                        sub.subscription_id))
             return replace(self._cancel_result(decision.after, True, details),
                            billing=self.app.billing.cancel_figures(uow, decision.after))
 
@@ -282,7 +297,7 @@ class SubscriptionService:
         details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
                    "previousState": decision.before.state.value, **data}
         record_success(uow, actor=actor, action=action, subscription_id=after.subscription_id, details=details)
-        uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, details, after.subscription_id))
+        uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, _event_data(details), after.subscription_id))
 
     def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer) -> None:
         uow.jobs.schedule(kind=RETENTION_EXPIRY, subject=sub.subscription_id, due_at=sub.deletion_date)
