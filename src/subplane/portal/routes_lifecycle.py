@@ -8,10 +8,9 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, Request
 
 from ..domain.access import Action
-from ..domain.errors import DomainError
 from ..domain.resources import AllocationMethod, ResourceType
-from . import i18n, queries
-from .labels import CANCEL_REASONS, N_, error_text
+from . import queries
+from .labels import CANCEL_REASONS, N_
 from .web import Portal, redirect
 
 
@@ -24,20 +23,12 @@ def _preview(app, actor, sub):
 
 
 def _cancel(app, actor, sub, *, reason: str, turn_off: bool, support_auto_renew: str):
-    """Cancel through the service; then, if asked, end the support plan's auto-renew through billing.
-
-    Returns the cancel result and what happened to the support plan (None, "off", or a refusal)."""
-    result = app.subscriptions.cancel(actor=actor, ref=sub.subscription_id, reason=reason,
-                                      turn_off_resources=turn_off)
-    support = None
-    billing = queries.billing(app)
-    if support_auto_renew == "off" and hasattr(billing, "set_support_plan"):
-        try:
-            billing.set_support_plan(actor=actor, ref=sub.subscription_id, plan=None, auto_renew=False)
-            support = "off"
-        except DomainError as refused:
-            support = refused
-    return result, support
+    """Cancel through the service, with the support plan's auto-renew choice applied in the same
+    transaction (lifecycle.md §3). Returns the result and "off" when auto-renew was turned off."""
+    result = app.subscriptions.cancel(actor=actor, ref=sub.subscription_id, reason=reason, turn_off_resources=turn_off,
+                                      support_auto_renew=False if support_auto_renew == "off" else None)
+    plan = getattr(result, "support_plan", None) or {}
+    return result, "off" if result.changed and plan.get("autoRenew") is False else None
 
 
 def _what_turns_off(resources) -> dict:
@@ -109,8 +100,6 @@ def routes(portal: Portal) -> APIRouter:
             request, "cancel_result.html", session=session, sub=result.subscription, changed=result.changed,
             vms=off["vmsDeallocated"], ips=off["ipsReleased"], storage=off["storageReadOnly"],
             final=getattr(result, "billing", None), offer=app.offers.get(sub.offer_id), support=support,
-            support_refusal=error_text(support, i18n.translations(portal.language(request, session)))
-            if isinstance(support, DomainError) else None,
         )
 
     @router.get("/subscriptions/{ref}/reactivate")
