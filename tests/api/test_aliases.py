@@ -165,3 +165,36 @@ def test_a_repeat_put_needs_the_right_to_write_the_alias(arm):
     assert arm.call("GET", f"{ALIASES}/guarded", role="reader", version=ACTION_VERSION).status_code == 200
     again = _put(arm, "guarded", role="reader", displayName="Guarded", billingScope=_scope(arm))
     assert again.status_code == 403 and again.json()["error"]["code"] == "AuthorizationFailed"
+
+
+def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
+    """Fabrikam (another tenant, its own billing account) may use a name Contoso uses; each sees its own."""
+    from subplane.adapters.db.arm_repo import BillingRoleRepo
+
+    contoso = _put(arm, "shared-name", displayName="Contoso's", billingScope=_scope(arm)).json()
+    with arm.app.uow() as uow:
+        directory = arm.app.directory
+        tenant = directory.create_tenant(uow, name="Fabrikam", domain="fabrikam.example")
+        admin = directory.create_user(uow, tenant_id=tenant, upn="admin@fabrikam.example", display_name="Admin",
+                                      password="Fabrikam-2026")
+        account = directory.create_billing_account(uow, name="Fabrikam", currency="EUR", country="NL", language="en",
+                                                   admin_user_id=admin)
+        object_id, client_id = directory.create_service_principal(uow, tenant_id=tenant, name="fabrikam-ops",
+                                                                  secret="fabrikam-secret-1")
+        BillingRoleRepo(uow.conn).grant(account, object_id, "BillingAccountOwner", uow.now)
+    token = arm.client.post(f"/{tenant}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": "fabrikam-secret-1",
+        "scope": "https://management.azure.com/.default"}).json()["access_token"]
+
+    def fabrikam(method: str, **kwargs):
+        return arm.call(method, f"{ALIASES}/shared-name", token=token, role=None, version=ACTION_VERSION, **kwargs)
+
+    assert fabrikam("GET").status_code == 404  # Contoso's alias is not Fabrikam's to see
+    created = fabrikam("PUT", json={"properties": {"displayName": "Fabrikam's", "billingScope": _scope(arm, account)}})
+    assert created.status_code == 201, created.text
+    assert created.json()["properties"]["subscriptionId"] != contoso["properties"]["subscriptionId"]
+    assert fabrikam("GET").json()["properties"]["displayName"] == "Fabrikam's"
+    mine = arm.call("GET", f"{ALIASES}/shared-name", version=ACTION_VERSION).json()
+    assert mine["properties"]["subscriptionId"] == contoso["properties"]["subscriptionId"]
+    assert fabrikam("DELETE").status_code == 200
+    assert arm.call("GET", f"{ALIASES}/shared-name", version=ACTION_VERSION).status_code == 200

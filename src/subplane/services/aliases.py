@@ -1,4 +1,4 @@
-"""Microsoft.Subscription aliases: create a subscription under a tenant-wide name, read, list, delete the name.
+"""Microsoft.Subscription aliases: create a subscription under a name unique in its tenant, read, list, delete the name.
 
 Creating goes through ``SubscriptionService.create_in`` (its access rule and guards) in the same
 transaction as the alias row, which is inserted first: a second PUT of the same name, even one racing
@@ -69,7 +69,7 @@ class AliasService:
     # reads -------------------------------------------------------------------------------------
     def get(self, *, actor: Principal, name: str) -> AliasState:
         with self.app.uow(read_only=True) as uow:
-            alias = AliasRepo(uow.conn).find(name)
+            alias = AliasRepo(uow.conn).find(self._tenant(uow, actor), name)
             if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
                 raise NotFound("AliasNotFound", f"The subscription alias '{name}' could not be found.")
             return self._state(uow, alias)
@@ -77,7 +77,8 @@ class AliasService:
     def list(self, *, actor: Principal) -> list[AliasState]:
         with self.app.uow(read_only=True) as uow:
             visible = visible_subscription_ids(uow, actor)
-            return [self._state(uow, a) for a in AliasRepo(uow.conn).list() if self._may_see(uow, actor, a, visible)]
+            aliases = AliasRepo(uow.conn).list(self._tenant(uow, actor))
+            return [self._state(uow, a) for a in aliases if self._may_see(uow, actor, a, visible)]
 
     # create ------------------------------------------------------------------------------------
     def create(self, *, actor: Principal, request: AliasRequest) -> tuple[AliasState, bool]:
@@ -106,7 +107,8 @@ class AliasService:
         """The alias and its subscription in one transaction: both exist, or neither does."""
         def work(uow: UnitOfWork) -> tuple[AliasState, bool]:
             repo = AliasRepo(uow.conn)
-            found = repo.find(request.name)
+            tenant = self._tenant(uow, actor)
+            found = repo.find(tenant, request.name)
             if found is not None:
                 if not self._may_see(uow, actor, found, visible_subscription_ids(uow, actor)):
                     raise Conflict("AliasAlreadyExists", f"The alias name '{request.name}' is taken; choose another.")
@@ -114,11 +116,12 @@ class AliasService:
                     raise self._refusal(actor, found, "write")
                 return self._state(uow, found), False
             account = self._billing_account(uow, request.billing_scope)
+            tenant = tenant or uow.directory.user_tenant(account.admin_user_id)
             require_create(uow, actor, account)
             workload, offer_id = workload_offer(request.workload)
             owner = self._owner(uow, request.owner_id, account) if request.owner_id else (
                 account.admin_user_id if actor.is_privileged else actor.principal_id)
-            alias = Alias(name=request.name, subscription_id=str(uuid.uuid4()),
+            alias = Alias(tenant_id=tenant, name=request.name, subscription_id=str(uuid.uuid4()),
                           billing_account_id=account.billing_account_id, billing_scope=request.billing_scope,
                           workload=workload, display_name=request.display_name.strip(), owner_id=owner,
                           created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
@@ -145,12 +148,12 @@ class AliasService:
         """Removes the alias only; False when there was none (visible to the caller)."""
         def work(uow: UnitOfWork) -> bool:
             repo = AliasRepo(uow.conn)
-            alias = repo.find(name)
+            alias = repo.find(self._tenant(uow, actor), name)
             if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
                 return False
             if not self._may_manage(uow, actor, alias):
                 raise self._refusal(actor, alias, "delete")
-            repo.delete(alias.name)
+            repo.delete(alias)
             record_success(uow, actor=actor, action="deleteAlias", subscription_id=alias.subscription_id,
                            target=alias_id(alias.name))
             return True
@@ -159,6 +162,11 @@ class AliasService:
                        correlation_id=None, work=work)
 
     # helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _tenant(uow: UnitOfWork, actor: Principal) -> str | None:
+        """Alias names are unique per tenant: the caller's (``None`` for the operator: every tenant)."""
+        return None if actor.is_privileged else uow.directory.principal_tenant(actor.principal_id)
+
     @staticmethod
     def _billing_account(uow: UnitOfWork, scope: str):
         match = _BILLING_SCOPE.match(scope.strip())

@@ -13,6 +13,7 @@ from .tables import resource_groups
 
 @dataclass(frozen=True)
 class Alias:
+    tenant_id: str
     name: str
     subscription_id: str
     billing_account_id: str
@@ -34,17 +35,23 @@ class AliasRepo:
     def add(self, alias: Alias) -> None:
         self.conn.execute(insert(subscription_aliases).values(name_key=alias.name.lower(), **alias.__dict__))
 
-    def find(self, name: str) -> Alias | None:
-        row = self.conn.execute(
-            select(subscription_aliases).where(subscription_aliases.c.name_key == name.lower())).first()
+    def find(self, tenant_id: str | None, name: str) -> Alias | None:
+        """The alias of that name in the tenant (``None``: in any tenant, for the operator)."""
+        query = select(subscription_aliases).where(subscription_aliases.c.name_key == name.lower())
+        if tenant_id is not None:
+            query = query.where(subscription_aliases.c.tenant_id == tenant_id)
+        row = self.conn.execute(query.order_by(subscription_aliases.c.tenant_id)).first()
         return _alias(row) if row else None
 
-    def list(self) -> list[Alias]:
-        rows = self.conn.execute(select(subscription_aliases).order_by(subscription_aliases.c.name_key)).all()
-        return [_alias(r) for r in rows]
+    def list(self, tenant_id: str | None) -> list[Alias]:
+        query = select(subscription_aliases).order_by(subscription_aliases.c.name_key)
+        if tenant_id is not None:
+            query = query.where(subscription_aliases.c.tenant_id == tenant_id)
+        return [_alias(r) for r in self.conn.execute(query).all()]
 
-    def delete(self, name: str) -> None:
-        self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.name_key == name.lower()))
+    def delete(self, alias: Alias) -> None:
+        self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.tenant_id == alias.tenant_id,
+                                                             subscription_aliases.c.name_key == alias.name.lower()))
 
 
 def _alias(row) -> Alias:

@@ -7,11 +7,12 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from .tables import metadata
 from .types import UtcDateTime
 
-# Microsoft.Subscription/aliases: a tenant-wide name for a subscription created through it. Deleting an
-# alias leaves the subscription; the provisioning state is read from whether the subscription exists.
+# Microsoft.Subscription/aliases: a name, unique within its tenant, for a subscription created through it.
+# Deleting an alias leaves the subscription; the provisioning state is read from whether the subscription exists.
 subscription_aliases = Table(
     "subscription_aliases",
     metadata,
+    Column("tenant_id", String(36), primary_key=True),
     Column("name_key", String(128), primary_key=True),
     Column("name", String(128), nullable=False),
     Column("subscription_id", String(36), nullable=False, index=True),

@@ -18,6 +18,7 @@ Instant = subplane.adapters.db.types.UtcDateTime
 def upgrade() -> None:
     op.create_table(
         "subscription_aliases",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
         sa.Column("name_key", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("subscription_id", sa.String(length=36), nullable=False),
@@ -31,7 +32,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("created_by_kind", sa.String(length=32), nullable=False),
         sa.Column("created_at", Instant(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name_key", name=op.f("pk_subscription_aliases")),
+        sa.PrimaryKeyConstraint("tenant_id", "name_key", name=op.f("pk_subscription_aliases")),
     )
     op.create_index(op.f("ix_subscription_aliases_subscription_id"), "subscription_aliases", ["subscription_id"],
                     unique=False)
