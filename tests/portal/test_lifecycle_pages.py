@@ -160,6 +160,19 @@ def test_activity_log_shows_refusals_and_successes(demo_app):
     assert "AuthorizationFailed" in page and "reader@contoso.example" in page
 
 
+def test_dutch_activity_log_says_what_happened_in_dutch(demo_app, admin_nl):
+    reader = PortalClient(demo_app, language="nl")
+    reader.sign_in("reader")
+    sid = admin_nl.subscription_id("Productie")
+    reader.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "confirm"})
+    admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "confirm"})
+    page = admin_nl.get(f"/subscriptions/{sid}/activity").text
+    assert "Abonnement opgezegd" in page and "Geweigerd" in page
+    assert "U hebt hiervoor geen toestemming" in page  # the refusal in words, not the service's English message
+    assert "does not have authorization" not in page
+    assert "AuthorizationFailed" in page  # the stable code stays beside the words
+
+
 def test_clock_panel_advances_the_simulated_clock(admin_nl):
     before = admin_nl.app.clock_control.now()
     admin_nl.post("/clock/advance", {"duration": "1d", "next": "/portal/subscriptions"})

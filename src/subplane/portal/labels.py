@@ -52,6 +52,53 @@ RESOURCE_TYPES = {
     "Microsoft.Storage/storageAccounts": N_("Storage account"),
     "Microsoft.Compute/disks": N_("Disk"),
 }
+# What the activity log records (services' action codes), in words. Unknown codes are shown as they are.
+ACTIONS = {
+    "create": N_("Subscription created"),
+    "cancel": N_("Subscription cancelled"),
+    "reactivate": N_("Subscription reactivated"),
+    "delete": N_("Subscription deleted"),
+    "rename": N_("Subscription renamed"),
+    "switchOffer": N_("Offer switched"),
+    "upgrade": N_("Upgraded to Pay-As-You-Go"),
+    "expireRetention": N_("Retention period ended: data deleted"),
+    "reachSpendingLimit": N_("Spending limit reached"),
+    "expireCredit": N_("Credit expired"),
+    "liftSpendingLimit": N_("Spending limit lifted"),
+    "markPastDue": N_("Payment past due"),
+    "settle": N_("Balance settled"),
+    "disableForNonPayment": N_("Disabled for non-payment"),
+    "warnCreditNearlyUsed": N_("Warning: credit nearly used"),
+    "warnPaymentOverdueSoon": N_("Warning: payment overdue soon"),
+    "clearWarning": N_("Warning cleared"),
+    "renewCredit": N_("Credit renewed"),
+    "createAlias": N_("Subscription alias created"),
+    "deleteAlias": N_("Subscription alias deleted"),
+    "assignRole": N_("Role assigned"),
+    "removeRoleAssignment": N_("Role assignment removed"),
+    "createResourceGroup": N_("Resource group created"),
+    "tagResourceGroup": N_("Resource group tagged"),
+    "deleteResourceGroup": N_("Resource group deleted"),
+    "createVirtualMachine": N_("Virtual machine created"),
+    "createNetworkInterface": N_("Network interface created"),
+    "createPublicIp": N_("Public IP address created"),
+    "createStorageAccount": N_("Storage account created"),
+    "createDisk": N_("Disk created"),
+    "deleteResource": N_("Resource deleted"),
+    "regenerateStorageKey": N_("Storage key regenerated"),
+    "createContainer": N_("Container created"),
+    "putBlob": N_("File uploaded"),
+    "deleteBlob": N_("File deleted"),
+    "vm.start": N_("Virtual machine started"),
+    "vm.powerOff": N_("Virtual machine stopped"),
+    "vm.restart": N_("Virtual machine restarted"),
+    "vm.deallocate": N_("Virtual machine deallocated"),
+    "billing.pay": N_("Invoice paid"),
+    "billing.settle": N_("Balance settled"),
+    "billing.setCard": N_("Payment card changed"),
+    "billing.supportPlan": N_("Support plan changed"),
+    "billing.removeSpendingLimit": N_("Spending limit removed"),
+}
 INVOICE_STATUSES = {"Due": N_("Due"), "Paid": N_("Paid"), "PastDue": N_("Past due")}
 # The fixed list of the cancel flow (lifecycle-billing.md §1.5 step 6); "other" asks for words.
 CANCEL_REASONS = {
@@ -92,5 +139,15 @@ def state_text(sub: Subscription, gettext) -> str:
 
 
 def error_text(error: DomainError, translations) -> str:
-    known = ERRORS.get(error.code)
-    return translations.gettext(known) if known else error.message
+    return refusal_text(error.code, error.message, translations.gettext)
+
+
+def refusal_text(code: str | None, message: str | None, gettext) -> str:
+    """A refusal in the reader's language where we have words for its code, else the service's message."""
+    known = ERRORS.get(code or "")
+    return gettext(known) if known else (message or "")
+
+
+def action_text(code: str, gettext) -> str:
+    known = ACTIONS.get(code)
+    return gettext(known) if known else code

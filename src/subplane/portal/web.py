@@ -84,6 +84,8 @@ class Portal:
             clock=self._clock_now() if session is not None else None, offers=self.app.offers,
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
             type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES,
+            action_text=lambda code: labels.action_text(code, translations.gettext),
+            refusal_text=lambda code, message: labels.refusal_text(code, message, translations.gettext),
             mode=self.app.settings.mode, version=__version__, **context,
         )
         return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
