@@ -198,3 +198,24 @@ def test_cancel_offers_to_turn_off_the_support_plans_auto_renew(admin_nl):
 def test_no_support_plan_means_no_support_question(admin_nl):
     sid = admin_nl.subscription_id("Productie")
     assert 'id="renew-off"' not in admin_nl.get(f"/subscriptions/{sid}/cancel").text
+
+
+def test_past_due_overview_explains_and_the_administrator_settles(demo_app, admin_nl):
+    app = demo_app
+    if not hasattr(app, "billing"):
+        pytest.skip("this build has no billing service")
+    prod = app.subscriptions.get(actor=OPERATOR, ref="Productie")
+    app.billing.set_card(actor=OPERATOR, account=prod.billing_account_id, fails=True)
+    app.clock_control.advance(timedelta(days=45))  # past the first invoice's due date: past due
+    assert app.subscriptions.get(actor=OPERATOR, ref="Productie").state is State.PAST_DUE
+    sid = prod.subscription_id
+    page = admin_nl.get(f"/subscriptions/{sid}").text
+    assert 'id="payment-notice"' in page and "Een factuur is niet op tijd betaald" in page
+    assert "Saldo voldoen" in page and "€" in page
+    reader = PortalClient(demo_app, language="nl")
+    reader.sign_in("reader")
+    assert "Saldo voldoen" not in reader.get(f"/subscriptions/{sid}").text  # only the Account Administrator pays
+    settled = admin_nl.post(f"/subscriptions/{sid}/settle", {})
+    assert "Het saldo is voldaan" in settled.text
+    assert app.subscriptions.get(actor=OPERATOR, ref="Productie").state is State.ENABLED
+    assert 'id="payment-notice"' not in settled.text

@@ -5,7 +5,7 @@ asked of the domain's transition table."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -154,3 +154,31 @@ def estimate(app, actor: Principal, sub: Subscription) -> Estimate | None:
     return Estimate(_field(raw, "currency"), _field(raw, "period_start"), _field(raw, "period_end"),
                     _field(raw, "invoice_date"), Decimal(str(_field(raw, "charges", 0))),
                     Decimal(str(_field(raw, "credits_remaining", 0))), daily)
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """Why a subscription is warned, past due or disabled for non-payment, and what settles it."""
+
+    reason: str  # PastDue, NonPayment, PaymentOverdueSoon, CreditNearlyUsed
+    open_total: Decimal
+    currency: str
+    disabled_on: date | None  # PastDue: the day the grace period ends
+    may_settle: bool
+
+
+def payment_notice(app, actor: Principal, sub: Subscription) -> PaymentNotice | None:
+    service = billing(app)
+    reason = sub.state_reason.value if sub.state_reason else sub.state.value
+    if service is None or reason not in ("PastDue", "NonPayment", "PaymentOverdueSoon", "CreditNearlyUsed"):
+        return None
+    unpaid = [i for i in service.list_invoices(actor=actor, subscription=sub.subscription_id)
+              if i.status in ("Due", "PastDue")]
+    late = [i.due_date for i in unpaid if i.status == "PastDue"]
+    grace = timedelta(days=1 + service.prices.grace_period_days)
+    with app.uow(read_only=True) as uow:
+        may_settle = access_context(uow, app.offers, actor, sub).is_account_admin
+        currency = uow.directory.get_billing_account(sub.billing_account_id).currency
+    return PaymentNotice(reason, sum((i.total for i in unpaid), Decimal("0.00")), currency,
+                         min(late) + grace if late and reason == "PastDue" else None,
+                         may_settle and reason != "CreditNearlyUsed" and bool(unpaid))

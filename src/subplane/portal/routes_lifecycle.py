@@ -117,6 +117,15 @@ def routes(portal: Portal) -> APIRouter:
         sub = app.subscriptions.reactivate(actor=session.principal, ref=ref)
         return redirect(f"/subscriptions/{sub.subscription_id}?done=reactivated")
 
+    @router.post("/subscriptions/{ref}/settle")
+    def settle(request: Request, ref: str, csrf_token: str = Form("")):
+        """Pay every open invoice of the subscription's billing account (the Account Administrator)."""
+        session = portal.require_session(request)
+        portal.check_csrf(session, csrf_token)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        app.billing.settle(actor=session.principal, account=sub.billing_account_id)
+        return redirect(f"/subscriptions/{sub.subscription_id}?done=settled")
+
     def delete_context(session, ref: str, confirm_name: str) -> dict:
         sub = app.subscriptions.get(actor=session.principal, ref=ref)
         checks = app.subscriptions.delete_checklist(actor=session.principal, ref=sub.subscription_id,

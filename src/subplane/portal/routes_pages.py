@@ -46,6 +46,7 @@ def routes(portal: Portal) -> APIRouter:
             standing=queries.standing(app, session.principal, sub), summary=queries.summarise(resources),
             actions=queries.actions_for(app, session.principal, sub), estimate=estimate, chart=chart,
             billing_available=queries.billing(app) is not None, done=done,
+            payment=queries.payment_notice(app, session.principal, sub),
         )
 
     @router.get("/subscriptions/{ref}/activity")
