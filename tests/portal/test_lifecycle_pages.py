@@ -123,6 +123,25 @@ def test_delete_checklist_turns_green_and_only_then_deletes(admin_nl):
     assert re.search(r'class="unmet" id="check-name"', wrong_name)
     deleted = admin_nl.post(f"/subscriptions/{sid}/delete", {"confirm_name": "Productie"})
     assert deleted.status_code == 200 and "Verwijderd" in deleted.text
+
+
+def test_delete_works_without_javascript_and_the_server_checks_the_name(admin_nl):
+    """Without JavaScript the checklist cannot react to typing: once only the name is missing, a plain
+    submit button is offered (in <noscript>) and a wrong name comes back as the same page with the reason."""
+    app = admin_nl.app
+    sid = admin_nl.subscription_id("Ontwikkeling")  # holds no resources
+    admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "confirm"})
+    page = admin_nl.get(f"/subscriptions/{sid}/delete").text
+    assert 'id="delete-button-nojs"' not in page  # the 15 minutes have not passed: nothing to submit yet
+    app.clock_control.advance(timedelta(minutes=15))
+    page = admin_nl.get(f"/subscriptions/{sid}/delete").text
+    assert re.search(r'<noscript><p><button type="submit" class="danger" id="delete-button-nojs">', page)
+    assert re.search(r'<p class="needs-js"><button type="submit" class="danger" id="delete-button"\s+disabled', page)
+    wrong = admin_nl.post(f"/subscriptions/{sid}/delete", {"confirm_name": "ontwikkeling"})
+    assert wrong.status_code == 400 and 'id="delete-error"' in wrong.text and 'id="confirm-name"' in wrong.text
+    assert app.subscriptions.get(actor=OPERATOR, ref=sid).state is State.DISABLED
+    deleted = admin_nl.post(f"/subscriptions/{sid}/delete", {"confirm_name": "Ontwikkeling"})
+    assert deleted.status_code == 200 and app.subscriptions.get(actor=OPERATOR, ref=sid).state is State.DELETED
     assert app.subscriptions.get(actor=OPERATOR, ref=sid).state is State.DELETED
 
 

@@ -8,8 +8,10 @@ from datetime import timedelta
 from fastapi import APIRouter, Form, Request
 
 from ..domain.access import Action
+from ..domain.errors import DomainError
 from ..domain.resources import AllocationMethod, ResourceType
 from . import queries
+from . import labels
 from .labels import CANCEL_REASONS, N_
 from .web import Portal, redirect
 
@@ -131,6 +133,8 @@ def routes(portal: Portal) -> APIRouter:
         checks = app.subscriptions.delete_checklist(actor=session.principal, ref=sub.subscription_id,
                                                     confirm_name=confirm_name)
         return {"sub": sub, "checks": {c.code: c for c in checks}, "all_met": all(c.met for c in checks),
+                # without JavaScript the checklist cannot update as the name is typed: the server checks it
+                "only_name_missing": all(c.met for c in checks if c.code != "ConfirmationNameMismatch"),
                 "confirm_name": confirm_name, "offer": app.offers.get(sub.offer_id),
                 "actions": queries.actions_for(app, session.principal, sub),
                 "earliest": (sub.cancelled_at + _wait(app, sub)) if sub.cancelled_at else None}
@@ -146,7 +150,13 @@ def routes(portal: Portal) -> APIRouter:
     def delete(request: Request, ref: str, csrf_token: str = Form(""), confirm_name: str = Form("")):
         session = portal.require_session(request)
         portal.check_csrf(session, csrf_token)
-        sub = app.subscriptions.delete(actor=session.principal, ref=ref, confirm_name=confirm_name)
+        try:
+            sub = app.subscriptions.delete(actor=session.principal, ref=ref, confirm_name=confirm_name)
+        except DomainError as refused:
+            if refused.code != "ConfirmationNameMismatch":
+                raise
+            return portal.render(request, "delete.html", session=session, status_code=400,
+                                 error=labels.ERRORS[refused.code], **delete_context(session, ref, confirm_name))
         return redirect(f"/subscriptions/{sub.subscription_id}?done=deleted")
 
     @router.get("/subscriptions/{ref}/rename")
