@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..adapters.db.jobs_repo import DueJob
+from ..services.file_removal import REMOVE_FILES, remove_files
 from ..services.subscriptions import DELETION_REMINDER, PURGE_FILES, RETENTION_EXPIRY
 from ..services.unit_of_work import UnitOfWork
 
@@ -39,6 +40,7 @@ class Runner:
                 uow, job.subject, int(job.payload.get("daysBefore", 0))
             ),
             PURGE_FILES: lambda uow, job: app.blobstore.remove_subscription(job.subject),
+            REMOVE_FILES: lambda uow, job: remove_files(app.blobstore, job.payload.get("paths", [])),
         }
         self.handlers.update(app.billing.job_handlers())
 

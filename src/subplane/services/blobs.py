@@ -12,6 +12,7 @@ from ..domain.lifecycle import ensure_writable
 from ..domain.resources import Resource, ResourceType
 from .access import require
 from .audit import audited, record_success
+from .file_removal import remove_after_commit
 from .unit_of_work import UnitOfWork
 
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
@@ -76,7 +77,7 @@ class BlobService:
             replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
             self.app.billing.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
             if replaced:
-                uow.after_commit(lambda: self.app.blobstore.remove(replaced))
+                remove_after_commit(self.app, uow, [replaced])
             record_success(uow, actor=actor, action="putBlob", subscription_id=acct.subscription_id,
                            target=f"{acct.name}/{container}/{name}", details={"size": len(data)})
             return info
@@ -90,7 +91,7 @@ class BlobService:
             info = uow.blobs.get_blob(acct.resource_id, container, name)
             uow.blobs.delete_blob(acct.resource_id, container, name)
             self.app.billing.metering.sync(uow, acct.subscription_id)
-            uow.after_commit(lambda: self.app.blobstore.remove(info.storage_path))
+            remove_after_commit(self.app, uow, [info.storage_path])
             record_success(uow, actor=actor, action="deleteBlob", subscription_id=acct.subscription_id,
                            target=f"{acct.name}/{container}/{name}")
 

@@ -23,6 +23,7 @@ from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from .access import require
 from .aliases import AliasService
 from .audit import audited, record_success
+from .file_removal import remove_after_commit
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
 
@@ -113,7 +114,7 @@ class ManagementService:
                 uow.blobs.delete_account(account.resource_id)
             uow.resources.delete_group(sub.subscription_id, group.name)
             self.app.billing.metering.sync(uow, sub.subscription_id)  # metered spans end with the resources
-            uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
+            remove_after_commit(self.app, uow, paths)
             record_success(uow, actor=actor, action="deleteResourceGroup", subscription_id=sub.subscription_id,
                            target=group.resource_id)
 

@@ -22,6 +22,7 @@ from ..domain.resources import (
 )
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
+from .file_removal import remove_after_commit
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
 
@@ -231,7 +232,7 @@ class ResourceService:
                 paths = [b.storage_path for c in uow.blobs.list_containers(resource.resource_id)
                          for b in uow.blobs.list_blobs(resource.resource_id, c)]
                 uow.blobs.delete_account(resource.resource_id)
-                uow.after_commit(lambda: [self.app.blobstore.remove(p) for p in paths])
+                remove_after_commit(self.app, uow, paths)
             uow.resources.delete(resource.resource_id)
             self.app.billing.metering.sync(uow, resource.subscription_id)
             record_success(uow, actor=actor, action="deleteResource", subscription_id=resource.subscription_id, target=resource.resource_id)
