@@ -102,6 +102,12 @@ class App:
         return SnapshotService(self)
 
     @cached_property
+    def faults(self):
+        from .services.faults import FaultService
+
+        return FaultService(self)
+
+    @cached_property
     def request_log(self):
         from .services.request_log import RequestLog
 

@@ -1,4 +1,5 @@
-"""`subplane reset`, `snapshot export|import`, `webhooks add|list|disable|deliveries`, `outbox`; serve's options."""
+"""`subplane reset`, `snapshot export|import`, `webhooks add|list|disable|deliveries`, `faults add|list|clear`,
+`outbox`; serve's options."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .render import console, emit_json, instant, table
 root_commands = typer.Typer()
 snapshot_app = typer.Typer(help="Export or import the whole emulator state (emulator mode).", no_args_is_help=True)
 webhooks_app = typer.Typer(help="Webhook endpoints and their delivery history.", no_args_is_help=True)
+faults_app = typer.Typer(help="Make the next calls of an ARM operation fail (emulator mode).", no_args_is_help=True)
 
 
 @command(root_commands, "reset")
@@ -105,6 +107,48 @@ def webhooks_deliveries(*, cli: CliContext,
     table(f"Webhook deliveries ({len(rows)})", ["Event", "Type", "Status", "Attempts", "Last answer"],
           [(r["event_id"][:8], r["event_type"], r["status"], r["attempts"],
             r["last_error"] or r["last_status_code"]) for r in rows])
+
+
+def _fault_json(fault) -> dict:
+    return {"id": fault.fault_id, "operation": fault.operation, "code": fault.code, "message": fault.message,
+            "remaining": fault.remaining, "createdAt": instant(fault.created_at)}
+
+
+@command(faults_app, "add")
+def faults_add(operation: Annotated[str, typer.Argument(
+                   help="ARM operation, e.g. Microsoft.Compute/virtualMachines/deallocate/action.")], *,
+               cli: CliContext,
+               code: Annotated[str, typer.Option("--code", help="Error code the operation fails with.")] = "",
+               message: Annotated[str | None, typer.Option(help="Error message (a default names the code).")] = None,
+               count: Annotated[int, typer.Option(help="How many calls fail.")] = 1) -> None:
+    """The next COUNT calls of OPERATION are accepted as long-running operations that fail with CODE;
+    nothing changes. For trying how automation handles Azure's asynchronous failures."""
+    fault = cli.app.faults.add(operation=operation, code=code, message=message, count=count)
+    if cli.json:
+        emit_json(_fault_json(fault))
+        return
+    console.print(f"The next {count} call(s) of {fault.operation} fail with {fault.code}.")
+
+
+@command(faults_app, "list")
+def faults_list(*, cli: CliContext) -> None:
+    """Faults still waiting, oldest first."""
+    rows = [_fault_json(f) for f in cli.app.faults.list()]
+    if cli.json:
+        emit_json(rows)
+        return
+    table(f"Faults waiting ({len(rows)})", ["Operation", "Code", "Calls left", "Added"],
+          [(r["operation"], r["code"], r["remaining"], r["createdAt"]) for r in rows])
+
+
+@command(faults_app, "clear")
+def faults_clear(*, cli: CliContext) -> None:
+    """Remove every waiting fault."""
+    removed = cli.app.faults.clear()
+    if cli.json:
+        emit_json({"removed": removed})
+        return
+    console.print(f"{removed} fault(s) removed.")
 
 
 @command(root_commands, "outbox")

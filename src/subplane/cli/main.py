@@ -23,6 +23,7 @@ app.registered_commands.extend(serve.commands.registered_commands)
 app.registered_commands.extend(connection.commands.registered_commands)  # env, az-login (issue 3)
 app.add_typer(admin.snapshot_app, name="snapshot")
 app.add_typer(admin.webhooks_app, name="webhooks")
+app.add_typer(admin.faults_app, name="faults")
 app.registered_commands.extend(admin.root_commands.registered_commands)
 # billing (issue 4): invoices, usage, payments; also adds preview-cancel/switch-offer/upgrade to `subscriptions`
 app.add_typer(billing.invoices_app, name="invoices")

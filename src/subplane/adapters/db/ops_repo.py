@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .ops_tables import notifications, outbox_cursors, webhook_deliveries, webhook_endpoints
+from .ops_tables import (emulator_faults, failed_operations, notifications, outbox_cursors, webhook_deliveries,
+                         webhook_endpoints)
 from .tables import billing_accounts, outbox, subscriptions, users
 
 PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"
@@ -160,3 +161,50 @@ class OpsRepo:
     def notification_counts(self) -> dict[str, int]:
         rows = self.conn.execute(select(notifications.c.status, func.count()).group_by(notifications.c.status)).all()
         return {status: count for status, count in rows}
+
+
+class FaultRepo:
+    """Injected faults and the operations they failed (``ops_tables.emulator_faults``, ``failed_operations``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.engine.dialect.name == "postgresql"
+
+    def add(self, row: dict) -> None:
+        self.conn.execute(insert(emulator_faults).values(operation_key=row["operation"].lower(), **row))
+
+    def list(self) -> list[dict]:
+        query = select(emulator_faults).order_by(emulator_faults.c.created_at, emulator_faults.c.fault_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def clear(self) -> int:
+        return self.conn.execute(delete(emulator_faults)).rowcount
+
+    def waiting(self, operation: str) -> bool:
+        query = select(emulator_faults.c.fault_id).where(emulator_faults.c.operation_key == operation.lower()).limit(1)
+        return self.conn.execute(query).first() is not None
+
+    def take(self, operation: str) -> dict | None:
+        """The oldest fault for ``operation``, one use of it consumed (the last use removes it)."""
+        query = (select(emulator_faults).where(emulator_faults.c.operation_key == operation.lower())
+                 .order_by(emulator_faults.c.created_at, emulator_faults.c.fault_id).limit(1))
+        if self.postgres:
+            query = query.with_for_update()
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        where = emulator_faults.c.fault_id == row.fault_id
+        if row.remaining <= 1:
+            self.conn.execute(delete(emulator_faults).where(where))
+        else:
+            self.conn.execute(update(emulator_faults).where(where).values(remaining=row.remaining - 1))
+        return dict(row._mapping)
+
+    def record_failure(self, operation_id: str, fault: dict, now: datetime) -> None:
+        self.conn.execute(insert(failed_operations).values(
+            operation_id=operation_id, operation=fault["operation"], code=fault["code"], message=fault["message"],
+            created_at=now))
+
+    def failure(self, operation_id: str) -> dict | None:
+        row = self.conn.execute(select(failed_operations).where(failed_operations.c.operation_id == operation_id)).first()
+        return dict(row._mapping) if row else None

@@ -64,3 +64,28 @@ webhook_deliveries = Table(
     UniqueConstraint("endpoint_id", "outbox_id", name="uq_webhook_deliveries_endpoint_outbox"),
     Index("ix_webhook_deliveries_status", "status", "endpoint_id", "ordering_key", "outbox_id"),
 )
+
+# Emulator fault injection (migration ops_0002): the next `remaining` calls of an ARM operation fail as
+# long-running operations with this error, so clients' failure handling can be tried.
+emulator_faults = Table(
+    "emulator_faults",
+    metadata,
+    Column("fault_id", String(36), primary_key=True),
+    Column("operation_key", String(256), nullable=False, index=True),  # lower-cased ARM operation
+    Column("operation", String(256), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The long-running operations that failed by an injected fault; every other operation id polls Succeeded.
+failed_operations = Table(
+    "failed_operations",
+    metadata,
+    Column("operation_id", String(64), primary_key=True),
+    Column("operation", String(256), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,5 +1,5 @@
 """The emulator's control endpoints under ``/_subplane``: clock, reset, snapshot, outbox, messages,
-webhooks and the request log. In production mode every one of them answers 403 ``EmulatorOnly``."""
+webhooks, injected faults and the request log. In production mode every one of them answers 403 ``EmulatorOnly``."""
 
 from __future__ import annotations
 
@@ -168,4 +168,29 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     def deliveries(endpoint: str | None = None, limit: int = 200) -> dict:
         return {"value": [delivery_view(r) for r in app.webhooks.deliveries(endpoint_id=endpoint, limit=limit)]}
 
+    @router.get("/faults")
+    def faults() -> dict:
+        return {"value": [fault_view(f) for f in app.faults.list()]}
+
+    @router.post("/faults", status_code=201)
+    @renders_errors
+    def add_fault(body: dict):
+        count = body.get("count", 1)
+        if not isinstance(count, int):
+            return error_response(InvalidInput("InvalidCount", "count must be a whole number."))
+        fault = app.faults.add(operation=str(body.get("operation", "")), code=str(body.get("code", "")),
+                               message=body.get("message"), count=count)
+        return JSONResponse(fault_view(fault), status_code=201)
+
+    @router.delete("/faults", status_code=204)
+    @renders_errors
+    def clear_faults():
+        app.faults.clear()
+        return Response(status_code=204)
+
     return router
+
+
+def fault_view(fault) -> dict:
+    return {"id": fault.fault_id, "operation": fault.operation, "code": fault.code, "message": fault.message,
+            "remaining": fault.remaining, "createdAt": fault.created_at.isoformat()}

@@ -18,16 +18,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
 from ...adapters.tokens import ARM_AUDIENCES, TokenRejected
-from ...domain.access import Principal, PrincipalKind
+from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
 from . import versions
 from .errors import ArmError, from_domain
-from .routing import ArmRequest, ArmResponse, ArmRouter
+from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 from .throttle import Throttle, kind_of
 
 log = logging.getLogger("subplane.arm")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 UNTHROTTLED_REMAINING = "11999"
+_WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
 
@@ -84,10 +85,32 @@ class ArmApi:
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from None
         ctx = ArmRequest(self.app, request.method, path, params, query, body, principal, base,
                          query["api-version"], self.page_size)
+        if request.method in _WRITE_METHODS and not route.anonymous:
+            failed = await run_in_threadpool(self._injected_failure, ctx, route)
+            if failed is not None:
+                return failed
         result = await run_in_threadpool(route.handler, ctx)
         if isinstance(result, ArmResponse):
             return result
         return ArmResponse(200, result)
+
+    def _injected_failure(self, ctx: ArmRequest, route) -> ArmResponse | None:
+        """An emulator fault waiting for this operation: accept the call as a long-running operation that
+        fails, and change nothing. A caller without write access gets the handler's own refusal instead."""
+        operation = arm_action(route, ctx.method, ctx.params, ctx.path)
+        if not self.app.faults.waiting(operation):
+            return None
+        if "sub" in ctx.params:
+            try:
+                self.app.subscriptions.authorize(actor=ctx.principal, ref=ctx.params["sub"], action=Action.WRITE)
+            except DomainError:
+                return None
+        taken = self.app.faults.fail_next(operation)
+        if taken is None:
+            return None
+        operation_id, fault = taken
+        log.info("injected fault %s for %s (operation %s)", fault.code, operation, operation_id)
+        return lro(ctx, 202, operation=operation_id)
 
     async def _principal(self, request: Request, base: str) -> Principal:
         auth = request.headers.get("authorization", "")

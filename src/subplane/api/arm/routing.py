@@ -119,11 +119,12 @@ def page(ctx: ArmRequest, items: list[Any]) -> dict:
 
 
 def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True,
-        subscription: str | None = None) -> ArmResponse:
-    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded.
+        subscription: str | None = None, operation: str | None = None) -> ArmResponse:
+    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded
+    (or Failed, for an ``operation`` an emulator fault failed).
 
     Polling URLs live under a subscription: the request's, else ``subscription`` (e.g. one just created)."""
-    operation = uuid.uuid4().hex
+    operation = operation or uuid.uuid4().hex
     subscription = ctx.params.get("sub") or subscription or "00000000-0000-0000-0000-000000000000"
     base = f"{ctx.base_url}/subscriptions/{subscription}"
     headers = {"Retry-After": LRO_RETRY_AFTER, "retry-after-ms": LRO_RETRY_AFTER_MS}

@@ -83,8 +83,14 @@ def register(router: ArmRouter) -> None:
 
     @router.route("GET", "/subscriptions/{sub}/providers/Microsoft.Resources/operationStatuses/{op}", area="any")
     def operation_status(ctx: ArmRequest):
+        failure = ctx.app.faults.failure(ctx.params["op"])
+        if failure is not None:
+            return {"id": ctx.path, "name": ctx.params["op"], "status": "Failed", "error": failure}
         return {"id": ctx.path, "name": ctx.params["op"], "status": "Succeeded"}
 
     @router.route("GET", "/subscriptions/{sub}/operationresults/{op}", area="any")
     def operation_result(ctx: ArmRequest):
+        failure = ctx.app.faults.failure(ctx.params["op"])
+        if failure is not None:
+            raise ArmError(400, failure["code"], failure["message"])
         return ArmResponse(204)

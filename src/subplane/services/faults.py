@@ -1,0 +1,101 @@
+"""Emulator fault injection: the next calls of an ARM operation fail the way real ARM fails them.
+
+Platform engineers need to see what their automation does when Azure accepts a request and the
+operation then fails (an allocation failure during a deallocate, a quota error during a create).
+`subplane faults add Microsoft.Compute/virtualMachines/deallocate/action --code AllocationFailed`
+stores a fault; the next matching call is accepted as a long-running operation (202 with polling
+headers) whose status is ``Failed`` with that error, and nothing changes. Faults work only in
+emulator mode, are consumed in the same transaction that records the failed operation, and are part
+of the emulator's state (reset and snapshots include them).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..adapters.db.ops_repo import FaultRepo
+from ..domain.errors import Conflict, InvalidInput
+
+# e.g. Microsoft.Compute/virtualMachines/deallocate/action, Microsoft.Storage/storageAccounts/write
+_OPERATION = re.compile(r"^[A-Za-z][A-Za-z0-9.]*/[A-Za-z0-9]+(/[A-Za-z0-9]+)*/(action|write|delete)$", re.IGNORECASE)
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+MAX_COUNT = 1000
+
+
+@dataclass(frozen=True)
+class Fault:
+    fault_id: str
+    operation: str
+    code: str
+    message: str
+    remaining: int
+    created_at: datetime
+
+
+def _fault(row: dict) -> Fault:
+    return Fault(row["fault_id"], row["operation"], row["code"], row["message"], row["remaining"], row["created_at"])
+
+
+class FaultService:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def _require_emulator(self) -> None:
+        if self.app.settings.mode != "emulator":
+            raise Conflict("EmulatorOnly", "Fault injection is an emulator control; this Subplane runs in production mode.")
+
+    def add(self, *, operation: str, code: str, message: str | None = None, count: int = 1) -> Fault:
+        self._require_emulator()
+        operation, code = (operation or "").strip(), (code or "").strip()
+        if not _OPERATION.match(operation):
+            raise InvalidInput("InvalidOperation", f"{operation!r} is not an ARM write operation such as "
+                                                   "'Microsoft.Compute/virtualMachines/deallocate/action'.")
+        if not _CODE.match(code):
+            raise InvalidInput("InvalidErrorCode", f"{code!r} is not an error code (letters and digits, e.g. AllocationFailed).")
+        if not 1 <= count <= MAX_COUNT:
+            raise InvalidInput("InvalidCount", f"count must be between 1 and {MAX_COUNT}, not {count}.")
+        with self.app.uow() as uow:
+            row = {"fault_id": str(uuid.uuid4()), "operation": operation, "code": code,
+                   "message": message or f"The operation '{operation}' failed: {code} (injected by the emulator).",
+                   "remaining": count, "created_at": uow.now}
+            FaultRepo(uow.conn).add(row)
+        return _fault(row)
+
+    def list(self) -> list[Fault]:
+        with self.app.uow(read_only=True) as uow:
+            return [_fault(r) for r in FaultRepo(uow.conn).list()]
+
+    def clear(self) -> int:
+        self._require_emulator()
+        with self.app.uow() as uow:
+            return FaultRepo(uow.conn).clear()
+
+    def waiting(self, operation: str) -> bool:
+        """Is a fault waiting for ``operation``? (A read; false outside emulator mode.)"""
+        if self.app.settings.mode != "emulator":
+            return False
+        with self.app.uow(read_only=True) as uow:
+            return FaultRepo(uow.conn).waiting(operation)
+
+    def fail_next(self, operation: str) -> tuple[str, Fault] | None:
+        """Consume one use of a fault for ``operation`` and record the failed operation, in one
+        transaction; returns (operation id, fault), or None when no fault waits (or not an emulator)."""
+        if self.app.settings.mode != "emulator":
+            return None
+        with self.app.uow() as uow:
+            repo = FaultRepo(uow.conn)
+            row = repo.take(operation)
+            if row is None:
+                return None
+            operation_id = uuid.uuid4().hex
+            repo.record_failure(operation_id, row, uow.now)
+            return operation_id, _fault(row)
+
+    def failure(self, operation_id: str) -> dict | None:
+        """``{"code", "message"}`` when ``operation_id`` failed by an injected fault, else None."""
+        with self.app.uow(read_only=True) as uow:
+            row = FaultRepo(uow.conn).failure(operation_id)
+        return {"code": row["code"], "message": row["message"]} if row else None
