@@ -101,6 +101,18 @@ def test_support_plans_bill_each_started_month_in_full():
     assert rules.rate([plan], at(2026, 3, 1), at(2026, 4, 1), PRICES, "EUR") == []
 
 
+def test_a_plan_bought_and_ended_at_one_instant_has_started_its_month_and_is_billed_once():
+    """The emulator's clock stands still between commands: buying a plan and cancelling at once is a
+    zero-length span. Its month has started: billed once, in the window holding that instant."""
+    instant = at(2026, 1, 10)
+    plan = span(meter="support/Developer", start=instant, end=instant, resource="/support")
+    before = rules.rate([plan], at(2026, 1, 1), instant, PRICES, "EUR")
+    after = rules.rate([plan], instant, at(2026, 2, 1), PRICES, "EUR")
+    assert before == [] and [l.amount("EUR") for l in after] == [Decimal("27.00")]
+    up_to_now = rules.rate([plan], at(2026, 1, 1), instant, PRICES, "EUR", through_end=True)  # an estimate at that instant
+    assert [l.amount("EUR") for l in up_to_now] == [Decimal("27.00")]
+
+
 def test_rounding_is_half_up_once_per_line():
     assert rules.round_money(Fraction(5, 1000)) == Decimal("0.01")
     assert rules.round_money(Fraction(4999, 1000000)) == Decimal("0.00")
@@ -193,7 +205,11 @@ def test_nothing_after_a_cancel_instant_is_billed(spans, cancel_offset):
                                                                     s.start, max(s.start, cancel))
               for s in spans if s.start <= cancel]
     far = BASE + timedelta(days=400)
-    assert rules.accrued(closed, cancel, far, PRICES, "EUR") == 0
+    usage = [s for s in closed if PRICES.unit(s.meter) is not Unit.MONTH_STEP]
+    assert rules.accrued(usage, cancel, far, PRICES, "EUR") == 0  # no time after the cancel instant is billed
+    # a monthly plan is billed per started month: only a month that started at the cancel instant itself
+    # (the plan was bought then) can be charged from it on, never one that starts after it
+    assert rules.accrued(closed, cancel + timedelta(microseconds=1), far, PRICES, "EUR") == 0
     assert all(l.end <= cancel or l.unit is Unit.MONTH_STEP for l in rules.rate(closed, BASE, far, PRICES, "EUR"))
 
 

@@ -150,21 +150,28 @@ class RatedLine:
         return Decimal(-units if self.usage * price_num < 0 else units).scaleb(-places)
 
 
-def month_steps(span: Span, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Monthly charges of a span: each month that starts inside [start, end) while the span is open."""
+def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool = False) -> list[tuple[datetime, datetime]]:
+    """Monthly charges of a span: each month that starts inside [start, end) while the span is open.
+
+    The first month is charged once the span has started, even when it ended at the same instant (a
+    plan bought and cancelled at once has started its month). ``through_end`` also counts a month that
+    starts exactly at ``end``: an estimate "up to now" includes a plan bought now."""
     steps, index = [], 0
-    stop = end if span.end is None else min(end, span.end)
     while True:
         month_start = add_months(span.start, index, span.start.day)
-        if month_start >= stop:
+        if month_start > end or (month_start == end and not through_end):
+            return steps
+        if index > 0 and span.end is not None and month_start >= span.end:
             return steps
         if month_start >= start:
             steps.append((month_start, add_months(span.start, index + 1, span.start.day)))
         index += 1
 
 
-def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> list[RatedLine]:
-    """One line per (resource, meter, unit price) for the usage of ``spans`` inside [start, end)."""
+def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str, *,
+         through_end: bool = False) -> list[RatedLine]:
+    """One line per (resource, meter, unit price) for the usage of ``spans`` inside [start, end)
+    (``through_end``: monthly steps that start at ``end`` count too, for estimates up to now)."""
     lines: dict[tuple[str, str, str, Decimal], RatedLine] = {}
 
     def line(span: Span, unit: Unit, price: Decimal, lo: datetime, hi: datetime) -> RatedLine:
@@ -176,7 +183,7 @@ def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceLis
     for span in spans:
         unit = prices.unit(span.meter)
         if unit is Unit.MONTH_STEP:
-            for lo, hi in month_steps(span, start, end):
+            for lo, hi in month_steps(span, start, end, through_end=through_end):
                 price = prices.price_at(span.meter, currency, lo)
                 line(span, unit, price, lo, hi).add(lo, hi, _MICROS)
             continue

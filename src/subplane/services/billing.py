@@ -109,8 +109,9 @@ class BillingService:
     def _estimate(self, uow: UnitOfWork, sub: Subscription, until: datetime, *, with_daily: bool = False) -> Estimate:
         row = repo(uow).find_period(sub.subscription_id)
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, until)
-        spans = repo(uow).spans_between(period.start, until, [sub.subscription_id]) if until > period.start else []
-        lines = rules.rate(spans, period.start, until, self.prices, row.currency)
+        # "up to now" includes what starts now: a support plan bought at this instant has started its month
+        spans = repo(uow).spans_between(period.start, until, [sub.subscription_id], through_end=True)
+        lines = rules.rate(spans, period.start, until, self.prices, row.currency, through_end=True)
         charges = sum((l.amount(row.currency) for l in lines), Decimal("0.00"))
         credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
         available = eligible = Decimal("0.00")

@@ -106,11 +106,13 @@ class BillingRepo:
             billing_spans.c.subscription_id == subscription_id, billing_spans.c.ended_at.is_(None),
         ).values(ended_at=now)).rowcount
 
-    def spans_between(self, start: datetime, end: datetime, subscription_ids: list[str] | None = None) -> list[Span]:
-        """Spans overlapping [start, end), for some subscriptions or all."""
+    def spans_between(self, start: datetime, end: datetime, subscription_ids: list[str] | None = None, *,
+                      through_end: bool = False) -> list[Span]:
+        """Spans touching [start, end) (``through_end``: [start, end]), for some subscriptions or all.
+        A span that ends at ``start`` is included: it adds no time, but a monthly step it started counts."""
         query = select(billing_spans).where(
-            billing_spans.c.started_at < end,
-            or_(billing_spans.c.ended_at.is_(None), billing_spans.c.ended_at > start),
+            billing_spans.c.started_at <= end if through_end else billing_spans.c.started_at < end,
+            or_(billing_spans.c.ended_at.is_(None), billing_spans.c.ended_at >= start),
         )
         if subscription_ids is not None:
             if len(subscription_ids) == 1:
