@@ -35,6 +35,16 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def format_duration(delta: timedelta) -> str:
+    """The inverse of ``parse_duration`` for whole seconds: 91 days → ``91d``, 1.5 days → ``1d12h``."""
+    seconds, parts = int(delta.total_seconds()), []
+    for unit in ("d", "h", "m", "s"):
+        count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 

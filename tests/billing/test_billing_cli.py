@@ -131,8 +131,12 @@ def test_cancel_with_a_support_plan_needs_an_auto_renew_choice(cli):
     cli("billing", "support", "Productie", "--plan", "Developer")
     for extra in ([], ["--output", "json"]):  # no terminal here: refused, never picked silently
         refused = cli("subscriptions", "cancel", "Productie", "--reason", "weg", "--turn-off-resources", *extra, ok=False)
-        assert refused.exit_code == 2 and "SupportPlanChoiceRequired" in refused.output
-        assert "--no-support-auto-renew" in refused.output and len(refused.output.strip().splitlines()) == 1
+        assert refused.exit_code == 2 and "SupportPlanChoiceRequired" in refused.stderr
+        assert "--no-support-auto-renew" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        if extra:  # scripts reading JSON get the refusal as ARM's error envelope on stdout
+            assert json.loads(refused.stdout)["error"]["code"] == "SupportPlanChoiceRequired"
+        else:
+            assert refused.stdout == ""
     assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
 
     cancelled = cli.json("subscriptions", "cancel", "Productie", "--reason", "weg", "--turn-off-resources",
@@ -197,3 +201,20 @@ def test_warned_credit_nearly_used_then_cancel_and_payment_overdue_soon_then_car
 def test_remove_spending_limit_is_refused_for_the_free_trial(cli):
     refused = cli("billing", "remove-spending-limit", "Proefversie", ok=False)
     assert refused.exit_code == 5 and "SpendingLimitNotRemovable" in refused.output
+
+
+def test_cli_refuses_bad_input_with_a_code_and_exit_2(cli):
+    bad_day = cli("usage", "Productie", "--csv", "--from", "27-11-2026", ok=False)
+    assert bad_day.exit_code == 2 and "InvalidInstant" in bad_day.stderr and "Traceback" not in bad_day.output
+    no_name = cli("subscriptions", "delete", "Ontwikkeling", ok=False)
+    assert no_name.exit_code == 2 and "ConfirmationNameRequired" in no_name.stderr
+
+
+def test_invoice_list_names_the_subscription_and_keeps_numbers_whole(cli):
+    cli("clock", "advance", "31d")
+    listed = cli("invoices", "list").stdout
+    numbers = [i["invoiceNumber"] for i in cli.json("invoices", "list")]
+    assert numbers and all(number in listed for number in numbers)  # never folded across lines
+    assert "Productie" in listed
+    shown = cli("invoices", "show", numbers[0]).stdout
+    assert "VAT 21%" in shown

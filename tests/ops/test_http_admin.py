@@ -48,7 +48,7 @@ def test_clock_advances_over_http_with_the_cli_code_path(demo_app, client):
     assert body["status"] == "ready"
     own_jobs = [j["kind"] for j in body["lastAdvance"]["jobs"] if j["subject"] == sub_id]
     assert own_jobs[:3] == ["deletion_reminder", "deletion_reminder", "retention_expiry"]
-    assert body["now"] > before["now"]
+    assert body["now"] > before["now"] and body["lastAdvance"]["by"] == "91d"
     assert [s.state.value for s in demo_app.subscriptions.list(actor=OPERATOR) if s.display_name == "Productie"] == [
         "Deleted"]
     kinds = [m["kind"] for m in client.get("/_subplane/outbox/messages").json()["value"]]
@@ -194,3 +194,8 @@ def test_json_logs_carry_correlation_and_never_secrets(demo_app):
     text = stream.getvalue()
     for secret in ("hunter2", "abc123", "xyz", "eyJhbGc", "s1gnature"):
         assert secret not in text
+
+
+def test_the_servers_address_leads_to_the_portal(client):
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 307 and answer.headers["location"] == "/portal/"

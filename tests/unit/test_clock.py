@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from subplane.clock import parse_duration
+from subplane.clock import format_duration, parse_duration
 from subplane.domain.errors import InvalidInput
 
 
@@ -19,3 +19,8 @@ def test_bad_durations_name_the_problem(text):
     with pytest.raises(InvalidInput) as refused:
         parse_duration(text)
     assert refused.value.code == "InvalidDuration"
+
+
+@pytest.mark.parametrize("text", ["91d", "1d12h", "15m", "2h30m10s", "45s"])
+def test_format_duration_reads_back(text):
+    assert format_duration(parse_duration(text)) == text

@@ -8,6 +8,7 @@ import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 from .. import __version__
@@ -50,6 +51,10 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
     install_arm(http, app)  # ARM-compatible API (issue 3), first in the route list, case-insensitive paths
     install_blob(http, app)  # blob data plane under /blob/{account}
     install_identity(http, app, app.token_keys)  # OIDC discovery, JWKS, token endpoint
+
+    @http.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/portal/", status_code=307)  # a browser opening the server's address
 
     @http.api_route("/_subplane/health", methods=["GET", "HEAD"])
     def health(response: Response) -> dict:

@@ -81,7 +81,11 @@ def ask_support_auto_renew(cli: CliContext, as_: str | None, subscription: str, 
 def _parse_instant(text: str | None) -> datetime | None:
     if not text:
         return None
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("InvalidInstant", f"{text!r} is not a date or instant: use ISO 8601, e.g. 2026-11-27 "
+                                             "or 2026-11-27T09:30:00Z.") from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -96,9 +100,15 @@ def list_invoices(*, cli: CliContext, subscription: Annotated[str | None, typer.
     if cli.json:
         emit_json([invoice_json(i, with_lines=False) for i in invoices])
         return
+    names = _subscription_names(cli, as_)
     table("Invoices", ["Number", "Date", "Subscription", "Period", "Total", "Status"],
-          [(i.invoice_number, i.invoice_date, i.subscription_id, f"{i.period_start.date()} – {i.period_end.date()}",
-            f"{i.currency} {i.total}", i.status) for i in invoices])
+          [(i.invoice_number, i.invoice_date, names.get(i.subscription_id, i.subscription_id),
+            f"{i.period_start.date()} – {i.period_end.date()}", f"{i.currency} {i.total}", i.status) for i in invoices],
+          whole=("Number",))
+
+
+def _subscription_names(cli: CliContext, as_: str | None) -> dict[str, str]:
+    return {s.subscription_id: s.display_name for s in cli.app.subscriptions.list(actor=cli.app.directory.principal(as_))}
 
 
 @command(invoices_app, "show")
@@ -108,12 +118,16 @@ def show_invoice(invoice: InvoiceArg, *, cli: CliContext, as_: AsOption = None) 
     if cli.json:
         emit_json(invoice_json(found))
         return
-    console.print(f"[bold]Invoice {found.invoice_number}[/]  {found.status}  date {found.invoice_date}, due {found.due_date}")
-    console.print(f"  Period {instant(found.period_start)} – {instant(found.period_end)}, subscription {found.subscription_id}")
+    console.print(f"[bold]Invoice {found.invoice_number}[/] ({found.status}), dated {found.invoice_date}, "
+                  f"due {found.due_date}")
+    name = _subscription_names(cli, as_).get(found.subscription_id)
+    console.print(f"  Period {instant(found.period_start)} – {instant(found.period_end)}, subscription "
+                  f"{name + ' ' if name else ''}{found.subscription_id}")
     table("Lines", ["Resource", "Meter", "Quantity", "Unit price", "Amount", "From", "To"],
           [(l.resource_id.rsplit("/", 1)[-1], l.meter, l.quantity, l.unit_price, l.amount, instant(l.from_at),
             instant(l.to_at)) for l in found.lines])
-    for label, value in (("Subtotal", found.subtotal), ("Credits", -found.credits), (f"VAT {found.tax_rate}", found.tax),
+    vat = f"VAT {(found.tax_rate * 100).normalize():f}%"
+    for label, value in (("Subtotal", found.subtotal), ("Credits", -found.credits), (vat, found.tax),
                          ("Total", found.total)):
         console.print(f"  {label:>12}: {found.currency} {value}")
 
@@ -209,7 +223,13 @@ def support(subscription: SubArg, *, cli: CliContext,
                                              auto_renew=auto_renew)
     data = {"plan": found["plan"] if found else None, "autoRenew": found["auto_renew"] if found else None,
             "active": bool(found and found["ended_at"] is None)}
-    emit_json(data) if cli.json else console.print(data)
+    if cli.json:
+        emit_json(data)
+    elif data["active"]:
+        renew = "renews each month" if data["autoRenew"] else "ends with its month (auto-renew off)"
+        console.print(f"Support plan {data['plan']}: active, billed per started month; {renew}.")
+    else:
+        console.print("No active support plan.")
 
 
 @command(billing_app, "remove-spending-limit")

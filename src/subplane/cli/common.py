@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import settings as settings_module
 from ..bootstrap import App, build_app
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from .render import errors
+from .render import emit_json, errors
 
 EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
 
@@ -112,6 +112,8 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
                 return fn(*args, cli=cli, **rest)
             except DomainError as error:
                 errors.print(f"[red]error:[/] {escape(error.message)} [dim]({error.code})[/]", highlight=False)
+                if cli.json:  # scripts parse stdout: the refusal as the ARM error envelope too
+                    emit_json({"error": {"code": error.code, "message": error.message}})
                 raise typer.Exit(exit_code(error)) from None
             except BrokenPipeError:
                 # The reader went away (`| head`): stop quietly, as Unix tools do.

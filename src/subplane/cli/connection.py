@@ -135,7 +135,8 @@ def az_login_command(
     details = read_connection(cli.settings().data_dir)
     executable = shutil.which(az)
     if executable is None:
-        raise NotFound("AzNotFound", f"{az!r} is not on PATH: pip install azure-cli (in its own virtualenv).")
+        raise NotFound("AzNotFound", f"{az!r} is not on PATH: install azure-cli (in its own virtualenv) and pass "
+                                     "--az PATH or set SUBPLANE_AZ.")
     folder = config_dir or Path(tempfile.mkdtemp(prefix="subplane-az-"))
     folder.mkdir(parents=True, exist_ok=True)
     done = az_login(executable, folder, details, role)

@@ -76,10 +76,12 @@ def emit_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=_default))
 
 
-def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, whole: Iterable[str] = ()) -> None:
+    """``whole``: columns never wrapped (values people copy into the next command, e.g. invoice numbers)."""
     grid = Table(title=title, title_justify="left")
+    keep = set(whole)
     for column in columns:
-        grid.add_column(column, overflow="fold")  # wrap long ids rather than cut them off
+        grid.add_column(column, overflow="fold", no_wrap=column in keep)  # wrap long ids rather than cut them off
     for row in rows:
         grid.add_row(*["—" if v is None else (v.value if isinstance(v, Enum) else str(v)) for v in row])
     console.print(grid)

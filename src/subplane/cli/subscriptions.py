@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ..domain.errors import InvalidInput
+
 from .common import AsOption, CliContext, command
 from .render import console, emit_json, instant, state_text, subscription_json, table
 
@@ -97,10 +99,13 @@ def delete(
     subscription: SubArg,
     *,
     cli: CliContext,
-    confirm_name: Annotated[str, typer.Option("--confirm-name", help="The subscription's exact name.")] = "",
+    confirm_name: Annotated[str, typer.Option("--confirm-name", help="The subscription's exact name (required).")] = "",
     as_: AsOption = None,
 ) -> None:
     """Delete a cancelled subscription now (at least 15 minutes after cancelling, with no resources left)."""
+    if not confirm_name:
+        raise InvalidInput("ConfirmationNameRequired",
+                           "Deleting is permanent: confirm with --confirm-name and the subscription's exact name.")
     _show_one(cli, cli.app.subscriptions.delete(actor=cli.app.directory.principal(as_), ref=subscription,
                                                 confirm_name=confirm_name))
 

@@ -304,7 +304,7 @@ def delete(
     if unmet:
         raise Conflict(
             unmet[0].code,
-            "The subscription cannot be deleted yet: " + " ".join(c.message for c in unmet),
+            "The subscription was not deleted: " + " ".join(c.message for c in unmet),
             unmet=[c.code for c in unmet],
         )
     return _transition(sub, LifecycleAction.DELETE, now, deletion_date=now)

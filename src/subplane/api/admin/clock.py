@@ -10,7 +10,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from ...clock import parse_duration
+from ...clock import format_duration, parse_duration
 from ...domain.errors import Conflict, InvalidInput
 
 log = logging.getLogger("subplane.clock")
@@ -61,7 +61,7 @@ class ClockAdvances:
                 raise Conflict("ClockAdvancing", "The clock is already advancing; poll GET /_subplane/clock.")
             self._done.clear()
             self.status, self.reason = "advancing", None
-            self.last = {"from": self.app.clock_control.now().isoformat(), "by": str(delta), "jobsRun": 0}
+            self.last = {"from": self.app.clock_control.now().isoformat(), "by": format_duration(delta), "jobsRun": 0}
         threading.Thread(target=self._run, args=(delta,), name="clock-advance", daemon=True).start()
 
     def wait(self, seconds: float) -> bool:
