@@ -32,3 +32,20 @@ def test_usage_details_list_reads_daily_usage_per_resource_and_meter(live: Live)
     assert Decimal(str(vm.cost)) == (Decimal(str(vm.quantity)) * Decimal("0.1060")).quantize(Decimal("0.01"))
     reader = live.client(ConsumptionManagementClient, "reader", sub)
     assert len(list(reader.usage_details.list(scope=f"/subscriptions/{sub}"))) == len(details)
+
+
+def test_two_rows_of_one_day_resource_and_meter_get_different_ids():
+    """A switch-day invoice ends mid-day, so one day can hold two rows of one resource and meter."""
+    from datetime import datetime, timezone
+
+    from subplane.api.arm.consumption import usage_record
+
+    def row(hour: int) -> dict:
+        return {"subscriptionId": "s", "resourceId": "/subscriptions/s/resourceGroups/g/providers/M.C/vm/v",
+                "meter": "vm/Standard_B2s", "unitPrice": Decimal("0.05"), "date": "2026-12-05",
+                "from": datetime(2026, 12, 5, hour, tzinfo=timezone.utc), "to": datetime(2026, 12, 5, hour + 1, tzinfo=timezone.utc),
+                "quantity": Decimal("1"), "amount": Decimal("0.05"), "currency": "EUR", "unit": "1 Hour"}
+
+    period = (datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+    ids = {usage_record(row(h), subscription_name="S", offer_id="MS-AZR-0003P", period=period)["name"] for h in (3, 15)}
+    assert len(ids) == 2

@@ -38,7 +38,9 @@ def usage_record(row: dict, *, subscription_name: str, offer_id: str, period: tu
     resource_id = row["resourceId"]
     group = re.search(r"/resourceGroups/([^/]+)", resource_id, re.IGNORECASE)
     meter_id = str(uuid.uuid5(_METER_NAMESPACE, row["meter"]))
-    record_id = str(uuid.uuid5(_METER_NAMESPACE, f"{row['date']}|{resource_id}|{row['meter']}|{row['unitPrice']}"))
+    # a day can hold two rows of one resource and meter (a switch-day invoice ends mid-day): "from" tells them apart
+    record_id = str(uuid.uuid5(_METER_NAMESPACE, f"{row['date']}|{resource_id}|{row['meter']}|{row['unitPrice']}|"
+                                                 f"{row['from'].isoformat()}"))
     return {
         "id": f"/subscriptions/{row['subscriptionId']}/providers/Microsoft.Consumption/usageDetails/{record_id}",
         "name": record_id, "type": "Microsoft.Consumption/usageDetails", "kind": "legacy",
