@@ -230,3 +230,15 @@ def test_usage_rows_of_each_invoice_period_sum_to_its_subtotal(demo_app):
     for invoice in invoices:
         mine = [r for r in rows if invoice.period_start <= r["from"] < invoice.period_end]
         assert mine and sum(Decimal(r["amount"]) for r in mine) == invoice.subtotal, invoice.invoice_number
+
+
+def test_a_plan_bought_at_the_cancel_instant_is_covered_by_credit_in_the_preview_as_on_the_invoice(demo_app):
+    app = demo_app
+    app.billing.set_support_plan(actor=OPERATOR, ref="Proefversie", plan="Developer")
+    preview = app.billing.preview_cancel(actor=OPERATOR, ref="Proefversie").estimate
+    result = app.subscriptions.cancel(actor=OPERATOR, ref="Proefversie", reason="x", turn_off_resources=True)
+    app.clock_control.advance(timedelta(days=40))
+    invoice, = invoices_of(app, "Proefversie")
+    assert invoice.credits == Decimal("27.00")  # the trial's credit covers the plan's month
+    assert result.billing == preview
+    assert (preview.charges, preview.credits, preview.total) == (invoice.subtotal, invoice.credits, invoice.total)

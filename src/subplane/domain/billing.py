@@ -200,9 +200,11 @@ def accrued(spans: Iterable[Span], start: datetime, end: datetime, prices: Price
     return sum((l.amount_exact for l in rate(spans, start, end, prices, currency)), Fraction(0))
 
 
-def charged(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> Decimal:
-    """What an invoice for [start, end) would charge: the sum of rounded lines."""
-    return sum((l.amount(currency) for l in rate(spans, start, end, prices, currency)), Decimal("0.00"))
+def charged(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str, *,
+            through_end: bool = False) -> Decimal:
+    """What an invoice for [start, end) would charge: the sum of rounded lines (``through_end``: see ``rate``)."""
+    lines = rate(spans, start, end, prices, currency, through_end=through_end)
+    return sum((l.amount(currency) for l in lines), Decimal("0.00"))
 
 
 def burn_rate(open_spans: Iterable[Span], prices: PriceList, currency: str, at: datetime) -> Fraction:

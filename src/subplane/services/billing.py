@@ -117,7 +117,9 @@ class BillingService:
         available = eligible = Decimal("0.00")
         if credit is not None and credit["expires_at"] > period.start:
             available = credit["amount"] - credit["used"]
-            eligible = rules.charged(spans, period.start, min(until, credit["expires_at"]), self.prices, row.currency)
+            # as the charges: a plan bought at ``until`` counts, if the credit is still valid then
+            eligible = rules.charged(spans, period.start, min(until, credit["expires_at"]), self.prices, row.currency,
+                                     through_end=until < credit["expires_at"])
         account = uow.directory.get_billing_account(sub.billing_account_id)
         totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
                               vat_rate=self.prices.vat_rate(account.country), currency=row.currency)
