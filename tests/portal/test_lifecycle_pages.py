@@ -238,3 +238,23 @@ def test_past_due_overview_explains_and_the_administrator_settles(demo_app, admi
     assert "Het saldo is voldaan" in settled.text
     assert app.subscriptions.get(actor=OPERATOR, ref="Productie").state is State.ENABLED
     assert 'id="payment-notice"' not in settled.text
+
+
+def test_a_subscription_past_due_for_a_siblings_invoice_shows_the_accounts_balance_and_settles_it(demo_app, admin_nl):
+    app = demo_app
+    if not hasattr(app, "billing"):
+        pytest.skip("this build has no billing service")
+    prod = app.subscriptions.get(actor=OPERATOR, ref="Productie")
+    app.billing.set_card(actor=OPERATOR, account=prod.billing_account_id, fails=True)
+    app.clock_control.advance(timedelta(days=45))
+    dev = app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling")
+    assert dev.state is State.PAST_DUE  # past due is per account: Ontwikkeling has no invoice of its own
+    assert app.billing.list_invoices(actor=OPERATOR, subscription=dev.subscription_id) == []
+    owed, = app.billing.list_invoices(actor=OPERATOR, subscription=prod.subscription_id)
+    page = admin_nl.get(f"/subscriptions/{dev.subscription_id}").text
+    notice = re.search(r'<div class="notice warn".*?</div>', page, re.S).group(0)
+    amount = Formatter("nl").money(owed.total, owed.currency)
+    assert amount in notice and "€ 0,00" not in notice and "—" not in notice
+    assert "Saldo voldoen" in page
+    admin_nl.post(f"/subscriptions/{dev.subscription_id}/settle", {})
+    assert app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling").state is State.ENABLED

@@ -172,8 +172,10 @@ def payment_notice(app, actor: Principal, sub: Subscription) -> PaymentNotice | 
     reason = sub.state_reason.value if sub.state_reason else sub.state.value
     if service is None or reason not in ("PastDue", "NonPayment", "PaymentOverdueSoon", "CreditNearlyUsed"):
         return None
-    unpaid = [i for i in service.list_invoices(actor=actor, subscription=sub.subscription_id)
-              if i.status in ("Due", "PastDue")]
+    # past due, disabled and settled are per billing account (a sibling's invoice makes this one past due,
+    # and Settle pays them all): the account's open invoices this reader may see
+    unpaid = [i for i in service.list_invoices(actor=actor)
+              if i.billing_account_id == sub.billing_account_id and i.status in ("Due", "PastDue")]
     late = [i.due_date for i in unpaid if i.status == "PastDue"]
     grace = timedelta(days=1 + service.prices.grace_period_days)
     with app.uow(read_only=True) as uow:
