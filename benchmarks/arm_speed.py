@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,10 +65,22 @@ def read_path(server: ServerProcess, connection: dict, total: int) -> float:
     return ratio
 
 
-def cold_start(data_dir: Path, connection: dict, token: str) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    baseline = time.perf_counter() - started
+def cold_start(data_dir: Path, connection: dict, token: str, runs: int = 3) -> float:
+    baselines = []
+    for _ in range(5):  # one interpreter start is a few milliseconds: the median of five is steadier
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        baselines.append(time.perf_counter() - started)
+    baseline = statistics.median(baselines)
+    elapsed = statistics.median(first_answer(data_dir, connection, token) for _ in range(runs))
+    ratio = elapsed / baseline
+    print(f"cold start: first authenticated ARM 200 after {elapsed:.2f}s (median of {runs}), python -c pass "
+          f"{baseline:.3f}s (median of 5) -> {ratio:.1f}x (target <= 6x)")
+    return ratio
+
+
+def first_answer(data_dir: Path, connection: dict, token: str) -> float:
+    """Seconds from starting `subplane serve` to its first authenticated ARM 200."""
     port = free_port()
     env = {**os.environ, "SUBPLANE_DATA_DIR": str(data_dir), "SUBPLANE_ARM_THROTTLE": "off"}
     started = time.perf_counter()
@@ -87,10 +100,7 @@ def cold_start(data_dir: Path, connection: dict, token: str) -> float:
     finally:
         process.terminate()
         process.wait(10)
-    ratio = elapsed / baseline
-    print(f"cold start: first authenticated ARM 200 after {elapsed:.2f}s, python -c pass {baseline:.3f}s "
-          f"-> {ratio:.1f}x (target <= 6x)")
-    return ratio
+    return elapsed
 
 
 def sdk_deallocate(server: ServerProcess, connection: dict) -> float:
