@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..adapters.db.arm_repo import Alias, AliasRepo
 from ..domain.access import Principal
-from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import require_display_name
 from .access import may_create_on, require_create, visible_subscription_ids
 from .audit import audited, record_success
