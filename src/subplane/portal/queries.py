@@ -177,7 +177,8 @@ def payment_notice(app, actor: Principal, sub: Subscription) -> PaymentNotice | 
     unpaid = [i for i in service.list_invoices(actor=actor)
               if i.billing_account_id == sub.billing_account_id and i.status in ("Due", "PastDue")]
     late = [i.due_date for i in unpaid if i.status == "PastDue"]
-    grace = timedelta(days=1 + service.prices.grace_period_days)
+    # the runner disables at 00:00 the day after (due + grace): the last day settling still helps is due + grace
+    grace = timedelta(days=service.prices.grace_period_days)
     with app.uow(read_only=True) as uow:
         may_settle = access_context(uow, app.offers, actor, sub).is_account_admin
         currency = uow.directory.get_billing_account(sub.billing_account_id).currency
