@@ -263,3 +263,20 @@ def test_a_subscription_past_due_for_a_siblings_invoice_shows_the_accounts_balan
     assert app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling").state is State.PAST_DUE
     admin_nl.post(f"/subscriptions/{dev.subscription_id}/settle", {})
     assert app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling").state is State.ENABLED
+
+
+def test_a_resource_group_reader_opens_the_overview_without_costs(demo_app):
+    from subplane.domain.access import Role
+
+    sub = demo_app.subscriptions.get(actor=OPERATOR, ref="Productie")
+    with demo_app.uow() as uow:
+        user = demo_app.directory.create_user(uow, tenant_id=sub.tenant_id, upn="rg-reader@contoso.example",
+                                              display_name="Groep Lezer", password="Groep-lezer-2026")
+    demo_app.directory.assign_role(actor=OPERATOR, subscription="Productie", principal_id=user, role=Role.READER,
+                                   scope=f"{sub.resource_id}/resourceGroups/productie-rg")
+    client = PortalClient(demo_app, language="nl")
+    client.sign_in("rg-reader@contoso.example", password="Groep-lezer-2026")
+    assert "Productie" in client.get("/subscriptions").text
+    overview = client.get(f"/subscriptions/{sub.subscription_id}")
+    assert overview.status_code == 200 and 'id="costs-hidden"' in overview.text
+    assert 'id="cost-so-far"' not in overview.text and "Abonnement opzeggen" not in overview.text

@@ -133,6 +133,13 @@ def is_allowed(ctx: AccessContext, action: Action) -> bool:
     return any(action in ROLE_ACTIONS[role] for role in ctx.roles)
 
 
+def may_see_subscription(ctx: AccessContext, *, assigned_within: bool) -> bool:
+    """Who sees a subscription's record (the list and the subscription itself): whoever may read it, and
+    whoever holds a role anywhere inside it (a Reader of one resource group sees the subscription, as in
+    Azure, but reads only what its roles cover)."""
+    return is_allowed(ctx, Action.READ) or assigned_within
+
+
 def authorize(ctx: AccessContext, action: Action, scope: str) -> None:
     if not is_allowed(ctx, action):
         raise Forbidden(

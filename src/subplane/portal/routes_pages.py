@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..domain.access import Action
 from ..domain.errors import NotFound
 
 from ..clock import parse_duration
@@ -35,7 +36,9 @@ def routes(portal: Portal) -> APIRouter:
         session = portal.require_session(request)
         sub = app.subscriptions.get(actor=session.principal, ref=ref)
         resources = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
-        estimate = queries.estimate(app, session.principal, sub)
+        # a role on one resource group shows the subscription, not its costs or invoices
+        whole = Action.READ in app.subscriptions.allowed_actions(actor=session.principal, ref=sub.subscription_id)
+        estimate = queries.estimate(app, session.principal, sub) if whole else None
         fmt = Formatter(portal.language(request, session))
         chart = None
         if estimate is not None:
@@ -45,8 +48,8 @@ def routes(portal: Portal) -> APIRouter:
             request, "overview.html", session=session, sub=sub, offer=app.offers.get(sub.offer_id),
             standing=queries.standing(app, session.principal, sub), summary=queries.summarise(resources),
             actions=queries.actions_for(app, session.principal, sub), estimate=estimate, chart=chart,
-            billing_available=queries.billing(app) is not None, done=done,
-            payment=queries.payment_notice(app, session.principal, sub),
+            billing_available=queries.billing(app) is not None, done=done, costs_hidden=not whole,
+            payment=queries.payment_notice(app, session.principal, sub) if whole else None,
         )
 
     @router.get("/subscriptions/{ref}/activity")

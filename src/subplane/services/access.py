@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Callable
+
 from ..adapters.db.arm_repo import BillingRoleRepo
 from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_create_subscription, is_allowed,
-                             may_create_subscription, roles_at)
+                             may_create_subscription, may_see_subscription, roles_at)
 from ..domain.lifecycle import Subscription
 from .unit_of_work import UnitOfWork
 
@@ -22,6 +25,23 @@ def access_context(uow: UnitOfWork, offers, principal: Principal, sub: Subscript
 
 def require(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
     authorize(access_context(uow, offers, principal, sub, scope), action, scope or sub.resource_id)
+
+
+def require_visible(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> None:
+    """The subscription's record: readable by whoever sees it in the list (``visible_subscription_ids``)."""
+    ctx = access_context(uow, offers, principal, sub)
+    assigned = sub.subscription_id in uow.directory.subscriptions_with_assignments(principal.principal_id)
+    if not may_see_subscription(ctx, assigned_within=assigned):
+        authorize(ctx, Action.READ, sub.resource_id)  # raises the usual AuthorizationFailed
+
+
+def readable(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> Callable[[str], bool]:
+    """Which scopes inside ``sub`` the principal may read; one query for the whole list."""
+    ctx = access_context(uow, offers, principal, sub)
+    if is_allowed(ctx, Action.READ):
+        return lambda scope: True
+    assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
+    return lambda scope: is_allowed(replace(ctx, roles=frozenset(roles_at(principal, scope, assignments))), Action.READ)
 
 
 def allowed_actions(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> set[Action]:

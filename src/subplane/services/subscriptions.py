@@ -11,7 +11,7 @@ from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, Role
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Decision, Subscription
 from ..domain.resources import ResourceType
-from .access import allowed_actions, require, require_create, visible_subscription_ids
+from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
 
@@ -88,7 +88,7 @@ class SubscriptionService:
     def get(self, *, actor: Principal, ref: str) -> Subscription:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
-            require(uow, self.offers, actor, sub, Action.READ)
+            require_visible(uow, self.offers, actor, sub)  # whoever sees it in the list may open it
             return sub
 
     def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, list[dict]]:
