@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, InvalidInput
 
 VM_VERSION = "2025-11-01"
@@ -63,9 +64,28 @@ def test_faults_are_checked_and_admin_endpoints_manage_them(arm):
     assert arm.app.faults.list() == []
 
 
+def test_a_call_that_is_not_long_running_fails_at_once_and_is_in_the_activity_log(arm):
+    sub = arm.subscription_id("Productie")
+    arm.app.faults.add(operation="Microsoft.Resources/subscriptions/resourceGroups/write", code="QuotaExceeded")
+    answer = arm.call("PUT", f"/subscriptions/{sub}/resourcegroups/faulty", version="2025-04-01",
+                      json={"location": "westeurope"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "QuotaExceeded"
+    assert arm.call("GET", f"/subscriptions/{sub}/resourcegroups/faulty", version="2025-04-01").status_code == 404
+    with arm.app.uow(read_only=True) as uow:
+        logged = [(e["action"], e["outcome"], e["code"]) for e in uow.activity.list(subscription_id=sub, limit=5)]
+    assert ("Microsoft.Resources/subscriptions/resourceGroups/write", "Failed", "QuotaExceeded") in logged
+
+
+def test_subscription_and_tenant_operations_take_no_faults(arm):
+    for operation in ("Microsoft.Subscription/cancel/action", "Microsoft.Authorization/roleAssignments/write"):
+        with pytest.raises(InvalidInput) as refused:
+            arm.app.faults.add(operation=operation, code="Nope")
+        assert refused.value.code == "OperationNotFaultable"
+
+
 def test_production_mode_has_no_faults(make_app):
     production = make_app(mode="production")
     with pytest.raises(Conflict) as refused:
         production.faults.add(operation=DEALLOCATE, code="AllocationFailed")
     assert refused.value.code == "EmulatorOnly"
-    assert production.faults.fail_next(DEALLOCATE) is None
+    assert production.faults.fail_next(DEALLOCATE, actor=OPERATOR) is None

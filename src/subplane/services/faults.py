@@ -3,8 +3,9 @@
 Platform engineers need to see what their automation does when Azure accepts a request and the
 operation then fails (an allocation failure during a deallocate, a quota error during a create).
 `subplane faults add Microsoft.Compute/virtualMachines/deallocate/action --code AllocationFailed`
-stores a fault; the next matching call is accepted as a long-running operation (202 with polling
-headers) whose status is ``Failed`` with that error, and nothing changes. Faults work only in
+stores a fault; the next matching call on a resource fails and changes nothing: a long-running
+operation (VM power actions, VM and resource-group deletes) is accepted (202 with polling headers) and
+its status then says ``Failed`` with that error; any other call answers the error at once (409). Faults work only in
 emulator mode, are consumed in the same transaction that records the failed operation, and are part
 of the emulator's state (reset and snapshots include them).
 """
@@ -17,8 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..adapters.db.ops_repo import FaultRepo
+from ..domain.access import Principal
 from ..domain.errors import Conflict, InvalidInput
 
+FAILED = "Failed"
+# subscription-level and tenant-level operations (cancel, role assignments, aliases) take no faults
+_NOT_FAULTABLE = ("microsoft.subscription/", "microsoft.authorization/", "microsoft.billing/")
 # e.g. Microsoft.Compute/virtualMachines/deallocate/action, Microsoft.Storage/storageAccounts/write
 _OPERATION = re.compile(r"^[A-Za-z][A-Za-z0-9.]*/[A-Za-z0-9]+(/[A-Za-z0-9]+)*/(action|write|delete)$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -53,6 +58,9 @@ class FaultService:
         if not _OPERATION.match(operation):
             raise InvalidInput("InvalidOperation", f"{operation!r} is not an ARM write operation such as "
                                                    "'Microsoft.Compute/virtualMachines/deallocate/action'.")
+        if operation.lower().startswith(_NOT_FAULTABLE):
+            raise InvalidInput("OperationNotFaultable", f"Faults apply to operations on resources and resource "
+                                                        f"groups, not to {operation!r}.")
         if not _CODE.match(code):
             raise InvalidInput("InvalidErrorCode", f"{code!r} is not an error code (letters and digits, e.g. AllocationFailed).")
         if not 1 <= count <= MAX_COUNT:
@@ -80,9 +88,10 @@ class FaultService:
         with self.app.uow(read_only=True) as uow:
             return FaultRepo(uow.conn).waiting(operation)
 
-    def fail_next(self, operation: str) -> tuple[str, Fault] | None:
-        """Consume one use of a fault for ``operation`` and record the failed operation, in one
-        transaction; returns (operation id, fault), or None when no fault waits (or not an emulator)."""
+    def fail_next(self, operation: str, *, actor: Principal, subscription_id: str | None = None,
+                  target: str | None = None) -> tuple[str, Fault] | None:
+        """Consume one use of a fault for ``operation``, record the failed operation and the failure in the
+        activity log, in one transaction; returns (operation id, fault), or None when no fault waits."""
         if self.app.settings.mode != "emulator":
             return None
         with self.app.uow() as uow:
@@ -92,6 +101,10 @@ class FaultService:
                 return None
             operation_id = uuid.uuid4().hex
             repo.record_failure(operation_id, row, uow.now)
+            uow.activity.record(instant=uow.now, actor=actor.name, action=operation, outcome=FAILED,
+                                subscription_id=subscription_id, target=target, code=row["code"],
+                                message=row["message"], correlation_id=uow.correlation_id,
+                                details={"injectedFault": row["fault_id"], "operationId": operation_id})
             return operation_id, _fault(row)
 
     def failure(self, operation_id: str) -> dict | None:

@@ -106,11 +106,12 @@ class SubscriptionService:
             ids = uow.resources.changed_by(sub.subscription_id, change_id) if change_id else {}
             return {key: ids.get(rtype, []) for rtype, key in TURNED_OFF_KEYS.items()}
 
-    def authorize(self, *, actor: Principal, ref: str, action: Action) -> Subscription:
-        """Refuse (AuthorizationFailed) unless ``actor`` may do ``action``; for pages that lead to it."""
+    def authorize(self, *, actor: Principal, ref: str, action: Action, scope: str | None = None) -> Subscription:
+        """Refuse (AuthorizationFailed) unless ``actor`` may do ``action`` (at ``scope`` inside the
+        subscription, default the subscription); for pages that lead to it."""
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
-            require(uow, self.offers, actor, sub, action)
+            require(uow, self.offers, actor, sub, action, scope)
             return sub
 
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:

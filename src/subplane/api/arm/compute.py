@@ -67,7 +67,7 @@ def register(router: ArmRouter) -> None:
         vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.json().get("tags"))
         return lro(ctx, 200, render.virtual_machine(vm))
 
-    @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE)
+    @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE, lro=True)
     def power_action(ctx: ArmRequest):
         action = _ACTIONS.get(ctx.params["action"].lower())
         if action is None:
@@ -76,7 +76,7 @@ def register(router: ArmRouter) -> None:
         ctx.app.resources.vm_action(actor=ctx.principal, vm=vm.resource_id, action=action)
         return lro(ctx, 202)
 
-    @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE)
+    @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE, lro=True)
     def delete(ctx: ArmRequest):
         vm = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if vm is None:

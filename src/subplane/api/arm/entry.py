@@ -95,22 +95,28 @@ class ArmApi:
         return ArmResponse(200, result)
 
     def _injected_failure(self, ctx: ArmRequest, route) -> ArmResponse | None:
-        """An emulator fault waiting for this operation: accept the call as a long-running operation that
-        fails, and change nothing. A caller without write access gets the handler's own refusal instead."""
+        """An emulator fault waiting for this operation on a resource: a long-running operation (VM power
+        actions, VM and group deletes) is accepted and then fails; any other call fails at once with the
+        fault's error. Nothing changes. A caller who may not do the call gets the handler's own refusal."""
+        if "rg" not in ctx.params:  # faults are for resources and groups, not subscriptions or the tenant
+            return None
         operation = arm_action(route, ctx.method, ctx.params, ctx.path)
         if not self.app.faults.waiting(operation):
             return None
-        if "sub" in ctx.params:
-            try:
-                self.app.subscriptions.authorize(actor=ctx.principal, ref=ctx.params["sub"], action=Action.WRITE)
-            except DomainError:
-                return None
-        taken = self.app.faults.fail_next(operation)
+        action = Action.DELETE if ctx.method == "DELETE" else Action.WRITE
+        try:
+            self.app.subscriptions.authorize(actor=ctx.principal, ref=ctx.params["sub"], action=action, scope=ctx.path)
+        except DomainError:
+            return None
+        taken = self.app.faults.fail_next(operation, actor=ctx.principal, subscription_id=ctx.params["sub"].lower(),
+                                          target=ctx.path)
         if taken is None:
             return None
         operation_id, fault = taken
         log.info("injected fault %s for %s (operation %s)", fault.code, operation, operation_id)
-        return lro(ctx, 202, operation=operation_id)
+        if route.lro:
+            return lro(ctx, 202, operation=operation_id)
+        raise ArmError(409, fault.code, fault.message)
 
     async def _principal(self, request: Request, base: str) -> Principal:
         auth = request.headers.get("authorization", "")

@@ -69,7 +69,7 @@ def register(router: ArmRouter) -> None:
                                                 tags=_tags(body["tags"]) if body.get("tags") is not None else None)
         return render.group(group)
 
-    @router.route("DELETE", _RG, area=_AREA)
+    @router.route("DELETE", _RG, area=_AREA, lro=True)
     def delete_group(ctx: ArmRequest):
         try:
             ctx.app.management.delete_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])

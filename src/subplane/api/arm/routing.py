@@ -64,6 +64,7 @@ class Route:
     area: str
     resource_type: str
     anonymous: bool = False
+    lro: bool = False  # answers 202 and is polled: an injected fault fails it asynchronously
 
 
 def compile_pattern(pattern: str) -> re.Pattern:
@@ -80,9 +81,10 @@ class ArmRouter:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def route(self, method: str, pattern: str, *, area: str, resource_type: str = "", anonymous: bool = False):
+    def route(self, method: str, pattern: str, *, area: str, resource_type: str = "", anonymous: bool = False,
+              lro: bool = False):
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous))
+            self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous, lro))
             return handler
 
         return register
