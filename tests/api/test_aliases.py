@@ -198,3 +198,22 @@ def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
     assert mine["properties"]["subscriptionId"] == contoso["properties"]["subscriptionId"]
     assert fabrikam("DELETE").status_code == 200
     assert arm.call("GET", f"{ALIASES}/shared-name", version=ACTION_VERSION).status_code == 200
+
+
+def test_the_operator_creates_an_alias_in_the_billing_accounts_tenant(arm):
+    """An operator-made alias of a name another tenant uses is a new alias in the named account's tenant."""
+    from subplane.domain.access import OPERATOR
+    from subplane.services.aliases import AliasRequest
+
+    contoso = _put(arm, "ops-name", displayName="Contoso's", billingScope=_scope(arm)).json()
+    with arm.app.uow() as uow:
+        directory = arm.app.directory
+        tenant = directory.create_tenant(uow, name="Fabrikam", domain="fabrikam.example")
+        admin = directory.create_user(uow, tenant_id=tenant, upn="admin@fabrikam.example", display_name="Admin",
+                                      password="Fabrikam-2026")
+        account = directory.create_billing_account(uow, name="Fabrikam", currency="EUR", country="NL", language="en",
+                                                   admin_user_id=admin)
+    state, created = arm.app.management.aliases.create(actor=OPERATOR, request=AliasRequest(
+        name="ops-name", display_name="Fabrikam's", billing_scope=_scope(arm, account)))
+    assert created and state.alias.tenant_id == tenant
+    assert state.alias.subscription_id != contoso["properties"]["subscriptionId"]

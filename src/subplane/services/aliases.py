@@ -107,7 +107,10 @@ class AliasService:
         """The alias and its subscription in one transaction: both exist, or neither does."""
         def work(uow: UnitOfWork) -> tuple[AliasState, bool]:
             repo = AliasRepo(uow.conn)
-            tenant = self._tenant(uow, actor)
+            tenant, account = self._tenant(uow, actor), None
+            if tenant is None:  # the operator: the alias lives in the tenant of the billing account it names
+                account = self._billing_account(uow, request.billing_scope)
+                tenant = uow.directory.user_tenant(account.admin_user_id)
             found = repo.find(tenant, request.name)
             if found is not None:
                 if not self._may_see(uow, actor, found, visible_subscription_ids(uow, actor)):
@@ -115,8 +118,7 @@ class AliasService:
                 if not self._may_manage(uow, actor, found):
                     raise self._refusal(actor, found, "write")
                 return self._state(uow, found), False
-            account = self._billing_account(uow, request.billing_scope)
-            tenant = tenant or uow.directory.user_tenant(account.admin_user_id)
+            account = account or self._billing_account(uow, request.billing_scope)
             require_create(uow, actor, account)
             workload, offer_id = workload_offer(request.workload)
             owner = self._owner(uow, request.owner_id, account) if request.owner_id else (
