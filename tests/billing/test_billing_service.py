@@ -242,3 +242,37 @@ def test_a_plan_bought_at_the_cancel_instant_is_covered_by_credit_in_the_preview
     assert invoice.credits == Decimal("27.00")  # the trial's credit covers the plan's month
     assert result.billing == preview
     assert (preview.charges, preview.credits, preview.total) == (invoice.subtotal, invoice.credits, invoice.total)
+
+
+def test_a_reactivated_support_plan_resumes_after_its_paid_month_and_is_never_charged_twice(demo_app):
+    app = demo_app
+    admin = app.directory.principal("admin@contoso.example")
+    app.clock_control.advance(timedelta(days=2))
+    app.billing.set_support_plan(actor=admin, ref="Productie", plan="Developer")  # month 1 starts now, in full
+    app.clock_control.advance(timedelta(days=3))
+    app.subscriptions.cancel(actor=admin, ref="Productie", reason="tijdelijk", turn_off_resources=True,
+                             support_auto_renew=True)
+    app.clock_control.advance(timedelta(days=5))
+    app.subscriptions.reactivate(actor=admin, ref="Productie")  # still inside the plan's paid month
+    app.clock_control.advance(timedelta(days=60))  # past the second period's invoice date
+    first, second = invoices_of(app, "Productie")[:2]
+
+    def support(invoice):
+        return [line.amount for line in invoice.lines if line.meter.startswith("support/")]
+
+    assert support(first) == [Decimal("27.00")]  # bought once, cancelled and reactivated: one month
+    assert support(second) == [Decimal("27.00")]  # the next month, from the plan's own anniversary
+
+
+def test_paid_through_is_the_end_of_the_last_charged_month():
+    from subplane.domain.metering import Span
+    from tests.billing.test_billing_domain import at
+
+    def plan(start, end):
+        return Span("s", "/support", "support/Developer", 1, start, end)
+
+    assert rules.paid_through(plan(at(2026, 1, 10), at(2026, 1, 15))) == at(2026, 2, 10)
+    assert rules.paid_through(plan(at(2026, 1, 10), at(2026, 1, 10))) == at(2026, 2, 10)  # bought and ended at once
+    assert rules.paid_through(plan(at(2026, 1, 10), at(2026, 2, 11))) == at(2026, 3, 10)  # two months started
+    assert rules.paid_through(plan(at(2026, 2, 10), at(2026, 1, 20))) == at(2026, 2, 10)  # never began
+    assert rules.month_steps(plan(at(2026, 2, 10), at(2026, 1, 20)), at(2026, 1, 1), at(2026, 4, 1)) == []

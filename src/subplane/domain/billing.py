@@ -157,6 +157,8 @@ def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool
     plan bought and cancelled at once has started its month). ``through_end`` also counts a month that
     starts exactly at ``end``: an estimate "up to now" includes a plan bought now."""
     steps, index = [], 0
+    if span.end is not None and span.end < span.start:  # resumed for a later month, ended before it began
+        return steps
     while True:
         month_start = add_months(span.start, index, span.start.day)
         if month_start > end or (month_start == end and not through_end):
@@ -166,6 +168,17 @@ def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool
         if month_start >= start:
             steps.append((month_start, add_months(span.start, index + 1, span.start.day)))
         index += 1
+
+
+def paid_through(span: Span) -> datetime:
+    """Until when a closed monthly span's charges cover: the end of its last charged month (months are
+    charged in full, ``month_steps``). A span that never began covers nothing beyond its start."""
+    if span.end is not None and span.end < span.start:
+        return span.start
+    index = 0
+    while span.end is not None and add_months(span.start, index + 1, span.start.day) < span.end:
+        index += 1
+    return add_months(span.start, index + 1, span.start.day)
 
 
 def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str, *,

@@ -13,6 +13,7 @@ from ..adapters.db.billing_repo import BillingRepo, PeriodRow
 from ..domain import billing as rules
 from ..domain.lifecycle import State, Subscription
 from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
+from ..domain.prices import Unit
 from ..domain.resources import Resource
 from .unit_of_work import UnitOfWork
 
@@ -112,8 +113,20 @@ class Metering:
         if not changes.close and not changes.open:
             return
         repo(uow).close([s.span_id for s in changes.close], uow.now)
-        repo(uow).open(subscription_id, changes.open, uow.now)
+        repo(uow).open(subscription_id, changes.open, uow.now, starts=self._resumed_months(uow, subscription_id, changes.open))
         self.watch_credit(uow, sub)
+
+    def _resumed_months(self, uow: UnitOfWork, subscription_id: str, meters: list[Meter]) -> dict:
+        """A monthly plan that comes back (reactivation, settle, upgrade) resumes after the month it was
+        already charged for, so no stretch of time is charged twice."""
+        starts = {}
+        for meter in meters:
+            if self.prices.unit(meter.meter) is not Unit.MONTH_STEP:
+                continue
+            previous = repo(uow).last_closed(subscription_id, meter.resource_id, meter.meter)
+            if previous is not None and rules.paid_through(previous) > uow.now:
+                starts[(meter.resource_id, meter.meter)] = rules.paid_through(previous)
+        return starts
 
     def wanted(self, uow: UnitOfWork, sub: Subscription) -> list[Meter]:
         stored = repo(uow).stored_bytes(sub.subscription_id)

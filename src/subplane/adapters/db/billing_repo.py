@@ -89,11 +89,21 @@ class BillingRepo:
             billing_spans.c.subscription_id == subscription_id, billing_spans.c.ended_at.is_(None))).all()
         return [_span(r) for r in rows]
 
-    def open(self, subscription_id: str, meters: Iterable[Meter], now: datetime) -> None:
+    def open(self, subscription_id: str, meters: Iterable[Meter], now: datetime,
+             starts: dict[tuple[str, str], datetime] | None = None) -> None:
+        """Open a span per meter at ``now`` (or at ``starts[(resource id, meter)]``)."""
+        starts = starts or {}
         rows = [dict(subscription_id=subscription_id, resource_id=m.resource_id, meter=m.meter, quantity=m.quantity,
-                     started_at=now, ended_at=None) for m in meters]
+                     started_at=starts.get((m.resource_id, m.meter), now), ended_at=None) for m in meters]
         if rows:
             self.conn.execute(insert(billing_spans), rows)
+
+    def last_closed(self, subscription_id: str, resource_id: str, meter: str) -> Span | None:
+        row = self.conn.execute(select(billing_spans).where(
+            billing_spans.c.subscription_id == subscription_id, billing_spans.c.resource_id == resource_id,
+            billing_spans.c.meter == meter, billing_spans.c.ended_at.is_not(None))
+            .order_by(billing_spans.c.started_at.desc(), billing_spans.c.span_id.desc()).limit(1)).first()
+        return _span(row) if row else None
 
     def close(self, span_ids: Iterable[int], now: datetime) -> None:
         ids = list(span_ids)
