@@ -218,3 +218,17 @@ def test_invoice_list_names_the_subscription_and_keeps_numbers_whole(cli):
     assert "Productie" in listed
     shown = cli("invoices", "show", numbers[0]).stdout
     assert "VAT 21%" in shown
+
+
+def test_subscriptions_create_signs_up_on_an_account_and_needs_a_card_for_pay_as_you_go(cli):
+    created = cli.json("subscriptions", "create", "Nieuw", "--billing-account", "Contoso", "--as", "admin@contoso.example")
+    assert created["displayName"] == "Nieuw" and created["state"] == "Enabled" and created["offerId"] == "MS-AZR-0003P"
+    assert cli.json("billing", "card", "Contoso", "--remove")["hasCard"] is False
+    refused = cli("subscriptions", "create", "Zonder kaart", "--billing-account", "Contoso", ok=False)
+    assert refused.exit_code == 5 and "PaymentMethodRequired" in refused.stderr
+    trial = cli.json("subscriptions", "create", "Proef 2", "--billing-account", "Contoso", "--offer", "MS-AZR-0044P")
+    assert trial["offerId"] == "MS-AZR-0044P"
+    reader = cli("subscriptions", "create", "X", "--billing-account", "Contoso", "--as", "reader@contoso.example", ok=False)
+    assert reader.exit_code == 3 and "AuthorizationFailed" in reader.stderr
+    missing = cli("subscriptions", "create", "Y", ok=False)
+    assert missing.exit_code == 2 and "BillingAccountRequired" in missing.stderr

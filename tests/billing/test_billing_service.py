@@ -276,3 +276,32 @@ def test_paid_through_is_the_end_of_the_last_charged_month():
     assert rules.paid_through(plan(at(2026, 1, 10), at(2026, 2, 11))) == at(2026, 3, 10)  # two months started
     assert rules.paid_through(plan(at(2026, 2, 10), at(2026, 1, 20))) == at(2026, 2, 10)  # never began
     assert rules.month_steps(plan(at(2026, 2, 10), at(2026, 1, 20)), at(2026, 1, 1), at(2026, 4, 1)) == []
+
+
+def test_without_a_payment_method_only_credit_offers_can_be_signed_up_for(demo_app):
+    app = demo_app
+    admin = app.directory.principal("admin@contoso.example")
+    account = sub_named(app, "Productie").billing_account_id
+    app.billing.set_card(actor=admin, account="Contoso", fails=None, remove=True)
+    assert app.billing.set_card(actor=admin, account="Contoso", fails=None)["has_card"] is False
+    with pytest.raises(Conflict) as refused:
+        app.subscriptions.create(actor=admin, display_name="Zonder kaart", billing_account_id="Contoso",
+                                 offer_id="MS-AZR-0003P")
+    assert refused.value.code == "PaymentMethodRequired"
+    assert "Zonder kaart" not in {s.display_name for s in app.subscriptions.list(actor=OPERATOR)}
+    trial = app.subscriptions.create(actor=admin, display_name="Proef 2", billing_account_id=account,
+                                     offer_id="MS-AZR-0044P")
+    assert trial.state is State.ENABLED  # a credit offer starts on its credit
+
+    prod = sub_named(app, "Productie")  # no card: the invoice is not paid on its due date
+    due = rules.first_period(prod.created_at, prod.created_at.day).end + timedelta(days=10)
+    app.clock_control.advance(due + timedelta(days=1) - app.clock_control.now())
+    assert sub_named(app, "Productie").state is State.PAST_DUE
+    with pytest.raises(Conflict) as no_card:
+        app.billing.pay(actor=admin, invoice=invoices_of(app, "Productie")[0].invoice_number)
+    assert no_card.value.code == "NoPaymentMethod"
+    with pytest.raises(InvalidInput):
+        app.billing.set_card(actor=admin, account="Contoso", fails=False)  # a card needs a label to exist
+    app.billing.set_card(actor=admin, account="Contoso", fails=None, label="Mastercard **** 5454")
+    app.billing.pay(actor=admin, invoice=invoices_of(app, "Productie")[0].invoice_number)
+    assert sub_named(app, "Productie").state is State.ENABLED

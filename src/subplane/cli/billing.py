@@ -191,11 +191,21 @@ def settle(account: AccountArg, *, cli: CliContext, as_: AsOption = None) -> Non
 @command(billing_app, "card")
 def card(account: AccountArg, *, cli: CliContext,
          fail: Annotated[bool | None, typer.Option("--fail/--ok", help="Make the emulated card decline (or pay); without either, show it.")] = None,
-         label: Annotated[str | None, typer.Option(help="How the card is shown.")] = None, as_: AsOption = None) -> None:
-    """Show or set the billing account's emulated payment card: one that pays on the due date, or one that fails."""
-    profile = cli.app.billing.set_card(actor=cli.app.directory.principal(as_), account=account, fails=fail, label=label)
-    data = {"billingAccount": profile["billing_account_id"], "card": profile["card_label"], "fails": profile["card_fails"]}
-    emit_json(data) if cli.json else console.print(f"{data['card']}: {'declines' if data['fails'] else 'pays on the due date'}")
+         label: Annotated[str | None, typer.Option(help="How the card is shown; adds a card when there is none.")] = None,
+         remove: Annotated[bool, typer.Option("--remove", help="Take the card off file (no payment method).")] = False,
+         as_: AsOption = None) -> None:
+    """Show or set the billing account's emulated payment card: one that pays on the due date, one that fails,
+    or none (then only offers with credit can be signed up for, and card payments fail)."""
+    profile = cli.app.billing.set_card(actor=cli.app.directory.principal(as_), account=account, fails=fail, label=label,
+                                       remove=remove)
+    data = {"billingAccount": profile["billing_account_id"], "card": profile["card_label"] or None,
+            "fails": profile["card_fails"], "hasCard": profile["has_card"]}
+    if cli.json:
+        emit_json(data)
+    elif not data["hasCard"]:
+        console.print("No card on file: card payments fail, and only offers with credit can be signed up for.")
+    else:
+        console.print(f"{data['card']}: {'declines' if data['fails'] else 'pays on the due date'}")
 
 
 @command(billing_app, "estimate")

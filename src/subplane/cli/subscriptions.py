@@ -48,6 +48,22 @@ def list_(*, cli: CliContext, as_: AsOption = None) -> None:
 
 
 @command(app)
+def create(
+    name: Annotated[str, typer.Argument(help="The new subscription's display name.")],
+    *,
+    cli: CliContext,
+    billing_account: Annotated[str, typer.Option("--billing-account", help="Billing account name or id (required).")] = "",
+    offer: Annotated[str, typer.Option(help="Offer id, e.g. MS-AZR-0003P (Pay-As-You-Go), MS-AZR-0044P (Free Trial).")] = "MS-AZR-0003P",
+    as_: AsOption = None,
+) -> None:
+    """Sign up for a new subscription on a billing account (its Account Administrator, or a billing-account role)."""
+    if not billing_account:
+        raise InvalidInput("BillingAccountRequired", "Name the billing account with --billing-account.")
+    _show_one(cli, cli.app.subscriptions.create(actor=cli.app.directory.principal(as_), display_name=name,
+                                                billing_account_id=billing_account, offer_id=offer))
+
+
+@command(app)
 def show(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Show one subscription."""
     _show_one(cli, cli.app.subscriptions.get(actor=cli.app.directory.principal(as_), ref=subscription))

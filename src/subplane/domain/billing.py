@@ -170,6 +170,11 @@ def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool
         index += 1
 
 
+def needs_payment_method(offer) -> bool:
+    """Signing up needs a payment method unless the offer starts on credit (lifecycle.md §2, create)."""
+    return not offer.credit_amount
+
+
 def paid_through(span: Span) -> datetime:
     """Until when a closed monthly span's charges cover: the end of its last charged month (months are
     charged in full, ``month_steps``). A span that never began covers nothing beyond its start."""

@@ -230,17 +230,33 @@ class BillingService:
         return UsageDetails(sub.display_name, sub.offer_id, (period.start, period.end), rows)
 
     # payments --------------------------------------------------------------------------------
-    def set_card(self, *, actor: Principal, account: str, fails: bool | None, label: str | None = None) -> dict:
-        """Change the emulated card; with neither ``fails`` nor ``label`` it only shows the card."""
-        if fails is None and label is None:
+    def require_payment_method(self, uow: UnitOfWork, billing_account_id: str, offer) -> None:
+        """Sign-up (lifecycle.md §2): the billing account needs a payment method unless the offer has credit."""
+        if rules.needs_payment_method(offer) and not repo(uow).profile(billing_account_id)["has_card"]:
+            raise Conflict("PaymentMethodRequired",
+                           f"The billing account has no card on file, and {offer.name} has no credit to start on: "
+                           "add a card (`subplane billing card ACCOUNT --label ...`) first.", offer_id=offer.offer_id)
+
+    def set_card(self, *, actor: Principal, account: str, fails: bool | None, label: str | None = None,
+                 remove: bool = False) -> dict:
+        """Change the emulated card (``label`` adds one when there is none, ``remove`` takes it off file);
+        with none of them it only shows the card."""
+        if fails is None and label is None and not remove:
             with self.app.uow(read_only=True) as uow:
                 return repo(uow).profile(self._administered(uow, actor, account))
+        if remove and (fails is not None or label):
+            raise InvalidInput("ConflictingCardOptions", "Remove the card, or set it: not both at once.")
+        if label is not None and not label.strip():
+            raise InvalidInput("InvalidCardLabel", "A card needs a label, e.g. 'Visa •••• 4242'.")
 
         def work(uow: UnitOfWork) -> dict:
             account_id = self._administered(uow, actor, account)
             current = repo(uow).profile(account_id)
             fails_now = current["card_fails"] if fails is None else fails
-            repo(uow).set_card(account_id, label=label or current["card_label"], fails=fails_now)
+            if not remove and not current["has_card"] and not label:
+                raise InvalidInput("CardLabelRequired", "There is no card on file: add one with a label.")
+            repo(uow).set_card(account_id, label="" if remove else (label or current["card_label"]).strip(),
+                               fails=False if remove else fails_now)
             self.invoicing.review_payment_warning(uow, account_id)  # a failing card puts near payments at risk
             record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
                            details={"fails": fails_now})
@@ -255,7 +271,10 @@ class BillingService:
             self._administered(uow, actor, found.billing_account_id)
             if found.status not in (DUE, PAST_DUE):
                 raise Conflict("InvoiceAlreadyPaid", f"Invoice {found.invoice_number} is already paid.")
-            if method == "card" and repo(uow).profile(found.billing_account_id)["card_fails"]:
+            profile = repo(uow).profile(found.billing_account_id)
+            if method == "card" and not profile["has_card"]:
+                raise Conflict("NoPaymentMethod", "The billing account has no card on file; add one or pay by transfer.")
+            if method == "card" and profile["declines"]:
                 raise Conflict("PaymentDeclined", "The card on file was declined; update it or pay by transfer.")
             self.invoicing.record_payment(uow, found, method=method)
             self.invoicing.restore_if_settled(uow, found.billing_account_id)

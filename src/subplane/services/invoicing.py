@@ -178,7 +178,7 @@ class Invoicing:
         """On the due date the card pays; the day after, what is still unpaid is past due."""
         today = uow.now.date()
         due = [i for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= today]
-        card_fails = {a: repo(uow).profile(a)["card_fails"] for a in {i.billing_account_id for i in due}}
+        card_fails = {a: repo(uow).profile(a)["declines"] for a in {i.billing_account_id for i in due}}
         self.record_payments(uow, [i for i in due if not card_fails[i.billing_account_id]], method="card")
         failing: dict[str, list[Invoice]] = defaultdict(list)
         for invoice in due:
@@ -222,7 +222,7 @@ class Invoicing:
     def payment_at_risk(self, uow: UnitOfWork, account_id: str) -> bool:
         """An unpaid invoice falls due within the warning window and the card on file will not pay it."""
         horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
-        if not repo(uow).profile(account_id)["card_fails"]:
+        if not repo(uow).profile(account_id)["declines"]:
             return False
         return any(i.due_date <= horizon for i in repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE]))
 
@@ -238,7 +238,7 @@ class Invoicing:
         """The runner's check: accounts whose payment is now at risk, and those warned before."""
         horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
         near = {i.billing_account_id for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= horizon}
-        failing = {a for a in near if repo(uow).profile(a)["card_fails"]}
+        failing = {a for a in near if repo(uow).profile(a)["declines"]}
         warned = {s.billing_account_id for s in uow.subscriptions.list(states=[State.WARNED])
                   if s.state_reason is Reason.PAYMENT_OVERDUE_SOON}
         for account_id in sorted(failing | warned):

@@ -189,7 +189,10 @@ class BillingRepo:
         if row is None:
             self.take_invoice_numbers({billing_account_id: 0})
             return self.profile(billing_account_id)
-        return dict(row._mapping)
+        data = dict(row._mapping)
+        data["has_card"] = bool(data["card_label"])  # an empty label: no card on file
+        data["declines"] = data["card_fails"] or not data["has_card"]  # what a card payment would meet
+        return data
 
     def set_card(self, billing_account_id: str, *, label: str, fails: bool) -> None:
         self.profile(billing_account_id)
