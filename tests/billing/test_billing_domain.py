@@ -218,8 +218,9 @@ def test_usage_rows_add_up_to_the_invoice_line_where_rounding_each_day_does_not(
     vm = [span(meter="vm/Standard_B2s", start=at(2026, 1, 1, 2), end=at(2026, 1, 6, 6))]
     end = at(2026, 1, 7)
     invoice = rules.charged(vm, BASE, end, PRICES, "EUR")
-    per_day = sum(d.amount for d in rules.daily(vm, BASE, end, PRICES, "EUR"))
-    assert per_day != invoice  # the old CSV rule: each day rounded on its own drifts by a cent
+    each_day_rounded = sum(rules.charged(vm, at(2026, 1, d), at(2026, 1, d + 1), PRICES, "EUR") for d in range(1, 7))
+    assert each_day_rounded != invoice  # the old rule: each day rounded on its own drifts by a cent
+    assert sum(d.amount for d in rules.daily(vm, BASE, end, PRICES, "EUR")) == invoice  # the chart's days agree
     rows = rules.usage_rows(vm, [(BASE, end)], BASE, end, PRICES, "EUR")
     assert sum(r.amount for r in rows) == invoice == Decimal("5.16")
     assert [r.day.day for r in rows] == [1, 2, 3, 4, 5, 6]

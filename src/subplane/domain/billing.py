@@ -287,17 +287,13 @@ class DailyUsage:
 
 
 def daily(spans: list[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> list[DailyUsage]:
-    """Charges per UTC day and meter (each day-meter total rounded once), for estimates and CSV."""
-    result: list[DailyUsage] = []
-    day = start_of_day(start)
-    while day < end:
-        following = day + timedelta(days=1)
-        by_meter: dict[str, Fraction] = {}
-        for l in rate(spans, max(start, day), min(end, following), prices, currency):
-            by_meter[l.meter] = by_meter.get(l.meter, Fraction(0)) + l.amount_exact
-        result.extend(DailyUsage(day.date(), m, round_money(v, currency)) for m, v in sorted(by_meter.items()))
-        day = following
-    return result
+    """Charges per UTC day and meter (the estimate's chart): the usage rows of [start, end) added up per
+    day and meter, so the days add up to the lines' amounts, each rounded once as on the invoice."""
+    totals: dict[tuple[date, str], Decimal] = {}
+    for row in usage_rows(spans, [(start, end)], start, end, prices, currency):
+        key = (row.day, row.line.meter)
+        totals[key] = totals.get(key, Decimal("0.00")) + row.amount
+    return [DailyUsage(day, meter, amount) for (day, meter), amount in sorted(totals.items())]
 
 
 @dataclass(frozen=True)
