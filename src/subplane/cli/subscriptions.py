@@ -44,7 +44,8 @@ def list_(*, cli: CliContext, as_: AsOption = None) -> None:
         emit_json([subscription_json(s) for s in subs])
         return
     table("Subscriptions", ["Name", "Subscription id", "Offer", "State", "Deletion date"],
-          [(s.display_name, s.subscription_id, s.offer_id, state_text(s), instant(s.deletion_date)) for s in subs])
+          [(s.display_name, s.subscription_id, s.offer_id, state_text(s), instant(s.deletion_date)) for s in subs],
+          whole=("Subscription id",))
 
 
 @command(app)
