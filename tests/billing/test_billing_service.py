@@ -305,3 +305,5 @@ def test_without_a_payment_method_only_credit_offers_can_be_signed_up_for(demo_a
     app.billing.set_card(actor=admin, account="Contoso", fails=None, label="Mastercard **** 5454")
     app.billing.pay(actor=admin, invoice=invoices_of(app, "Productie")[0].invoice_number)
     assert sub_named(app, "Productie").state is State.ENABLED
+    _, log = app.subscriptions.activity(actor=admin, ref="Productie")
+    assert next(e["actor"] for e in log if e["action"] == "settle") == "admin@contoso.example"  # who paid, not "system"

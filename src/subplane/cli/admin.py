@@ -118,11 +118,12 @@ def _fault_json(fault) -> dict:
 def faults_add(operation: Annotated[str, typer.Argument(
                    help="ARM operation, e.g. Microsoft.Compute/virtualMachines/deallocate/action.")], *,
                cli: CliContext,
-               code: Annotated[str, typer.Option("--code", help="Error code the operation fails with.")] = "",
+               code: Annotated[str, typer.Option("--code", help="Error code the operation fails with (required).")],
                message: Annotated[str | None, typer.Option(help="Error message (a default names the code).")] = None,
                count: Annotated[int, typer.Option(help="How many calls fail.")] = 1) -> None:
-    """The next COUNT calls of OPERATION are accepted as long-running operations that fail with CODE;
-    nothing changes. For trying how automation handles Azure's asynchronous failures."""
+    """The next COUNT calls of OPERATION on a resource or resource group fail with CODE, and nothing changes:
+    long-running ones (VM power actions, VM and group deletes) are accepted and then report Failed, others
+    answer the error at once (409). For trying how automation handles Azure's failures."""
     fault = cli.app.faults.add(operation=operation, code=code, message=message, count=count)
     if cli.json:
         emit_json(_fault_json(fault))

@@ -254,7 +254,8 @@ class BillingService:
             current = repo(uow).profile(account_id)
             fails_now = current["card_fails"] if fails is None else fails
             if not remove and not current["has_card"] and not label:
-                raise InvalidInput("CardLabelRequired", "There is no card on file: add one with a label.")
+                raise InvalidInput("CardLabelRequired", "There is no card on file: add one first (--label, e.g. "
+                                                        "'Visa **** 4242').")
             repo(uow).set_card(account_id, label="" if remove else (label or current["card_label"]).strip(),
                                fails=False if remove else fails_now)
             self.invoicing.review_payment_warning(uow, account_id)  # a failing card puts near payments at risk
@@ -277,7 +278,7 @@ class BillingService:
             if method == "card" and profile["declines"]:
                 raise Conflict("PaymentDeclined", "The card on file was declined; update it or pay by transfer.")
             self.invoicing.record_payment(uow, found, method=method)
-            self.invoicing.restore_if_settled(uow, found.billing_account_id)
+            self.invoicing.restore_if_settled(uow, found.billing_account_id, actor=actor)
             record_success(uow, actor=actor, action="billing.pay", subscription_id=found.subscription_id,
                            target=found.invoice_number, details={"amount": str(found.total), "method": method})
             return repo(uow).get_invoice(found.invoice_id)
@@ -292,7 +293,7 @@ class BillingService:
             open_invoices = repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE, PAST_DUE])
             for item in open_invoices:
                 self.invoicing.record_payment(uow, item, method="transfer")
-            self.invoicing.restore_if_settled(uow, account_id)
+            self.invoicing.restore_if_settled(uow, account_id, actor=actor)
             record_success(uow, actor=actor, action="billing.settle", subscription_id=None, target=account_id,
                            details={"invoices": [i.invoice_number for i in open_invoices]})
             return open_invoices

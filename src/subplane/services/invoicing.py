@@ -15,6 +15,7 @@ from decimal import Decimal
 from ..adapters.db.billing_repo import DUE, PAID, PAST_DUE, Invoice, InvoiceLine, PeriodRow
 from ..domain import billing as rules
 from ..domain import events
+from ..domain.access import SYSTEM, Principal
 from ..domain.events import DomainEvent
 from ..domain.lifecycle import LifecycleAction, Reason, State
 from ..domain.metering import Span, billable
@@ -206,17 +207,19 @@ class Invoicing:
         for account_id in sorted({i.billing_account_id for i in overdue}):
             self._transition_account(uow, account_id, LifecycleAction.DISABLE_FOR_NON_PAYMENT, {State.PAST_DUE: None})
 
-    def restore_if_settled(self, uow: UnitOfWork, account_id: str) -> None:
+    def restore_if_settled(self, uow: UnitOfWork, account_id: str, *, actor: Principal = SYSTEM) -> None:
+        """``actor``: who paid (the Account Administrator's settle shows as theirs in each subscription's log)."""
         self.review_payment_warning(uow, account_id)
         if repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[PAST_DUE]):
             return
         self._transition_account(uow, account_id, LifecycleAction.SETTLE,
-                                 {State.PAST_DUE: None, State.DISABLED: Reason.NON_PAYMENT})
+                                 {State.PAST_DUE: None, State.DISABLED: Reason.NON_PAYMENT}, actor=actor)
 
-    def _transition_account(self, uow: UnitOfWork, account_id: str, action: LifecycleAction, when: dict) -> None:
+    def _transition_account(self, uow: UnitOfWork, account_id: str, action: LifecycleAction, when: dict, *,
+                            actor: Principal = SYSTEM) -> None:
         for sub in uow.subscriptions.list(billing_account_id=account_id):
             if sub.state in when and (when[sub.state] is None or when[sub.state] == sub.state_reason):
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, action)
+                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, action, actor=actor)
 
     # payment warnings ------------------------------------------------------------------------
     def payment_at_risk(self, uow: UnitOfWork, account_id: str) -> bool:

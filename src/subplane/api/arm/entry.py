@@ -108,8 +108,9 @@ class ArmApi:
             self.app.subscriptions.authorize(actor=ctx.principal, ref=ctx.params["sub"], action=action, scope=ctx.path)
         except DomainError:
             return None
+        target = ctx.path.rsplit("/", 1)[0] if ctx.method == "POST" else ctx.path  # the resource, not its action
         taken = self.app.faults.fail_next(operation, actor=ctx.principal, subscription_id=ctx.params["sub"].lower(),
-                                          target=ctx.path)
+                                          target=target)
         if taken is None:
             return None
         operation_id, fault = taken
