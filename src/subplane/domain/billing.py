@@ -176,14 +176,10 @@ def needs_payment_method(offer) -> bool:
 
 
 def paid_through(span: Span) -> datetime:
-    """Until when a closed monthly span's charges cover: the end of its last charged month (months are
-    charged in full, ``month_steps``). A span that never began covers nothing beyond its start."""
-    if span.end is not None and span.end < span.start:
-        return span.start
-    index = 0
-    while span.end is not None and add_months(span.start, index + 1, span.start.day) < span.end:
-        index += 1
-    return add_months(span.start, index + 1, span.start.day)
+    """Until when a closed monthly span's charges cover: the end of its last charged month (the months
+    ``month_steps`` charges it for). A span that never began covers nothing beyond its start."""
+    charged = month_steps(span, span.start, max(span.start, span.end or span.start), through_end=True)
+    return charged[-1][1] if charged else span.start
 
 
 def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str, *,

@@ -12,36 +12,51 @@ from ..domain.lifecycle import Subscription
 from .unit_of_work import UnitOfWork
 
 
-def access_context(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
+def _standing(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> tuple[AccessContext, list]:
+    """The principal's context at the subscription's scope, and its role assignments anywhere inside it."""
     assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
     account = uow.directory.get_billing_account(sub.billing_account_id)
-    return AccessContext(
+    ctx = AccessContext(
         principal=principal,
-        roles=frozenset(roles_at(principal, scope or sub.resource_id, assignments)),
+        roles=frozenset(roles_at(principal, sub.resource_id, assignments)),
         is_account_admin=account.admin_user_id == principal.principal_id,
         offer=offers.get(sub.offer_id),
     )
+    return ctx, assignments
+
+
+def _at(ctx: AccessContext, assignments: list, scope: str) -> AccessContext:
+    return replace(ctx, roles=frozenset(roles_at(ctx.principal, scope, assignments)))
+
+
+def access_context(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
+    ctx, assignments = _standing(uow, offers, principal, sub)
+    return ctx if scope is None else _at(ctx, assignments, scope)
 
 
 def require(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
     authorize(access_context(uow, offers, principal, sub, scope), action, scope or sub.resource_id)
 
 
+def _visible(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> tuple[AccessContext, list]:
+    ctx, assignments = _standing(uow, offers, principal, sub)
+    if not may_see_subscription(ctx, assigned_within=bool(assignments)):
+        authorize(ctx, Action.READ, sub.resource_id)  # raises the usual AuthorizationFailed
+    return ctx, assignments
+
+
 def require_visible(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> None:
     """The subscription's record: readable by whoever sees it in the list (``visible_subscription_ids``)."""
-    ctx = access_context(uow, offers, principal, sub)
-    assigned = sub.subscription_id in uow.directory.subscriptions_with_assignments(principal.principal_id)
-    if not may_see_subscription(ctx, assigned_within=assigned):
-        authorize(ctx, Action.READ, sub.resource_id)  # raises the usual AuthorizationFailed
+    _visible(uow, offers, principal, sub)
 
 
 def readable(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> Callable[[str], bool]:
-    """Which scopes inside ``sub`` the principal may read; one query for the whole list."""
-    ctx = access_context(uow, offers, principal, sub)
+    """Refused unless ``sub`` is visible (``require_visible``); then which scopes inside it the principal may
+    read, from one load of its assignments for the whole list."""
+    ctx, assignments = _visible(uow, offers, principal, sub)
     if is_allowed(ctx, Action.READ):
         return lambda scope: True
-    assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
-    return lambda scope: is_allowed(replace(ctx, roles=frozenset(roles_at(principal, scope, assignments))), Action.READ)
+    return lambda scope: is_allowed(_at(ctx, assignments, scope), Action.READ)
 
 
 def allowed_actions(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> set[Action]:

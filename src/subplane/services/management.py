@@ -20,7 +20,7 @@ from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import ensure_not_deleted, ensure_writable
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
-from .access import readable, require, require_visible
+from .access import readable, require
 from .aliases import AliasService
 from .audit import audited, record_success
 from .file_removal import remove_after_commit
@@ -59,7 +59,6 @@ class ManagementService:
     def list_groups(self, *, actor: Principal, subscription: str) -> list[ResourceGroup]:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
-            require_visible(uow, self.offers, actor, sub)
             may_read = readable(uow, self.offers, actor, sub)
             tags = GroupTagRepo(uow.conn).by_group(sub.subscription_id)
             return [replace(g, tags=tags.get(g.name.lower(), {})) for g in uow.resources.list_groups(sub.subscription_id)

@@ -20,7 +20,7 @@ from ..domain.resources import (
     next_power_state,
     resource_id,
 )
-from .access import readable, require, require_visible, visible_subscription_ids
+from .access import readable, require, visible_subscription_ids
 from .audit import audited, record_success
 from .file_removal import remove_after_commit
 from .subscriptions import resolve
@@ -59,7 +59,6 @@ class ResourceService:
     def list(self, *, actor: Principal, subscription: str) -> list[Resource]:
         with self.app.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
-            require_visible(uow, self.offers, actor, sub)
             may_read = readable(uow, self.offers, actor, sub)  # a resource group's Reader lists that group only
             return [r for r in uow.resources.list(sub.subscription_id) if may_read(r.resource_id)]
 
