@@ -85,3 +85,22 @@ def test_a_new_group_and_its_tags_are_one_write(arm):
         actions = [entry["action"] for entry in uow.activity.list(subscription_id=sub, limit=50)
                    if (entry.get("target") or "").lower().endswith("/resourcegroups/atonce")]
     assert actions == ["createResourceGroup"]
+
+
+def test_a_new_storage_account_and_its_tags_are_one_write(arm, monkeypatch):
+    """Created with its tags in one transaction: no second write that a crash could lose."""
+    def second_write(**_):
+        raise RuntimeError("a tag write after the create")
+
+    monkeypatch.setattr(arm.app.management, "touch", second_write)
+    sub = arm.subscription_id("Ontwikkeling")
+    arm.call("PUT", f"/subscriptions/{sub}/resourcegroups/st-rg", version=RG_VERSION, json={"location": "westeurope"})
+    path = f"/subscriptions/{sub}/resourceGroups/st-rg/providers/Microsoft.Storage/storageAccounts/tagged0st"
+    created = arm.call("PUT", path, version="2025-06-01",
+                       json={"location": "westeurope", "sku": {"name": "Standard_LRS"}, "tags": {"team": "A"}})
+    assert created.status_code in (200, 202), created.text
+    assert arm.call("GET", path, version="2025-06-01").json()["tags"] == {"team": "A"}
+    with arm.app.uow(read_only=True) as uow:
+        actions = [e["action"] for e in uow.activity.list(subscription_id=sub, limit=50)
+                   if (e.get("target") or "").lower().endswith("/storageaccounts/tagged0st")]
+    assert actions == ["createStorageAccount"]

@@ -144,7 +144,7 @@ class ManagementService:
         return self._run(actor, "createNetworkInterface", name, work)
 
     def create_vm_on_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
-                         size: str, nic_id: str | None) -> Resource:
+                         size: str, nic_id: str | None, tags: dict | None = None) -> Resource:
         """A running VM attached to an existing NIC; a dynamic public IP on that NIC gets its address."""
         def work(uow: UnitOfWork) -> Resource:
             sub = resolve(uow, subscription)
@@ -152,7 +152,7 @@ class ManagementService:
             if nic_id:
                 uow.resources.get(nic_id)
             vm = self._resources.new_resource(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
-                                      power_state=PowerState.RUNNING, nic_id=nic_id)
+                                              power_state=PowerState.RUNNING, nic_id=nic_id, tags=tags)
             self._resources.lock_for_write(uow, actor, sub.subscription_id, vm.resource_id)
             uow.resources.add(vm)
             self._resources.sync_dynamic_ip(uow, vm, PowerState.RUNNING)

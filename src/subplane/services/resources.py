@@ -110,8 +110,11 @@ class ResourceService:
         self.lock_for_write(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
         return sub, rg
 
-    def new_resource(self, uow, sub, group, rtype, name, location, **fields) -> Resource:
+    def new_resource(self, uow, sub, group, rtype, name, location, *, tags: dict | None = None, **fields) -> Resource:
+        """A resource not yet stored; ``tags`` (ARM's) are kept in its properties, in the creating transaction."""
         _check_name("Resource", name)
+        if tags:
+            fields["properties"] = {**fields.get("properties", {}), "tags": dict(tags)}
         rid = resource_id(sub.subscription_id, group.name, rtype, name)
         return Resource(rid, sub.subscription_id, group.name, rtype, name, location or group.location, uow.now, **fields)
 
@@ -163,14 +166,15 @@ class ResourceService:
         return self._run(actor, "createVirtualMachine", None, name, work, correlation_id)
 
     def create_storage_account(self, *, actor, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
-                               location: str | None = None, correlation_id=None) -> Resource:
+                               location: str | None = None, tags: dict | None = None, correlation_id=None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             if not re.fullmatch(r"[a-z0-9]{3,24}", name):
                 raise InvalidInput("AccountNameInvalid", f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
             if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
                 raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")
-            account = self.new_resource(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False)
+            account = self.new_resource(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False,
+                                        tags=tags)
             uow.resources.add(account)
             self.app.billing.metering.resources_added(uow, sub.subscription_id, [account])
             record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)

@@ -56,9 +56,7 @@ def register(router: ArmRouter) -> None:
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         vm = ctx.app.management.create_vm_on_nic(actor=ctx.principal, subscription=ctx.params["sub"],
                                                  group=ctx.params["rg"], name=ctx.params["name"],
-                                                 location=body["location"], size=size, nic_id=nic_id)
-        if body.get("tags"):
-            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=body["tags"])
+                                                 location=body["location"], size=size, nic_id=nic_id, tags=body.get("tags"))
         return lro(ctx, 201, render.virtual_machine(vm), location=False)
 
     @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE)

@@ -63,10 +63,7 @@ def register(router: ArmRouter) -> None:
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         ctx.app.resources.create_storage_account(
             actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
-            sku=(body.get("sku") or {}).get("name") or "Standard_LRS", location=body["location"])
-        if body.get("tags"):
-            ctx.app.management.touch(actor=ctx.principal, resource_id=lookup.path_id(ctx, ResourceType.STORAGE_ACCOUNT),
-                                     tags=body["tags"])
+            sku=(body.get("sku") or {}).get("name") or "Standard_LRS", location=body["location"], tags=body.get("tags"))
         return lro(ctx, 202)
 
     @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE)
