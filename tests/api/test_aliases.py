@@ -167,11 +167,8 @@ def test_a_repeat_put_needs_the_right_to_write_the_alias(arm):
     assert again.status_code == 403 and again.json()["error"]["code"] == "AuthorizationFailed"
 
 
-def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
-    """Fabrikam (another tenant, its own billing account) may use a name Contoso uses; each sees its own."""
-    from subplane.adapters.db.arm_repo import BillingRoleRepo
-
-    contoso = _put(arm, "shared-name", displayName="Contoso's", billingScope=_scope(arm)).json()
+def _fabrikam(arm) -> tuple[str, str]:
+    """A second tenant with its own billing account: (tenant id, billing account id)."""
     with arm.app.uow() as uow:
         directory = arm.app.directory
         tenant = directory.create_tenant(uow, name="Fabrikam", domain="fabrikam.example")
@@ -179,8 +176,18 @@ def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
                                       password="Fabrikam-2026")
         account = directory.create_billing_account(uow, name="Fabrikam", currency="EUR", country="NL", language="en",
                                                    admin_user_id=admin)
-        object_id, client_id = directory.create_service_principal(uow, tenant_id=tenant, name="fabrikam-ops",
-                                                                  secret="fabrikam-secret-1")
+    return tenant, account
+
+
+def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
+    """Fabrikam (another tenant, its own billing account) may use a name Contoso uses; each sees its own."""
+    from subplane.adapters.db.arm_repo import BillingRoleRepo
+
+    contoso = _put(arm, "shared-name", displayName="Contoso's", billingScope=_scope(arm)).json()
+    tenant, account = _fabrikam(arm)
+    with arm.app.uow() as uow:
+        object_id, client_id = arm.app.directory.create_service_principal(uow, tenant_id=tenant, name="fabrikam-ops",
+                                                                          secret="fabrikam-secret-1")
         BillingRoleRepo(uow.conn).grant(account, object_id, "BillingAccountOwner", uow.now)
     token = arm.client.post(f"/{tenant}/oauth2/v2.0/token", data={
         "grant_type": "client_credentials", "client_id": client_id, "client_secret": "fabrikam-secret-1",
@@ -206,13 +213,7 @@ def test_the_operator_creates_an_alias_in_the_billing_accounts_tenant(arm):
     from subplane.services.aliases import AliasRequest
 
     contoso = _put(arm, "ops-name", displayName="Contoso's", billingScope=_scope(arm)).json()
-    with arm.app.uow() as uow:
-        directory = arm.app.directory
-        tenant = directory.create_tenant(uow, name="Fabrikam", domain="fabrikam.example")
-        admin = directory.create_user(uow, tenant_id=tenant, upn="admin@fabrikam.example", display_name="Admin",
-                                      password="Fabrikam-2026")
-        account = directory.create_billing_account(uow, name="Fabrikam", currency="EUR", country="NL", language="en",
-                                                   admin_user_id=admin)
+    tenant, account = _fabrikam(arm)
     state, created = arm.app.management.aliases.create(actor=OPERATOR, request=AliasRequest(
         name="ops-name", display_name="Fabrikam's", billing_scope=_scope(arm, account)))
     assert created and state.alias.tenant_id == tenant

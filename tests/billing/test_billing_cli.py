@@ -82,7 +82,8 @@ def test_the_founding_story_cancel_on_day_12(cli, tmp_path):
     assert usage == ["date,subscriptionId,resourceId,meter,unit,quantity,unitPrice,amount,currency,from,to"]
 
 
-def test_free_trial_exhausted_disabled_then_upgrade_enables(cli):
+def _burn_trial_credit(cli) -> None:
+    """Five large VMs on the Free Trial: its credit runs low within days."""
     app = cli.app()
     try:
         for n in range(5):
@@ -90,6 +91,10 @@ def test_free_trial_exhausted_disabled_then_upgrade_enables(cli):
                                     size="Standard_D4s_v5", public_ip=None)
     finally:
         app.close()
+
+
+def test_free_trial_exhausted_disabled_then_upgrade_enables(cli):
+    _burn_trial_credit(cli)
     cli("clock", "advance", "10d")
     shown = cli.json("subscriptions", "show", "Proefversie")
     assert (shown["state"], shown["stateReason"]) == ("Disabled", "SpendingLimitReached")
@@ -172,13 +177,7 @@ def test_cancel_asks_about_the_support_plan_on_a_terminal(cli, monkeypatch):
 
 
 def test_warned_credit_nearly_used_then_cancel_and_payment_overdue_soon_then_card_fixed(cli):
-    app = cli.app()
-    try:
-        for n in range(5):
-            app.resources.create_vm(actor=OPERATOR, subscription="Proefversie", group="proef-rg", name=f"groot-{n}",
-                                    size="Standard_D4s_v5", public_ip=None)
-    finally:
-        app.close()
+    _burn_trial_credit(cli)
     cli("clock", "advance", "7d")
     shown = cli.json("subscriptions", "show", "Proefversie")
     assert (shown["state"], shown["stateReason"]) == ("Warned", "CreditNearlyUsed")
