@@ -175,15 +175,11 @@ class AliasService:
         if match is None:
             raise InvalidInput("InvalidBillingScope",
                                f"Billing scope {scope!r} is not valid: use /providers/Microsoft.Billing/billingAccounts/{{id}}.")
-        key = match.group(1)
         try:
-            return uow.directory.get_billing_account(key.lower())
+            return uow.directory.billing_account(match.group(1))
         except NotFound:
-            by_name = uow.directory.find_billing_account_by_name(key)
-            if by_name is None:
-                raise InvalidInput("InvalidBillingScope", f"Billing scope {scope!r} names no known billing account.",
-                                   billing_scope=scope) from None
-            return by_name
+            raise InvalidInput("InvalidBillingScope", f"Billing scope {scope!r} names no known billing account.",
+                               billing_scope=scope) from None
 
     @staticmethod
     def _owner(uow: UnitOfWork, owner_id: str, account) -> str:

@@ -443,8 +443,7 @@ class BillingService:
         return sub
 
     def _administered(self, uow: UnitOfWork, actor: Principal, account_ref: str) -> str:
-        account = uow.directory.find_billing_account_by_name(account_ref)
-        account = account or uow.directory.get_billing_account(account_ref)
+        account = uow.directory.billing_account(account_ref)
         if not actor.is_privileged and account.admin_user_id != actor.principal_id:
             raise Forbidden("AuthorizationFailed", "Only the billing account's Account Administrator may do this.")
         return account.billing_account_id

@@ -145,8 +145,7 @@ class SubscriptionService:
     ) -> Subscription:
         """``create`` inside the caller's unit of work (an alias PUT creates its subscription and itself at once)."""
         offer = self.offers.get(offer_id)
-        account = (uow.directory.find_billing_account_by_name(billing_account_id)
-                   or uow.directory.get_billing_account(billing_account_id))
+        account = uow.directory.billing_account(billing_account_id)
         require_create(uow, actor, account)
         self.app.billing.require_payment_method(uow, account.billing_account_id, offer)
         admin_tenant = uow.directory.user_tenant(account.admin_user_id)

@@ -121,6 +121,10 @@ class DirectoryRepo:
             raise NotFound("BillingAccountNotFound", f"Billing account {billing_account_id!r} does not exist.")
         return BillingAccount(**row._mapping)
 
+    def billing_account(self, ref: str) -> BillingAccount:
+        """A billing account by its exact name or its id (NotFound otherwise)."""
+        return self.find_billing_account_by_name(ref) or self.get_billing_account(ref.lower())
+
     def find_billing_account_by_name(self, name: str) -> BillingAccount | None:
         row = self.conn.execute(select(billing_accounts).where(billing_accounts.c.name == name)).first()
         return BillingAccount(**row._mapping) if row else None
