@@ -9,7 +9,7 @@ from typing import Mapping
 
 import platformdirs
 
-from .domain.errors import InvalidInput
+from .domain.errors import Conflict, InvalidInput
 
 MODES = ("emulator", "production")
 
@@ -41,8 +41,17 @@ class Settings:
     arm_page_size: int = 100
 
     @property
-    def simulated_clock(self) -> bool:
+    def emulator(self) -> bool:
         return self.mode == "emulator"
+
+    @property
+    def simulated_clock(self) -> bool:
+        return self.emulator
+
+    def require_emulator(self, what: str) -> None:
+        """Refuse an emulator control (demo data, reset, snapshots, faults) in production mode."""
+        if not self.emulator:
+            raise Conflict("EmulatorOnly", f"{what} is an emulator control; this Subplane runs in production mode.")
 
     @property
     def effective_database_url(self) -> str:

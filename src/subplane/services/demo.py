@@ -8,7 +8,6 @@ from pathlib import Path
 from ..adapters.passwords import hash_secret, new_secret
 from ..adapters.db.arm_repo import BillingRoleRepo
 from ..domain.access import OPERATOR, BillingRole, Role
-from ..domain.errors import Conflict
 
 DEMO_PASSWORD = "Contoso-demo-2026"
 DOMAIN = "contoso.example"
@@ -28,8 +27,7 @@ BLOBS = {
 
 def seed(app) -> dict:
     """Create the demo data if it is not there yet; return what ``demo.json`` holds."""
-    if app.settings.mode == "production":
-        raise Conflict("EmulatorOnly", "The demo data is an emulator feature; this Subplane runs in production mode.")
+    app.settings.require_emulator("The demo data")
     demo_file = app.settings.data_dir / "demo.json"
     with app.uow() as uow:
         account = uow.directory.find_billing_account_by_name("Contoso")

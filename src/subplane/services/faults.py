@@ -19,7 +19,7 @@ from datetime import datetime
 
 from ..adapters.db.ops_repo import FaultRepo
 from ..domain.access import Principal
-from ..domain.errors import Conflict, InvalidInput
+from ..domain.errors import InvalidInput
 
 FAILED = "Failed"
 # subscription-level and tenant-level operations (cancel, role assignments, aliases) take no faults
@@ -48,12 +48,8 @@ class FaultService:
     def __init__(self, app) -> None:
         self.app = app
 
-    def _require_emulator(self) -> None:
-        if self.app.settings.mode != "emulator":
-            raise Conflict("EmulatorOnly", "Fault injection is an emulator control; this Subplane runs in production mode.")
-
     def add(self, *, operation: str, code: str, message: str | None = None, count: int = 1) -> Fault:
-        self._require_emulator()
+        self.app.settings.require_emulator("Fault injection")
         operation, code = (operation or "").strip(), (code or "").strip()
         if not _OPERATION.match(operation):
             raise InvalidInput("InvalidOperation", f"{operation!r} is not an ARM write operation such as "
@@ -77,13 +73,13 @@ class FaultService:
             return [_fault(r) for r in FaultRepo(uow.conn).list()]
 
     def clear(self) -> int:
-        self._require_emulator()
+        self.app.settings.require_emulator("Fault injection")
         with self.app.uow() as uow:
             return FaultRepo(uow.conn).clear()
 
     def waiting(self, operation: str) -> bool:
         """Is a fault waiting for ``operation``? (A read; false outside emulator mode.)"""
-        if self.app.settings.mode != "emulator":
+        if not self.app.settings.emulator:
             return False
         with self.app.uow(read_only=True) as uow:
             return FaultRepo(uow.conn).waiting(operation)
@@ -92,7 +88,7 @@ class FaultService:
                   target: str | None = None) -> tuple[str, Fault] | None:
         """Consume one use of a fault for ``operation``, record the failed operation and the failure in the
         activity log, in one transaction; returns (operation id, fault), or None when no fault waits."""
-        if self.app.settings.mode != "emulator":
+        if not self.app.settings.emulator:
             return None
         with self.app.uow() as uow:
             repo = FaultRepo(uow.conn)

@@ -87,13 +87,9 @@ class SnapshotService:
     def blob_root(self) -> Path:
         return self.app.blobstore.root
 
-    def _require_emulator(self, what: str) -> None:
-        if self.app.settings.mode != "emulator":
-            raise Conflict("EmulatorOnly", f"{what} is an emulator control; this Subplane runs in production mode.")
-
     # export ------------------------------------------------------------------------------------
     def export(self, path: Path) -> dict:
-        self._require_emulator("Snapshot export")
+        self.app.settings.require_emulator("Snapshot export")
         manifest = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "subplaneVersion": __version__,
                     "schemaRevisions": sorted(migrate.current_revisions(self.app.engine)), "tables": {}}
         path = Path(path)
@@ -138,7 +134,7 @@ class SnapshotService:
             )
 
     def import_(self, path: Path) -> dict:
-        self._require_emulator("Snapshot import")
+        self.app.settings.require_emulator("Snapshot import")
         manifest = self.read_manifest(Path(path))
         self.check_compatible(manifest)
         with zipfile.ZipFile(path) as archive:
@@ -196,7 +192,7 @@ class SnapshotService:
         With ``demo`` the directory (tenants, users, service principals and their secrets, billing
         accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
         """
-        self._require_emulator("Reset")
+        self.app.settings.require_emulator("Reset")
         with self.app.uow() as uow:
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])

@@ -65,7 +65,7 @@ def delivery_view(row: dict) -> dict:
 
 def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> APIRouter:
     def require_emulator() -> None:
-        if app.settings.mode != "emulator":
+        if not app.settings.emulator:
             raise EmulatorOnly()
 
     router = APIRouter(prefix="/_subplane", dependencies=[Depends(require_emulator)], tags=["emulator"])
