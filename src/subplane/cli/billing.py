@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..domain.access import Principal
 from ..domain.errors import InvalidInput
 from . import subscriptions
 from .common import AsOption, CliContext, command
@@ -61,12 +62,12 @@ def interactive(cli: CliContext) -> bool:
     return not cli.json and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def ask_support_auto_renew(cli: CliContext, as_: str | None, subscription: str, given: bool | None) -> bool | None:
+def ask_support_auto_renew(cli: CliContext, actor: Principal, subscription: str, given: bool | None) -> bool | None:
     """lifecycle.md §3: cancelling a subscription with a support plan asks whether to turn off auto-renew.
     Given as an option, that answer; else asked on a terminal; else refused rather than picked silently."""
     if given is not None:
         return given
-    plan = cli.app.billing.open_support_plan(actor=cli.app.directory.principal(as_), ref=subscription)
+    plan = cli.app.billing.open_support_plan(actor=actor, ref=subscription)
     if plan is None:
         return None
     if not interactive(cli):

@@ -85,11 +85,11 @@ def cancel(
     """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
     from .billing import ask_support_auto_renew
 
-    support_auto_renew = ask_support_auto_renew(cli, as_, subscription, support_auto_renew)
-    result = cli.app.subscriptions.cancel(actor=cli.app.directory.principal(as_), ref=subscription, reason=reason,
+    actor = cli.app.directory.principal(as_)
+    support_auto_renew = ask_support_auto_renew(cli, actor, subscription, support_auto_renew)
+    result = cli.app.subscriptions.cancel(actor=actor, ref=subscription, reason=reason,
                                           turn_off_resources=turn_off_resources, support_auto_renew=support_auto_renew)
-    turned_off = cli.app.subscriptions.turned_off(actor=cli.app.directory.principal(as_), ref=subscription,
-                                                  change_id=result.change_id)
+    turned_off = cli.app.subscriptions.turned_off(actor=actor, ref=subscription, change_id=result.change_id)
     extra = {"changed": result.changed, **turned_off}
     if result.support_plan is not None:
         extra["supportPlan"] = result.support_plan
