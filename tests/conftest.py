@@ -18,6 +18,12 @@ import sqlalchemy
 from subplane import settings as settings_module
 from subplane.bootstrap import App, build_app
 
+# Tests never depend on today's date: every simulated clock (in-process apps, CLI and `serve` subprocesses,
+# which inherit the environment) starts at one pinned instant. SUBPLANE_TEST_CLOCK_START runs the suite from
+# another calendar date (e.g. 2028-02-29T10:00:00Z).
+CLOCK_START = os.environ.get("SUBPLANE_TEST_CLOCK_START", "2026-11-10T09:00:00Z")
+os.environ["SUBPLANE_CLOCK_START"] = CLOCK_START
+
 POSTGRES_URL = os.environ.get("SUBPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("SUBPLANE_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
@@ -101,7 +107,8 @@ def make_app(database: Database, tmp_path) -> Iterator[Callable[..., App]]:
 
     def factory(**overrides) -> App:
         overrides.setdefault("data_dir", tmp_path / "data")
-        settings = settings_module.load(env={}, database_url=database.url, **overrides)
+        settings = settings_module.load(env={"SUBPLANE_CLOCK_START": CLOCK_START}, database_url=database.url,
+                                        **overrides)
         built = build_app(settings)
         apps.append(built)
         return built

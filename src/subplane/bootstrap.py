@@ -147,7 +147,7 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     engine = make_engine(settings.effective_database_url)
     if migrate_schema:
         migrate.ensure_current(engine)
-    clock: Clock = SimulatedClock() if settings.simulated_clock else SystemClock()
+    clock: Clock = SimulatedClock(settings.clock_start) if settings.simulated_clock else SystemClock()
     app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"))
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:

@@ -62,8 +62,25 @@ class SystemClock:
         return utc_now()
 
 
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant (``2028-02-29T10:00:00Z``, or a date for its midnight UTC); a bare time is UTC."""
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("InvalidInstant",
+                           f"Cannot read instant {text!r}; use ISO 8601 such as 2028-02-29T10:00:00Z.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 class SimulatedClock:
+    """``start`` is where a new (or reset) clock begins; without it, at the wall clock's second."""
+
     simulated = True
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.start = start
 
     def now(self, conn: Connection, *, for_update: bool = False) -> datetime:
         query = select(clock_table.c.now).where(clock_table.c.id == 1)
@@ -75,11 +92,12 @@ class SimulatedClock:
             stored = conn.execute(query).scalar_one()
         return stored
 
-    @staticmethod
-    def initialise(conn: Connection) -> None:
-        """Start the simulated clock at the wall clock's second; a no-op when it already runs."""
+    def initialise(self, conn: Connection, at: datetime | None = None) -> None:
+        """Start the simulated clock at ``at``, else the configured start, else the wall clock's second;
+        a no-op when it already runs."""
+        instant = at or self.start or utc_now()
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(insert(clock_table).values(id=1, now=utc_now().replace(microsecond=0)).on_conflict_do_nothing())
+        conn.execute(insert(clock_table).values(id=1, now=instant.replace(microsecond=0)).on_conflict_do_nothing())
 
     def set(self, conn: Connection, instant: datetime) -> datetime:
         current = self.now(conn, for_update=True)

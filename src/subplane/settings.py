@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
@@ -24,6 +25,8 @@ class Settings:
     port: int = 8443
     runner_interval_seconds: float = 5.0
     offers_file: Path | None = None
+    # where a new or reset simulated clock starts (emulator mode); None: the wall clock's now
+    clock_start: datetime | None = None
     # operability (issue 6): logs, request log, e-mail, webhooks
     log_format: str = "json"
     request_log_size: int = 200
@@ -83,6 +86,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "port": number("SUBPLANE_PORT", "8443"),
         "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
+        "clock_start": _instant(env, "SUBPLANE_CLOCK_START"),
         **_ops_settings(env),
         **_arm_settings(env),
     }
@@ -92,6 +96,18 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     return settings
+
+
+def _instant(env: Mapping[str, str], name: str) -> datetime | None:
+    from .clock import parse_instant
+
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_instant(raw)
+    except InvalidInput as error:
+        raise InvalidInput("InvalidSetting", f"{name}: {error.message}") from None
 
 
 def _arm_settings(env: Mapping[str, str]) -> dict:

@@ -103,7 +103,11 @@ def test_trial_purged_after_31_days_and_delete_guards(cli, tmp_path):
     trial = cli.json("subscriptions", "cancel", "Proefversie", "--reason", "Alleen getest", "--turn-off-resources")
     blob_dir = tmp_path / "data" / "blobs"
     advanced = cli.json("clock", "advance", "31d")
-    assert [j["kind"] for j in advanced["jobs"]][-2:] == ["retention_expiry", "purge_files"]
+    # Other work (invoices, reminders) may fall due in the same 31 days; what must hold is that the
+    # trial's retention expired and its files were purged after that, each exactly once.
+    trial_jobs = [j["kind"] for j in advanced["jobs"]
+                  if j["subject"] == trial["subscriptionId"] and j["kind"] in ("retention_expiry", "purge_files")]
+    assert trial_jobs == ["retention_expiry", "purge_files"], advanced["jobs"]
     shown = cli.json("subscriptions", "show", "Proefversie")
     assert (shown["state"], shown["stateReason"]) == ("Deleted", "RetentionExpired")
     assert cli.json("resources", "list", "--subscription", trial["subscriptionId"]) == []

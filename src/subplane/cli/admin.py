@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..clock import parse_instant
 from ..domain.errors import InvalidInput
 from .common import CliContext, command
 from .render import console, emit_json, instant, table
@@ -20,9 +21,12 @@ faults_app = typer.Typer(help="Make the next calls of an ARM operation fail (emu
 
 @command(root_commands, "reset")
 def reset(*, cli: CliContext,
-          demo: Annotated[bool, typer.Option("--demo", help="Seed the demo data after emptying.")] = False) -> None:
+          demo: Annotated[bool, typer.Option("--demo", help="Seed the demo data after emptying.")] = False,
+          at: Annotated[str | None, typer.Option(
+              "--at", help="Restart the simulated clock at this ISO 8601 instant (e.g. 2028-02-29T10:00:00Z); "
+                           "default SUBPLANE_CLOCK_START, else now.")] = None) -> None:
     """Empty the emulator (every table and blob file), optionally reseeding the demo; no restart needed."""
-    seeded = cli.app.snapshots.reset(demo=demo)
+    seeded = cli.app.snapshots.reset(demo=demo, at=parse_instant(at) if at else None)
     if cli.json:
         emit_json({"status": "reset", "demo": seeded})
         return

@@ -186,8 +186,9 @@ class SnapshotService:
             target.write_bytes(archive.read(member))
 
     # reset -------------------------------------------------------------------------------------
-    def reset(self, *, demo: bool = False) -> dict | None:
-        """Empty every table and the blob folder; the clock restarts at the wall clock's now.
+    def reset(self, *, demo: bool = False, at: datetime | None = None) -> dict | None:
+        """Empty every table and the blob folder; the clock restarts at ``at``, else at the configured
+        clock start, else at the wall clock's now.
 
         With ``demo`` the directory (tenants, users, service principals and their secrets, billing
         accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
@@ -196,7 +197,7 @@ class SnapshotService:
         with self.app.uow() as uow:
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
-            self.app.clock.now(uow.conn)
+            self.app.clock.initialise(uow.conn, at)
         shutil.rmtree(self.blob_root, ignore_errors=True)
         if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets
             return None

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from ...clock import parse_instant
 from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .clock import ClockAdvances
 from ...services.request_log import RequestLog
@@ -97,7 +98,10 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     def reset(body: dict | None = None) -> dict:
         if advances.busy:
             raise Conflict("ClockAdvancing", "Wait for the clock advance to finish before resetting.")
-        demo = app.snapshots.reset(demo=bool((body or {}).get("demo")))
+        at = (body or {}).get("at")
+        if at is not None and not isinstance(at, str):
+            raise InvalidInput("InvalidInstant", "at must be an ISO 8601 instant such as 2028-02-29T10:00:00Z.")
+        demo = app.snapshots.reset(demo=bool((body or {}).get("demo")), at=parse_instant(at) if at else None)
         advances.status, advances.reason, advances.last = "ready", None, None
         request_log.clear()
         return {"status": "reset", "now": app.clock_control.now().isoformat(), "demo": demo}
