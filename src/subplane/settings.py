@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Mapping
 
@@ -27,6 +28,8 @@ class Settings:
     offers_file: Path | None = None
     # where a new or reset simulated clock starts (emulator mode); None: the wall clock's now
     clock_start: datetime | None = None
+    # the zone people read instants in (portal, messages); stored instants and billing days stay UTC
+    display_timezone: str = "Europe/Amsterdam"
     # operability (issue 6): logs, request log, e-mail, webhooks
     log_format: str = "json"
     request_log_size: int = 200
@@ -42,6 +45,10 @@ class Settings:
     api_version_policy: str = "strict"
     arm_throttle: str = "default"
     arm_page_size: int = 100
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.display_timezone)
 
     @property
     def emulator(self) -> bool:
@@ -87,12 +94,18 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         "clock_start": _instant(env, "SUBPLANE_CLOCK_START"),
+        "display_timezone": env.get("SUBPLANE_TIMEZONE", "Europe/Amsterdam"),
         **_ops_settings(env),
         **_arm_settings(env),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
     settings = Settings(**values)
+    try:
+        settings.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("InvalidSetting", f"time zone {settings.display_timezone!r} is not an IANA zone "
+                                             "such as Europe/Amsterdam or UTC.") from None
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +36,16 @@ def test_money_dates_and_numbers_follow_the_page_language():
     assert nl.day(date(2026, 11, 27)) == "27 november 2026"
     assert en.day(date(2026, 11, 27)) == "27 November 2026"
     assert nl.instant(datetime(2026, 11, 27, 13, 5, tzinfo=timezone.utc)) == "27 nov 2026 13:05 UTC"
+
+
+def test_instants_read_in_the_local_zone_on_either_side_of_a_dst_switch():
+    amsterdam = Formatter("nl", ZoneInfo("Europe/Amsterdam"))
+    # 29 March 2026: clocks go from 02:00 CET to 03:00 CEST at 01:00 UTC
+    assert amsterdam.instant(datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)) == "29 mrt 2026 01:30 CET"
+    assert amsterdam.instant(datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)) == "29 mrt 2026 03:30 CEST"
+    # an instant late on 31 December UTC is already New Year's Day in Amsterdam; a calendar date stays itself
+    assert amsterdam.day(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "1 januari 2027"
+    assert amsterdam.day(date(2026, 12, 31)) == "31 december 2026"
 
 
 @SQLITE_ONLY

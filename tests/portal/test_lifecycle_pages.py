@@ -51,7 +51,7 @@ def test_cancel_in_dutch_reviews_then_cancels_and_says_what_happened(admin_nl):
     assert re.search(r"Openbaar IP-adres web-01-ip: [\d.]+ vrijgegeven", text)
     assert "db-01-ip" not in text.split("Wat is uitgeschakeld")[1].split("</ul>")[0]  # static: kept
     assert "Opslagaccount contosodata: alleen-lezen" in text
-    assert Formatter("nl").instant(sub.deletion_date) in text
+    assert Formatter("nl", admin_nl.app.settings.zone).instant(sub.deletion_date) in text
     # the state shows at once everywhere
     assert "Uitgeschakeld / opgezegd" in admin_nl.get("/subscriptions").text
     assert "Abonnement opzeggen" not in admin_nl.get(f"/subscriptions/{sid}").text

@@ -7,7 +7,7 @@ when the ``.pot``, a ``.po`` or a compiled ``.mo`` is out of date.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -58,11 +58,17 @@ def translations(language: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")
 
 
-class Formatter:
-    """Dates, numbers and money in one language's conventions. Instants are shown in UTC."""
+def _utc_day(value: date | datetime) -> date:
+    return value.astimezone(timezone.utc).date() if isinstance(value, datetime) else value
 
-    def __init__(self, language: str) -> None:
+
+class Formatter:
+    """Dates, numbers and money in one language's conventions. Instants are shown in ``zone`` with its
+    abbreviation (CET/CEST), so the same stored UTC instant reads right on either side of a DST switch."""
+
+    def __init__(self, language: str, zone: tzinfo = timezone.utc) -> None:
         self.language = language
+        self.zone = zone
         try:
             self.locale = Locale.parse(FORMAT_LOCALES.get(language, language))
         except UnknownLocaleError:  # pragma: no cover - both shipped locales exist in Babel
@@ -71,14 +77,22 @@ class Formatter:
     def instant(self, value: datetime | None) -> str:
         if value is None:
             return "—"
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return format_datetime(value, "d MMM y HH:mm", tzinfo=timezone.utc, locale=self.locale) + " UTC"
+        return format_datetime(self._local(value), "d MMM y HH:mm zzz", tzinfo=self.zone, locale=self.locale)
 
     def day(self, value: date | datetime | None) -> str:
+        """A calendar date as is; an instant's date where the reader lives."""
         if value is None:
             return "—"
-        return format_date(value, "long", locale=self.locale)
+        return format_date(self._local(value).date() if isinstance(value, datetime) else value, "long",
+                           locale=self.locale)
+
+    def period(self, start: date | datetime, end: date | datetime) -> str:
+        """A billing period: its boundaries are UTC calendar days (as invoice dates are), not local instants."""
+        return f"{self.day(_utc_day(start))} – {self.day(_utc_day(end))}"
+
+    def _local(self, value: datetime) -> datetime:
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(self.zone)
 
     def short_day(self, value: date) -> str:
         return format_date(value, "d MMM", locale=self.locale)

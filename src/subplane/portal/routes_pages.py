@@ -11,7 +11,6 @@ from ..domain.errors import NotFound
 from ..clock import parse_duration
 from . import queries
 from .chart import daily_chart
-from .i18n import Formatter
 from .web import Portal, redirect, safe_next
 
 STATE_FILTERS = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
@@ -39,7 +38,7 @@ def routes(portal: Portal) -> APIRouter:
         # a role on one resource group shows the subscription, not its costs or invoices
         whole = Action.READ in app.subscriptions.allowed_actions(actor=session.principal, ref=sub.subscription_id)
         estimate = queries.estimate(app, session.principal, sub) if whole else None
-        fmt = Formatter(portal.language(request, session))
+        fmt = portal.formatter(portal.language(request, session))
         chart = None
         if estimate is not None:
             chart = daily_chart(estimate.daily, money=lambda a: fmt.money(a, estimate.currency),

@@ -75,7 +75,7 @@ class Portal:
                **context) -> HTMLResponse:
         language = self.language(request, session)
         translations = i18n.translations(language)
-        fmt = i18n.Formatter(language)
+        fmt = self.formatter(language)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         page = self.env.get_template(template).render(
             gettext=translations.gettext, ngettext=translations.ngettext, _=translations.gettext,
@@ -90,6 +90,9 @@ class Portal:
         )
         return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
                                                                     "Cache-Control": "no-store"})
+
+    def formatter(self, language: str) -> i18n.Formatter:
+        return i18n.Formatter(language, self.app.settings.zone)
 
     def _clock_now(self):
         if not self.app.settings.simulated_clock:

@@ -7,7 +7,7 @@ need no change here) and rendered from the event's data. Unknown languages fall 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -110,15 +110,19 @@ def message_kind(event_type: str, data: dict) -> str | None:
     return None
 
 
-def format_date(value: str | datetime | None, language: str) -> str:
+def format_date(value: str | datetime | None, language: str, zone: tzinfo = timezone.utc) -> str:
+    """The day an instant falls on where the reader lives."""
     if not value:
         return "—"
     instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    instant = (instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).astimezone(zone)
     months = MONTHS.get(language, MONTHS["en"])
     return f"{instant.day} {months[instant.month - 1]} {instant.year}"
 
 
-def render(kind: str, language: str, *, event_data: dict, recipient: dict, subscription_id: str | None) -> Message:
+def render(kind: str, language: str, *, event_data: dict, recipient: dict, subscription_id: str | None,
+           zone: tzinfo = timezone.utc) -> Message:
+    """``zone``: where the reader lives, for the deletion instant's day; a due date is a calendar date."""
     language = language if language in TEMPLATES[kind] else "en"
     subject, body = TEMPLATES[kind][language]
     days = int(event_data.get("daysBefore", 0) or 0)
@@ -129,7 +133,7 @@ def render(kind: str, language: str, *, event_data: dict, recipient: dict, subsc
         "name": recipient.get("display_name") or event_data.get("displayName") or subscription_id,
         "admin": recipient.get("admin") or recipient.get("user_principal_name"),
         "subscriptionId": subscription_id,
-        "deletionDate": format_date(event_data.get("deletionDate"), language),
+        "deletionDate": format_date(event_data.get("deletionDate"), language, zone),
         "days": one if days == 1 else many.format(n=days),
         "reason": event_data.get("stateReason") or "—",
         "invoice": event_data.get("invoiceNumber") or event_data.get("invoiceId") or "—",

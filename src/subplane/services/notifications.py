@@ -35,7 +35,7 @@ class NotificationService:
                 if kind is None or recipient is None:
                     continue
                 message = render(kind, recipient["language"], event_data=event["data"] or {}, recipient=recipient,
-                                 subscription_id=event["subscription_id"])
+                                 subscription_id=event["subscription_id"], zone=self.app.settings.zone)
                 ops.add_notification(outbox_id=event["id"], kind=kind, subscription_id=event["subscription_id"],
                                      language=recipient["language"], recipient=recipient["user_principal_name"],
                                      subject=message.subject, body=message.body, created_at=event["instant"],
