@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources as package_files
@@ -26,6 +28,10 @@ def load_offers(settings: Settings) -> OfferCatalogue:
     return catalogue
 
 
+def default_instance() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 @dataclass
 class App:
     """Everything a use case needs, built once per process from one ``Settings``."""
@@ -35,7 +41,9 @@ class App:
     clock: Clock
     offers: OfferCatalogue
     blobstore: BlobStore
-    worker_name: str = field(default="runner")
+    # who this process is (host:pid, or SUBPLANE_INSTANCE_NAME): recorded on the jobs, mails and
+    # deliveries it claims, so an operator of several processes can tell which one did what
+    instance: str = field(default_factory=lambda: default_instance())
 
     def uow(self, *, correlation_id: str | None = None, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id, read_only=read_only)
@@ -148,7 +156,8 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     if migrate_schema:
         migrate.ensure_current(engine)
     clock: Clock = SimulatedClock(settings.clock_start) if settings.simulated_clock else SystemClock()
-    app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"))
+    app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"),
+              instance=settings.instance_name or default_instance())
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:
             clock.now(uow.conn)  # make sure the stored instant exists before readers look at it

@@ -28,6 +28,8 @@ class Settings:
     offers_file: Path | None = None
     # where a new or reset simulated clock starts (emulator mode); None: the wall clock's now
     clock_start: datetime | None = None
+    # recorded on the work a process claims (jobs, mails, deliveries); default host:pid
+    instance_name: str | None = None
     # the zone people read instants in (portal, messages); stored instants and billing days stay UTC
     display_timezone: str = "Europe/Amsterdam"
     # operability (issue 6): logs, request log, e-mail, webhooks
@@ -95,6 +97,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         "clock_start": _instant(env, "SUBPLANE_CLOCK_START"),
         "display_timezone": env.get("SUBPLANE_TIMEZONE", "Europe/Amsterdam"),
+        "instance_name": env.get("SUBPLANE_INSTANCE_NAME") or None,
         **_ops_settings(env),
         **_arm_settings(env),
     }

@@ -24,15 +24,13 @@ def test_two_runners_never_process_the_same_job(demo_app, make_app):
     ids = _cancelled_subscriptions(demo_app, 24)
     with demo_app.uow() as uow:
         demo_app.clock.set(uow.conn, uow.now + timedelta(days=31))
-    runners = [make_app(), make_app()]
-    for number, runner in enumerate(runners):
-        runner.worker_name = f"runner-{number}"
+    runners = [make_app(instance_name="runner-0"), make_app(instance_name="runner-1")]
     results: dict[str, list] = {}
     barrier = threading.Barrier(2)
 
     def work(runner):
         barrier.wait()
-        results[runner.worker_name] = runner.jobs.run_due()
+        results[runner.instance] = runner.jobs.run_due()
 
     threads = [threading.Thread(target=work, args=(r,)) for r in runners]
     for thread in threads:

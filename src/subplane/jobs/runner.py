@@ -69,7 +69,7 @@ class Runner:
                 except Exception:  # noqa: BLE001 - a failing job must not stop the others
                     failure = (job, traceback.format_exc(limit=5), uow.now)
                     raise
-                uow.jobs.mark_done(job.job_id, now=uow.now, worker=self.app.worker_name)
+                uow.jobs.mark_done(job.job_id, now=uow.now, worker=self.app.instance)
                 return JobResult(job.job_id, job.kind, job.subject, job.due_at, uow.now, outcome)
         except Exception:
             if failure is None:

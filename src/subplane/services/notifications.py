@@ -7,6 +7,7 @@ event. Sending happens outside any transaction; each message's outcome is record
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 from ..adapters.db.ops_repo import FAILED, PENDING, SENT, STORED, OpsRepo
 from ..adapters.notify import SmtpMailer
@@ -15,6 +16,13 @@ from .notification_texts import message_kind, render
 log = logging.getLogger("subplane.notifications")
 CONSUMER = "notifications"
 MAX_SEND_ATTEMPTS = 5
+# how long a claimed message is this sender's (wall clock): well past one SMTP exchange's timeouts
+SEND_LEASE = timedelta(minutes=2)
+RETRY_DELAY = timedelta(seconds=30)  # after a failed send, doubling per attempt
+
+
+def wall_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class NotificationService:
@@ -45,13 +53,24 @@ class NotificationService:
         return created
 
     def send_pending(self) -> int:
-        """Send every pending message by SMTP; returns how many were sent."""
+        """Send every pending message by SMTP, each claimed first (lease in the database), so several
+        threads and processes send each message once; returns how many this caller sent."""
         if self.mailer is None:
             return 0
-        with self.app.uow(read_only=True) as uow:
-            pending = OpsRepo(uow.conn).notifications(status=PENDING)
         sent = 0
-        for message in pending:
+        while batch := self._claim():
+            sent += self._send(batch)
+        return sent
+
+    def _claim(self) -> list[dict]:
+        now = wall_now()
+        with self.app.uow() as uow:
+            return OpsRepo(uow.conn).claim_notifications(instance=self.app.instance, now=now,
+                                                         lease_until=now + SEND_LEASE)
+
+    def _send(self, batch: list[dict]) -> int:
+        sent = 0
+        for message in batch:
             error = None
             try:
                 self.mailer.send(to=message["recipient"], subject=message["subject"], body=message["body"],
@@ -62,9 +81,12 @@ class NotificationService:
             except (OSError, ValueError) as failure:  # smtplib errors are OSErrors
                 error = f"{type(failure).__name__}: {failure}"
                 log.warning("notification %s not sent: %s", message["id"], error)
+            status = SENT if error is None else (FAILED if message["attempts"] + 1 >= MAX_SEND_ATTEMPTS else PENDING)
+            retry_at = wall_now() + RETRY_DELAY * 2 ** message["attempts"] if status == PENDING else None
             with self.app.uow() as uow:
-                status = SENT if error is None else (FAILED if message["attempts"] + 1 >= MAX_SEND_ATTEMPTS else PENDING)
-                OpsRepo(uow.conn).mark_notification(message["id"], status=status, now=uow.now, error=error)
+                OpsRepo(uow.conn).mark_notification(message["id"], status=status, now=uow.now, error=error,
+                                                    claim=(message["claimed_by"], message["lease_until"]),
+                                                    retry_at=retry_at)
         return sent
 
     def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict]:

@@ -27,6 +27,8 @@ CONSUMER = "webhooks"
 EVENT_NAMESPACE = uuid.UUID("6f1d2a8e-8c9b-4f0e-9a51-5b7c3d2e1f00")
 SIGNATURE_HEADER = "Subplane-Signature"
 MAX_BACKOFF_SECONDS = 3600.0
+# how long a claimed delivery is this sender's: well past one POST's timeout (adapters.notify.post_json)
+DELIVERY_LEASE = timedelta(minutes=1)
 
 
 def wall_now() -> datetime:
@@ -64,8 +66,8 @@ class WebhookService:
         self.app = app
         self.retry_seconds = app.settings.webhook_retry_seconds
         self.max_attempts = app.settings.webhook_max_attempts
-        # One delivering thread per process (serve loop and clock endpoint both dispatch), so a retry of an
-        # old event never overtakes a newer one here; across processes delivery stays at least once.
+        # One delivering thread per process (serve loop and clock endpoint both dispatch) saves claims
+        # that would find nothing; correctness comes from the claims in the database.
         self._delivering = threading.Lock()
 
     # registration ------------------------------------------------------------------------------
@@ -126,15 +128,25 @@ class WebhookService:
     def _deliver_rounds(self, max_rounds: int) -> int:
         delivered = 0
         for _ in range(max_rounds):
-            with self.app.uow(read_only=True) as uow:
-                due = OpsRepo(uow.conn).deliverable(wall_now())
-            if not due:
+            claimed = self._claim()
+            if not claimed:
                 break
-            for row in due:
-                delivered += self._attempt(row)
+            for row, lease in claimed:
+                delivered += self._attempt(row, lease)
         return delivered
 
-    def _attempt(self, row: dict) -> int:
+    def _claim(self) -> list[tuple[dict, datetime]]:
+        """The deliveries whose turn has come, held by this instance for one lease (see ``claim_deliveries``)."""
+        now = wall_now()
+        lease = now + DELIVERY_LEASE
+        with self.app.uow() as uow:
+            ops = OpsRepo(uow.conn)
+            due = ops.deliverable(now)
+            won = ops.claim_deliveries([row["id"] for row in due], instance=self.app.instance, now=now,
+                                       lease_until=lease)
+        return [(row, lease) for row in due if row["id"] in won]
+
+    def _attempt(self, row: dict, lease: datetime) -> int:
         body = json.dumps(envelope(row), separators=(",", ":"), sort_keys=True).encode()
         headers = {SIGNATURE_HEADER: sign(row["secret"], int(time.time()), body),
                    "Subplane-Event-Id": row["event_id"], "Subplane-Event-Type": row["type"],
@@ -149,5 +161,6 @@ class WebhookService:
                         attempts, retry_at.isoformat())
         with self.app.uow() as uow:
             OpsRepo(uow.conn).record_attempt(row["id"], now=wall_now(), status_code=answer.status_code,
-                                             error=answer.error, retry_at=retry_at, give_up=give_up)
+                                             error=answer.error, retry_at=retry_at, give_up=give_up,
+                                             claim=(self.app.instance, lease))
         return 1 if answer.error is None else 0

@@ -80,11 +80,34 @@ class OpsRepo:
             query = query.where(notifications.c.status == status)
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
-    def mark_notification(self, notification_id: int, *, status: str, now: datetime, error: str | None = None) -> None:
-        values = {"status": status, "attempts": notifications.c.attempts + 1, "last_error": error}
+    def claim_notifications(self, *, instance: str, now: datetime, lease_until: datetime,
+                            limit: int = 50) -> list[dict]:
+        """Pending messages nobody holds, now held by ``instance`` until ``lease_until``. The conditions are
+        repeated on the UPDATE itself, so of two concurrent claimers only one gets a row."""
+        free = and_(notifications.c.status == PENDING,
+                    (notifications.c.lease_until.is_(None)) | (notifications.c.lease_until <= now))
+        candidates = select(notifications.c.id).where(free).order_by(notifications.c.id).limit(limit)
+        if self.conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = self.conn.execute(
+            update(notifications).where(notifications.c.id.in_(candidates.scalar_subquery()), free)
+            .values(lease_until=lease_until, claimed_by=instance).returning(*notifications.c)).all()
+        return sorted((dict(r._mapping) for r in claimed), key=lambda row: row["id"])
+
+    def mark_notification(self, notification_id: int, *, status: str, now: datetime, error: str | None = None,
+                          claim: tuple[str, datetime] | None = None, retry_at: datetime | None = None) -> bool:
+        """Record a send's outcome; with ``claim`` (instance, lease end), only while that claim still holds:
+        a sender whose lease ran out and was claimed again records nothing. A message left pending is
+        nobody's to send again before ``retry_at``."""
+        values = {"status": status, "attempts": notifications.c.attempts + 1, "last_error": error,
+                  "lease_until": retry_at}
         if status == SENT:
             values["sent_at"] = now
-        self.conn.execute(update(notifications).where(notifications.c.id == notification_id).values(**values))
+        query = update(notifications).where(notifications.c.id == notification_id)
+        if claim is not None:
+            query = query.where(notifications.c.status == PENDING, notifications.c.claimed_by == claim[0],
+                                notifications.c.lease_until == claim[1])
+        return self.conn.execute(query.values(**values)).rowcount == 1
 
     # webhooks ----------------------------------------------------------------------------------
     def add_endpoint(self, **values) -> None:
@@ -129,8 +152,21 @@ class OpsRepo:
         )
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
+    def claim_deliveries(self, ids: list[int], *, instance: str, now: datetime, lease_until: datetime) -> set[int]:
+        """Hold deliverable rows by moving their next attempt to the lease's end: nobody else finds them due,
+        and the next delivery of the same endpoint and subscription waits behind them, so order holds."""
+        if not ids:
+            return set()
+        claimed = self.conn.execute(
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id.in_(ids), webhook_deliveries.c.status == PENDING,
+                   webhook_deliveries.c.next_attempt_at <= now)
+            .values(next_attempt_at=lease_until, claimed_by=instance).returning(webhook_deliveries.c.id)).scalars()
+        return set(claimed)
+
     def record_attempt(self, delivery_id: int, *, now: datetime, status_code: int | None, error: str | None,
-                       retry_at: datetime | None, give_up: bool) -> None:
+                       retry_at: datetime | None, give_up: bool, claim: tuple[str, datetime]) -> bool:
+        """The attempt's outcome, only while ``claim`` (instance, lease end) still holds the delivery."""
         values: dict = {"attempts": webhook_deliveries.c.attempts + 1, "last_status_code": status_code,
                         "last_error": error}
         if error is None:
@@ -139,7 +175,9 @@ class OpsRepo:
             values.update(failures=webhook_deliveries.c.failures + 1, status=FAILED if give_up else PENDING)
             if retry_at is not None:
                 values["next_attempt_at"] = retry_at
-        self.conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id).values(**values))
+        held = and_(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == PENDING,
+                    webhook_deliveries.c.claimed_by == claim[0], webhook_deliveries.c.next_attempt_at == claim[1])
+        return self.conn.execute(update(webhook_deliveries).where(held).values(**values)).rowcount == 1
 
     def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> list[dict]:
         query = (select(webhook_deliveries, webhook_endpoints.c.url)

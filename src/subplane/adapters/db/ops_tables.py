@@ -31,6 +31,9 @@ notifications = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("sent_at", UtcDateTime),
     Column("last_error", Text),
+    # a sender claims a pending message until lease_until (wall clock) before it sends (migration ops_0003)
+    Column("lease_until", UtcDateTime),
+    Column("claimed_by", String(128)),
 )
 
 webhook_endpoints = Table(
@@ -61,6 +64,8 @@ webhook_deliveries = Table(
     Column("last_error", Text),
     Column("delivered_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
+    # the instance whose claim (next_attempt_at pushed to the lease's end) the last attempt was (ops_0003)
+    Column("claimed_by", String(128)),
     UniqueConstraint("endpoint_id", "outbox_id", name="uq_webhook_deliveries_endpoint_outbox"),
     Index("ix_webhook_deliveries_status", "status", "endpoint_id", "ordering_key", "outbox_id"),
 )
