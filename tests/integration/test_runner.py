@@ -8,20 +8,11 @@ from datetime import timedelta
 from subplane.domain.access import OPERATOR
 from subplane.services.subscriptions import RETENTION_EXPIRY
 
-
-def _cancelled_subscriptions(app, count: int) -> list[str]:
-    account = app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling").billing_account_id
-    ids = []
-    for n in range(count):
-        sub = app.subscriptions.create(actor=OPERATOR, display_name=f"race-{n}", billing_account_id=account,
-                                       offer_id="MS-AZR-0044P")
-        app.subscriptions.cancel(actor=OPERATOR, ref=sub.subscription_id, reason="race")
-        ids.append(sub.subscription_id)
-    return ids
+from .helpers import cancelled_trials
 
 
 def test_two_runners_never_process_the_same_job(demo_app, make_app):
-    ids = _cancelled_subscriptions(demo_app, 24)
+    ids = cancelled_trials(demo_app, 24)
     with demo_app.uow() as uow:
         demo_app.clock.set(uow.conn, uow.now + timedelta(days=31))
     runners = [make_app(instance_name="runner-0"), make_app(instance_name="runner-1")]

@@ -16,21 +16,11 @@ from subplane.adapters.db.ops_tables import notifications
 from subplane.domain.access import OPERATOR
 from subplane.services import demo
 
+from ..integration.helpers import cancelled_trials
 from .receiver import Receiver
 from .test_smtp import smtp_server  # noqa: F401 - the fixture
 
 SENDERS = 4
-
-
-def _cancel_many(app, count: int) -> list[str]:
-    account = app.subscriptions.get(actor=OPERATOR, ref="Productie").billing_account_id
-    ids = []
-    for n in range(count):
-        sub = app.subscriptions.create(actor=OPERATOR, display_name=f"claim-{n}", billing_account_id=account,
-                                       offer_id="MS-AZR-0044P")
-        app.subscriptions.cancel(actor=OPERATOR, ref=sub.subscription_id, reason="claims")
-        ids.append(sub.subscription_id)
-    return ids
 
 
 def _all_at_once(apps, work) -> None:
@@ -57,7 +47,7 @@ def test_several_senders_send_each_message_once(make_app, smtp_server):  # noqa:
     smtp = {"smtp_host": "127.0.0.1", "smtp_port": controller.port}
     app = make_app(**smtp)
     demo.seed(app)
-    _cancel_many(app, 24)
+    cancelled_trials(app, 24, prefix="claim")
     assert app.notifications.render_new() >= 24
     senders = [make_app(instance_name=f"sender-{n}", **smtp) for n in range(SENDERS)]
 
@@ -75,7 +65,7 @@ def test_a_dead_senders_claim_runs_out_and_another_sends_the_message(make_app, s
     controller, inbox = smtp_server
     app = make_app(smtp_host="127.0.0.1", smtp_port=controller.port, instance_name="alive")
     demo.seed(app)
-    _cancel_many(app, 1)
+    cancelled_trials(app, 1, prefix="claim")
     app.notifications.render_new()
     now = datetime.now(timezone.utc)
     with app.uow() as uow:
@@ -105,7 +95,7 @@ def test_several_senders_deliver_each_webhook_event_once_in_order_per_subscripti
     app = make_app()
     demo.seed(app)
     app.webhooks.add(url=receiver.url)
-    ids = _cancel_many(app, 6)
+    ids = cancelled_trials(app, 6, prefix="claim")
     for sid in ids:  # created, cancelled, reactivated, cancelled: order can break
         app.subscriptions.reactivate(actor=OPERATOR, ref=sid)
         app.subscriptions.cancel(actor=OPERATOR, ref=sid, reason="again")
