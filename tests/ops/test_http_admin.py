@@ -83,7 +83,7 @@ def test_a_failed_advance_reports_failed_with_the_reason(demo_app, client, monke
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo_app.clock_control, "advance", broken)
+    monkeypatch.setattr(demo_app.clock_control, "_step_to", broken)  # the stepping itself fails
     answer = client.post("/_subplane/clock", json={"advance": "1d"})
     assert answer.status_code == 500
     assert answer.json()["status"] == "failed" and "disk full" in answer.json()["reason"]

@@ -19,6 +19,8 @@ log = logging.getLogger("subplane.server")
 async def _runner_loop(app, state: dict) -> None:
     while True:
         try:
+            # an advance whose process died is finished here by whichever process notices first
+            await asyncio.to_thread(app.clock_control.resume_stale, before_finish=app.outbox_dispatcher.run_once)
             results = await asyncio.to_thread(app.jobs.run_due)
             state["last_run"] = time.monotonic()
             if results:

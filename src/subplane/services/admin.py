@@ -1,15 +1,30 @@
 """Emulator controls: the simulated clock. Advancing steps from one due job to the next, so the
-outcome equals real time passing: every job runs at its own due instant, in order."""
+outcome equals real time passing: every job runs at its own due instant, in order.
+
+One advance at a time across every process on the database: the advance is a row (status, target,
+owner, heartbeat) claimed in a transaction. The owner's heartbeat thread keeps it fresh; when it goes
+stale (the process died), whoever looks next (the serve loop of any process, or the next advance)
+takes it over and finishes it to the stored target. Jobs are idempotent and claimed, so the finished
+history equals an uninterrupted run.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from ..clock import SimulatedClock
+from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
+from ..clock import SimulatedClock, format_duration
 from ..domain.errors import Conflict
 from ..jobs.runner import JobResult
+
+log = logging.getLogger("subplane.clock")
+HEARTBEAT_SECONDS = 1.0  # wall clock
+STALE_AFTER = timedelta(seconds=10)  # ten missed heartbeats: the owner is gone
 
 
 @dataclass(frozen=True)
@@ -17,6 +32,20 @@ class AdvanceResult:
     started_at: datetime
     now: datetime
     jobs: list[JobResult]
+
+
+@dataclass(frozen=True)
+class AdvanceClaim:
+    """An advance this caller holds: run it with ``ClockService.run``."""
+
+    owner: str
+    started_at: datetime
+    target: datetime
+    jobs_run: int = 0
+
+
+def wall_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class ClockService:
@@ -33,19 +62,135 @@ class ClockService:
         return self.app.clock
 
     def advance(self, delta: timedelta, *, on_job: Callable[[JobResult], None] | None = None) -> AdvanceResult:
+        """Finish an advance a dead process left, then advance by ``delta`` (409 while another runs)."""
+        self.resume_stale(on_job=on_job)
+        return self.run(self.begin(delta), on_job=on_job)
+
+    def begin(self, delta: timedelta) -> AdvanceClaim:
+        """Claim the advance from now to now + ``delta``; ``ClockAdvancing`` if any process holds one."""
         clock = self._simulated()
         if delta <= timedelta(0):
             raise Conflict("ClockCannotMoveBackward", "The clock only moves forward.")
-        started = self.now()
-        target = started + delta
+        owner = self._new_owner()
+        with self.app.uow() as uow:
+            repo = ClockAdvanceRepo(uow.conn)
+            self._require_idle(repo.read(for_update=True))
+            started = clock.now(uow.conn, for_update=True)
+            repo.start(owner=owner, heartbeat_at=wall_now(), started_from=started, target=started + delta,
+                       by=format_duration(delta))
+        return AdvanceClaim(owner, started, started + delta)
+
+    def resume_stale(self, *, on_job: Callable[[JobResult], None] | None = None,
+                     before_finish: Callable[[], object] | None = None) -> AdvanceResult | None:
+        """Take over an advance whose owner stopped beating and finish it to its target; None if none."""
+        if not self.app.clock.simulated:
+            return None
+        owner = self._new_owner()
+        with self.app.uow() as uow:
+            repo = ClockAdvanceRepo(uow.conn)
+            row = repo.read(for_update=True)
+            if not _stale(row) or not repo.take_over(old_owner=row["owner"], new_owner=owner,
+                                                     heartbeat_at=wall_now()):
+                return None
+        log.warning("finishing the clock advance to %s that %s left", row["target"].isoformat(), row["owner"])
+        return self.run(AdvanceClaim(owner, row["started_from"], row["target"], row["jobs_run"]), on_job=on_job,
+                        before_finish=before_finish)
+
+    def run(self, claim: AdvanceClaim, *, on_job: Callable[[JobResult], None] | None = None,
+            before_finish: Callable[[], object] | None = None) -> AdvanceResult:
+        """Step through every due job up to the claim's target; ``before_finish`` runs before the status
+        turns ready (the HTTP control dispatches the outbox there)."""
+        jobs: list[JobResult] = []
+        counted = [claim.jobs_run]
+
+        def ran(job: JobResult) -> None:
+            counted[0] += 1
+            if on_job:
+                on_job(job)
+
+        stop = threading.Event()
+        beating = threading.Thread(target=self._beat, args=(claim.owner, stop, counted), daemon=True,
+                                   name="clock-heartbeat")
+        beating.start()
+        try:
+            jobs = self._step_to(claim.target, ran)
+            if before_finish:
+                before_finish()
+        except Exception as error:
+            self._finish(claim.owner, FAILED, counted[0], None, f"{type(error).__name__}: {error}")
+            raise
+        finally:
+            stop.set()
+            beating.join()
+        self._finish(claim.owner, READY, counted[0], [_job_entry(j) for j in jobs], None)
+        return AdvanceResult(claim.started_at, claim.target, jobs)
+
+    def status(self) -> dict:
+        """What ``GET /_subplane/clock`` shows, the same from every process."""
+        with self.app.uow(read_only=True) as uow:
+            row = ClockAdvanceRepo(uow.conn).read()
+            now = uow.now
+        described = {"now": now.isoformat(), "simulated": self.app.clock.simulated,
+                     "status": row["status"] if row else READY, "reason": row["reason"] if row else None,
+                     "lastAdvance": None}
+        if row and row["target"] is not None:
+            described["lastAdvance"] = {"from": row["started_from"].isoformat(), "by": row["by"],
+                                        "target": row["target"].isoformat(), "jobsRun": row["jobs_run"],
+                                        "owner": row["owner"]}
+            if row["status"] == READY:
+                described["lastAdvance"].update(to=row["target"].isoformat(), jobs=row["jobs"] or [])
+        return described
+
+    def require_idle(self, uow) -> None:
+        """Reset and snapshot import refuse to run under an advance."""
+        self._require_idle(ClockAdvanceRepo(uow.conn).read(for_update=True))
+
+    def forget(self, uow) -> None:
+        ClockAdvanceRepo(uow.conn).clear()
+
+    # ------------------------------------------------------------------------------------------
+    def _step_to(self, target: datetime, on_job: Callable[[JobResult], None]) -> list[JobResult]:
+        clock = self._simulated()
         jobs = list(self.app.jobs.run_due(on_job=on_job))
         while True:
             with self.app.uow() as uow:
                 next_due = uow.jobs.next_due_at(not_after=target)
                 if next_due is None:
-                    clock.set(uow.conn, target)
+                    if uow.now < target:
+                        clock.set(uow.conn, target)
                     break
                 clock.set(uow.conn, max(next_due, uow.now))
             jobs.extend(self.app.jobs.run_due(on_job=on_job))
         jobs.extend(self.app.jobs.run_due(on_job=on_job))
-        return AdvanceResult(started, target, jobs)
+        return jobs
+
+    def _beat(self, owner: str, stop: threading.Event, counted: list[int]) -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.app.uow() as uow:
+                    ClockAdvanceRepo(uow.conn).beat(owner=owner, heartbeat_at=wall_now(), jobs_run=counted[0])
+            except Exception:  # noqa: BLE001 - a missed beat is retried; a long outage lets another take over
+                log.exception("clock heartbeat failed")
+
+    def _finish(self, owner: str, status: str, jobs_run: int, jobs: list[dict] | None, reason: str | None) -> None:
+        with self.app.uow() as uow:
+            if not ClockAdvanceRepo(uow.conn).finish(owner=owner, status=status, jobs_run=jobs_run, jobs=jobs,
+                                                      reason=reason):
+                log.warning("clock advance of %s was taken over; its outcome is the other process's", owner)
+
+    def _new_owner(self) -> str:
+        return f"{self.app.instance}/{uuid.uuid4().hex[:8]}"
+
+    @staticmethod
+    def _require_idle(row: dict | None) -> None:
+        if row and row["status"] == ADVANCING:
+            raise Conflict("ClockAdvancing", f"The clock is already advancing to {row['target'].isoformat()} "
+                                             f"({row['owner']}); poll GET /_subplane/clock or wait for it.")
+
+
+def _stale(row: dict | None) -> bool:
+    return bool(row and row["status"] == ADVANCING and row["heartbeat_at"] < wall_now() - STALE_AFTER)
+
+
+def _job_entry(job: JobResult) -> dict:
+    return {"kind": job.kind, "subject": job.subject, "dueAt": job.due_at.isoformat(), "outcome": job.outcome}

@@ -140,6 +140,8 @@ class SnapshotService:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             with self.app.uow() as uow:
+                self.app.clock_control.require_idle(uow)
+                self.app.clock_control.forget(uow)
                 tables = all_tables(uow.conn)
                 self._wipe(uow.conn, tables)
                 for table in tables:
@@ -195,6 +197,8 @@ class SnapshotService:
         """
         self.app.settings.require_emulator("Reset")
         with self.app.uow() as uow:
+            self.app.clock_control.require_idle(uow)
+            self.app.clock_control.forget(uow)
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
             self.app.clock.initialise(uow.conn, at)

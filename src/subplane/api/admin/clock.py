@@ -8,33 +8,31 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
-from ...clock import format_duration, parse_duration
+from ...clock import parse_duration
 from ...domain.errors import Conflict, InvalidInput
 
 log = logging.getLogger("subplane.clock")
+POLL_SECONDS = 0.05
 
 
 class ClockAdvances:
-    """At most one advance at a time per process; its status is what ``GET /_subplane/clock`` shows."""
+    """Runs this process's advances in a thread; status and the one-at-a-time rule live in the database
+    (``ClockService``), so every process answers the same and refuses a second advance alike."""
 
     def __init__(self, app) -> None:
         self.app = app
-        self._lock = threading.Lock()
         self._done = threading.Event()
         self._done.set()
-        self.status = "ready"
-        self.reason: str | None = None
-        self.last: dict | None = None
 
     @property
     def busy(self) -> bool:
-        return not self._done.is_set()
+        return self.describe()["status"] == "advancing"
 
     def describe(self) -> dict:
-        return {"now": self.app.clock_control.now().isoformat(), "simulated": self.app.clock.simulated,
-                "status": self.status, "reason": self.reason, "lastAdvance": self.last}
+        return self.app.clock_control.status()
 
     def requested_delta(self, body: dict) -> timedelta:
         if "advance" in body and body["advance"]:
@@ -56,30 +54,24 @@ class ClockAdvances:
     def start(self, delta: timedelta) -> None:
         if not self.app.clock.simulated:
             raise Conflict("ClockNotSimulated", "The clock can only be advanced in emulator mode.")
-        with self._lock:
-            if self.busy:
-                raise Conflict("ClockAdvancing", "The clock is already advancing; poll GET /_subplane/clock.")
-            self._done.clear()
-            self.status, self.reason = "advancing", None
-            self.last = {"from": self.app.clock_control.now().isoformat(), "by": format_duration(delta), "jobsRun": 0}
-        threading.Thread(target=self._run, args=(delta,), name="clock-advance", daemon=True).start()
+        claim = self.app.clock_control.begin(delta)  # ClockAdvancing (409) when any process holds one
+        self._done.clear()
+        threading.Thread(target=self._run, args=(claim,), name="clock-advance", daemon=True).start()
 
     def wait(self, seconds: float) -> bool:
-        return self._done.wait(max(seconds, 0))
+        """Until this process's advance is done, or (when another process advances) its status says so."""
+        deadline = time.monotonic() + max(seconds, 0)
+        while self.busy:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._done.wait(min(POLL_SECONDS, remaining))
+        return True
 
-    def _count(self, _job) -> None:
-        self.last["jobsRun"] += 1
-
-    def _run(self, delta: timedelta) -> None:
-        try:
-            result = self.app.clock_control.advance(delta, on_job=self._count)
-            self.last.update(to=result.now.isoformat(), jobs=[
-                {"kind": j.kind, "subject": j.subject, "dueAt": j.due_at.isoformat(), "outcome": j.outcome}
-                for j in result.jobs])
-            self.app.outbox_dispatcher.run_once()  # messages and webhooks for what just happened
-            self.status = "ready"
-        except Exception as error:  # noqa: BLE001 - reported through the status
+    def _run(self, claim) -> None:
+        try:  # messages and webhooks for what just happened exist when the status turns ready
+            self.app.clock_control.run(claim, before_finish=self.app.outbox_dispatcher.run_once)
+        except Exception:  # noqa: BLE001 - recorded as failed(reason) by the service, shown by GET
             log.exception("clock advance failed")
-            self.status, self.reason = "failed", f"{type(error).__name__}: {error}"
         finally:
             self._done.set()
