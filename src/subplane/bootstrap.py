@@ -152,4 +152,5 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:
             clock.now(uow.conn)  # make sure the stored instant exists before readers look at it
+    app.snapshots.recover()  # a snapshot import that crashed after its commit gets its blob folder now
     return app
