@@ -108,6 +108,12 @@ class App:
         return FaultService(self)
 
     @cached_property
+    def operator(self):
+        from .services.operator_access import OperatorAccess
+
+        return OperatorAccess(self)
+
+    @cached_property
     def request_log(self):
         from .services.request_log import RequestLog
 

@@ -37,19 +37,20 @@ FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
 DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
+NOT_STATE = ("installation_secrets",)  # the operator key belongs to the installation: no snapshot or reset moves it
 PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
 
 def all_tables(conn) -> list[Table]:
-    """Every table of every feature area that exists in this database, parents before children."""
+    """Every table of emulator state, of every feature area, that exists in this database, parents before children."""
     from ..adapters import db
 
     for module in pkgutil.iter_modules(db.__path__):
         if module.name.endswith("_tables"):
             importlib.import_module(f"{db.__name__}.{module.name}")
     existing = set(inspect(conn).get_table_names())
-    return [table for table in metadata.sorted_tables if table.name in existing]
+    return [table for table in metadata.sorted_tables if table.name in existing and table.name not in NOT_STATE]
 
 
 def known_revisions() -> set[str]:
