@@ -116,6 +116,12 @@ class App:
         return FaultService(self)
 
     @cached_property
+    def operator(self):
+        from .services.operator_access import OperatorAccess
+
+        return OperatorAccess(self)
+
+    @cached_property
     def request_log(self):
         from .services.request_log import RequestLog
 
@@ -161,4 +167,5 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:
             clock.now(uow.conn)  # make sure the stored instant exists before readers look at it
+    app.snapshots.recover()  # a snapshot import that crashed after its commit gets its blob folder now
     return app

@@ -60,6 +60,11 @@ class Settings:
     def simulated_clock(self) -> bool:
         return self.emulator
 
+    @property
+    def listens_on_loopback(self) -> bool:
+        """``serve`` accepts connections from this machine only; the emulator controls then need no key."""
+        return is_loopback(self.host)
+
     def require_emulator(self, what: str) -> None:
         """Refuse an emulator control (demo data, reset, snapshots, faults) in production mode."""
         if not self.emulator:
@@ -70,6 +75,20 @@ class Settings:
         from .adapters.db.engine import sqlite_url
 
         return self.database_url or sqlite_url(self.data_dir)
+
+
+def is_loopback(address: str | None) -> bool:
+    """127.0.0.0/8, ::1 (also IPv4-mapped) or ``localhost``; names and wildcards (0.0.0.0, ::) are not."""
+    import ipaddress
+
+    if address == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address((address or "").strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def default_data_dir() -> Path:

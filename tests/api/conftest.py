@@ -12,12 +12,13 @@ from subplane.api.server import create_http_app
 BASE = "https://testserver"
 SUBS_VERSION = "2022-12-01"
 ACTION_VERSION = "2021-10-01"
+LOOPBACK = ("127.0.0.1", 50000)  # a caller on this machine (the /_subplane controls are open to it)
 
 
 class Arm:
     def __init__(self, app) -> None:
         self.app = app
-        self.client = TestClient(create_http_app(app, run_jobs=False), base_url=BASE)
+        self.client = TestClient(create_http_app(app, run_jobs=False), base_url=BASE, client=LOOPBACK)
         self.demo = json.loads((app.settings.data_dir / "demo.json").read_text("utf-8"))
         self.tenant = self.demo["tenantId"]
         self._tokens: dict[str, str] = {}

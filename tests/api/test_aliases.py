@@ -179,19 +179,42 @@ def _fabrikam(arm) -> tuple[str, str]:
     return tenant, account
 
 
+def _fabrikam_principal(arm, tenant: str) -> tuple[str, str]:
+    """A service principal of the second tenant: (object id, ARM token)."""
+    with arm.app.uow() as uow:
+        object_id, client_id = arm.app.directory.create_service_principal(uow, tenant_id=tenant, name="fabrikam-ops",
+                                                                          secret="fabrikam-secret-1")
+    token = arm.client.post(f"/{tenant}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": "fabrikam-secret-1",
+        "scope": "https://management.azure.com/.default"}).json()["access_token"]
+    return object_id, token
+
+
+def test_tenants_lists_only_the_callers_own_tenant(arm):
+    """GET /tenants names the tenants the caller belongs to, not every tenant of the directory."""
+    tenant, _ = _fabrikam(arm)
+    _, token = _fabrikam_principal(arm, tenant)
+    assert len(arm.app.identity.tenants()) == 2
+
+    def listed(**caller) -> list[str]:
+        answer = arm.call("GET", "/tenants", **caller)
+        assert answer.status_code == 200, answer.text
+        return [t["tenantId"] for t in answer.json()["value"]]
+
+    assert listed(role=None, token=token) == [tenant]
+    assert listed(role="owner") == [arm.tenant]
+    assert listed(role="reader") == [arm.tenant]
+
+
 def test_alias_names_are_unique_per_tenant_not_across_tenants(arm):
     """Fabrikam (another tenant, its own billing account) may use a name Contoso uses; each sees its own."""
     from subplane.adapters.db.arm_repo import BillingRoleRepo
 
     contoso = _put(arm, "shared-name", displayName="Contoso's", billingScope=_scope(arm)).json()
     tenant, account = _fabrikam(arm)
+    object_id, token = _fabrikam_principal(arm, tenant)
     with arm.app.uow() as uow:
-        object_id, client_id = arm.app.directory.create_service_principal(uow, tenant_id=tenant, name="fabrikam-ops",
-                                                                          secret="fabrikam-secret-1")
         BillingRoleRepo(uow.conn).grant(account, object_id, "BillingAccountOwner", uow.now)
-    token = arm.client.post(f"/{tenant}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": "fabrikam-secret-1",
-        "scope": "https://management.azure.com/.default"}).json()["access_token"]
 
     def fabrikam(method: str, **kwargs):
         return arm.call(method, f"{ALIASES}/shared-name", token=token, role=None, version=ACTION_VERSION, **kwargs)

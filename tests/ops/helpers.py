@@ -5,6 +5,8 @@ from __future__ import annotations
 from subplane.adapters.db.ops_repo import OpsRepo
 from subplane.domain.access import OPERATOR
 
+LOOPBACK = ("127.0.0.1", 50000)  # an in-process client that stands for a caller on this machine
+
 
 def cancel_production(app) -> str:
     result = app.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="moving to another cloud",

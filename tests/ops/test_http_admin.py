@@ -20,12 +20,12 @@ from subplane.api.admin.routes import admin_router
 from subplane.api.server import create_http_app
 from subplane.domain.access import OPERATOR
 
-from .helpers import cancel_production
+from .helpers import LOOPBACK, cancel_production
 
 
 @pytest.fixture
 def client(demo_app):
-    with TestClient(create_http_app(demo_app, run_jobs=False)) as test_client:
+    with TestClient(create_http_app(demo_app, run_jobs=False), client=LOOPBACK) as test_client:
         yield test_client
 
 
@@ -105,7 +105,7 @@ def test_production_mode_refuses_every_admin_endpoint_and_the_demo(make_app):
     routes = admin_routes(app)
     assert {path for _, path in routes} >= {"/_subplane/clock", "/_subplane/reset", "/_subplane/snapshot",
                                             "/_subplane/outbox", "/_subplane/requests", "/_subplane/webhooks"}
-    with TestClient(http) as client:
+    with TestClient(http, client=LOOPBACK) as client:
         for method, path in routes:
             answer = client.request(method, path.replace("{endpoint_id}", "x"), json={})
             assert answer.status_code == 403, (method, path, answer.text)
@@ -128,7 +128,7 @@ def test_request_log_records_method_path_status_principal_duration_and_correlati
         request.state.principal = OPERATOR
         return {}
 
-    with TestClient(http) as client:
+    with TestClient(http, client=LOOPBACK) as client:
         client.get("/test/whoami", headers={"x-ms-correlation-request-id": "cid-123"})
         client.get("/nothing/here")
         client.get("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-7?api-version=2021-04-01")
@@ -181,7 +181,7 @@ def test_json_logs_carry_correlation_and_never_secrets(demo_app):
                 extra={"client_secret": "abc123", "detail": {"token": "xyz"}})
             return {}
 
-        with TestClient(http) as client:
+        with TestClient(http, client=LOOPBACK) as client:
             client.get("/test/leak?sig=s1gnature", headers={"authorization": "Bearer eyJhbGc.eyJzdWI.c2ln",
                                                               "x-ms-correlation-request-id": "cid-log"})
     finally:

@@ -12,7 +12,7 @@ from subplane.api.server import create_http_app
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, InvalidInput
 
-from .helpers import cancel_production, outbox_rows, subscriptions
+from .helpers import LOOPBACK, cancel_production, outbox_rows, subscriptions
 
 
 def answers(app, client) -> dict:
@@ -40,7 +40,7 @@ def answers(app, client) -> dict:
 
 @pytest.fixture
 def client(demo_app):
-    with TestClient(create_http_app(demo_app, run_jobs=False)) as test_client:
+    with TestClient(create_http_app(demo_app, run_jobs=False), client=LOOPBACK) as test_client:
         yield test_client
 
 

@@ -16,7 +16,8 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 class PortalClient:
     def __init__(self, app, *, language: str = "en") -> None:
         self.app = app
-        self.http = TestClient(create_http_app(app, run_jobs=False), base_url="https://testserver")
+        self.http = TestClient(create_http_app(app, run_jobs=False), base_url="https://testserver",
+                               client=("127.0.0.1", 50000))  # a browser on this machine
         self.language = language
         self.csrf: str | None = None
 

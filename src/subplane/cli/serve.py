@@ -64,7 +64,8 @@ def serve(
         runner_interval_seconds=runner_interval, request_log_size=request_log_size, smtp_host=smtp_host,
         smtp_port=smtp_port, smtp_from=smtp_from, smtp_username=smtp_username, smtp_password=smtp_password,
         smtp_starttls=smtp_starttls, webhook_retry_seconds=webhook_retry_seconds, webhook_max_attempts=webhook_max_attempts,
-        api_version_policy=api_version_policy)
+        api_version_policy=api_version_policy,
+        host=host, port=port)  # what serve binds also decides who needs the operator key
     logs.configure(settings.log_level, settings.log_format)
     ensure_port_free(host, port)
     logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
@@ -79,15 +80,28 @@ def serve(
     url = connection.public_url(host, port)
     details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
     details["portalUrl"] = f"{url}/portal/"  # the web portal (issue 5)
+    if app.settings.emulator:
+        details["operatorKey"] = app.operator.key()
     console.print(f"ARM endpoint and authority: {url}  (CA: {tls.ca or 'your own certificate'})")
     console.print(f"Connection details: {connection.write_connection(app.settings.data_dir, details)}; "
                   "for the SDK: eval \"$(subplane env)\"; for az: subplane az-login")
     console.print(f"Health: {url}/_subplane/health")
+    if app.settings.emulator:
+        print_operator_key(app, details["operatorKey"])
     console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
     console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
     uvicorn.run(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
                 ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
                 access_log=False)  # our middleware logs each request, with correlation id and principal
+
+
+def print_operator_key(app, key: str) -> None:
+    console.print(f"Operator key (also in connection.json): {key}")
+    if app.settings.listens_on_loopback:
+        console.print("  The emulator controls (/_subplane) are open from this machine: serve listens on loopback.")
+    else:
+        console.print("  The emulator controls (/_subplane) need it: send 'Authorization: Bearer <key>' or "
+                      "'x-subplane-operator-key: <key>'.")
 
 
 def serving_tls(app, cert: Path | None, key: Path | None, hostnames: tuple[str, ...]):

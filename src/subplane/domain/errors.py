@@ -34,3 +34,7 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError):
     """The request itself is malformed or incomplete."""
+
+
+class Unauthenticated(DomainError):
+    """The caller did not present the credential this action needs (or presented a wrong one)."""

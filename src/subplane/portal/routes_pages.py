@@ -116,6 +116,7 @@ def routes(portal: Portal) -> APIRouter:
     def advance_clock(request: Request, duration: str = Form(""), csrf_token: str = Form(""), next: str = Form("")):
         session = portal.require_session(request)
         portal.check_csrf(session, csrf_token)
+        portal.require_emulator_controls(request)
         app.clock_control.advance(parse_duration(duration))
         return RedirectResponse(safe_next(next), status_code=303)
 

@@ -82,6 +82,7 @@ class Portal:
             lang=language, fmt=fmt, session=session, prefix=PREFIX, here=here,
             here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
             clock=self._clock_now() if session is not None else None, offers=self.app.offers,
+            emulator_controls=self.emulator_controls(request),
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
             type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES,
             action_text=lambda code: labels.action_text(code, translations.gettext),
@@ -93,6 +94,20 @@ class Portal:
 
     def formatter(self, language: str) -> i18n.Formatter:
         return i18n.Formatter(language, self.app.settings.zone)
+
+    def emulator_controls(self, request: Request) -> bool:
+        """The clock's advance and the Emulator page: emulator mode, for a browser on this machine talking
+        to a loopback-only serve (services/operator_access.py); a browser cannot send the operator key."""
+        return self.app.settings.simulated_clock and self.app.operator.open_to(request.client.host if request.client
+                                                                               else None)
+
+    def require_emulator_controls(self, request: Request) -> None:
+        if not self.app.settings.simulated_clock:
+            raise NotFound("EmulatorOnly", "This page exists in emulator mode only.")
+        if not self.emulator_controls(request):
+            raise Forbidden("OperatorCredentialRequired",
+                            "The emulator's controls are open only from this machine, when Subplane listens on "
+                            "loopback; from elsewhere use /_subplane with the operator key.")
 
     def _clock_now(self):
         if not self.app.settings.simulated_clock:

@@ -38,6 +38,11 @@ class IdentityService:
         with self.app.uow(read_only=True) as uow:
             return uow.directory.list_tenants()
 
+    def tenants_of(self, principal: Principal) -> list[dict]:
+        """What ``GET /tenants`` lists: the caller's own tenants, never the whole directory."""
+        with self.app.uow(read_only=True) as uow:
+            return uow.directory.tenants_of(principal.principal_id)
+
     def sign_in_client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
         with self.app.uow(read_only=True) as uow:
             stored = uow.directory.service_principal_credential(client_id)

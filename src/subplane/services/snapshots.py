@@ -3,45 +3,54 @@
 A snapshot is a zip: ``manifest.json`` (format, format version, Subplane version, schema revisions),
 ``tables/<name>.jsonl`` for every table in the shared SQLAlchemy ``metadata`` (tables that feature
 areas add in ``adapters/db/*_tables.py`` are included automatically) and ``blobs/…`` for blob bytes.
-Import replaces everything in one transaction; a snapshot from a newer Subplane is refused.
+
+Import is all or nothing. The whole archive is checked first (``adapters/snapshot_archive.py``) and a
+snapshot from a newer Subplane is refused; then, under one lock, the blob files are unpacked into a
+staging folder beside the blob root and every table is emptied and refilled in one transaction, which
+also records the staging folder as pending (a ``counters`` row). Only after commit is the staging
+folder renamed into place. A crash between commit and rename leaves that row, and the next start or
+import finishes the rename (``recover``); a crash before commit leaves only a staging folder, which
+the next import or start removes. A refused import changes nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
 import pkgutil
 import re
+import secrets
 import shutil
 import zipfile
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import inspect, Date, DateTime, Integer, LargeBinary, Numeric, Table, delete, func, insert, select, text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import inspect, Integer, Table, delete, func, insert, select, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from .. import __version__
+from ..adapters import snapshot_archive as archives
 from ..adapters.db import migrate
-from ..adapters.db.tables import metadata
-from ..domain.errors import Conflict, InvalidInput
+from ..adapters.db.tables import counters, metadata
+from ..domain.errors import Conflict
 
 FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
 DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
+NOT_STATE = ("installation_secrets",)  # the operator key belongs to the installation: no snapshot or reset moves it
+PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
+_IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
 
 def all_tables(conn) -> list[Table]:
-    """Every table of every feature area that exists in this database, parents before children."""
+    """Every table of emulator state, of every feature area, that exists in this database, parents before children."""
     from ..adapters import db
 
     for module in pkgutil.iter_modules(db.__path__):
         if module.name.endswith("_tables"):
             importlib.import_module(f"{db.__name__}.{module.name}")
     existing = set(inspect(conn).get_table_names())
-    return [table for table in metadata.sorted_tables if table.name in existing]
+    return [table for table in metadata.sorted_tables if table.name in existing and table.name not in NOT_STATE]
 
 
 def known_revisions() -> set[str]:
@@ -55,31 +64,9 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
-def _kind(column) -> type | None:
-    column_type = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
-    for kind in (DateTime, Date, Numeric, LargeBinary):
-        if isinstance(column_type, kind):
-            return kind
-    return None
-
-
-def _encode(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode()
-    return value
-
-
-def _decoders(table: Table) -> dict:
-    decode = {DateTime: datetime.fromisoformat, Date: date.fromisoformat, Numeric: Decimal,
-              LargeBinary: base64.b64decode}
-    return {c.name: decode[_kind(c)] for c in table.columns if _kind(c) is not None}
-
-
 class SnapshotService:
+    max_bytes = archives.MAX_UNCOMPRESSED_BYTES  # what an import unpacks at most
+
     def __init__(self, app) -> None:
         self.app = app
 
@@ -90,6 +77,7 @@ class SnapshotService:
     # export ------------------------------------------------------------------------------------
     def export(self, path: Path) -> dict:
         self.app.settings.require_emulator("Snapshot export")
+        self.recover()  # the blob files that go with the tables
         manifest = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "subplaneVersion": __version__,
                     "schemaRevisions": sorted(migrate.current_revisions(self.app.engine)), "tables": {}}
         path = Path(path)
@@ -99,33 +87,26 @@ class SnapshotService:
             manifest["exportedAt"] = uow.now.isoformat()
             for table in all_tables(uow.conn):
                 rows = uow.conn.execute(select(table).order_by(*table.primary_key.columns)).all()
-                lines = [json.dumps({k: _encode(v) for k, v in r._mapping.items()}, sort_keys=True) for r in rows]
-                archive.writestr(f"tables/{table.name}.jsonl", "\n".join(lines))
-                manifest["tables"][table.name] = len(lines)
+                archive.writestr(f"{archives.TABLES}{table.name}.jsonl", archives.table_lines(rows))
+                manifest["tables"][table.name] = len(rows)
             blobs = sorted(p for p in self.blob_root.rglob("*") if p.is_file() and not p.name.endswith(".part")) \
                 if self.blob_root.exists() else []
             for blob in blobs:
-                archive.write(blob, "blobs/" + blob.relative_to(self.blob_root).as_posix())
+                archive.write(blob, archives.BLOBS + blob.relative_to(self.blob_root).as_posix())
             manifest["blobFiles"] = len(blobs)
-            archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+            archive.writestr(archives.MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
         return manifest
 
     # import ------------------------------------------------------------------------------------
-    def read_manifest(self, path: Path) -> dict:
-        try:
-            with zipfile.ZipFile(path) as archive:
-                manifest = json.loads(archive.read("manifest.json"))
-        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, FileNotFoundError) as error:
-            raise InvalidInput("InvalidSnapshot", f"{Path(path).name} is not a Subplane snapshot ({error}).") from None
-        if manifest.get("format") != FORMAT:
-            raise InvalidInput("InvalidSnapshot", f"{path} is not a Subplane snapshot.")
-        return manifest
-
     def check_compatible(self, manifest: dict) -> None:
         theirs = str(manifest.get("subplaneVersion", "0"))
-        unknown = set(manifest.get("schemaRevisions", [])) - known_revisions()
-        if (version_key(theirs) > version_key(__version__) or int(manifest.get("formatVersion", 0)) > FORMAT_VERSION
-                or unknown):
+        revisions = manifest.get("schemaRevisions", [])
+        unknown = set(map(str, revisions if isinstance(revisions, list) else [revisions])) - known_revisions()
+        try:
+            their_format = int(manifest.get("formatVersion", 0))
+        except (TypeError, ValueError):
+            raise archives.refused("The manifest's formatVersion is not a number.") from None
+        if version_key(theirs) > version_key(__version__) or their_format > FORMAT_VERSION or unknown:
             raise Conflict(
                 "SnapshotTooNew",
                 f"This snapshot was written by Subplane {theirs} (snapshot format {manifest.get('formatVersion')}"
@@ -135,33 +116,68 @@ class SnapshotService:
 
     def import_(self, path: Path) -> dict:
         self.app.settings.require_emulator("Snapshot import")
-        manifest = self.read_manifest(Path(path))
-        self.check_compatible(manifest)
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+        with archives.open_archive(Path(path)) as archive:
+            manifest = archives.read_manifest(archive, FORMAT)
+            self.check_compatible(manifest)
+            with self.app.uow(read_only=True) as uow:
+                tables = all_tables(uow.conn)
+            members = archives.check_members(archive, {t.name for t in tables}, max_bytes=self.max_bytes)
+            self._check_rows(archive, tables, members, manifest)
+            token = secrets.randbits(62)
+            try:
+                self._replace_tables(archive, tables, members, token)
+            except BaseException:
+                self.app.blobstore.discard(self.app.blobstore.staging(str(token)))
+                raise
+        self.recover()  # the rename that makes the staged blob folder the blob root
+        return manifest
+
+    def _check_rows(self, archive, tables: list[Table], members: archives.Members, manifest: dict) -> None:
+        """Read every table file once without writing, so a bad last line refuses before anything changes."""
+        expected = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
+        by_name = {table.name: table for table in tables}
+        if unknown := set(expected) - set(by_name):
+            raise archives.refused(f"The manifest names tables this Subplane does not have: {', '.join(sorted(unknown))}.")
+        for name, table in by_name.items():
+            member = members.tables.get(name)
+            count = sum(1 for _ in archives.rows(archive, member, table, self.app.engine.dialect)) if member else 0
+            if isinstance(expected.get(name), int) and expected[name] != count:
+                raise archives.refused(f"The manifest promises {expected[name]} rows of {name}; the snapshot has {count}.")
+
+    def _replace_tables(self, archive, tables: list[Table], members: archives.Members, token: int) -> None:
+        staged = self.app.blobstore.staging(str(token))
+        try:
             with self.app.uow() as uow:
                 self.app.clock_control.require_idle(uow)
                 self.app.clock_control.forget(uow)
-                tables = all_tables(uow.conn)
+                self._take_import_lock(uow.conn)
+                self._finish_pending_swap(uow.conn)
+                for leftover in self.app.blobstore.leftovers():  # no other import runs: we hold the lock
+                    self.app.blobstore.discard(leftover)
+                staged.mkdir(parents=True)
+                archives.extract(archive, members.blobs, staged)
                 self._wipe(uow.conn, tables)
                 for table in tables:
-                    member = f"tables/{table.name}.jsonl"
-                    if member in names:
-                        self._load_rows(uow.conn, table, archive.read(member).decode("utf-8"))
+                    if table.name in members.tables:
+                        self._insert(uow.conn, table, archives.rows(archive, members.tables[table.name], table,
+                                                                    uow.conn.dialect))
                 self._fix_sequences(uow.conn, tables)
-            self._replace_blobs(archive, [n for n in names if n.startswith("blobs/") and not n.endswith("/")])
-        return manifest
+                uow.conn.execute(delete(counters).where(counters.c.name == PENDING_SWAP))
+                uow.conn.execute(insert(counters).values(name=PENDING_SWAP, value=token))
+        except (IntegrityError, DataError) as error:
+            reason = str(getattr(error, "orig", error)).splitlines()[0]
+            raise archives.refused(f"The snapshot's rows break a rule of this database: {reason}") from None
 
-    def _load_rows(self, conn, table: Table, content: str) -> None:
-        decoders = _decoders(table)
-        known = set(table.columns.keys())
-        rows = []
-        for line in filter(None, content.splitlines()):
-            raw = json.loads(line)
-            rows.append({k: (decoders[k](v) if k in decoders and v is not None else v)
-                         for k, v in raw.items() if k in known})
-        for start in range(0, len(rows), BATCH):
-            conn.execute(insert(table), rows[start:start + BATCH])
+    @staticmethod
+    def _insert(conn, table: Table, rows) -> None:
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                conn.execute(insert(table), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(table), batch)
 
     def _fix_sequences(self, conn, tables: list[Table]) -> None:
         if conn.engine.dialect.name != "postgresql":
@@ -176,16 +192,36 @@ class SnapshotService:
                     conn.execute(text("SELECT setval(:s, :v, :called)"),
                                  {"s": sequence, "v": highest or 1, "called": highest is not None})
 
-    def _replace_blobs(self, archive: zipfile.ZipFile, members: list[str]) -> None:
-        shutil.rmtree(self.blob_root, ignore_errors=True)
-        self.blob_root.mkdir(parents=True, exist_ok=True)
-        root = self.blob_root.resolve()
-        for member in members:
-            target = (self.blob_root / member[len("blobs/"):]).resolve()
-            if root not in target.parents:
-                raise InvalidInput("InvalidSnapshot", f"Snapshot entry {member!r} points outside the blob folder.")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(member))
+    # after a crash -----------------------------------------------------------------------------
+    def recover(self) -> None:
+        """Finish the blob-folder rename of an import that committed, and remove what unfinished imports
+        left. Called on every start (``bootstrap.build_app``), before exports and imports; costs one read
+        when there is nothing to do."""
+        with self.app.uow(read_only=True) as uow:
+            pending = self._pending_swap(uow.conn)
+        if pending is None and not self.app.blobstore.leftovers():
+            return
+        with self.app.uow() as uow:
+            self._take_import_lock(uow.conn)
+            self._finish_pending_swap(uow.conn)
+            for leftover in self.app.blobstore.leftovers():
+                self.app.blobstore.discard(leftover)
+
+    def _finish_pending_swap(self, conn) -> None:
+        token = self._pending_swap(conn)
+        if token is not None:
+            self.app.blobstore.swap_in(str(token))
+            conn.execute(delete(counters).where(counters.c.name == PENDING_SWAP))
+
+    @staticmethod
+    def _pending_swap(conn) -> int | None:
+        return conn.execute(select(counters.c.value).where(counters.c.name == PENDING_SWAP)).scalar()
+
+    @staticmethod
+    def _take_import_lock(conn) -> None:
+        """One import (or recovery) at a time across processes. SQLite's write transaction is the lock already."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
 
     # reset -------------------------------------------------------------------------------------
     def reset(self, *, demo: bool = False, at: datetime | None = None) -> dict | None:
@@ -196,6 +232,7 @@ class SnapshotService:
         accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
         """
         self.app.settings.require_emulator("Reset")
+        self.recover()
         with self.app.uow() as uow:
             self.app.clock_control.require_idle(uow)
             self.app.clock_control.forget(uow)

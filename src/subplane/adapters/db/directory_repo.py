@@ -45,6 +45,13 @@ class DirectoryRepo:
     def list_tenants(self) -> list[dict]:
         return [dict(r._mapping) for r in self.conn.execute(select(tenants).order_by(tenants.c.name)).all()]
 
+    def tenants_of(self, principal_id: str) -> list[dict]:
+        """The tenants the principal (a user or a service principal, by object id) belongs to."""
+        homes = select(users.c.tenant_id).where(users.c.user_id == principal_id).union(
+            select(service_principals.c.tenant_id).where(service_principals.c.object_id == principal_id))
+        query = select(tenants).where(tenants.c.tenant_id.in_(homes)).order_by(tenants.c.name)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
     # principals -------------------------------------------------------------------------------
     def add_user(self, *, user_id: str, tenant_id: str, upn: str, display_name: str, password_hash: str) -> None:
         self.conn.execute(

@@ -8,8 +8,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .ops_tables import (emulator_faults, failed_operations, notifications, outbox_cursors, webhook_deliveries,
-                         webhook_endpoints)
+from .ops_tables import (emulator_faults, failed_operations, installation_secrets, notifications, outbox_cursors,
+                         webhook_deliveries, webhook_endpoints)
 from .tables import billing_accounts, outbox, subscriptions, users
 
 PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"
@@ -246,3 +246,22 @@ class FaultRepo:
     def failure(self, operation_id: str) -> dict | None:
         row = self.conn.execute(select(failed_operations).where(failed_operations.c.operation_id == operation_id)).first()
         return dict(row._mapping) if row else None
+
+
+class SecretRepo:
+    """Secrets of the installation (``installation_secrets``), shared by every process on the database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.engine.dialect.name == "postgresql"
+
+    def secret(self, name: str) -> str | None:
+        return self.conn.execute(select(installation_secrets.c.value)
+                                 .where(installation_secrets.c.name == name)).scalar_one_or_none()
+
+    def keep_first_secret(self, name: str, value: str, now: datetime) -> str:
+        """Store ``value`` unless a process stored one first; return the stored one (so all processes agree)."""
+        insert_for = pg_insert if self.postgres else sqlite_insert
+        self.conn.execute(insert_for(installation_secrets).values(name=name, value=value, created_at=now)
+                          .on_conflict_do_nothing())
+        return self.secret(name)

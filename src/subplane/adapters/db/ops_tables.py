@@ -94,3 +94,13 @@ failed_operations = Table(
     Column("message", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Secrets of this installation (the operator key), shared by every process on the database. Not emulator
+# state: snapshots and reset leave them alone (migration installation_0001).
+installation_secrets = Table(
+    "installation_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

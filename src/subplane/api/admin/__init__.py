@@ -11,7 +11,7 @@ from .clock import ClockAdvances
 from .metrics import CONTENT_TYPE, Metrics
 from ...services.request_log import RequestLog
 from .middleware import RequestMiddleware
-from .routes import EmulatorOnly, admin_router
+from .routes import EmulatorOnly, OperatorRefused, admin_router, error_response
 
 
 @dataclass
@@ -31,6 +31,12 @@ def install(http: FastAPI, app) -> Operability:
             "code": "EmulatorOnly",
             "message": f"{request.method} {request.url.path} is an emulator control; this Subplane runs in "
                        "production mode (start it with --mode emulator to use it)."}})
+
+    @http.exception_handler(OperatorRefused)
+    async def operator_refused(_: Request, refused: OperatorRefused) -> JSONResponse:
+        answer = error_response(refused.error)
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="subplane-operator"'
+        return answer
 
     @http.get("/_subplane/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -1,5 +1,7 @@
 """The emulator's control endpoints under ``/_subplane``: clock, reset, snapshot, outbox, messages,
-webhooks, injected faults and the request log. In production mode every one of them answers 403 ``EmulatorOnly``."""
+webhooks, injected faults and the request log. In production mode every one of them answers 403 ``EmulatorOnly``;
+in emulator mode a caller who needs the operator key (``services/operator_access.py``) and does not send
+it gets 401 ``OperatorCredentialRequired`` and nothing is done."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from ...clock import parse_instant
-from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from .clock import ClockAdvances
+from ...services.operator_access import KEY_HEADER, presented_key
 from ...services.request_log import RequestLog
 
-STATUS = {InvalidInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409}
+STATUS = {InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
 
 
 def error_response(error: DomainError) -> JSONResponse:
@@ -25,6 +28,14 @@ def error_response(error: DomainError) -> JSONResponse:
 
 class EmulatorOnly(Exception):
     """Raised by the router dependency in production mode; rendered as 403 by ``install``."""
+
+
+class OperatorRefused(Exception):
+    """Raised by the router dependency for a caller without the operator key; rendered as 401 by ``install``."""
+
+    def __init__(self, error: Unauthenticated) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def renders_errors(endpoint):
@@ -69,7 +80,15 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
         if not app.settings.emulator:
             raise EmulatorOnly()
 
-    router = APIRouter(prefix="/_subplane", dependencies=[Depends(require_emulator)], tags=["emulator"])
+    def require_operator(request: Request) -> None:
+        credential = presented_key(request.headers.get("authorization"), request.headers.get(KEY_HEADER))
+        try:
+            app.operator.require(request.client.host if request.client else None, credential)
+        except Unauthenticated as error:
+            raise OperatorRefused(error) from None
+
+    router = APIRouter(prefix="/_subplane", dependencies=[Depends(require_emulator), Depends(require_operator)],
+                       tags=["emulator"])
 
     @router.get("/clock")
     @renders_errors

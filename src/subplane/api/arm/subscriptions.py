@@ -40,7 +40,7 @@ def register(router: ArmRouter) -> None:
 
     @router.route("GET", "/tenants", area=_SUBS)
     def list_tenants(ctx: ArmRequest):
-        return page(ctx, [render.tenant(t) for t in ctx.app.identity.tenants()])
+        return page(ctx, [render.tenant(t) for t in ctx.app.identity.tenants_of(ctx.principal)])
 
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", area=_ACTIONS,
                   resource_type="Microsoft.Subscription/cancel")
