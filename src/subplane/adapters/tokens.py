@@ -102,6 +102,7 @@ class TokenKeys:
             return cached
         claims = self._decode(token)
         _check_types(claims)
+        _check_times(claims, time.time())
         expected = self.authority.issuer(claims["tid"])
         if claims["iss"] != expected:
             raise TokenRejected("InvalidAuthenticationToken", f"The access token is from the wrong issuer "
@@ -117,11 +118,10 @@ class TokenKeys:
 
     def _decode(self, token: str) -> dict:
         try:
+            # times are checked after the claim types (``_check_times``): PyJWT would read "123" or true as numbers
             return jwt.decode(token, self.public_key, algorithms=["RS256"],
-                              options={"require": ["exp", "iat", "tid", "oid", "aud", "iss"], "verify_aud": False})
-        except jwt.ExpiredSignatureError:
-            raise TokenRejected("ExpiredAuthenticationToken",
-                                "The access token expiry UTC time is earlier than current UTC time.") from None
+                              options={"require": ["exp", "iat", "tid", "oid", "aud", "iss"], "verify_aud": False,
+                                       "verify_exp": False, "verify_nbf": False, "verify_iat": False})
         except jwt.InvalidSignatureError:
             raise TokenRejected("InvalidAuthenticationTokenSignature",
                                 "The access token has an invalid signature.") from None
@@ -148,6 +148,14 @@ def _check_types(claims: dict) -> None:
     if wrong:
         raise TokenRejected("InvalidAuthenticationToken",
                             f"The access token is invalid: claim(s) {', '.join(wrong)} have the wrong type.")
+
+
+def _check_times(claims: dict, now: float) -> None:
+    if claims["exp"] <= now:
+        raise TokenRejected("ExpiredAuthenticationToken",
+                            "The access token expiry UTC time is earlier than current UTC time.")
+    if claims.get("nbf", 0) > now:
+        raise TokenRejected("InvalidAuthenticationToken", "The access token is not valid yet (nbf).")
 
 
 def storage_key_secret(data_dir: Path) -> bytes:
