@@ -30,18 +30,20 @@ def b64(data: bytes) -> str:
 
 
 class Served:
-    def __init__(self, backend: str, folder: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, backend: str, folder: Path, env: dict[str, str] | None = None,
+                 public_url: str | None = None) -> None:
         self.database = Database(backend, folder)
-        self.server = ServerProcess(folder / "data", env={"SUBPLANE_DATABASE_URL": self.database.url,
-                                                          "SUBPLANE_ARM_THROTTLE": "off", **(env or {})})
-        self.url = self.server.url
-        connection = json.loads((self.server.data_dir / "connection.json").read_text("utf-8"))
-        self.tenant = connection["tenantId"]
-        self.principals = connection["principals"]
+        self.server = ServerProcess(folder / "data", extra_args=["--public-url", public_url] if public_url else [],
+                                    env={"SUBPLANE_DATABASE_URL": self.database.url, "SUBPLANE_ARM_THROTTLE": "off",
+                                         **(env or {})})
+        self.url = self.server.url  # where the test reaches it
+        self.connection = json.loads((self.server.data_dir / "connection.json").read_text("utf-8"))
+        self.tenant = self.connection["tenantId"]
+        self.principals = self.connection["principals"]
         self.tls = ssl.create_default_context(cafile=self.server.ca_bundle)
         self.http = self.client()
         self.app = build_app(settings_module.load(env={}, data_dir=folder / "inproc", database_url=self.database.url,
-                                                  public_urls=self.url))
+                                                  public_urls=public_url or self.url))
         self.keys = TokenKeys(self.server.data_dir, self.app.authority)  # the server's own signing key
 
     def client(self) -> httpx.Client:

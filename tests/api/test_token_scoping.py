@@ -219,3 +219,47 @@ def test_the_portal_ignores_bearer_tokens(served):
     answer = served.http.get("/portal/subscriptions", headers={"Authorization": f"Bearer {served.token()}"},
                              follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/portal/signin")
+
+
+# -- configured public URLs and trusted proxies -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def behind_proxy(tmp_path_factory):
+    """Served as https://subplane.test (and https://alias.test) behind a proxy at 127.0.0.1."""
+    live = Served("sqlite", tmp_path_factory.mktemp("proxied"), env={"SUBPLANE_TRUSTED_PROXIES": "127.0.0.1"},
+                  public_url="https://subplane.test,https://alias.test")
+    yield live
+    live.close()
+
+
+def test_serve_public_url_names_the_issuer_and_connection_details(behind_proxy):
+    tenant = behind_proxy.tenant
+    assert behind_proxy.connection["armEndpoint"] == "https://subplane.test"
+    token = behind_proxy.token()
+    assert jwt.decode(token, options={"verify_signature": False})["iss"] == f"https://subplane.test/{tenant}/v2.0"
+    assert behind_proxy.arm("GET", "/subscriptions", token).status_code == 200
+    bound = behind_proxy.token_request(scope=f"{behind_proxy.url}/.default")  # the bind address is not configured
+    assert bound.status_code == 400 and bound.json()["error_codes"] == [500011]
+    alias = behind_proxy.token(scope="https://alias.test/.default")
+    assert behind_proxy.arm("GET", "/subscriptions", alias).status_code == 200
+
+
+@pytest.mark.parametrize("forwarded, base", [
+    ({"X-Forwarded-Host": "alias.test", "X-Forwarded-Proto": "https"}, "https://alias.test"),
+    ({"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}, "https://subplane.test"),
+    ({"Host": "alias.test"}, "https://alias.test"),
+    ({}, "https://subplane.test"),
+])
+def test_a_trusted_proxy_picks_among_the_configured_urls_only(behind_proxy, forwarded, base):
+    tenant = behind_proxy.tenant
+    discovery = behind_proxy.http.get(f"/{tenant}/v2.0/.well-known/openid-configuration", headers=forwarded).json()
+    assert discovery["token_endpoint"] == f"{base}/{tenant}/oauth2/v2.0/token"
+    assert discovery["issuer"] == f"https://subplane.test/{tenant}/v2.0"  # the issuer is always the primary URL
+    endpoints = behind_proxy.arm("GET", "/metadata/endpoints", None, version="2022-09-01", headers=forwarded).json()
+    assert endpoints["resourceManager"] == f"{base}/"
+
+
+def test_forwarded_headers_from_an_untrusted_client_are_ignored(served):
+    forwarded = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    discovery = served.http.get(f"/{served.tenant}/v2.0/.well-known/openid-configuration", headers=forwarded).json()
+    assert discovery["token_endpoint"] == f"{served.url}/{served.tenant}/oauth2/v2.0/token"
