@@ -141,10 +141,22 @@ class App:
         return IdentityService(self)
 
     @cached_property
+    def authority(self):
+        from .domain.authority import Authority
+
+        return Authority(self.settings.public_base_urls)
+
+    @cached_property
     def token_keys(self):
         from .adapters.tokens import TokenKeys
 
-        return TokenKeys(self.settings.data_dir)
+        return TokenKeys(self.settings.data_dir, self.authority)
+
+    @cached_property
+    def lockout(self):
+        from .services.lockout import LockoutService
+
+        return LockoutService(self)
 
     @cached_property
     def management(self):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -47,6 +49,22 @@ class Settings:
     api_version_policy: str = "strict"
     arm_throttle: str = "default"
     arm_page_size: int = 100
+    # tokens and sign-in (issue 10): the public base URL(s) clients use (the first is the issuer's),
+    # the proxies whose X-Forwarded-Host/Proto count, and the lockout after failed password checks
+    public_urls: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    lockout_threshold: int = 5
+    lockout_window_seconds: float = 15 * 60
+    lockout_seconds: float = 15 * 60
+
+    @property
+    def public_base_urls(self) -> tuple[str, ...]:
+        """The configured public URLs, else what ``serve`` binds (both loopback names on loopback)."""
+        if self.public_urls:
+            return self.public_urls
+        primary = default_public_url(self.host, self.port)
+        loopback = f"https://localhost:{self.port}"
+        return (primary, loopback) if primary == default_public_url("127.0.0.1", self.port) else (primary,)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -79,8 +97,6 @@ class Settings:
 
 def is_loopback(address: str | None) -> bool:
     """127.0.0.0/8, ::1 (also IPv4-mapped) or ``localhost``; names and wildcards (0.0.0.0, ::) are not."""
-    import ipaddress
-
     if address == "localhost":
         return True
     try:
@@ -89,6 +105,46 @@ def is_loopback(address: str | None) -> bool:
         return False
     mapped = getattr(ip, "ipv4_mapped", None)
     return (mapped or ip).is_loopback
+
+
+def default_public_url(host: str, port: int) -> str:
+    """The address a client on this machine reaches ``serve`` at (a wildcard bind is shown as loopback)."""
+    shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else host
+    return f"https://{shown}:{port}"
+
+
+def parse_public_urls(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``https://arm.example,https://10.0.0.5:8443`` (or a list) -> normalised base URLs, no trailing slash."""
+    urls = []
+    for item in _items(raw):
+        try:
+            parsed = urllib.parse.urlsplit(item)
+            valid = parsed.scheme in ("https", "http") and parsed.hostname and not (parsed.query or parsed.fragment)
+            parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            valid = False
+        if not valid:
+            raise InvalidInput("InvalidSetting", f"public URL {item!r} must be an absolute http(s) URL without "
+                                                 "query or fragment, e.g. https://subplane.example.")
+        urls.append(f"{parsed.scheme}://{parsed.netloc.lower()}{parsed.path.rstrip('/')}")
+    return tuple(dict.fromkeys(urls))
+
+
+def parse_trusted_proxies(raw: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Client addresses or networks (``10.0.0.0/8``, ``127.0.0.1``) whose X-Forwarded-* headers are believed."""
+    networks = []
+    for item in _items(raw):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise InvalidInput("InvalidSetting", f"trusted proxy {item!r} is not an IP address or network.") from None
+    return tuple(networks)
+
+
+def _items(raw: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """A comma-separated setting (or a list of them) as its non-empty items."""
+    parts = ",".join(raw) if isinstance(raw, (list, tuple)) else raw or ""
+    return [part.strip() for part in parts.split(",") if part.strip()]
 
 
 def default_data_dir() -> Path:
@@ -119,9 +175,12 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "instance_name": env.get("SUBPLANE_INSTANCE_NAME") or None,
         **_ops_settings(env),
         **_arm_settings(env),
+        **_sign_in_settings(env, number),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
+    values["public_urls"] = parse_public_urls(values["public_urls"])
+    values["trusted_proxies"] = parse_trusted_proxies(values["trusted_proxies"])
     settings = Settings(**values)
     try:
         settings.zone
@@ -130,6 +189,8 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
                                              "such as Europe/Amsterdam or UTC.") from None
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
+    if settings.lockout_threshold < 1 or settings.lockout_window_seconds <= 0 or settings.lockout_seconds <= 0:
+        raise InvalidInput("InvalidSetting", "the lockout threshold, window and duration must be positive.")
     return settings
 
 
@@ -153,6 +214,16 @@ def _arm_settings(env: Mapping[str, str]) -> dict:
         "api_version_policy": policy,
         "arm_throttle": env.get("SUBPLANE_ARM_THROTTLE", "default"),
         "arm_page_size": int(env.get("SUBPLANE_ARM_PAGE_SIZE", "100")),
+    }
+
+
+def _sign_in_settings(env: Mapping[str, str], number) -> dict:
+    return {
+        "public_urls": env.get("SUBPLANE_PUBLIC_URL", ""),
+        "trusted_proxies": env.get("SUBPLANE_TRUSTED_PROXIES", ""),
+        "lockout_threshold": number("SUBPLANE_LOCKOUT_THRESHOLD", "5"),
+        "lockout_window_seconds": number("SUBPLANE_LOCKOUT_WINDOW_SECONDS", "900", float),
+        "lockout_seconds": number("SUBPLANE_LOCKOUT_SECONDS", "900", float),
     }
 
 

@@ -55,6 +55,16 @@ class Arm:
 
 
 @pytest.fixture
+def make_app(make_app):
+    """Apps whose public URL is the test client's, as `serve` would be configured behind that name."""
+    def factory(**overrides):
+        overrides.setdefault("public_urls", BASE)
+        return make_app(**overrides)
+
+    return factory
+
+
+@pytest.fixture
 def arm_app(make_app):
     from subplane.services import demo
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from subplane.adapters.tls import ensure_certificates
 from subplane.adapters.tokens import TokenKeys
+from subplane.domain.authority import Authority
 from subplane.cli.connection import connection_details, write_connection
 from subplane.cli.main import app as cli_app
 
@@ -35,9 +36,10 @@ def test_certificates_are_made_once_and_reissued_for_new_names(tmp_path):
 
 
 def test_signing_key_survives_a_restart(tmp_path):
-    token = TokenKeys(tmp_path).issue(issuer="https://x/t/v2.0", audience="https://management.azure.com/",
-                                      tenant_id="t", object_id="o", name="n", is_app=True, client_id="c")
-    claims = TokenKeys(tmp_path).verify(token, audiences=("https://management.azure.com/",))
+    authority = Authority(("https://x",))
+    token = TokenKeys(tmp_path, authority).issue(issuer="https://x/t/v2.0", audience="https://management.azure.com/",
+                                                 tenant_id="t", object_id="o", name="n", is_app=True, client_id="c")
+    claims = TokenKeys(tmp_path, authority).verify(token, audiences=("https://management.azure.com/",))
     assert claims.object_id == "o" and claims.is_app
 
 

@@ -42,7 +42,7 @@ def test_expired_token(arm):
 
 
 def test_wrong_audience(arm):
-    token = arm.token("owner", scope="https://graph.microsoft.com/.default")
+    token = _sign(arm, _claims(arm, aud="https://graph.microsoft.com/"))  # the token endpoint no longer mints it
     _expect_401(arm.call("GET", "/subscriptions", token=token), "InvalidAuthenticationTokenAudience")
 
 
@@ -58,7 +58,7 @@ def test_wrong_tenant(arm):
 
 
 def test_bad_signature(arm, tmp_path):
-    stranger = TokenKeys(tmp_path / "elsewhere")
+    stranger = TokenKeys(tmp_path / "elsewhere", arm.app.authority)
     token = jwt.encode(_claims(arm), stranger._key, algorithm="RS256", headers={"kid": arm.app.token_keys.key_id})
     _expect_401(arm.call("GET", "/subscriptions", token=token), "InvalidAuthenticationTokenSignature")
 

@@ -1,8 +1,9 @@
 """RS256 access tokens: the signing key kept in ``<data-dir>/keys/``, issuing, JWKS and strict checks.
 
 Verification accepts exactly RS256 with our key (so ``alg: none`` and HS256 tricks fail), requires
-``exp``/``iat``/``tid``/``oid``, checks the audience against the caller's accepted set, and leaves the
-tenant check to the caller, which knows the directory.
+``exp``/``iat``/``tid``/``oid`` of the types we issue, the issuer the configured authority names for the
+token's tenant, an audience from the caller's accepted set, and leaves the tenant check to the caller,
+which knows the directory.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-ARM_AUDIENCES = ("https://management.azure.com/", "https://management.core.windows.net/")
-STORAGE_AUDIENCE = "https://storage.azure.com/"
+from ..domain.authority import Authority, normalise_audience
+
 TOKEN_LIFETIME_SECONDS = 3600
+_STRING_CLAIMS = ("aud", "iss", "tid", "oid")
+_OPTIONAL_STRING_CLAIMS = ("name", "idtyp", "sub", "upn", "appid")
+_INSTANT_CLAIMS = ("exp", "iat", "nbf")
 _CACHE_LIMIT = 4096
 
 
@@ -33,18 +37,6 @@ class TokenRejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def audience_for_scope(scope: str) -> str:
-    """``https://management.core.windows.net//.default`` -> ``https://management.core.windows.net/``."""
-    first = (scope or "").split()[0] if scope and scope.split() else ""
-    resource = first[: -len(".default")] if first.endswith("/.default") else first
-    resource = resource.rstrip("/")
-    return resource + "/" if resource else ""
-
-
-def normalise_audience(audience: str) -> str:
-    return audience.rstrip("/").lower() + "/"
 
 
 def _b64(number: int) -> str:
@@ -65,7 +57,8 @@ class Claims:
 class TokenKeys:
     """The process's signing key, loaded from (or first written to) the data directory."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, authority: Authority) -> None:
+        self.authority = authority
         folder = data_dir / "keys"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "token-signing.pem"
@@ -102,16 +95,20 @@ class TokenKeys:
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.key_id})
 
     def verify(self, token: str, *, audiences: tuple[str, ...]) -> Claims:
-        """Signature, expiry and audience; raises ``TokenRejected`` with an ARM error code."""
+        """Signature, claim types, expiry, issuer and audience; raises ``TokenRejected`` with an ARM error code."""
         cached = self._verified.get(token)
         if cached is not None and cached.expires > time.time():
             self._check_audience(cached.audience, audiences)
             return cached
         claims = self._decode(token)
-        if not str(claims["iss"]).endswith(f"/{claims['tid']}/v2.0"):
-            raise TokenRejected("InvalidAuthenticationTokenIssuer", "The access token is from the wrong issuer.")
+        _check_types(claims)
+        _check_times(claims, time.time())
+        expected = self.authority.issuer(claims["tid"])
+        if claims["iss"] != expected:
+            raise TokenRejected("InvalidAuthenticationToken", f"The access token is from the wrong issuer "
+                                                              f"'{claims['iss']}'. It must be '{expected}'.")
         result = Claims(claims["oid"], claims["tid"], claims.get("name") or claims["oid"],
-                        claims.get("idtyp") == "app", claims["aud"], int(claims["exp"]))
+                        claims.get("idtyp") == "app", claims["aud"], claims["exp"])
         self._check_audience(result.audience, audiences)
         with self._lock:
             if len(self._verified) >= _CACHE_LIMIT:
@@ -121,16 +118,17 @@ class TokenKeys:
 
     def _decode(self, token: str) -> dict:
         try:
+            # times are checked after the claim types (``_check_times``): PyJWT would read "123" or true as numbers
             return jwt.decode(token, self.public_key, algorithms=["RS256"],
-                              options={"require": ["exp", "iat", "tid", "oid", "aud", "iss"], "verify_aud": False})
-        except jwt.ExpiredSignatureError:
-            raise TokenRejected("ExpiredAuthenticationToken",
-                                "The access token expiry UTC time is earlier than current UTC time.") from None
+                              options={"require": ["exp", "iat", "tid", "oid", "aud", "iss"], "verify_aud": False,
+                                       "verify_exp": False, "verify_nbf": False, "verify_iat": False})
         except jwt.InvalidSignatureError:
             raise TokenRejected("InvalidAuthenticationTokenSignature",
                                 "The access token has an invalid signature.") from None
         except jwt.PyJWTError as error:
             raise TokenRejected("InvalidAuthenticationToken", f"The access token is invalid: {error}.") from None
+        except (ValueError, TypeError, OverflowError, RecursionError):  # a payload no token of ours has
+            raise TokenRejected("InvalidAuthenticationToken", "The access token is invalid.") from None
 
     @staticmethod
     def _check_audience(audience: str, accepted: tuple[str, ...]) -> None:
@@ -139,6 +137,25 @@ class TokenKeys:
                                 f"The access token has been obtained for wrong audience or resource '{audience}'. "
                                 f"It should exactly match with one of the allowed audiences "
                                 f"'{', '.join(accepted)}'.")
+
+
+def _check_types(claims: dict) -> None:
+    """Claims of the types we issue, before any is used: a list ``aud`` or a string ``exp`` is refused."""
+    wrong = [name for name in _STRING_CLAIMS if not isinstance(claims.get(name), str) or not claims[name]]
+    wrong += [name for name in _OPTIONAL_STRING_CLAIMS if name in claims and not isinstance(claims[name], str)]
+    wrong += [name for name in _INSTANT_CLAIMS
+              if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], int))]
+    if wrong:
+        raise TokenRejected("InvalidAuthenticationToken",
+                            f"The access token is invalid: claim(s) {', '.join(wrong)} have the wrong type.")
+
+
+def _check_times(claims: dict, now: float) -> None:
+    if claims["exp"] <= now:
+        raise TokenRejected("ExpiredAuthenticationToken",
+                            "The access token expiry UTC time is earlier than current UTC time.")
+    if claims.get("nbf", 0) > now:
+        raise TokenRejected("InvalidAuthenticationToken", "The access token is not valid yet (nbf).")
 
 
 def storage_key_secret(data_dir: Path) -> bytes:

@@ -26,11 +26,6 @@ CLOUD_NAME = "Subplane"
 PRINCIPAL_ROLES = {"subplane-owner": "owner", "subplane-reader": "reader"}
 
 
-def public_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0", "::", "localhost") else host
-    return f"https://{shown}:{port}"
-
-
 def connection_details(data_dir: Path, url: str, ca_bundle: Path | None, tenant_id: str | None) -> dict:
     details: dict = {"armEndpoint": url, "authority": url, "tenantId": tenant_id,
                      "caBundle": str(ca_bundle) if ca_bundle else None}

@@ -50,6 +50,12 @@ def serve(
                                                         "certificate (repeatable).")] = None,
     api_version_policy: Annotated[str | None, typer.Option(envvar="SUBPLANE_API_VERSION_POLICY", help="strict: only "
                                                            "api-versions real clients send; lenient: any well-formed one.")] = None,
+    public_url: Annotated[list[str] | None, typer.Option(
+        "--public-url", envvar="SUBPLANE_PUBLIC_URL", help="Base URL clients use (repeatable or comma-separated; the "
+        "first is the token issuer's). Default: https://<host>:<port> of this bind.")] = None,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        "--trusted-proxy", envvar="SUBPLANE_TRUSTED_PROXIES", help="Client IP or network whose X-Forwarded-Host/Proto "
+        "are believed (repeatable or comma-separated). Default: none.")] = None,
 ) -> None:
     """Run Subplane: background jobs and the HTTP endpoints."""
     import uvicorn
@@ -64,8 +70,8 @@ def serve(
         runner_interval_seconds=runner_interval, request_log_size=request_log_size, smtp_host=smtp_host,
         smtp_port=smtp_port, smtp_from=smtp_from, smtp_username=smtp_username, smtp_password=smtp_password,
         smtp_starttls=smtp_starttls, webhook_retry_seconds=webhook_retry_seconds, webhook_max_attempts=webhook_max_attempts,
-        api_version_policy=api_version_policy,
-        host=host, port=port)  # what serve binds also decides who needs the operator key
+        api_version_policy=api_version_policy, host=host, port=port, public_urls=public_url or None,
+        trusted_proxies=trusted_proxy or None)  # what serve binds also decides who needs the operator key
     logs.configure(settings.log_level, settings.log_format)
     ensure_port_free(host, port)
     logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
@@ -77,7 +83,7 @@ def serve(
     console.print(f"Subplane {app.settings.mode} mode, data in {app.settings.data_dir}, "
                   f"database {app.engine.dialect.name}")
     tls = serving_tls(app, tls_cert, tls_key, tuple(hostname or ()))
-    url = connection.public_url(host, port)
+    url = app.settings.public_base_urls[0]
     details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
     details["portalUrl"] = f"{url}/portal/"  # the web portal (issue 5)
     if app.settings.emulator:
@@ -91,7 +97,7 @@ def serve(
     console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
     console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
     uvicorn.run(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
-                ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key),
+                ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
                 access_log=False)  # our middleware logs each request, with correlation id and principal
 
 

@@ -1,4 +1,5 @@
-"""Portal sign-in state: server-side sessions, CSRF tokens and the failed-sign-in throttle.
+"""Portal sign-in state: server-side sessions, CSRF tokens and the slowdown after failed sign-ins (the
+lockout itself is ``services.lockout``, shared with the token endpoint and stored in the database).
 
 Sessions live in this process (``subplane serve`` is one process); the cookie holds only a random
 token. Each session has its own CSRF token, compared in constant time on every POST. The sign-in form,
@@ -11,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,9 +28,6 @@ SIGNIN_TOKEN_MAX_AGE = 3600
 class PortalConfig:
     idle_timeout_seconds: float = 30 * 60
     absolute_timeout_seconds: float = 8 * 3600
-    max_failures: int = 5  # failed sign-ins within the window before the name is locked
-    failure_window_seconds: float = 15 * 60
-    lockout_seconds: float = 15 * 60
     slowdown_seconds: float = 0.5  # per failure beyond the second, capped at 3 s
 
     @classmethod
@@ -117,38 +115,11 @@ class SigninTokens:
         return hmac.compare_digest(str(value).encode(), presession.encode())
 
 
-@dataclass
-class _Failures:
-    instants: list[float] = field(default_factory=list)
-    locked_until: float = 0.0
-
-
 class SigninThrottle:
-    """Slows down and then locks a user name after repeated failed sign-ins."""
+    """How long to wait before answering a failed sign-in: longer the more failures the name has."""
 
-    def __init__(self, config: PortalConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: PortalConfig) -> None:
         self.config = config
-        self.clock = clock
-        self._by_name: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
 
-    def locked_for(self, upn: str) -> float:
-        """Seconds left on a lockout of ``upn`` (0 when it may try)."""
-        with self._lock:
-            entry = self._by_name.get(upn.strip().lower())
-            return max(0.0, entry.locked_until - self.clock()) if entry else 0.0
-
-    def failed(self, upn: str) -> float:
-        """Record a failure; returns how long to wait before answering (the slowdown)."""
-        now = self.clock()
-        with self._lock:
-            entry = self._by_name.setdefault(upn.strip().lower(), _Failures())
-            entry.instants = [t for t in entry.instants if now - t < self.config.failure_window_seconds] + [now]
-            if len(entry.instants) >= self.config.max_failures:
-                entry.locked_until = now + self.config.lockout_seconds
-            extra = max(0, len(entry.instants) - 2)
-        return min(3.0, extra * self.config.slowdown_seconds)
-
-    def succeeded(self, upn: str) -> None:
-        with self._lock:
-            self._by_name.pop(upn.strip().lower(), None)
+    def delay(self, failures: int) -> float:
+        return min(3.0, max(0, failures - 2) * self.config.slowdown_seconds)

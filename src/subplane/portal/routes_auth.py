@@ -38,16 +38,15 @@ def routes(portal: Portal) -> APIRouter:
         if not portal.signin_tokens.valid(csrf_token, request.cookies.get(PRESESSION_COOKIE)):
             return signin_page(request, next_=next, upn=upn, status_code=403,
                                error=N_("Your sign-in form expired. Please try again."))
-        if portal.throttle.locked_for(upn) > 0:
-            return signin_page(request, next_=next, upn=upn, status_code=429,
-                               error=N_("Too many failed sign-ins for this user. Try again in 15 minutes."))
         try:
             principal = portal.app.directory.authenticate_user(upn.strip(), password)
-        except Forbidden:
-            time.sleep(portal.throttle.failed(upn))
+        except Forbidden as refusal:
+            if refusal.code == "UserLocked":
+                return signin_page(request, next_=next, upn=upn, status_code=429,
+                                   error=N_("Too many failed sign-ins for this user. Try again in 15 minutes."))
+            time.sleep(portal.throttle.delay(refusal.params.get("failures", 1)))
             return signin_page(request, next_=next, upn=upn, status_code=401,
                                error=N_("The user name or password is incorrect."))
-        portal.throttle.succeeded(upn)
         session = portal.sessions.create(principal, principal.name, queries.display_name(portal.app, principal.name))
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(SESSION_COOKIE, session.token, max_age=int(portal.config.absolute_timeout_seconds),

@@ -8,6 +8,7 @@ from ..adapters.db.directory_repo import BillingAccount
 from ..adapters.passwords import hash_secret, verify_secret
 from ..domain.access import OPERATOR, Action, Principal, Role, RoleAssignment
 from ..domain.errors import Forbidden, InvalidInput
+from ..domain.lockout import CLIENT, USER
 from .access import require
 from .audit import audited, record_success
 from .subscriptions import resolve
@@ -26,18 +27,24 @@ class DirectoryService:
             return uow.directory.find_principal(name)
 
     def authenticate_user(self, upn: str, password: str) -> Principal:
-        with self.app.uow(read_only=True) as uow:
-            stored = uow.directory.user_credential(upn)
-        if stored is None or not verify_secret(stored.secret_hash, password):
-            raise Forbidden("InvalidCredentials", "The user name or password is incorrect.")
-        return stored.principal
+        """The user with this password, through the lockout the token endpoint's password grant shares."""
+        return self._authenticate(USER, upn, password, lambda uow: uow.directory.user_credential(upn),
+                                  lambda: Forbidden("InvalidCredentials", "The user name or password is incorrect."))
 
     def authenticate_client(self, client_id: str, secret: str) -> Principal:
-        with self.app.uow(read_only=True) as uow:
-            stored = uow.directory.service_principal_credential(client_id)
-        if stored is None or not verify_secret(stored.secret_hash, secret):
-            raise Forbidden("InvalidClientSecret", "The client id or secret is incorrect.")
-        return stored.principal
+        return self._authenticate(CLIENT, client_id, secret,
+                                  lambda uow: uow.directory.service_principal_credential(client_id),
+                                  lambda: Forbidden("InvalidClientSecret", "The client id or secret is incorrect."))
+
+    def _authenticate(self, kind: str, name: str, secret: str, stored_for, refusal) -> Principal:
+        def check() -> Principal:
+            with self.app.uow(read_only=True) as uow:
+                stored = stored_for(uow)
+            if stored is None or not verify_secret(stored.secret_hash, secret):
+                raise refusal()
+            return stored.principal
+
+        return self.app.lockout.checked(kind, name, check)
 
     def create_tenant(self, uow: UnitOfWork, *, name: str, domain: str, tenant_id: str | None = None) -> str:
         tenant_id = tenant_id or str(uuid.uuid4())

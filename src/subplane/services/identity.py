@@ -1,7 +1,7 @@
 """Sign-in for the emulated identity provider: which principal a client id/secret or user/password is.
 
 The identity edge turns the result into tokens; this module only answers "who is this, in which tenant",
-using the directory tables and the stored (hashed) secrets.
+using the directory tables and the stored (hashed) secrets. Every check goes through the lockout.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..adapters.passwords import verify_secret
 from ..domain.access import Principal
 from ..domain.errors import Forbidden, NotFound
+from ..domain.lockout import CLIENT, USER
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class IdentityService:
             return uow.directory.tenants_of(principal.principal_id)
 
     def sign_in_client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
+        return self.app.lockout.checked(CLIENT, client_id, lambda: self._client(tenant_id, client_id, secret))
+
+    def sign_in_user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
+        return self.app.lockout.checked(USER, upn, lambda: self._user(tenant_id, upn, password))
+
+    def _client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
         with self.app.uow(read_only=True) as uow:
             stored = uow.directory.service_principal_credential(client_id)
         if stored is None or stored.client_id != client_id.lower() or stored.tenant_id != tenant_id:
@@ -54,7 +61,7 @@ class IdentityService:
                                                    f"the request is the client secret value for app '{client_id}'.")
         return SignedIn(stored.principal, stored.tenant_id, stored.client_id)
 
-    def sign_in_user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
+    def _user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
         with self.app.uow(read_only=True) as uow:
             stored = uow.directory.user_credential(upn or "")
         if stored is None or stored.tenant_id != tenant_id or not verify_secret(stored.secret_hash, password or ""):

@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
-from ...adapters.tokens import ARM_AUDIENCES, TokenRejected
+from ...adapters.tokens import TokenRejected
 from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
+from ..origin import public_base
 from . import versions
 from .errors import ArmError, from_domain
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
@@ -74,8 +75,8 @@ class ArmApi:
         if "sub" in params and not _GUID.match(params["sub"]):
             raise ArmError(400, "InvalidSubscriptionId",
                            f"The provided subscription identifier '{params['sub']}' is malformed or invalid.")
-        base = f"{request.url.scheme}://{request.url.netloc}"
-        principal = None if route.anonymous else await self._principal(request, base)
+        base = public_base(self.app, request)
+        principal = None if route.anonymous else await self._principal(request)
         request.state.principal = principal  # the request log and metrics name who called
         self._throttle(request.method, principal, params, headers)
         raw = await request.body()
@@ -119,30 +120,32 @@ class ArmApi:
             return lro(ctx, 202, operation=operation_id)
         raise ArmError(409, fault.code, fault.message)
 
-    async def _principal(self, request: Request, base: str) -> Principal:
+    async def _principal(self, request: Request) -> Principal:
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise self._unauthorised(base, "AuthenticationFailed",
+            raise self._unauthorised("AuthenticationFailed",
                                      "Authentication failed. The 'Authorization' header is missing.")
         try:
-            claims = self.keys.verify(token.strip(), audiences=(*ARM_AUDIENCES, base + "/"))
+            claims = self.keys.verify(token.strip(), audiences=self.app.authority.arm_audiences)
         except TokenRejected as error:
-            raise self._unauthorised(base, error.code, error.message) from None
+            raise self._unauthorised(error.code, error.message) from None
         if claims.tenant_id not in self._tenants:
             known = {t["tenant_id"] for t in await run_in_threadpool(self.app.identity.tenants)}
             self._tenants = known
             if claims.tenant_id not in known:
-                raise self._unauthorised(base, "InvalidAuthenticationTokenTenant",
+                raise self._unauthorised("InvalidAuthenticationTokenTenant",
                                          f"The access token is from the wrong issuer. Tenant '{claims.tenant_id}' "
                                          "is not known to this directory.")
         kind = PrincipalKind.SERVICE_PRINCIPAL if claims.is_app else PrincipalKind.USER
         return Principal(claims.object_id, claims.name, kind)
 
-    def _unauthorised(self, base: str, code: str, message: str) -> ArmError:
-        tenant = next(iter(self._tenants), "common")
-        challenge = (f'Bearer authorization_uri="{base}/{tenant}", error="invalid_token", '
-                     f'error_description="{message.replace(chr(34), chr(39))}"')
+    def _unauthorised(self, code: str, message: str) -> ArmError:
+        """401 with the challenge ARM sends; the authorization URI is the configured authority's."""
+        tenant = next(iter(self._tenants)) if len(self._tenants) == 1 else "common"
+        description = "".join(c if " " <= c <= "~" and c != '"' else "'" for c in message)  # a quoted ASCII value
+        challenge = (f'Bearer authorization_uri="{self.app.authority.authorization_uri(tenant)}", '
+                     f'error="invalid_token", error_description="{description}"')
         return ArmError(401, code, message, headers={"WWW-Authenticate": challenge})
 
     def _throttle(self, method: str, principal: Principal | None, params: dict, headers: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...adapters.tokens import ARM_AUDIENCES
+from ...domain.authority import ARM_AUDIENCES
 from .routing import ArmRequest, ArmRouter
 
 CLOUD_NAME = "Subplane"

@@ -1,4 +1,5 @@
-"""A blob data plane that ``azure-storage-blob`` accepts with a bearer token (audience ``https://storage.azure.com/``).
+"""A blob data plane that ``azure-storage-blob`` accepts with a bearer token (audience ``https://storage.azure.com/``,
+or the account's own URL ``<public URL>/blob/<account>``).
 
 Account URL: ``https://<host>:<port>/blob/<account>``. Containers: create, list. Blobs: upload (single
 PUT), download (with ``x-ms-range``), properties, list, delete. Every rule (reads during retention, writes
@@ -17,9 +18,11 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...adapters.tokens import STORAGE_AUDIENCE, TokenRejected
+from ...adapters.tokens import TokenRejected
+from ...domain.authority import STORAGE_AUDIENCE
 from ...domain.access import Principal, PrincipalKind
 from ...domain.errors import DomainError, NotFound
+from ..origin import public_base
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 _STATUS = {"ReadOnlyDisabledSubscription": 409, "StorageAccountReadOnly": 409, "SubscriptionDeleted": 404,
@@ -61,20 +64,27 @@ def install(http: FastAPI, app) -> None:
     router = APIRouter()
     tenants: set[str] = set()
 
+    def unauthorised(code: str, message: str) -> Response:
+        """401 with the challenge Azure Storage sends (space-separated, unquoted; clients split on spaces)."""
+        tenant = next(iter(tenants)) if len(tenants) == 1 else "common"
+        challenge = (f"Bearer authorization_uri={app.authority.authorization_uri(tenant)}/oauth2/authorize "
+                     f"resource_id={STORAGE_AUDIENCE.rstrip('/')}")
+        return _error(401, code, message, {"WWW-Authenticate": challenge})
+
     async def principal(request: Request) -> Principal | Response:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return _error(401, "NoAuthenticationInformation", "Server failed to authenticate the request. Please refer "
-                                                                "to the information in the www-authenticate header.",
-                          {"WWW-Authenticate": "Bearer authorization_uri=\"\", resource_id=https://storage.azure.com"})
+            return unauthorised("NoAuthenticationInformation", "Server failed to authenticate the request. Please "
+                                                               "refer to the information in the www-authenticate header.")
+        audiences = app.authority.blob_audiences(request.path_params["account"])
         try:
-            claims = app.token_keys.verify(token.strip(), audiences=(STORAGE_AUDIENCE,))
+            claims = app.token_keys.verify(token.strip(), audiences=audiences)
         except TokenRejected as error:
-            return _error(401, "InvalidAuthenticationInfo", error.message)
+            return unauthorised("InvalidAuthenticationInfo", error.message)
         if claims.tenant_id not in tenants:
             tenants.update(t["tenant_id"] for t in await run_in_threadpool(app.identity.tenants))
             if claims.tenant_id not in tenants:
-                return _error(401, "InvalidAuthenticationInfo", "The token's tenant is not known to this directory.")
+                return unauthorised("InvalidAuthenticationInfo", "The token's tenant is not known to this directory.")
         return Principal(claims.object_id, claims.name,
                          PrincipalKind.SERVICE_PRINCIPAL if claims.is_app else PrincipalKind.USER)
 
@@ -100,7 +110,7 @@ def install(http: FastAPI, app) -> None:
             items = "".join(f"<Container><Name>{escape(n)}</Name><Properties><Etag>\"0x1\"</Etag>"
                             f"<Last-Modified>Thu, 01 Jan 2026 00:00:00 GMT</Last-Modified></Properties></Container>"
                             for n in names)
-            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="{escape(str(request.base_url))}">'
+            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="{escape(public_base(app, request))}/blob/{escape(account)}/">'
                    f"<Containers>{items}</Containers><NextMarker /></EnumerationResults>")
             return Response(xml, media_type=_XML)
 

@@ -1,8 +1,10 @@
 """OIDC discovery, JWKS and ``/oauth2/v2.0/token`` answering like the real identity provider.
 
-Grants: ``client_credentials`` (service principals) and ``password`` (users). Any scope is accepted
-(the audience is the scope without ``/.default``); ARM and blob endpoints decide which audiences they
-take. Errors carry ``error``, ``error_description`` with an AADSTS code, and ``error_codes``.
+Grants: ``client_credentials`` (service principals) and ``password`` (users). The audience is the scope
+without ``/.default``, and only audiences Subplane serves are issued (else AADSTS500011, as Entra answers
+for a resource it does not know). The issuer is always the configured authority's. Password and secret
+checks go through the lockout (AADSTS50053 while locked). Errors carry ``error``, ``error_description``
+with an AADSTS code, and ``error_codes``.
 """
 
 from __future__ import annotations
@@ -10,26 +12,28 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import urllib.parse
 import uuid
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...adapters.tokens import TOKEN_LIFETIME_SECONDS, audience_for_scope
+from ...adapters.tokens import TOKEN_LIFETIME_SECONDS
+from ...domain.authority import audience_for_scope
 from ...domain.errors import DomainError
+from ..origin import public_base
 
-# (error, AADSTS number, HTTP status) per domain code
+# (error, AADSTS number, HTTP status) per domain code. Entra has no lockout for client secrets; a locked
+# client id gets the account-locked code with invalid_client, the status a wrong secret gets.
 _AAD_ERRORS = {
     "TenantNotFound": ("invalid_request", 90002, 400),
     "ApplicationNotFound": ("unauthorized_client", 700016, 400),
     "InvalidClientSecret": ("invalid_client", 7000215, 401),
     "InvalidCredentials": ("invalid_grant", 50126, 400),
+    "UserLocked": ("invalid_grant", 50053, 400),
+    "ClientLocked": ("invalid_client", 50053, 401),
 }
-
-
-def base_url(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
 
 
 def aad_error(error: str, number: int, description: str, status: int = 400) -> JSONResponse:
@@ -43,6 +47,13 @@ def aad_error(error: str, number: int, description: str, status: int = 400) -> J
     })
 
 
+def _unknown_resource(resource: str, tenant: dict) -> JSONResponse:
+    return aad_error("invalid_resource", 500011, f"The resource principal named {resource.rstrip('/')} was not found "
+                     f"in the tenant named {tenant['name']}. This can happen if the application has not been "
+                     "installed by the administrator of the tenant or consented to by any user in the tenant. You "
+                     "might have sent your authentication request to the wrong tenant.")
+
+
 def _client_info(oid: str, tid: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"uid": oid, "utid": tid}).encode()).rstrip(b"=").decode()
 
@@ -51,9 +62,9 @@ def install(http: FastAPI, app, keys) -> None:
     router = APIRouter()
 
     def discovery(request: Request, tenant: str) -> dict:
-        base = f"{base_url(request)}/{tenant}"
+        base = f"{public_base(app, request)}/{tenant}"
         return {
-            "issuer": f"{base}/v2.0",
+            "issuer": app.authority.issuer(tenant),
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
             "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
@@ -82,7 +93,8 @@ def install(http: FastAPI, app, keys) -> None:
     @router.get("/common/userrealm/{user}")
     async def user_realm(request: Request, user: str):
         return {"ver": "1.0", "account_type": "Managed", "domain_name": user.partition("@")[2],
-                "cloud_instance_name": request.url.hostname, "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
+                "cloud_instance_name": urllib.parse.urlsplit(public_base(app, request)).hostname,
+                "cloud_audience_urn": "urn:federation:MicrosoftOnline"}
 
     @router.post("/{tenant}/oauth2/v2.0/token")
     async def token(request: Request, tenant: str):
@@ -93,8 +105,11 @@ def install(http: FastAPI, app, keys) -> None:
             return aad_error("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
         if grant not in ("client_credentials", "password"):
             return aad_error("unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
+        audience = audience_for_scope(scope)
         try:
             found = await run_in_threadpool(app.identity.tenant, tenant)
+            if not app.authority.serves(audience):
+                return _unknown_resource(audience or scope, found)
             if grant == "client_credentials":
                 signed = await run_in_threadpool(app.identity.sign_in_client, found["tenant_id"],
                                                  str(form.get("client_id", "")), str(form.get("client_secret", "")))
@@ -104,10 +119,10 @@ def install(http: FastAPI, app, keys) -> None:
         except DomainError as error:
             error_name, number, status = _AAD_ERRORS.get(error.code, ("invalid_request", 90002, 400))
             return aad_error(error_name, number, error.message, status)
-        issuer = f"{base_url(request)}/{signed.tenant_id}/v2.0"
+        issuer = app.authority.issuer(signed.tenant_id)
         is_app = grant == "client_credentials"
         principal = signed.principal
-        access = keys.issue(issuer=issuer, audience=audience_for_scope(scope), tenant_id=signed.tenant_id,
+        access = keys.issue(issuer=issuer, audience=audience, tenant_id=signed.tenant_id,
                             object_id=principal.principal_id, name=principal.name, is_app=is_app,
                             client_id=signed.client_id)
         body = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS, "ext_expires_in": TOKEN_LIFETIME_SECONDS,

@@ -1,0 +1,59 @@
+"""Every password and client-secret check goes through ``LockoutService.checked``: refused at once while
+the name is locked, a failure counted (atomically, in the database, so all processes share it), a
+success forgetting the failures. Time is the app's clock, simulated in emulator mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Callable, TypeVar
+
+from ..adapters.db.security_repo import LockoutRepo
+from ..domain.errors import DomainError, Forbidden
+from ..domain.lockout import CLIENT, USER, Attempts, LockoutPolicy, subject_key
+
+T = TypeVar("T")
+
+_LOCKED = {
+    USER: ("UserLocked", "The account is locked, you've tried to sign in too many times with an incorrect user ID "
+                         "or password."),
+    CLIENT: ("ClientLocked", "The application is locked: too many requests with an incorrect client secret were "
+                             "made for it. Try again later."),
+}
+
+
+class LockoutService:
+    def __init__(self, app) -> None:
+        self.app = app
+        settings = app.settings
+        self.policy = LockoutPolicy(threshold=settings.lockout_threshold,
+                                    window=timedelta(seconds=settings.lockout_window_seconds),
+                                    duration=timedelta(seconds=settings.lockout_seconds))
+
+    def checked(self, kind: str, name: str, check: Callable[[], T]) -> T:
+        """``check()`` (which raises a ``DomainError`` for a wrong secret), unless ``name`` is locked.
+        A refusal from ``check`` is counted and raised again with ``failures`` (the count so far) in its
+        params; a lock is ``Forbidden`` ``UserLocked`` / ``ClientLocked`` with ``until``."""
+        key = subject_key(kind, name)
+        with self.app.uow(read_only=True) as uow:
+            known = LockoutRepo(uow.conn).attempts(key)
+            until = self.policy.locked_until(known, uow.now)
+        if until is not None:
+            code, message = _LOCKED[kind]
+            raise Forbidden(code, message, until=until.isoformat())
+        try:
+            result = check()
+        except DomainError as refusal:
+            refusal.params["failures"] = self._count_failure(key, kind).failures
+            raise
+        if known is not None:
+            with self.app.uow() as uow:
+                LockoutRepo(uow.conn).forget(key)
+        return result
+
+    def attempts(self, kind: str, name: str) -> Attempts | None:
+        with self.app.uow(read_only=True) as uow:
+            return LockoutRepo(uow.conn).attempts(subject_key(kind, name))
+
+    def _count_failure(self, key: str, kind: str) -> Attempts:
+        with self.app.uow() as uow:
+            return LockoutRepo(uow.conn).count_failure(key, kind, self.policy.failure(uow.now))
