@@ -104,8 +104,9 @@ def test_trial_purged_after_31_days_and_delete_guards(cli, tmp_path):
     blob_dir = tmp_path / "data" / "blobs"
     advanced = cli.json("clock", "advance", "31d")
     assert [j["kind"] for j in advanced["jobs"]][-2:] == ["retention_expiry", "purge_files"]
-    shown = cli.json("subscriptions", "show", "Proefversie")
+    shown = cli.json("subscriptions", "show", trial["subscriptionId"])  # the name is forgotten (docs/data-retention.md)
     assert (shown["state"], shown["stateReason"]) == ("Deleted", "RetentionExpired")
+    assert shown["displayName"] == "deleted-" + trial["subscriptionId"][:8]
     assert cli.json("resources", "list", "--subscription", trial["subscriptionId"]) == []
     assert not (blob_dir / trial["subscriptionId"]).exists()
 

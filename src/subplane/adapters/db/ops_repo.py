@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .ops_tables import (emulator_faults, failed_operations, notifications, outbox_cursors, webhook_deliveries,
                          webhook_endpoints)
+from .bulk import update_each
 from .tables import billing_accounts, outbox, subscriptions, users
 
 PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"
@@ -85,6 +86,17 @@ class OpsRepo:
         if status == SENT:
             values["sent_at"] = now
         self.conn.execute(update(notifications).where(notifications.c.id == notification_id).values(**values))
+
+    def notifications_with_events(self, subscription_id: str) -> list[dict]:
+        """The subscription's messages with the outbox event each was rendered from (a purge renders them again)."""
+        query = (select(notifications.c.id, notifications.c.kind, notifications.c.language, outbox.c.data)
+                 .outerjoin(outbox, outbox.c.id == notifications.c.outbox_id)
+                 .where(notifications.c.subscription_id == subscription_id))
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def rewrite_notifications(self, texts: dict[int, tuple[str, str]]) -> None:
+        update_each(self.conn, notifications.c.id, {key: {"subject": subject, "body": body}
+                                                    for key, (subject, body) in texts.items()})
 
     # webhooks ----------------------------------------------------------------------------------
     def add_endpoint(self, **values) -> None:
