@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -143,3 +143,29 @@ def test_after_a_purge_the_marker_is_only_in_the_kept_invoices(make_app, databas
     for stored in _stored(app, database):
         assert MARKER.encode() in stored.lower()  # the kept invoices: these are the right bytes
         assert _outside(kept_values, stored) == 0
+
+
+def test_a_free_trial_purged_the_day_before_its_final_invoice_keeps_its_name_and_usage_until_then(make_app):
+    app = make_app(mode="emulator")
+    with app.uow() as uow:
+        app.clock.set(uow.conn, datetime(2030, 1, 1, tzinfo=timezone.utc))  # a 31-day first billing period
+    demo.seed(app)
+    account = app.subscriptions.get(actor=OPERATOR, ref="Productie").billing_account_id
+    sub = app.subscriptions.create(actor=OPERATOR, display_name=f"Trial {MARKER}", billing_account_id=account,
+                                   offer_id="MS-AZR-0044P").subscription_id
+    app.resources.create_group(actor=OPERATOR, subscription=sub, name=f"rg-{MARKER}", location="westeurope")
+    app.resources.create_vm(actor=OPERATOR, subscription=sub, group=f"rg-{MARKER}", name=f"vm-{MARKER}")
+    app.clock_control.advance(timedelta(hours=5))
+    app.subscriptions.cancel(actor=OPERATOR, ref=sub, reason=f"tried {MARKER}", turn_off_resources=True)
+
+    app.clock_control.advance(timedelta(days=30))  # 30 days' retention end on 31 January; the period on 1 February
+    record = app.subscriptions.get(actor=OPERATOR, ref=sub)
+    assert (record.state.value, record.display_name) == ("Deleted", f"Trial {MARKER}")
+    assert app.billing.list_invoices(actor=OPERATOR, subscription=sub) == []
+    assert set(_rows_with_marker(app)) == {("subscriptions", "display_name"), ("billing_spans", "resource_id")}
+
+    app.clock_control.advance(timedelta(days=2))
+    invoice, = app.billing.list_invoices(actor=OPERATOR, subscription=sub)
+    assert invoice.subscription_name == f"Trial {MARKER}" and invoice.subtotal > 0
+    assert app.subscriptions.get(actor=OPERATOR, ref=sub).display_name == deleted_display_name(sub)
+    assert set(_rows_with_marker(app)) == KEPT
