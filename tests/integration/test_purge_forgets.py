@@ -19,10 +19,11 @@ from sqlalchemy import select
 from subplane.adapters import db as db_package
 from subplane.adapters.db.tables import metadata
 from subplane.domain.access import OPERATOR
+from subplane.domain.errors import NotFound
 from subplane.domain.forgetting import deleted_display_name
+from subplane.domain.resources import VmAction
 from subplane.services import demo
 from subplane.services.aliases import AliasRequest
-from subplane.domain.resources import VmAction
 
 from ..conftest import POSTGRES_URL
 
@@ -32,7 +33,8 @@ KEPT = {("billing_invoices", "subscription_name"), ("billing_invoice_lines", "re
 
 def _marked_subscription(app) -> str:
     """An alias, a subscription, a group, a VM with NIC and IP, storage with a container and a blob,
-    tags and a rename, power changes, a refusal, a webhook endpoint: every one carrying the marker."""
+    tags, a rename, power changes and a refusal, every one carrying the marker; and a webhook endpoint
+    (the operator's, without it), so every event also becomes a delivery."""
     account = app.subscriptions.get(actor=OPERATOR, ref="Productie").billing_account_id
     state, _ = app.management.aliases.create(actor=OPERATOR, request=AliasRequest(
         name=f"alias-{MARKER}", display_name=f"Project {MARKER}", billing_scope=f"/billingAccounts/{account}",
@@ -47,7 +49,7 @@ def _marked_subscription(app) -> str:
     app.blobs.create_container(actor=OPERATOR, account=storage.resource_id, name=f"c-{MARKER}")
     app.blobs.put(actor=OPERATOR, account=storage.resource_id, container=f"c-{MARKER}", name=f"notes-{MARKER}.txt",
                   data=f"the bytes of {MARKER}".encode())
-    with pytest.raises(Exception):  # a refusal is logged with the name it was asked for
+    with pytest.raises(NotFound):  # a refusal is logged with the name it was asked for
         app.blobs.delete(actor=OPERATOR, account=storage.resource_id, container=f"c-{MARKER}",
                          name=f"missing-{MARKER}.txt")
     app.resources.vm_action(actor=OPERATOR, vm=vm.resource_id, action=VmAction.DEALLOCATE)
