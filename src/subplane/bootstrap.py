@@ -73,6 +73,12 @@ class App:
         return BlobService(self)
 
     @cached_property
+    def freed_pages(self):
+        from .services.forgetting import FreedPages
+
+        return FreedPages(self.engine)
+
+    @cached_property
     def clock_control(self):
         from .services.admin import ClockService
 

@@ -108,8 +108,9 @@ def test_trial_purged_after_31_days_and_delete_guards(cli, tmp_path):
     trial_jobs = [j["kind"] for j in advanced["jobs"]
                   if j["subject"] == trial["subscriptionId"] and j["kind"] in ("retention_expiry", "purge_files")]
     assert trial_jobs == ["retention_expiry", "purge_files"], advanced["jobs"]
-    shown = cli.json("subscriptions", "show", "Proefversie")
+    shown = cli.json("subscriptions", "show", trial["subscriptionId"])  # the name is forgotten (docs/data-retention.md)
     assert (shown["state"], shown["stateReason"]) == ("Deleted", "RetentionExpired")
+    assert shown["displayName"] == "deleted-" + trial["subscriptionId"][:8]
     assert cli.json("resources", "list", "--subscription", trial["subscriptionId"]) == []
     assert not (blob_dir / trial["subscriptionId"]).exists()
 

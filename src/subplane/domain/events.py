@@ -25,3 +25,12 @@ class DomainEvent:
     time: datetime
     data: dict[str, Any] = field(default_factory=dict)
     subscription_id: str | None = None
+
+# Event data keys whose values are never user-given text (names, tags, reasons typed by a user): states,
+# dates, counts, amounts, codes. A purge keeps these and drops every other key (docs/data-retention.md),
+# so a key added later is forgotten unless it is listed here.
+FACT_KEYS = frozenset({
+    "state", "stateReason", "previousState", "deletionDate", "daysBefore", "offerId",
+    "vmsDeallocated", "ipsReleased", "storageReadOnly", "storageWritable", "resourcesChanged", "supportPlan",
+    "powerState", "invoiceNumber", "amount", "currency", "dueDate", "status", "billingAccountId",
+})

@@ -47,13 +47,14 @@ class Runner:
     def run_due(self, *, limit: int | None = None, on_job: Callable[[JobResult], None] | None = None) -> list[JobResult]:
         """Process due jobs until none is left (or ``limit`` is reached)."""
         results: list[JobResult] = []
-        while limit is None or len(results) < limit:
-            result = self.run_one()
-            if result is None:
-                break
-            results.append(result)
-            if on_job:
-                on_job(result)
+        with self.app.freed_pages.batched():  # purges among these jobs: pages reclaimed once, at the end
+            while limit is None or len(results) < limit:
+                result = self.run_one()
+                if result is None:
+                    break
+                results.append(result)
+                if on_job:
+                    on_job(result)
         return results
 
     def run_one(self) -> JobResult | None:

@@ -182,7 +182,7 @@ class BillingService:
         with self.app.uow(read_only=True) as uow:
             account = uow.directory.get_billing_account(invoice.billing_account_id)
             sub = uow.subscriptions.get(invoice.subscription_id)
-        return render_invoice(invoice, account=account, subscription_name=sub.display_name)
+        return render_invoice(invoice, account=account, subscription_name=invoice.subscription_name or sub.display_name)
 
     def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
         visible = visible_subscription_ids(uow, actor)

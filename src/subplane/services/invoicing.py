@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from .metering import (
     repo,
 )
 from .bulk_work import cyclic_gc_paused
+from .forgetting import forget
 from .unit_of_work import UnitOfWork
 
 _CHUNK = 5000
@@ -102,7 +104,14 @@ class Invoicing:
         repo(uow).save_periods(rolled)
         for instant in {r.period_end for r in rolled if not r.dormant}:
             uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=instant)
+        self._forget_purged(uow, [r.subscription_id for r in rows if states[r.subscription_id] is State.DELETED])
         return len(fresh)
+
+    def _forget_purged(self, uow: UnitOfWork, ids: list[str]) -> None:
+        """Purged before their final invoice: now that it is issued, its name and usage can go too."""
+        if ids:
+            for kept in forget(self.app, uow, uow.subscriptions.list(ids=ids)):
+                uow.subscriptions.save(kept)
 
     def _states(self, uow: UnitOfWork, ids: list[str]) -> dict[str, State]:
         result = {}
@@ -133,10 +142,14 @@ class Invoicing:
             per_account[row.billing_account_id] += 1
         countries = repo(uow).countries(sorted(per_account))
         next_number = repo(uow).take_invoice_numbers(per_account)
+        names = {}
+        for i in range(0, len(ids), _CHUNK):
+            names.update(uow.subscriptions.display_names(ids[i:i + _CHUNK]))
         invoices, due_dates = [], set()
         for row, start, end, invoice_date, lines, spans in items:
-            invoice = self._invoice(row, start, end, invoice_date, lines, spans, credits.get(row.subscription_id),
-                                    countries[row.billing_account_id], next_number[row.billing_account_id], uow.now)
+            invoice = replace(self._invoice(row, start, end, invoice_date, lines, spans, credits.get(row.subscription_id),
+                                            countries[row.billing_account_id], next_number[row.billing_account_id],
+                                            uow.now), subscription_name=names[row.subscription_id])
             next_number[row.billing_account_id] += 1
             if invoice.credits:
                 credit = credits[row.subscription_id]

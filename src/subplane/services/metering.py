@@ -84,6 +84,15 @@ class Metering:
         uow.jobs.cancel_pending(subject=subscription_id, kinds=(CREDIT_CHECK, CREDIT_EXPIRY))
         return repo(uow).close_all(subscription_id, uow.now)
 
+    def forget(self, uow: UnitOfWork, subscription_id: str) -> bool:
+        """A purged subscription's usage goes once no invoice needs it: True (spans kept) while its
+        final invoice is still to be issued; the job that issues it calls the purge's forgetting again."""
+        row = repo(uow).find_period(subscription_id)
+        if row is not None and not row.dormant:
+            return True
+        repo(uow).delete_spans(subscription_id)
+        return False
+
     def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
         credit = repo(uow).credits_for([subscription_id]).get(subscription_id)
         renews = self.app.offers.get(uow.subscriptions.get(subscription_id).offer_id).credit_renews_each_period

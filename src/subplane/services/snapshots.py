@@ -22,6 +22,7 @@ import re
 import secrets
 import shutil
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import inspect, Integer, Table, delete, func, insert, select, text

@@ -13,6 +13,7 @@ from ..domain.lifecycle import Decision, Subscription
 from ..domain.resources import ResourceType
 from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
+from .forgetting import forget
 from .unit_of_work import UnitOfWork
 
 RETENTION_EXPIRY = "retention_expiry"
@@ -226,7 +227,7 @@ class SubscriptionService:
                 resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
             )
             if decision.purges:
-                self._purge(uow, sub)
+                decision = self._purge(uow, decision)
             self._commit_transition(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
             return decision.after
 
@@ -252,7 +253,7 @@ class SubscriptionService:
             return False
         decision = lifecycle.expire_retention(sub, now=uow.now)
         if decision.purges:
-            self._purge(uow, sub)
+            decision = self._purge(uow, decision)
         self._commit_transition(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
         return True
 
@@ -309,7 +310,10 @@ class SubscriptionService:
                 uow.jobs.schedule(kind=DELETION_REMINDER, subject=sub.subscription_id, due_at=due,
                                   payload={"daysBefore": days})
 
-    def _purge(self, uow: UnitOfWork, sub: Subscription) -> None:
+    def _purge(self, uow: UnitOfWork, decision: Decision) -> Decision:
+        """Remove what the subscription held and forget its words; returns the decision with the record
+        as it is kept (docs/data-retention.md)."""
+        sub = decision.before
         uow.blobs.purge(sub.subscription_id)
         uow.resources.purge(sub.subscription_id)
         uow.directory.purge_role_assignments(sub.subscription_id)
@@ -318,6 +322,7 @@ class SubscriptionService:
         # crash-safe continuation in case this process dies in between.
         uow.jobs.schedule(kind=PURGE_FILES, subject=sub.subscription_id, due_at=uow.now)
         uow.after_commit(lambda: self.app.blobstore.remove_subscription(sub.subscription_id))
+        return replace(decision, after=forget(self.app, uow, [decision.after])[0])
 
     @staticmethod
     def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:

@@ -53,6 +53,11 @@ class AliasRepo:
         self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.tenant_id == alias.tenant_id,
                                                              subscription_aliases.c.name_key == alias.name.lower()))
 
+    def delete_for_subscription(self, subscription_id: str) -> int:
+        """A purge forgets the subscription's aliases (their names, display names and tags)."""
+        return self.conn.execute(delete(subscription_aliases)
+                                 .where(subscription_aliases.c.subscription_id == subscription_id)).rowcount
+
 
 def _alias(row) -> Alias:
     values = {k: v for k, v in row._mapping.items() if k != "name_key"}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from ...domain.errors import NotFound
 from ...domain.metering import Meter, Span
@@ -73,6 +73,7 @@ class Invoice:
     status: str
     paid_at: datetime | None = None
     lines: list[InvoiceLine] = field(default_factory=list)
+    subscription_name: str | None = None  # as printed on the invoice (billing_0003; None: issued before it)
 
 
 def _span(row) -> Span:
@@ -130,6 +131,9 @@ class BillingRepo:
             else:
                 query = query.where(billing_spans.c.subscription_id.in_(subscription_ids))
         return [_span(r) for r in self.conn.execute(query.order_by(billing_spans.c.span_id)).all()]
+
+    def delete_spans(self, subscription_id: str) -> int:
+        return self.conn.execute(delete(billing_spans).where(billing_spans.c.subscription_id == subscription_id)).rowcount
 
     def stored_bytes(self, subscription_id: str) -> dict[str, int]:
         """Bytes stored per storage account (lower-cased resource id)."""

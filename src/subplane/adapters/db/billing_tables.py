@@ -94,6 +94,7 @@ billing_invoices = Table(
     Column("total", Money, nullable=False),
     Column("status", String(16), nullable=False),
     Column("paid_at", UtcDateTime),
+    Column("subscription_name", String(64)),  # billing_0003: the name printed on the invoice, kept with it
     UniqueConstraint("subscription_id", "period_start", name="uq_billing_invoices_subscription_period"),
     UniqueConstraint("billing_account_id", "invoice_number", name="uq_billing_invoices_account_number"),
     Index("ix_billing_invoices_account_status", "billing_account_id", "status"),

@@ -30,6 +30,8 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and rewritten rows are overwritten with zeros, so a purge leaves no copy in free space.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         # A server-sized page cache and memory-mapped reads: set-based updates touch thousands of rows.
         cursor.execute("PRAGMA cache_size=-65536")
@@ -44,3 +46,17 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def reclaim_freed_pages(engine: Engine) -> None:
+    """After a purge's commit: SQLite copies the WAL into the database file and truncates it, so no
+    older version of a purged page stays on disk (``secure_delete`` zeroed what the purge freed).
+    PostgreSQL needs nothing here: dead row versions are invisible to every reader and to pg_dump,
+    and autovacuum reclaims them."""
+    if engine.dialect.name != "sqlite":
+        return
+    connection = engine.raw_connection()  # the driver's own connection: no transaction is open around the pragma
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    finally:
+        connection.close()

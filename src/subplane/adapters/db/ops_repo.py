@@ -8,6 +8,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .bulk import update_each
 from .ops_tables import (emulator_faults, failed_operations, installation_secrets, notifications, outbox_cursors,
                          webhook_deliveries, webhook_endpoints)
 from .tables import billing_accounts, outbox, subscriptions, users
@@ -108,6 +109,17 @@ class OpsRepo:
             query = query.where(notifications.c.status == PENDING, notifications.c.claimed_by == claim[0],
                                 notifications.c.lease_until == claim[1])
         return self.conn.execute(query.values(**values)).rowcount == 1
+
+    def notifications_with_events(self, subscription_id: str) -> list[dict]:
+        """The subscription's messages with the outbox event each was rendered from (a purge renders them again)."""
+        query = (select(notifications.c.id, notifications.c.kind, notifications.c.language, outbox.c.data)
+                 .outerjoin(outbox, outbox.c.id == notifications.c.outbox_id)
+                 .where(notifications.c.subscription_id == subscription_id))
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def rewrite_notifications(self, texts: dict[int, tuple[str, str]]) -> None:
+        update_each(self.conn, notifications.c.id, {key: {"subject": subject, "body": body}
+                                                    for key, (subject, body) in texts.items()})
 
     # webhooks ----------------------------------------------------------------------------------
     def add_endpoint(self, **values) -> None:

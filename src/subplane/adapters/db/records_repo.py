@@ -1,13 +1,15 @@
-"""The activity log and the outbox: append-only records written inside the unit of work."""
+"""The activity log and the outbox: records written inside the unit of work, appended to only, except
+that a purge rewrites a deleted subscription's (docs/data-retention.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ...domain.events import DomainEvent
+from .bulk import update_each
 from .tables import activity, outbox
 
 
@@ -60,6 +62,23 @@ class ActivityRepo:
             query = query.where(activity.c.outcome == outcome)
         return self.conn.execute(query).scalar_one()
 
+    # purge (docs/data-retention.md) -------------------------------------------------------------
+    def targets(self, subscription_id: str) -> list[str]:
+        return list(self.conn.execute(select(activity.c.target).distinct().where(
+            activity.c.subscription_id == subscription_id, activity.c.target.is_not(None))).scalars())
+
+    def rename_targets(self, subscription_id: str, renames: dict[str, str]) -> None:
+        """Each old target becomes its new one in the subscription's rows: one executemany."""
+        if renames:
+            self.conn.execute(update(activity).where(activity.c.subscription_id == subscription_id,
+                                                     activity.c.target == bindparam("old"))
+                              .values(target=bindparam("new")), [{"old": o, "new": n} for o, n in renames.items()])
+
+    def clear_details(self, subscription_id: str) -> None:
+        """Keep when, who, what action, outcome and code; drop the details and messages (they quote names)."""
+        self.conn.execute(update(activity).where(activity.c.subscription_id == subscription_id)
+                          .values(details={}, message=None))
+
 
 class OutboxRepo:
     def __init__(self, conn: Connection) -> None:
@@ -81,3 +100,14 @@ class OutboxRepo:
         if subscription_id is not None:
             query = query.where(outbox.c.subscription_id == subscription_id)
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    # purge (docs/data-retention.md) -------------------------------------------------------------
+    def subjects_and_data(self, subscription_id: str) -> dict[int, tuple[str, dict]]:
+        rows = self.conn.execute(select(outbox.c.id, outbox.c.subject, outbox.c.data)
+                                 .where(outbox.c.subscription_id == subscription_id))
+        return {row.id: (row.subject, row.data or {}) for row in rows}
+
+    def rewrite(self, events: dict[int, tuple[str, dict]]) -> None:
+        """New (subject, data) per outbox id."""
+        update_each(self.conn, outbox.c.id, {key: {"subject": subject, "data": data}
+                                             for key, (subject, data) in events.items()})

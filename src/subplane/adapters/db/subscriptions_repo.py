@@ -50,6 +50,10 @@ class SubscriptionRepo:
         rows = self.conn.execute(select(t).where(t.c.display_name == name).order_by(t.c.created_at)).all()
         return [_from_row(r) for r in rows]
 
+    def display_names(self, ids: list[str]) -> dict[str, str]:
+        rows = self.conn.execute(select(t.c.subscription_id, t.c.display_name).where(t.c.subscription_id.in_(ids)))
+        return dict(rows.all())
+
     def list(
         self, *, ids: list[str] | None = None, states: list[State] | None = None,
         billing_account_id: str | None = None,
