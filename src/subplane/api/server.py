@@ -77,6 +77,7 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
             "mode": app.settings.mode,
             "database": database,
             "backend": app.engine.dialect.name,
+            "instance": app.instance,  # which of several processes answered (behind a load balancer)
             "now": now.isoformat(),
             "runnerLagSeconds": lag,
         }
