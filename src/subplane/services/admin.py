@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from ..clock import SimulatedClock
+from ..clock import SimulatedClock, require_bounded_advance
 from ..domain.errors import Conflict
 from ..jobs.runner import JobResult
 
@@ -36,6 +36,7 @@ class ClockService:
         clock = self._simulated()
         if delta <= timedelta(0):
             raise Conflict("ClockCannotMoveBackward", "The clock only moves forward.")
+        require_bounded_advance(delta)
         started = self.now()
         target = started + delta
         jobs = list(self.app.jobs.run_due(on_job=on_job))
