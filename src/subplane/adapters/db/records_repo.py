@@ -10,6 +10,8 @@ from sqlalchemy import Connection, func, insert, select
 from ...domain.events import DomainEvent
 from .tables import activity, outbox
 
+MAX_LIST = 10_000  # the most rows a list (outbox, messages, deliveries, requests) answers with: any edge's bound
+
 
 class ActivityRepo:
     def __init__(self, conn: Connection) -> None:

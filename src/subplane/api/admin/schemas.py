@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, Field, field_validator
 
+from ...adapters.db.records_repo import MAX_LIST
 from ...services.faults import MAX_COUNT
 from ..validation import refuse
 
 MAX_WAIT_SECONDS = 3600.0
-MAX_LIST = 10_000
 Limit = Annotated[int, Query(ge=1, le=MAX_LIST)]
 Text = Annotated[str | None, Query(max_length=512)]
 
