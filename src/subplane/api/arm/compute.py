@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...domain.resources import ResourceType, VmAction
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError, require_location
+from .errors import ArmError, location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
 from .schemas import HardwareProfile, NetworkProfile, TagsBody, VmProperties, VmPutBody
 
@@ -54,7 +54,7 @@ def register(router: ArmRouter) -> None:
         nics = (properties.networkProfile or NetworkProfile()).networkInterfaces or []
         vm = ctx.app.management.create_vm_on_nic(actor=ctx.principal, subscription=ctx.params["sub"],
                                                  group=ctx.params["rg"], name=ctx.params["name"],
-                                                 location=require_location(body.location), size=size,
+                                                 location=location_given(body.location), size=size,
                                                  nic_id=nics[0].id if nics else None, tags=body.tags)
         return lro(ctx, 201, render.virtual_machine(vm), location=False)
 

@@ -7,7 +7,7 @@ import re
 from ...domain.errors import NotFound
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError, require_location
+from .errors import ArmError, location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
 from .schemas import GroupPutBody, TagsBody
 
@@ -54,7 +54,7 @@ def register(router: ArmRouter) -> None:
 
     @router.route("PUT", _RG, area=_AREA, body=GroupPutBody)
     def put_group(ctx: ArmRequest):
-        location = require_location(ctx.model.location)
+        location = location_given(ctx.model.location)
         group, created = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
                                                       name=ctx.params["rg"], location=location,
                                                       tags=ctx.model.tags or {})

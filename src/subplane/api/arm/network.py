@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...domain.resources import Resource, ResourceType
 from . import lookup
 from . import render_resources as render
-from .errors import require_location
+from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
 from .schemas import (IdReference, IpConfigurationProperties, NicProperties, NicPutBody, PublicIpProperties,
                       PublicIpPutBody, Sku)
@@ -35,7 +35,7 @@ def _put_ip(ctx: ArmRequest, body: PublicIpPutBody):
         "Static" if sku.lower() == "standard" else "Dynamic")
     return ctx.app.resources.create_public_ip(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
                                               name=ctx.params["name"], allocation=allocation, sku=sku.capitalize(),
-                                              location=require_location(body.location))
+                                              location=location_given(body.location))
 
 
 def _put_nic(ctx: ArmRequest, body: NicPutBody):

@@ -2,8 +2,8 @@
 
 Only the fields Subplane reads are declared; the rest of what SDKs send (a VM's storage profile, a
 storage account's kind, ...) is ignored, never stored. Field names are ARM's wire names. A wrong type is
-``InvalidRequestContent``; a string past its column's length ``InvalidParameter``; rules on values
-(names, locations, tag limits) are the domain's, so every edge shares them.
+``InvalidRequestContent``; a string past its column's length ``InvalidParameter``; names and locations
+are checked here by the domain's own rule (with its code), tag limits by the services that store tags.
 """
 
 from __future__ import annotations

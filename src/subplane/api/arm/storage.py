@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...domain.resources import ResourceType
 from . import lookup
 from . import render_resources as render
-from .errors import require_location
+from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
 from .schemas import CheckNameBody, RegenerateKeyBody, Sku, StoragePutBody, TagsBody
 
@@ -62,7 +62,7 @@ def register(router: ArmRouter) -> None:
             return render.storage_account(account, ctx.base_url)
         ctx.app.resources.create_storage_account(
             actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
-            sku=(body.sku or Sku()).name or "Standard_LRS", location=require_location(body.location), tags=body.tags)
+            sku=(body.sku or Sku()).name or "Standard_LRS", location=location_given(body.location), tags=body.tags)
         return lro(ctx, 202)
 
     @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE, body=TagsBody)
