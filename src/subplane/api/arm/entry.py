@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import uuid
 
 from starlette.concurrency import run_in_threadpool
@@ -21,13 +20,13 @@ from ...adapters.tokens import TokenRejected
 from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
 from ..origin import public_base
+from ..validation import RequestRefused, is_guid, read_json, read_limited, require_storable, validate
 from . import versions
 from .errors import ArmError, from_domain
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 from .throttle import Throttle, kind_of
 
 log = logging.getLogger("subplane.arm")
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 UNTHROTTLED_REMAINING = "11999"
 _WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
@@ -46,6 +45,8 @@ class ArmApi:
             response = await self._handle(request, headers)
         except ArmError as error:
             response = ArmResponse(error.status, error.body(), error.headers)
+        except RequestRefused as error:
+            response = ArmResponse(400, ArmError(400, error.code, error.message).body())
         except DomainError as error:
             mapped = from_domain(error)
             if error.code == "AuthorizationFailed" and request.scope.get("arm_route") is not None:
@@ -72,20 +73,18 @@ class ArmApi:
         request.scope["arm_route"] = (route, params)
         query = {k.lower(): v for k, v in request.query_params.items()}
         versions.check(route.area, query.get("api-version"), self.policy, route.resource_type)
-        if "sub" in params and not _GUID.match(params["sub"]):
+        if "sub" in params and not is_guid(params["sub"]):
             raise ArmError(400, "InvalidSubscriptionId",
                            f"The provided subscription identifier '{params['sub']}' is malformed or invalid.")
         base = public_base(self.app, request)
         principal = None if route.anonymous else await self._principal(request)
         request.state.principal = principal  # the request log and metrics name who called
         self._throttle(request.method, principal, params, headers)
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from None
-        ctx = ArmRequest(self.app, request.method, path, params, query, body, principal, base,
-                         query["api-version"], self.page_size)
+        body = read_json(await read_limited(request))  # every body is well-formed and bounded, read or not
+        model = validate(route.body, body) if route.body else None
+        require_storable(body)
+        ctx = ArmRequest(self.app, request.method, path, params, query, principal, base, query["api-version"],
+                         self.page_size, model)
         if request.method in _WRITE_METHODS and not route.anonymous:
             failed = await run_in_threadpool(self._injected_failure, ctx, route)
             if failed is not None:
