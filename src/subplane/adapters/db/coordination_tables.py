@@ -6,7 +6,7 @@ and restoring a snapshot must not bring back, say, an advance some process was r
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, Text
 
 from .tables import metadata
 from .types import UtcDateTime
@@ -28,4 +28,17 @@ clock_advance = Table(
     Column("jobs_run", Integer, nullable=False, default=0),
     Column("jobs", JSON),
     Column("reason", Text),
+)
+
+# ARM throttle buckets (migration throttle_0001): one row per principal, scope (subscription id or
+# "tenant") and kind (reads, writes, deletes). ``updated_at`` is wall-clock epoch seconds: throttling is
+# real time, whatever the simulated clock says.
+throttle_buckets = Table(
+    "throttle_buckets",
+    coordination,
+    Column("principal", String(64), primary_key=True),
+    Column("scope", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )

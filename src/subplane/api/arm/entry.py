@@ -19,12 +19,12 @@ from starlette.routing import BaseRoute, Match
 from ...adapters.tokens import TokenRejected
 from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
+from ...domain.throttle import kind_of
 from ..origin import public_base
 from ..validation import RequestRefused, is_guid, read_json, read_limited, require_storable, validate
 from . import versions
 from .errors import ArmError, from_domain
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
-from .throttle import Throttle, kind_of
 
 log = logging.getLogger("subplane.arm")
 UNTHROTTLED_REMAINING = "11999"
@@ -33,7 +33,7 @@ ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoint
 
 
 class ArmApi:
-    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle: Throttle, page_size: int) -> None:
+    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle, page_size: int) -> None:
         self.app, self.keys, self.router = app, keys, router
         self.policy, self.throttle, self.page_size = policy, throttle, page_size
         self._tenants: set[str] = set()
@@ -79,17 +79,22 @@ class ArmApi:
         base = public_base(self.app, request)
         principal = None if route.anonymous else await self._principal(request)
         request.state.principal = principal  # the request log and metrics name who called
-        self._throttle(request.method, principal, params, headers)
-        body = read_json(await read_limited(request))  # every body is well-formed and bounded, read or not
-        model = validate(route.body, body) if route.body else None
-        require_storable(body)
-        ctx = ArmRequest(self.app, request.method, path, params, query, principal, base, query["api-version"],
-                         self.page_size, model)
-        if request.method in _WRITE_METHODS and not route.anonymous:
-            failed = await run_in_threadpool(self._injected_failure, ctx, route)
-            if failed is not None:
-                return failed
-        result = await run_in_threadpool(route.handler, ctx)
+        raw = await read_limited(request)  # every body is bounded, read or not
+
+        def dispatch():  # one trip to the threadpool: the throttle's bucket is a database write
+            self._throttle(request.method, principal, params, headers)
+            body = read_json(raw)  # and well-formed
+            model = validate(route.body, body) if route.body else None
+            require_storable(body)
+            ctx = ArmRequest(self.app, request.method, path, params, query, principal, base, query["api-version"],
+                             self.page_size, model)
+            if request.method in _WRITE_METHODS and not route.anonymous:
+                failed = self._injected_failure(ctx, route)
+                if failed is not None:
+                    return failed
+            return route.handler(ctx)
+
+        result = await run_in_threadpool(dispatch)
         if isinstance(result, ArmResponse):
             return result
         return ArmResponse(200, result)
@@ -151,16 +156,15 @@ class ArmApi:
         kind = kind_of(method)
         scope = params.get("sub")
         level = "subscription" if scope else "tenant"
-        if not self.throttle.enabled:  # clients still see the header ARM always sends
+        if self.throttle is None:  # clients still see the header ARM always sends
             headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = UNTHROTTLED_REMAINING
             return
-        key = (principal.principal_id if principal else "anonymous", (scope or "tenant").lower())
-        allowed, remaining, wait = self.throttle.take(key, kind)
-        headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(remaining)
-        if not allowed:
+        taken = self.throttle.take(principal.principal_id if principal else "anonymous", (scope or "tenant").lower(), kind)
+        headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(taken.remaining)
+        if not taken.allowed:
             raise ArmError(429, "TooManyRequests",
                            f"The request is throttled: the {kind} limit for this principal and {level} is exhausted. "
-                           f"Retry after {wait} second(s).", headers={"Retry-After": str(wait)})
+                           f"Retry after {taken.retry_after} second(s).", headers={"Retry-After": str(taken.retry_after)})
 
     @staticmethod
     def _send(response: ArmResponse, headers: dict[str, str], method: str) -> Response:
