@@ -166,6 +166,19 @@ def test_existing_data_directory_secrets_are_imported(make_app, tmp_path):
     assert a.installation.storage_key_secret() == b"s" * 32 == b.installation.storage_key_secret()
 
 
+def test_reset_and_snapshots_leave_the_keys_alone(two, tmp_path):
+    a, b = two
+    token = _issue(a)
+    ca = a.installation.local_ca()
+    manifest = a.snapshots.export(tmp_path / "world.zip")
+    assert "signing_keys" not in manifest["tables"] and "installation_secrets" not in manifest["tables"]
+    a.snapshots.reset()
+    a.snapshots.import_(tmp_path / "world.zip")
+    assert _verifies(b, token) and b.installation.local_ca() == ca
+    with b.uow(read_only=True) as uow:
+        assert len(SigningKeyRepo(uow.conn).keys()) == 1
+
+
 def test_keys_cli_lists_and_rotates(two, database):
     a, _ = two
     first = a.token_keys.key_id
