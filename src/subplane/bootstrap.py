@@ -153,10 +153,22 @@ class App:
         return Authority(self.settings.public_base_urls)
 
     @cached_property
+    def signing_keys(self):
+        from .services.signing_keys import SigningKeyService
+
+        return SigningKeyService(self)
+
+    @cached_property
     def token_keys(self):
         from .adapters.tokens import TokenKeys
 
-        return TokenKeys(self.settings.data_dir, self.authority)
+        return TokenKeys(self.signing_keys.usable, self.authority)
+
+    @cached_property
+    def installation(self):
+        from .services.installation_secrets import InstallationSecrets
+
+        return InstallationSecrets(self)
 
     @cached_property
     def lockout(self):

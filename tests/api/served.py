@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 
 from subplane import settings as settings_module
-from subplane.adapters.tokens import TokenKeys
 from subplane.bootstrap import build_app
 from subplane.services.demo import DEMO_PASSWORD
 from tests.conftest import Database
@@ -44,7 +43,7 @@ class Served:
         self.http = self.client()
         self.app = build_app(settings_module.load(env={}, data_dir=folder / "inproc", database_url=self.database.url,
                                                   public_urls=public_url or self.url))
-        self.keys = TokenKeys(self.server.data_dir, self.app.authority)  # the server's own signing key
+        self.keys = self.app.token_keys  # the server's own signing keys: the same database holds them
 
     def client(self) -> httpx.Client:
         """A new HTTPS client of its own (own cookies, own connection)."""

@@ -8,9 +8,7 @@ import ssl
 from cryptography import x509
 from typer.testing import CliRunner
 
-from subplane.adapters.tls import ensure_certificates
-from subplane.adapters.tokens import TokenKeys
-from subplane.domain.authority import Authority
+from subplane.adapters.tls import ensure_certificates, new_ca
 from subplane.cli.connection import connection_details, write_connection
 from subplane.cli.main import app as cli_app
 
@@ -22,12 +20,13 @@ def _names(path) -> set[str]:
 
 
 def test_certificates_are_made_once_and_reissued_for_new_names(tmp_path):
-    first = ensure_certificates(tmp_path)
+    ca = new_ca()
+    first = ensure_certificates(tmp_path, ca)
     assert first.ca == tmp_path / "tls" / "ca.pem"
     assert _names(first.cert) == {"localhost", "127.0.0.1"}
     ca_bytes, cert_bytes = first.ca.read_bytes(), first.cert.read_bytes()
-    assert ensure_certificates(tmp_path).cert.read_bytes() == cert_bytes
-    again = ensure_certificates(tmp_path, ("subplane.internal", "10.1.2.3"))
+    assert ensure_certificates(tmp_path, ca).cert.read_bytes() == cert_bytes
+    again = ensure_certificates(tmp_path, ca, ("subplane.internal", "10.1.2.3"))
     assert _names(again.cert) == {"localhost", "127.0.0.1", "subplane.internal", "10.1.2.3"}
     assert again.ca.read_bytes() == ca_bytes
     context = ssl.create_default_context(cafile=str(again.ca))  # the chain verifies against the CA
@@ -35,11 +34,23 @@ def test_certificates_are_made_once_and_reissued_for_new_names(tmp_path):
     assert (tmp_path / "tls" / "server-key.pem").stat().st_mode & 0o077 == 0
 
 
-def test_signing_key_survives_a_restart(tmp_path):
-    authority = Authority(("https://x",))
-    token = TokenKeys(tmp_path, authority).issue(issuer="https://x/t/v2.0", audience="https://management.azure.com/",
-                                                 tenant_id="t", object_id="o", name="n", is_app=True, client_id="c")
-    claims = TokenKeys(tmp_path, authority).verify(token, audiences=("https://management.azure.com/",))
+def test_a_server_certificate_from_another_ca_is_reissued(tmp_path):
+    ensure_certificates(tmp_path, new_ca())
+    shared = new_ca()
+    files = ensure_certificates(tmp_path, shared)
+    assert files.ca.read_text("ascii") == shared.cert_pem
+    context = ssl.create_default_context(cafile=str(files.ca))
+    context.load_cert_chain(str(files.cert), str(files.key))
+    assert files.cert.read_text("ascii").endswith(shared.cert_pem)
+
+
+def test_signing_key_survives_a_restart(make_app, tmp_path):
+    first = make_app(data_dir=tmp_path / "data")
+    token = first.token_keys.issue(issuer="https://x/t/v2.0", audience="https://management.azure.com/",
+                                   tenant_id="t", object_id="o", name="n", is_app=True, client_id="c")
+    first.close()
+    restarted = make_app(data_dir=tmp_path / "data", public_urls="https://x")
+    claims = restarted.token_keys.verify(token, audiences=("https://management.azure.com/",))
     assert claims.object_id == "o" and claims.is_app
 
 

@@ -167,18 +167,18 @@ def test_arm_refuses_a_token_not_valid_yet_and_hs256_keyed_with_our_public_key(s
 
 
 def _held_cases(served) -> dict[str, str]:
-    from subplane.adapters.tokens import TokenKeys
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     claims = _claims(served.token(scope=STORAGE_SCOPE))
     now = int(time.time())
     other = "11111111-2222-3333-4444-555555555555"
-    stranger = TokenKeys(served.server.data_dir.parent / "stranger", served.app.authority)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return {
         "expired": served.sign({**claims, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600}),
         "not-yet-valid": served.sign({**claims, "nbf": now + 3600}),
         "alg-none": _unsigned(claims),
         "hs256-with-public-key": _hs256_with_public_key(served, claims),
-        "foreign-key": jwt.encode(claims, stranger._key, algorithm="RS256", headers={"kid": served.keys.key_id}),
+        "foreign-key": jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": served.keys.key_id}),
         "unknown-tenant": served.sign({**claims, "tid": other, "iss": f"{served.url}/{other}/v2.0"}),
         "foreign-issuer": served.sign({**claims, "iss": f"https://evil.example/{served.tenant}/v2.0"}),
         "arm-audience": served.token(),

@@ -7,9 +7,9 @@ import json
 import time
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 import pytest
 
-from subplane.adapters.tokens import TokenKeys
 
 from .conftest import ACTION_VERSION, SUBS_VERSION
 
@@ -57,9 +57,9 @@ def test_wrong_tenant(arm):
     _expect_401(arm.call("GET", "/subscriptions", token=token), "InvalidAuthenticationTokenTenant")
 
 
-def test_bad_signature(arm, tmp_path):
-    stranger = TokenKeys(tmp_path / "elsewhere", arm.app.authority)
-    token = jwt.encode(_claims(arm), stranger._key, algorithm="RS256", headers={"kid": arm.app.token_keys.key_id})
+def test_bad_signature(arm):
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(_claims(arm), stranger, algorithm="RS256", headers={"kid": arm.app.token_keys.key_id})
     _expect_401(arm.call("GET", "/subscriptions", token=token), "InvalidAuthenticationTokenSignature")
 
 

@@ -111,7 +111,7 @@ def print_operator_key(app, key: str) -> None:
 
 
 def serving_tls(app, cert: Path | None, key: Path | None, hostnames: tuple[str, ...]):
-    """The operator's certificate when given, else the local CA's (made on first start)."""
+    """The operator's certificate when given, else one from the installation's local CA (made on first start)."""
     from ..adapters.tls import TlsFiles, ensure_certificates
     from ..domain.errors import InvalidInput
 
@@ -119,7 +119,7 @@ def serving_tls(app, cert: Path | None, key: Path | None, hostnames: tuple[str, 
         if not (cert and key):
             raise InvalidInput("InvalidTlsSettings", "--tls-cert and --tls-key go together.")
         return TlsFiles(cert, key, None)
-    return ensure_certificates(app.settings.data_dir, hostnames)
+    return ensure_certificates(app.settings.data_dir, app.installation.local_ca(), hostnames)
 
 
 def _tenant_id(app) -> str | None:

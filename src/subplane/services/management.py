@@ -15,7 +15,6 @@ from dataclasses import replace
 from functools import cached_property
 
 from ..adapters.db.arm_repo import GroupTagRepo
-from ..adapters.tokens import storage_key_secret
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import ensure_not_deleted, ensure_writable
@@ -182,6 +181,8 @@ class ManagementService:
         if regenerate is not None and regenerate not in KEY_NAMES:
             raise InvalidInput("InvalidKeyName", f"keyName must be key1 or key2, not {regenerate!r}.")
 
+        secret = self.app.installation.storage_key_secret()  # before the unit of work: the first call stores it
+
         def work(uow: UnitOfWork) -> list[tuple[str, str]]:
             account = self._resources.resolve(uow, actor, account_id, ResourceType.STORAGE_ACCOUNT)
             self._resources.lock_for_write(uow, actor, account.subscription_id, account.resource_id)
@@ -192,7 +193,6 @@ class ManagementService:
                                             properties={**account.properties, "keyGenerations": generations})
                 record_success(uow, actor=actor, action="regenerateStorageKey", subscription_id=account.subscription_id,
                                target=account.resource_id, details={"keyName": regenerate})
-            secret = storage_key_secret(self.app.settings.data_dir)
             return [(key, self._derive_key(secret, account.resource_id, key, generations.get(key, 0))) for key in KEY_NAMES]
 
         return self._run(actor, "listStorageKeys", account_id, work)

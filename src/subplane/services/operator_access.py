@@ -32,12 +32,7 @@ class OperatorAccess:
 
     def key(self) -> str:
         """The installation's operator key; the first process to ask makes it, the others read the same one."""
-        with self.app.uow(read_only=True) as uow:
-            stored = SecretRepo(uow.conn).secret(OPERATOR_KEY)
-        if stored is not None:
-            return stored
-        with self.app.uow() as uow:
-            return SecretRepo(uow.conn).keep_first_secret(OPERATOR_KEY, KEY_PREFIX + secrets.token_urlsafe(32), uow.now)
+        return self.app.installation.shared(OPERATOR_KEY, lambda: KEY_PREFIX + secrets.token_urlsafe(32))
 
     def open_to(self, client_host: str | None) -> bool:
         """True when this caller needs no credential: loopback client of a loopback-only ``serve``."""

@@ -38,7 +38,7 @@ FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
 DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
-NOT_STATE = ("installation_secrets",)  # the operator key belongs to the installation: no snapshot or reset moves it
+NOT_STATE = ("installation_secrets", "signing_keys")  # the installation's keys and secrets: no snapshot or reset moves them
 PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .bulk import update_each
 from .ops_tables import (emulator_faults, failed_operations, installation_secrets, notifications, outbox_cursors,
-                         webhook_deliveries, webhook_endpoints)
+                         signing_keys, webhook_deliveries, webhook_endpoints)
 from .tables import billing_accounts, outbox, subscriptions, users
 
 PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"
@@ -277,3 +277,44 @@ class SecretRepo:
         self.conn.execute(insert_for(installation_secrets).values(name=name, value=value, created_at=now)
                           .on_conflict_do_nothing())
         return self.secret(name)
+
+
+ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"
+
+
+class SigningKeyRepo:
+    """Token signing keys (``signing_keys``), newest generation first."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.engine.dialect.name == "postgresql"
+
+    def keys(self, *, with_retired: bool = False) -> list[dict]:
+        query = select(signing_keys).order_by(signing_keys.c.generation.desc())
+        if not with_retired:
+            query = query.where(signing_keys.c.status != RETIRED)
+        return [dict(row._mapping) for row in self.conn.execute(query)]
+
+    def retire_due(self, now: datetime) -> None:
+        self.conn.execute(update(signing_keys)
+                          .where(signing_keys.c.status == RETIRING, signing_keys.c.retire_after <= now)
+                          .values(status=RETIRED))
+
+    def keep_first(self, kid: str, private_key: str, now: datetime) -> None:
+        """Generation 1, unless another process stored it first (then nothing changes)."""
+        insert_for = pg_insert if self.postgres else sqlite_insert
+        self.conn.execute(insert_for(signing_keys).values(generation=1, kid=kid, private_key=private_key,
+                                                          status=ACTIVE, created_at=now)
+                          .on_conflict_do_nothing(index_elements=[signing_keys.c.generation]))
+
+    def rotate(self, kid: str, private_key: str, now: datetime, retire_after: datetime) -> int:
+        """A new active key; the active ones become retiring until ``retire_after``. Returns the new generation."""
+        # the row locks order concurrent rotations; the max is read after them, so it sees the winner's row
+        self.conn.execute(select(signing_keys.c.generation).where(signing_keys.c.status == ACTIVE)
+                          .with_for_update()).all()
+        newest = self.conn.execute(select(func.max(signing_keys.c.generation))).scalar_one() or 0
+        self.conn.execute(update(signing_keys).where(signing_keys.c.status == ACTIVE)
+                          .values(status=RETIRING, retire_after=retire_after))
+        self.conn.execute(insert(signing_keys).values(generation=newest + 1, kid=kid, private_key=private_key,
+                                                      status=ACTIVE, created_at=now))
+        return newest + 1

@@ -95,12 +95,27 @@ failed_operations = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-# Secrets of this installation (the operator key), shared by every process on the database. Not emulator
-# state: snapshots and reset leave them alone (migration installation_0001).
+# Secrets of this installation (the operator key, the storage-key secret, the local CA), shared by every
+# process on the database. Not emulator state: snapshots and reset leave them alone (migration installation_0001;
+# ``value`` is text since installation_0002, for the CA's PEM).
 installation_secrets = Table(
     "installation_secrets",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("value", String(200), nullable=False),
+    Column("value", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Token signing keys (migration keys_0001), installation state like the secrets above. ``generation`` orders
+# them and is the primary key, so of two processes making the first key at once exactly one row (generation 1)
+# wins. The newest active key signs; every key not retired verifies and is in the JWKS.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=False),
+    Column("kid", String(64), nullable=False, unique=True),
+    Column("private_key", Text, nullable=False),  # PKCS#8 PEM, unencrypted: the database is the trust boundary
+    Column("status", String(16), nullable=False),  # active, retiring, retired
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("retire_after", UtcDateTime),  # set when a rotation makes it retiring (wall clock)
 )

@@ -1,0 +1,74 @@
+"""Token signing keys in the database (``signing_keys``): the first key, rotation, retirement, the listing.
+
+Times here are the wall clock, as in the tokens: a key made retiring by a rotation still verifies until the
+tokens it signed have expired (``TOKEN_LIFETIME_SECONDS`` after the rotation, plus ``REFRESH_SECONDS`` for a
+process that signed with it before it re-read the keys); the first read after that marks it retired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from ..adapters.db.ops_repo import RETIRING, SigningKeyRepo
+from ..adapters.tokens import (LEGACY_KEY_FILE, REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, SigningKey, key_id,
+                               new_private_key_pem)
+
+RETIRE_AFTER = timedelta(seconds=TOKEN_LIFETIME_SECONDS + REFRESH_SECONDS)
+
+
+def _wall(now: datetime | float | None) -> datetime:
+    if isinstance(now, (int, float)):
+        return datetime.fromtimestamp(now, timezone.utc)
+    return now or datetime.now(timezone.utc)
+
+
+class SigningKeyService:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def usable(self, now: datetime | float | None = None) -> list[SigningKey]:
+        """The keys not retired at ``now``, newest first; the first call on an empty table makes the first key."""
+        now = _wall(now)
+        with self.app.uow(read_only=True) as uow:
+            rows = SigningKeyRepo(uow.conn).keys()
+        if rows and not any(_due(row, now) for row in rows):
+            return [_signing_key(row) for row in rows]
+        with self.app.uow() as uow:
+            repo = SigningKeyRepo(uow.conn)
+            repo.retire_due(now)
+            if not rows:
+                pem = self._first_key_pem()
+                repo.keep_first(key_id(pem), pem, now)  # of processes starting at once, one inserts; all read it
+            return [_signing_key(row) for row in repo.keys()]
+
+    def _first_key_pem(self) -> str:
+        """A data directory's own key from before the table, so the tokens it signed keep working; else a new one."""
+        legacy = self.app.settings.data_dir / LEGACY_KEY_FILE
+        return legacy.read_text("ascii") if legacy.exists() else new_private_key_pem()
+
+    def rotate(self, now: datetime | float | None = None) -> list[dict]:
+        """A new signing key; the one it replaces verifies until its tokens have expired, then retires.
+        Returns the listing after it (the new key first)."""
+        now = _wall(now)
+        self.usable(now)  # the first key exists before anything is rotated away
+        pem = new_private_key_pem()
+        with self.app.uow() as uow:
+            SigningKeyRepo(uow.conn).rotate(key_id(pem), pem, now, now + RETIRE_AFTER)
+        self.app.token_keys.refresh(now.timestamp())  # this process signs with the new key at once; others within REFRESH_SECONDS
+        return self.listing(now)
+
+    def listing(self, now: datetime | float | None = None) -> list[dict]:
+        """Every key, retired ones too, newest first, without the private key."""
+        self.usable(now)
+        with self.app.uow(read_only=True) as uow:
+            rows = SigningKeyRepo(uow.conn).keys(with_retired=True)
+        return [{key: row[key] for key in ("generation", "kid", "status", "created_at", "retire_after")} for row in rows]
+
+
+def _due(row: dict, now: datetime) -> bool:
+    return row["status"] == RETIRING and row["retire_after"] <= now
+
+
+def _signing_key(row: dict) -> SigningKey:
+    retire_after = row["retire_after"].timestamp() if row["retire_after"] is not None else None
+    return SigningKey(row["kid"], row["private_key"], retire_after)
