@@ -224,3 +224,31 @@ def test_an_s3_swap_that_died_halfway_is_finished_by_recovery(make_app, blob_sto
     app.snapshots.recover()
     assert stored(app) == at_export  # … and recovery finished the swap from where it stopped
     assert app.blobstore.leftovers() == []
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"SUBPLANE_BLOB_STORE": "ftp"}, "must be one of file, database, s3"),
+    ({"SUBPLANE_BLOB_STORE": "s3"}, "needs SUBPLANE_S3_BUCKET"),
+])
+def test_a_bad_blob_store_setting_is_refused_with_its_reason(tmp_path, env, fragment):
+    from subplane import settings
+
+    with pytest.raises(InvalidInput) as refused:
+        settings.load(env={"SUBPLANE_DATA_DIR": str(tmp_path), **env})
+    assert refused.value.code == "InvalidSetting" and fragment in refused.value.message
+
+
+def test_an_s3_bucket_that_cannot_be_reached_stops_the_start(make_app, s3_endpoint, tmp_path):
+    with pytest.raises(InvalidInput) as refused:
+        make_app(blob_store="s3", s3_endpoint=s3_endpoint, s3_bucket="no-such-bucket", s3_region="us-east-1")
+    assert refused.value.code == "InvalidSetting" and "no-such-bucket" in refused.value.message
+
+
+def test_the_s3_prefix_is_normalised_and_kept_to(blob_store_settings, make_app):
+    from subplane import settings
+
+    assert settings.load(env={"SUBPLANE_S3_PREFIX": "/team-a/"}).s3_prefix == "team-a/"
+    app = make_app(**blob_store_settings("s3"))
+    demo.seed(app)
+    names = [item["Key"] for item in app.blobstore.client.list_objects_v2(Bucket=app.blobstore.bucket)["Contents"]]
+    assert names and all(name.startswith("team-a/blobs/") for name in names)
