@@ -27,6 +27,7 @@ os.environ["SUBPLANE_CLOCK_START"] = CLOCK_START
 POSTGRES_URL = os.environ.get("SUBPLANE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("SUBPLANE_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
+BLOB_STORES = ["file", "database", "s3"]
 
 
 def _postgres_reachable() -> bool:
@@ -129,3 +130,47 @@ def demo_app(app) -> App:
 
     demo.seed(app)
     return app
+
+
+# blob stores -------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API, moto in server mode, on a free loopback port; test credentials go into the standard
+    AWS variables, so in-process apps and `serve` subprocesses find them as an operator's would be found."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.server import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "subplane-test")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "subplane-test-secret")
+        yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def blob_store_settings(request) -> Callable[[str], dict]:
+    """The settings for a blob store; for S3 a new bucket on the test's S3 server (and a prefix, so the
+    store is shown to keep to it)."""
+
+    def settings_for(store: str) -> dict:
+        if store != "s3":
+            return {"blob_store": store}
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"subplane-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+        return {"blob_store": "s3", "s3_endpoint": endpoint, "s3_bucket": bucket, "s3_region": "us-east-1",
+                "s3_prefix": "team-a/"}
+
+    return settings_for
+
+
+@pytest.fixture(params=BLOB_STORES)
+def store_app(request, make_app, blob_store_settings) -> App:
+    """An app on this test's database with each blob store in turn."""
+    return make_app(**blob_store_settings(request.param))

@@ -11,7 +11,7 @@ from importlib import resources as package_files
 
 from sqlalchemy import Engine
 
-from .adapters.blobstore import BlobStore
+from .adapters.blobstore import BlobStore, FileBlobStore
 from .adapters.db import migrate
 from .adapters.db.engine import make_engine
 from .clock import Clock, SimulatedClock, SystemClock
@@ -186,13 +186,29 @@ class App:
         self.engine.dispose()
 
 
+def make_blob_store(settings: Settings) -> BlobStore:
+    """The store ``SUBPLANE_BLOB_STORE`` names; the others' libraries are not even imported."""
+    if settings.blob_store == "database":
+        from .adapters.blobstore_db import DatabaseBlobStore
+
+        return DatabaseBlobStore()
+    if settings.blob_store == "s3":
+        from .adapters import blobstore_s3
+
+        client = blobstore_s3.client(settings.s3_endpoint, settings.s3_region)
+        return blobstore_s3.S3BlobStore(client, settings.s3_bucket, settings.s3_prefix)
+    return FileBlobStore(settings.data_dir / "blobs")
+
+
 def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    blobstore = make_blob_store(settings)
+    blobstore.check()
     engine = make_engine(settings.effective_database_url)
     if migrate_schema:
         migrate.ensure_current(engine)
     clock: Clock = SimulatedClock(settings.clock_start) if settings.simulated_clock else SystemClock()
-    app = App(settings, engine, clock, load_offers(settings), BlobStore(settings.data_dir / "blobs"),
+    app = App(settings, engine, clock, load_offers(settings), blobstore,
               instance=settings.instance_name or default_instance())
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:

@@ -16,6 +16,7 @@ import platformdirs
 from .domain.errors import Conflict, InvalidInput
 
 MODES = ("emulator", "production")
+BLOB_STORES = ("file", "database", "s3")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,12 @@ class Settings:
     lockout_threshold: int = 5
     lockout_window_seconds: float = 15 * 60
     lockout_seconds: float = 15 * 60
+    # where blob bytes live (docs/configuration.md): file (<data-dir>/blobs, one host), database, s3
+    blob_store: str = "file"
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str | None = None
 
     @property
     def public_base_urls(self) -> tuple[str, ...]:
@@ -176,6 +183,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         **_ops_settings(env),
         **_arm_settings(env),
         **_sign_in_settings(env, number),
+        **_blob_store_settings(env),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -191,7 +199,27 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     if settings.lockout_threshold < 1 or settings.lockout_window_seconds <= 0 or settings.lockout_seconds <= 0:
         raise InvalidInput("InvalidSetting", "the lockout threshold, window and duration must be positive.")
+    _check_blob_store(settings)
     return settings
+
+
+def _blob_store_settings(env: Mapping[str, str]) -> dict:
+    prefix = env.get("SUBPLANE_S3_PREFIX", "").strip("/")
+    return {
+        "blob_store": env.get("SUBPLANE_BLOB_STORE", "file").lower(),
+        "s3_endpoint": env.get("SUBPLANE_S3_ENDPOINT") or None,
+        "s3_bucket": env.get("SUBPLANE_S3_BUCKET") or None,
+        "s3_prefix": f"{prefix}/" if prefix else "",
+        "s3_region": env.get("SUBPLANE_S3_REGION") or None,
+    }
+
+
+def _check_blob_store(settings: Settings) -> None:
+    if settings.blob_store not in BLOB_STORES:
+        raise InvalidInput("InvalidSetting", f"SUBPLANE_BLOB_STORE must be one of {', '.join(BLOB_STORES)}, "
+                                             f"not {settings.blob_store!r}.")
+    if settings.blob_store == "s3" and not settings.s3_bucket:
+        raise InvalidInput("InvalidSetting", "SUBPLANE_BLOB_STORE=s3 needs SUBPLANE_S3_BUCKET.")
 
 
 def _instant(env: Mapping[str, str], name: str) -> datetime | None:

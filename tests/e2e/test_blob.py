@@ -10,7 +10,31 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.subscription import SubscriptionClient as LifecycleClient
 from azure.storage.blob import BlobServiceClient
 
+from tests.e2e.conftest import Live
+from tests.server import ServerProcess
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module", params=["file", "database", "s3"])
+def live(request, tmp_path_factory):
+    """`serve --demo` with each blob store (S3: a bucket on the loopback moto server, keys in AWS_* variables)."""
+    store = request.param
+    env = {"SUBPLANE_ARM_PAGE_SIZE": "2", "SUBPLANE_BLOB_STORE": store}
+    if store == "s3":
+        import uuid
+
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"e2e-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+        env.update(SUBPLANE_S3_ENDPOINT=endpoint, SUBPLANE_S3_BUCKET=bucket, SUBPLANE_S3_REGION="us-east-1")
+    server = ServerProcess(tmp_path_factory.mktemp(f"serve-{store}"), env=env)
+    try:
+        yield Live(server)
+    finally:
+        server.stop()
 
 
 def test_blob_reads_survive_cancel_writes_do_not_and_purge_removes_everything(live):
@@ -19,6 +43,8 @@ def test_blob_reads_survive_cancel_writes_do_not_and_purge_removes_everything(li
     assert [c.name for c in service.list_containers()] == ["backups"]
     container.upload_blob("before.txt", b"written before cancel", overwrite=True)
     assert "before.txt" in [b.name for b in container.list_blobs()]
+    on_disk = (live.server.data_dir / "blobs").exists()
+    assert on_disk == (live.server.env["SUBPLANE_BLOB_STORE"] == "file")  # the bytes are where the setting says
 
     sub = live.subscription_id("Productie")
     lifecycle = live.client(LifecycleClient)

@@ -1,7 +1,15 @@
-"""Blob bytes on the filesystem under ``<data-dir>/blobs/<subscription>/``.
+"""Where blob bytes live: the ``BlobStore`` protocol and the default store, files under
+``<data-dir>/blobs/<subscription>/``.
 
-Bytes are written to a new file before the metadata commits, so a crash leaves at worst an orphan
-file, never metadata without bytes. Removal is idempotent, so a purge can safely run again.
+A store hands out a key (``<subscription>/<random hex>``) for every blob it writes; the metadata row
+keeps it as ``blobs.storage_path``. Keys are the same in every store, so a snapshot carries blob bytes
+as ``blobs/<key>`` files whichever store wrote them and can be imported into any other.
+
+Stores that are not ``transactional`` (files, S3) write bytes before the metadata commits, so a crash
+leaves at worst an orphan, never metadata without bytes, and remove bytes only after the commit
+(``services/file_removal.py``). The database store (``blobstore_db.py``) writes and deletes rows in
+the caller's transaction instead; ``conn`` is that transaction and the other stores ignore it.
+Removal is idempotent everywhere, so a purge can safely run again.
 """
 
 from __future__ import annotations
@@ -10,31 +18,72 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Iterable, Iterator, Protocol
+
+CHUNK = 1 << 20  # bytes per piece when bytes are streamed (database rows, snapshot members)
+
+# A blob's bytes as pieces, and the blobs of a snapshot as (key, pieces)
+Pieces = Iterable[bytes]
+StagedBlobs = Iterable[tuple[str, Pieces]]
 
 
-class BlobStore:
+class BlobStore(Protocol):
+    transactional: bool  # True: writes and removals are part of the caller's transaction
+
+    def write(self, conn, subscription_id: str, data: bytes) -> str: ...
+    def read(self, conn, key: str) -> bytes: ...
+    def pieces(self, conn, key: str) -> Iterator[bytes]: ...
+    def remove(self, conn, keys: Iterable[str]) -> None: ...
+    def remove_subscription(self, conn, subscription_id: str) -> None: ...
+    def keys(self, conn) -> Iterator[str]: ...
+    def check(self) -> None: ...
+
+    # the whole store at once (snapshot import and reset) ----------------------------------------
+    def stage(self, conn, token: str, blobs: StagedBlobs) -> None:
+        """Put a snapshot's blobs where ``swap_in(token)`` makes them the store's whole content."""
+    def swap_in(self, token: str) -> None:
+        """Idempotent: after a crash at any step, running it again finishes the swap."""
+    def discard_staged(self, token: str) -> None: ...
+    def leftovers(self) -> list: ...
+    def discard(self, leftover) -> None: ...
+    def clear(self) -> None:
+        """Remove every blob (after a reset's commit)."""
+
+
+def new_key(subscription_id: str) -> str:
+    return f"{subscription_id}/{uuid.uuid4().hex}"
+
+
+class FileBlobStore:
+    transactional = False
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def write(self, subscription_id: str, data: bytes) -> str:
-        folder = self.root / subscription_id
-        folder.mkdir(parents=True, exist_ok=True)
-        relative = f"{subscription_id}/{uuid.uuid4().hex}"
-        temporary = self.root / (relative + ".part")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.root / relative)
-        return relative
+    def check(self) -> None:
+        """Files need nothing checked up front: the data directory exists."""
 
-    def read(self, relative: str) -> bytes:
-        return (self.root / relative).read_bytes()
+    def write(self, conn, subscription_id: str, data: bytes) -> str:
+        key = new_key(subscription_id)
+        target = self.root / key
+        temporary = target.with_name(target.name + ".part")  # a reader never sees half a blob
+        _write_durably(temporary, [data])
+        os.replace(temporary, target)
+        return key
 
-    def remove(self, relative: str) -> None:
-        (self.root / relative).unlink(missing_ok=True)
+    def read(self, conn, key: str) -> bytes:
+        return (self.root / key).read_bytes()
 
-    def remove_subscription(self, subscription_id: str) -> None:
+    def pieces(self, conn, key: str) -> Iterator[bytes]:
+        with open(self.root / key, "rb") as handle:
+            while piece := handle.read(CHUNK):
+                yield piece
+
+    def remove(self, conn, keys: Iterable[str]) -> None:
+        for key in keys:
+            (self.root / key).unlink(missing_ok=True)
+
+    def remove_subscription(self, conn, subscription_id: str) -> None:
         """Idempotent: a folder that is already gone is fine; any other failure is raised."""
         try:
             shutil.rmtree(self.root / subscription_id)
@@ -45,16 +94,28 @@ class BlobStore:
         folder = self.root / subscription_id
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
 
+    def keys(self, conn) -> Iterator[str]:
+        if not self.root.exists():
+            return iter(())
+        return iter(sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
+                           if p.is_file() and not p.name.endswith(".part")))
+
     # the whole folder at once (snapshot import) -------------------------------------------------
     def staging(self, token: str) -> Path:
         """Where an import unpacks its blob files: beside the root, so moving it in is one rename."""
         return self.root.with_name(f"{self.root.name}.import-{token}")
 
+    def stage(self, conn, token: str, blobs: StagedBlobs) -> None:
+        staged = self.staging(token)
+        staged.mkdir(parents=True)
+        for key, pieces in blobs:
+            _write_durably(staged / key, pieces)  # durable before the tables that name it commit
+
     def swap_in(self, token: str) -> None:
         """Make the staged folder the blob root; the old root is moved aside, then removed.
 
-        Idempotent, so running it again after a crash at any step finishes the swap: while the staged
-        folder exists the swap has not happened; once it is gone only the old folder is left to remove."""
+        While the staged folder exists the swap has not happened; once it is gone only the old folder
+        is left to remove."""
         staged, aside = self.staging(token), self.root.with_name(f"{self.root.name}.replaced-{token}")
         if staged.exists():
             if self.root.exists():
@@ -63,6 +124,9 @@ class BlobStore:
             os.replace(staged, self.root)
             _sync_folder(self.root.parent)
         shutil.rmtree(aside, ignore_errors=True)
+
+    def discard_staged(self, token: str) -> None:
+        self.discard(self.staging(token))
 
     def leftovers(self) -> list[Path]:
         """Folders of imports that did not finish (staged or set aside)."""
@@ -75,6 +139,18 @@ class BlobStore:
     @staticmethod
     def discard(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_durably(target: Path, pieces: Pieces) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as handle:
+        for piece in pieces:
+            handle.write(piece)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

@@ -13,8 +13,6 @@ import base64
 import binascii
 import io
 import json
-import os
-import shutil
 import stat
 import zipfile
 import zlib
@@ -34,6 +32,7 @@ TABLES = "tables/"
 BLOBS = "blobs/"
 MAX_UNCOMPRESSED_BYTES = 8 * 1024 ** 3  # a zip bomb is refused before a byte is inflated
 MAX_MEMBERS = 1_000_000
+MAX_BLOB_KEY = 512  # bytes: what every blob store can hold as a key (blob_chunks.blob_key, S3 keys)
 _INT64 = 2 ** 63
 # What a damaged or hostile member raises while it is inflated (our own disk errors are not among them).
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError)
@@ -128,9 +127,12 @@ def _check_entry(info: zipfile.ZipInfo) -> None:
 
 
 def _blob_path(name: str) -> PurePosixPath:
-    parts = name[len(BLOBS):].rstrip("/").split("/")
+    relative = name[len(BLOBS):].rstrip("/")
+    parts = relative.split("/")
     if not parts or any(part in ("", ".", "..") for part in parts):
         raise refused(f"The snapshot entry {name!r} points outside the blob folder.")
+    if len(relative.encode("utf-8")) > MAX_BLOB_KEY:
+        raise refused(f"The snapshot entry {name[:80]!r}… names a blob key longer than {MAX_BLOB_KEY} bytes.")
     return PurePosixPath(*parts)
 
 
@@ -157,17 +159,20 @@ def rows(archive: zipfile.ZipFile, member: str, table: Table, dialect) -> Iterat
         raise refused(f"{member} cannot be read ({error}).") from None
 
 
-def extract(archive: zipfile.ZipFile, blobs: list[tuple[zipfile.ZipInfo, PurePosixPath]], folder: Path) -> None:
+def blob_contents(archive: zipfile.ZipFile, blobs: list[tuple[zipfile.ZipInfo, PurePosixPath]],
+                  piece_size: int = 1 << 20) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """Each blob file as (store key, its bytes in pieces); a member that cannot be inflated refuses the snapshot."""
     for info, relative in blobs:
-        target = folder.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with archive.open(info) as source, open(target, "wb") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
-                sink.flush()
-                os.fsync(sink.fileno())  # durable before the tables that name it commit
-        except _READ_ERRORS as error:
-            raise refused(f"{info.filename} cannot be read ({error}).") from None
+        yield relative.as_posix(), _pieces(archive, info, piece_size)
+
+
+def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo, piece_size: int) -> Iterator[bytes]:
+    try:
+        with archive.open(info) as source:
+            while piece := source.read(piece_size):
+                yield piece
+    except _READ_ERRORS as error:
+        raise refused(f"{info.filename} cannot be read ({error}).") from None
 
 
 def _row(raw, columns: dict, dialect) -> dict:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..adapters.db.jobs_repo import DueJob
-from ..services.file_removal import REMOVE_FILES, remove_files
-from ..services.subscriptions import DELETION_REMINDER, PURGE_FILES, RETENTION_EXPIRY
+from ..services.file_removal import PURGE_FILES, REMOVE_FILES, remove_files
+from ..services.subscriptions import DELETION_REMINDER, RETENTION_EXPIRY
 from ..services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("subplane.jobs")
@@ -39,8 +39,8 @@ class Runner:
             DELETION_REMINDER: lambda uow, job: app.subscriptions.send_deletion_reminder(
                 uow, job.subject, int(job.payload.get("daysBefore", 0))
             ),
-            PURGE_FILES: lambda uow, job: app.blobstore.remove_subscription(job.subject),
-            REMOVE_FILES: lambda uow, job: remove_files(app.blobstore, job.payload.get("paths", [])),
+            PURGE_FILES: lambda uow, job: app.blobstore.remove_subscription(uow.conn, job.subject),
+            REMOVE_FILES: lambda uow, job: remove_files(app.blobstore, job.payload.get("paths", []), uow.conn),
         }
         self.handlers.update(app.billing.job_handlers())
 

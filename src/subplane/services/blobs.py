@@ -12,7 +12,7 @@ from ..domain.lifecycle import ensure_writable
 from ..domain.resources import Resource, ResourceType
 from .access import require
 from .audit import audited, record_success
-from .file_removal import remove_after_commit
+from .file_removal import remove_after_commit, write_bytes
 from .unit_of_work import UnitOfWork
 
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
@@ -52,7 +52,7 @@ class BlobService:
         with self.app.uow(read_only=True) as uow:
             acct = self._account(uow, actor, account, Action.READ)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
-            return info, self.app.blobstore.read(info.storage_path)
+            return info, self.app.blobstore.read(uow.conn, info.storage_path)
 
     def create_container(self, *, actor: Principal, account: str, name: str, correlation_id=None) -> None:
         def work(uow: UnitOfWork) -> None:
@@ -71,7 +71,7 @@ class BlobService:
         def work(uow: UnitOfWork) -> BlobInfo:
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.require_container(acct.resource_id, container)
-            path = self.app.blobstore.write(acct.subscription_id, data)
+            path = write_bytes(self.app, uow, acct.subscription_id, data)
             info = BlobInfo(acct.resource_id, container, name, len(data), content_type,
                             hashlib.md5(data).hexdigest(), path, uow.now, uow.now)  # noqa: S324 - an etag, not security
             replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)

@@ -1,8 +1,11 @@
-"""Blob bytes live in files, and files cannot join a database transaction.
+"""Blob bytes around the transaction that names them, for every blob store.
 
-A use case that deletes blobs removes their files right after its commit, and schedules, in the same
-transaction, a due job that removes them again: if the process dies between the commit and the
-removal, the runner finishes it. Removing a file that is already gone is fine, so the job is harmless
+A transactional store (the database) writes and deletes bytes in the caller's unit of work, so
+metadata and bytes commit together and nothing is left for later. Files and S3 objects cannot join a
+transaction: bytes are written before the commit (and removed again if the unit of work rolls back),
+and a use case that deletes blobs removes their bytes right after its commit and schedules, in the
+same transaction, a due job that removes them again: if the process dies between the commit and the
+removal, the runner finishes it. Removing bytes that are already gone is fine, so the job is harmless
 when the immediate removal worked.
 """
 
@@ -14,16 +17,38 @@ from typing import Iterable
 from .unit_of_work import UnitOfWork
 
 REMOVE_FILES = "remove_files"
+PURGE_FILES = "purge_files"
+
+
+def write_bytes(app, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
+    """Store a blob's bytes for this unit of work; returns the key its metadata keeps."""
+    store = app.blobstore
+    key = store.write(uow.conn, subscription_id, data)
+    if not store.transactional:
+        uow.after_rollback(lambda: store.remove(None, [key]))
+    return key
 
 
 def remove_after_commit(app, uow: UnitOfWork, paths: Iterable[str]) -> None:
     paths = [p for p in paths if p]
     if not paths:
         return
+    if app.blobstore.transactional:
+        app.blobstore.remove(uow.conn, paths)
+        return
     uow.jobs.schedule(kind=REMOVE_FILES, subject=str(uuid.uuid4()), due_at=uow.now, payload={"paths": paths})
     uow.after_commit(lambda: remove_files(app.blobstore, paths))
 
 
-def remove_files(blobstore, paths: Iterable[str]) -> None:
-    for path in paths:
-        blobstore.remove(path)
+def purge_after_commit(app, uow: UnitOfWork, subscription_id: str) -> None:
+    """Every byte of a purged subscription; call it before its blob metadata is deleted."""
+    store = app.blobstore
+    if store.transactional:
+        store.remove_subscription(uow.conn, subscription_id)
+        return
+    uow.jobs.schedule(kind=PURGE_FILES, subject=subscription_id, due_at=uow.now)
+    uow.after_commit(lambda: store.remove_subscription(None, subscription_id))
+
+
+def remove_files(blobstore, paths: Iterable[str], conn=None) -> None:
+    blobstore.remove(conn, paths)

@@ -2,15 +2,18 @@
 
 A snapshot is a zip: ``manifest.json`` (format, format version, Subplane version, schema revisions),
 ``tables/<name>.jsonl`` for every table in the shared SQLAlchemy ``metadata`` (tables that feature
-areas add in ``adapters/db/*_tables.py`` are included automatically) and ``blobs/…`` for blob bytes.
+areas add in ``adapters/db/*_tables.py`` are included automatically) and ``blobs/<key>`` for the bytes
+of every stored blob, whichever store holds them (the database store's ``blob_chunks`` rows travel as
+these files, not as a table), so a snapshot moves between stores.
 
 Import is all or nothing. The whole archive is checked first (``adapters/snapshot_archive.py``) and a
-snapshot from a newer Subplane is refused; then, under one lock, the blob files are unpacked into a
-staging folder beside the blob root and every table is emptied and refilled in one transaction, which
-also records the staging folder as pending (a ``counters`` row). Only after commit is the staging
-folder renamed into place. A crash between commit and rename leaves that row, and the next start or
-import finishes the rename (``recover``); a crash before commit leaves only a staging folder, which
-the next import or start removes. A refused import changes nothing.
+snapshot from a newer Subplane is refused; then, under one lock, every table is emptied and refilled
+in one transaction, which also stages the blob bytes with the store (``BlobStore.stage``: a folder
+beside the blob root, an S3 prefix, or rows of that same transaction) and records the staging as
+pending (a ``counters`` row). Only after commit does the store swap the staged blobs in. A crash
+between commit and swap leaves that row, and the next start or import finishes the swap
+(``recover``); a crash before commit leaves only staged bytes, which the next import or start
+removes. A refused import changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import json
 import pkgutil
 import re
 import secrets
-import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +41,7 @@ FORMAT_VERSION = 1
 DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
 NOT_STATE = ("installation_secrets", "signing_keys")  # the installation's keys and secrets: no snapshot or reset moves them
+BYTES_TABLES = ("blob_chunks",)  # state, emptied with the rest, but carried as blobs/<key> files
 PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
@@ -52,6 +55,11 @@ def all_tables(conn) -> list[Table]:
             importlib.import_module(f"{db.__name__}.{module.name}")
     existing = set(inspect(conn).get_table_names())
     return [table for table in metadata.sorted_tables if table.name in existing and table.name not in NOT_STATE]
+
+
+def carried_tables(tables: list[Table]) -> list[Table]:
+    """The tables a snapshot carries as table files."""
+    return [table for table in tables if table.name not in BYTES_TABLES]
 
 
 def known_revisions() -> set[str]:
@@ -71,10 +79,6 @@ class SnapshotService:
     def __init__(self, app) -> None:
         self.app = app
 
-    @property
-    def blob_root(self) -> Path:
-        return self.app.blobstore.root
-
     # export ------------------------------------------------------------------------------------
     def export(self, path: Path) -> dict:
         self.app.settings.require_emulator("Snapshot export")
@@ -86,17 +90,22 @@ class SnapshotService:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
                 self.app.uow(read_only=True) as uow:
             manifest["exportedAt"] = uow.now.isoformat()
-            for table in all_tables(uow.conn):
+            for table in carried_tables(all_tables(uow.conn)):
                 rows = uow.conn.execute(select(table).order_by(*table.primary_key.columns)).all()
                 archive.writestr(f"{archives.TABLES}{table.name}.jsonl", archives.table_lines(rows))
                 manifest["tables"][table.name] = len(rows)
-            blobs = sorted(p for p in self.blob_root.rglob("*") if p.is_file() and not p.name.endswith(".part")) \
-                if self.blob_root.exists() else []
-            for blob in blobs:
-                archive.write(blob, archives.BLOBS + blob.relative_to(self.blob_root).as_posix())
-            manifest["blobFiles"] = len(blobs)
+            manifest["blobFiles"] = self._export_blobs(uow.conn, archive)
             archive.writestr(archives.MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
         return manifest
+
+    def _export_blobs(self, conn, archive: zipfile.ZipFile) -> int:
+        store, count = self.app.blobstore, 0
+        for key in store.keys(conn):
+            with archive.open(archives.BLOBS + key, "w", force_zip64=True) as member:
+                for piece in store.pieces(conn, key):
+                    member.write(piece)
+            count += 1
+        return count
 
     # import ------------------------------------------------------------------------------------
     def check_compatible(self, manifest: dict) -> None:
@@ -122,13 +131,14 @@ class SnapshotService:
             self.check_compatible(manifest)
             with self.app.uow(read_only=True) as uow:
                 tables = all_tables(uow.conn)
-            members = archives.check_members(archive, {t.name for t in tables}, max_bytes=self.max_bytes)
-            self._check_rows(archive, tables, members, manifest)
+            members = archives.check_members(archive, {t.name for t in carried_tables(tables)},
+                                             max_bytes=self.max_bytes)
+            self._check_rows(archive, carried_tables(tables), members, manifest)
             token = secrets.randbits(62)
             try:
                 self._replace_tables(archive, tables, members, token)
             except BaseException:
-                self.app.blobstore.discard(self.app.blobstore.staging(str(token)))
+                self.app.blobstore.discard_staged(str(token))
                 raise
         self.recover()  # the rename that makes the staged blob folder the blob root
         return manifest
@@ -146,23 +156,22 @@ class SnapshotService:
                 raise archives.refused(f"The manifest promises {expected[name]} rows of {name}; the snapshot has {count}.")
 
     def _replace_tables(self, archive, tables: list[Table], members: archives.Members, token: int) -> None:
-        staged = self.app.blobstore.staging(str(token))
+        store = self.app.blobstore
         try:
             with self.app.uow() as uow:
                 self.app.clock_control.require_idle(uow)
                 self.app.clock_control.forget(uow)
                 self._take_import_lock(uow.conn)
                 self._finish_pending_swap(uow.conn)
-                for leftover in self.app.blobstore.leftovers():  # no other import runs: we hold the lock
-                    self.app.blobstore.discard(leftover)
-                staged.mkdir(parents=True)
-                archives.extract(archive, members.blobs, staged)
+                for leftover in store.leftovers():  # no other import runs: we hold the lock
+                    store.discard(leftover)
                 self._wipe(uow.conn, tables)
                 for table in tables:
                     if table.name in members.tables:
                         self._insert(uow.conn, table, archives.rows(archive, members.tables[table.name], table,
                                                                     uow.conn.dialect))
                 self._fix_sequences(uow.conn, tables)
+                store.stage(uow.conn, str(token), archives.blob_contents(archive, members.blobs))
                 uow.conn.execute(delete(counters).where(counters.c.name == PENDING_SWAP))
                 uow.conn.execute(insert(counters).values(name=PENDING_SWAP, value=token))
         except (IntegrityError, DataError) as error:
@@ -226,7 +235,7 @@ class SnapshotService:
 
     # reset -------------------------------------------------------------------------------------
     def reset(self, *, demo: bool = False, at: datetime | None = None) -> dict | None:
-        """Empty every table and the blob folder; the clock restarts at ``at``, else at the configured
+        """Empty every table and the blob store; the clock restarts at ``at``, else at the configured
         clock start, else at the wall clock's now.
 
         With ``demo`` the directory (tenants, users, service principals and their secrets, billing
@@ -240,7 +249,7 @@ class SnapshotService:
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
             self.app.clock.initialise(uow.conn, at)
-        shutil.rmtree(self.blob_root, ignore_errors=True)
+        self.app.blobstore.clear()
         if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets
             return None
         from . import demo as demo_data

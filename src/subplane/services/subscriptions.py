@@ -13,12 +13,12 @@ from ..domain.lifecycle import Decision, Subscription
 from ..domain.resources import ResourceType
 from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
+from .file_removal import purge_after_commit
 from .forgetting import forget
 from .unit_of_work import UnitOfWork
 
 RETENTION_EXPIRY = "retention_expiry"
 DELETION_REMINDER = "deletion_reminder"
-PURGE_FILES = "purge_files"
 RETENTION_JOBS = (RETENTION_EXPIRY, DELETION_REMINDER)
 
 _GUID_LENGTH = 36
@@ -314,14 +314,11 @@ class SubscriptionService:
         """Remove what the subscription held and forget its words; returns the decision with the record
         as it is kept (docs/data-retention.md)."""
         sub = decision.before
+        purge_after_commit(self.app, uow, sub.subscription_id)  # the bytes: in the transaction, or right after it
         uow.blobs.purge(sub.subscription_id)
         uow.resources.purge(sub.subscription_id)
         uow.directory.purge_role_assignments(sub.subscription_id)
         uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
-        # Files cannot join the transaction: remove them right after commit, and keep a due job as the
-        # crash-safe continuation in case this process dies in between.
-        uow.jobs.schedule(kind=PURGE_FILES, subject=sub.subscription_id, due_at=uow.now)
-        uow.after_commit(lambda: self.app.blobstore.remove_subscription(sub.subscription_id))
         return replace(decision, after=forget(self.app, uow, [decision.after])[0])
 
     @staticmethod

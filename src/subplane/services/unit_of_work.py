@@ -31,6 +31,7 @@ class UnitOfWork:
         self.read_only = read_only
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._after_commit: list[Callable[[], None]] = []
+        self._after_rollback: list[Callable[[], None]] = []
         # The subscription this unit of work acts on, once known: refusals are logged against it.
         self.subscription_id: str | None = None
 
@@ -52,19 +53,24 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        committed = False
         try:
             if exc_type is None:
                 self._transaction.commit()
+                committed = True
             else:
                 self._transaction.rollback()
         finally:
             self.conn.close()
-        if exc_type is None:
-            for callback in self._after_commit:
-                try:
-                    callback()
-                except Exception:  # noqa: BLE001 - the commit stands; a due job finishes what failed here
-                    log.exception("after-commit step failed (correlation id %s)", self.correlation_id)
+            self._run(self._after_commit if committed else self._after_rollback)
+
+    def _run(self, callbacks: list[Callable[[], None]]) -> None:
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the outcome stands; a due job finishes what failed here
+                log.exception("after-%s step failed (correlation id %s)",
+                              "commit" if callbacks is self._after_commit else "rollback", self.correlation_id)
 
     @property
     def now(self) -> datetime:
@@ -79,3 +85,7 @@ class UnitOfWork:
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], None]) -> None:
+        """Undo what cannot join the transaction (an object written before commit) when it rolls back."""
+        self._after_rollback.append(callback)
