@@ -22,6 +22,7 @@ from tests.conftest import Database
 from .cluster import Cluster
 
 pytestmark = pytest.mark.multiprocess
+READS = 60
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,9 @@ def cluster(tmp_path_factory, sinks):
     root = tmp_path_factory.mktemp("cluster")
     database = Database("postgres", root)
     running = Cluster(root, database.url, env={"SUBPLANE_SMTP_HOST": "127.0.0.1",
-                                               "SUBPLANE_SMTP_PORT": str(sinks["smtp_port"])})
+                                               "SUBPLANE_SMTP_PORT": str(sinks["smtp_port"]),
+                                               # reads never refill: a bucket's count is exact whoever answers
+                                               "SUBPLANE_ARM_THROTTLE": f"reads={READS}:0"})
     running.database = database
     try:
         yield running
@@ -114,6 +117,24 @@ def test_the_seed_story_through_the_python_sdk_and_the_load_balancer(cluster):
         assert reader.subscriptions.get(sid).state == "Disabled"
     lifecycle.subscription.enable(sid)
     assert reader.subscriptions.get(sid).state == "Enabled"
+
+
+def test_the_throttle_limit_holds_across_every_process(cluster):
+    token = owner_token(cluster, cluster.url)
+    status, listed = call(cluster, f"{cluster.url}/subscriptions?api-version=2022-12-01", token=token)
+    sid = next(s["subscriptionId"] for s in listed["value"] if s["displayName"] == "Productie")
+    remaining = []
+    for _ in range(READS + 3):
+        request = urllib.request.Request(f"{cluster.url}/subscriptions/{sid}?api-version=2022-12-01",
+                                         headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=cluster.ca)) as answer:
+                remaining.append(int(answer.headers["x-ms-ratelimit-remaining-subscription-reads"]))
+        except urllib.error.HTTPError as error:
+            assert error.code == 429 and int(error.headers["Retry-After"]) >= 1
+            remaining.append(None)
+    assert remaining[:READS] == list(range(READS - 1, -1, -1)), remaining  # one counter, whoever answered
+    assert remaining[READS:] == [None, None, None]  # (round-robin spread them: see the first test)
 
 
 def test_of_two_concurrent_clock_advances_through_two_processes_one_is_refused(cluster):
