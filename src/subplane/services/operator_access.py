@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import secrets
 
-from ..adapters.db.ops_repo import SecretRepo
 from ..domain.errors import Unauthenticated
 from ..settings import is_loopback
 
@@ -32,12 +31,7 @@ class OperatorAccess:
 
     def key(self) -> str:
         """The installation's operator key; the first process to ask makes it, the others read the same one."""
-        with self.app.uow(read_only=True) as uow:
-            stored = SecretRepo(uow.conn).secret(OPERATOR_KEY)
-        if stored is not None:
-            return stored
-        with self.app.uow() as uow:
-            return SecretRepo(uow.conn).keep_first_secret(OPERATOR_KEY, KEY_PREFIX + secrets.token_urlsafe(32), uow.now)
+        return self.app.installation_secrets.kept(OPERATOR_KEY, lambda: KEY_PREFIX + secrets.token_urlsafe(32))
 
     def open_to(self, client_host: str | None) -> bool:
         """True when this caller needs no credential: loopback client of a loopback-only ``serve``."""
@@ -53,8 +47,7 @@ class OperatorAccess:
                 "This Subplane listens on a non-loopback address, so its emulator controls need the operator key: "
                 f"send 'Authorization: Bearer <key>' or '{KEY_HEADER}: <key>' (the key is printed by `subplane "
                 "serve` and stored as operatorKey in connection.json).")
-        with self.app.uow(read_only=True) as uow:
-            stored = SecretRepo(uow.conn).secret(OPERATOR_KEY)
+        stored = self.app.installation_secrets.stored(OPERATOR_KEY)
         if stored is None or not hmac.compare_digest(_digest(credential), _digest(stored)):
             raise Unauthenticated("InvalidOperatorCredential", "The operator key is not this installation's.")
 

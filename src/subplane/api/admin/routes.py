@@ -119,7 +119,6 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
         if at is not None and not isinstance(at, str):
             raise InvalidInput("InvalidInstant", "at must be an ISO 8601 instant such as 2028-02-29T10:00:00Z.")
         demo = app.snapshots.reset(demo=bool((body or {}).get("demo")), at=parse_instant(at) if at else None)
-        request_log.clear()
         return {"status": "reset", "now": app.clock_control.now().isoformat(), "demo": demo}
 
     @router.get("/snapshot")
