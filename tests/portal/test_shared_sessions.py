@@ -171,3 +171,15 @@ def test_a_sign_in_deletes_every_expired_session(two):
     third.sign_in("reader")  # someone else signs in: the two expired rows go with it
     rows = stored_sessions(a)
     assert [row["principal"]["upn"] for row in rows] == ["reader@contoso.example"]
+
+
+def test_the_emulator_page_lists_the_requests_every_process_served_with_its_instance(two):
+    a, b = two
+    a.sign_in("admin")
+    a.get("/subscriptions/only-on-a", follow_redirects=False)
+    a.app.request_log.store_queued()  # what A's writer thread does within milliseconds, done now
+    carry_cookies(a, b)
+    page = b.get("/emulator")
+    assert page.status_code == 200
+    row = next(line for line in page.text.splitlines() if "GET /portal/subscriptions/only-on-a" in line)
+    assert "<code>process-a</code>" in row

@@ -47,16 +47,17 @@ class RequestLogRepo:
         self.conn.execute(insert(request_log), entries)
 
     def newest(self, limit: int) -> list[dict]:
-        rows = self.conn.execute(select(request_log).order_by(request_log.c.id.desc()).limit(limit))
+        rows = self.conn.execute(select(request_log).order_by(request_log.c.at.desc(), request_log.c.id.desc())
+                                 .limit(limit))
         return [dict(row._mapping) for row in rows]
 
     def keep_newest(self, count: int) -> int:
-        """Delete every row older than the newest ``count``."""
-        oldest_kept = self.conn.execute(select(request_log.c.id).order_by(request_log.c.id.desc())
+        """Delete every row older than the newest ``count`` (rows as old as the oldest kept one stay too)."""
+        oldest_kept = self.conn.execute(select(request_log.c.at).order_by(request_log.c.at.desc())
                                         .offset(count - 1).limit(1)).scalar_one_or_none()
         if oldest_kept is None:
             return 0
-        return self.conn.execute(delete(request_log).where(request_log.c.id < oldest_kept)).rowcount
+        return self.conn.execute(delete(request_log).where(request_log.c.at < oldest_kept)).rowcount
 
     def clear(self) -> None:
         self.conn.execute(delete(request_log))

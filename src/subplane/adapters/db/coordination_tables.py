@@ -43,14 +43,15 @@ portal_sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False, index=True),  # the absolute limit: created + lifetime
 )
 
-# The last requests every process served (migration coordination_0001), newest = highest id; kept to about
-# the configured size by an occasional delete, not per insert.
+# The last requests every process served (migration coordination_0001), newest = latest ``at`` (processes
+# store their requests in batches, so ids follow storage, not request order); kept to about the configured
+# size by an occasional delete, not per insert.
 request_log = Table(
     "request_log",
     coordination,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("instance", String(200), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False, index=True),
     Column("method", Text, nullable=False),  # the client's words (method, path, correlation id): no length limit
     Column("path", Text, nullable=False),
     Column("route", Text, nullable=False),

@@ -43,9 +43,11 @@ def upgrade() -> None:
         sa.Column("subscription_id", sa.String(length=36), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_log")),
     )
+    op.create_index(op.f("ix_request_log_at"), "request_log", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_request_log_at"), table_name="request_log")
     op.drop_table("request_log")
     op.drop_index(op.f("ix_portal_sessions_expires_at"), table_name="portal_sessions")
     op.drop_index(op.f("ix_portal_sessions_last_seen_at"), table_name="portal_sessions")
