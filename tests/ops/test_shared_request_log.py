@@ -76,3 +76,24 @@ def test_a_reset_through_one_process_clears_the_log_for_all(two):
     b.request_log.store_queued()
     entries = client_a.get("/_subplane/requests").json()["value"]
     assert [(e["method"], e["path"], e["instance"]) for e in entries] == [("POST", "/_subplane/reset", "process-b")]
+
+
+def test_a_purge_forgets_the_requests_that_named_the_subscription(two):
+    from datetime import timedelta
+
+    from subplane.domain.access import OPERATOR
+    from subplane.services import demo
+
+    (a, b), (client_a, client_b) = two
+    demo.seed(a)
+    sub = a.subscriptions.get(actor=OPERATOR, ref="Productie").subscription_id
+    client_a.get(f"/subscriptions/{sub}/resourceGroups/rg-named-by-a-user")
+    client_b.get("/some/other/path")
+    a.request_log.store_queued()
+    b.request_log.store_queued()
+    a.subscriptions.cancel(actor=OPERATOR, ref=sub, reason="done", turn_off_resources=True)
+    b.clock_control.advance(timedelta(days=91))  # past retention: the expiry job purges it
+    paths = [e["path"] for e in client_a.get("/_subplane/requests").json()["value"]]
+    assert a.subscriptions.get(actor=OPERATOR, ref=sub).state.value == "Deleted"
+    assert paths and not any(sub in path for path in paths)
+    assert "/some/other/path" in paths

@@ -61,3 +61,7 @@ class RequestLogRepo:
 
     def clear(self) -> None:
         self.conn.execute(delete(request_log))
+
+    def forget_subscription(self, subscription_id: str) -> None:
+        """A purge: the requests whose path named the subscription (and its groups and resources) go."""
+        self.conn.execute(delete(request_log).where(request_log.c.subscription_id == subscription_id))
