@@ -17,7 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .adapters.db.tables import clock as clock_table
 from .domain.errors import Conflict, InvalidInput
 
-_DURATION = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
+_DURATION = re.compile(r"([0-9]{1,12})\s*(w|d|h|m|s)", re.IGNORECASE)
+MAX_ADVANCE = timedelta(days=36525)  # a hundred years: far past any retention, invoice or reminder deadline
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
@@ -32,7 +33,21 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
     if seconds <= 0:
         raise InvalidInput("InvalidDuration", f"Duration {text!r} must be positive.")
+    if seconds > MAX_ADVANCE.total_seconds():
+        raise too_far(text)
     return timedelta(seconds=seconds)
+
+
+def too_far(asked: str) -> InvalidInput:
+    return InvalidInput("InvalidDuration", f"The clock moves at most {MAX_ADVANCE.days} days (100 years) at once, "
+                                           f"not {asked[:40]}.")
+
+
+def require_bounded_advance(delta: timedelta) -> timedelta:
+    """One rule for every way of asking the clock to move (a duration, or an instant to move to)."""
+    if delta > MAX_ADVANCE:
+        raise too_far(format_duration(delta))
+    return delta
 
 
 def format_duration(delta: timedelta) -> str:

@@ -37,7 +37,8 @@ def test_patch_replaces_the_tags_object_and_without_tags_keeps_it(arm):
     bad = arm.call("PATCH", path, version=RG_VERSION, json={"tags": ["c"]})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "InvalidRequestContent"
     not_text = arm.call("PATCH", path, version=RG_VERSION, json={"tags": {"n": 1}})
-    assert not_text.status_code == 400 and not_text.json()["error"]["code"] == "InvalidTag"
+    # an ill-typed tag value is a body ARM cannot deserialize (the tag limits have codes of their own)
+    assert not_text.status_code == 400 and not_text.json()["error"]["code"] == "InvalidRequestContent"
     assert arm.call("GET", path, version=RG_VERSION).json()["tags"] == {"c": "3"}
 
 

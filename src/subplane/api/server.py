@@ -43,7 +43,9 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
 
     http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     from .admin import install as install_operability
+    from .validation import install_handlers as install_validation
 
+    install_validation(http)  # refused bodies and parameters: 400 in ARM's error shape
     install_operability(http, app)  # request log, metrics, /_subplane emulator controls (issue 6)
 
     from .arm import install as install_arm
@@ -77,6 +79,7 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
             "mode": app.settings.mode,
             "database": database,
             "backend": app.engine.dialect.name,
+            "instance": app.instance,  # which of several processes answered (behind a load balancer)
             "now": now.isoformat(),
             "runnerLagSeconds": lag,
         }

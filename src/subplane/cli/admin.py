@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..adapters.db.records_repo import MAX_LIST
 from ..clock import parse_instant
 from ..domain.errors import InvalidInput
 from .common import CliContext, command
@@ -99,7 +100,7 @@ def webhooks_disable(endpoint_id: Annotated[str, typer.Argument(help="Endpoint i
 @command(webhooks_app, "deliveries")
 def webhooks_deliveries(*, cli: CliContext,
                         endpoint: Annotated[str | None, typer.Option(help="Only this endpoint.")] = None,
-                        limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50) -> None:
+                        limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=MAX_LIST)] = 50) -> None:
     """Delivery history: event, status, attempts, last answer."""
     rows = cli.app.webhooks.deliveries(endpoint_id=endpoint, limit=limit)
     if cli.json:
@@ -162,7 +163,7 @@ def outbox(*, cli: CliContext,
            messages: Annotated[bool, typer.Option("--messages", help="Show the rendered e-mails instead.")] = False,
            deliver: Annotated[bool, typer.Option("--deliver", help="Render, send and deliver what is pending first.")]
            = False,
-           limit: Annotated[int, typer.Option(help="How many entries.")] = 200) -> None:
+           limit: Annotated[int, typer.Option(help="How many entries.", min=1, max=MAX_LIST)] = 200) -> None:
     """Events in the outbox (what webhooks receive), or the messages rendered from them."""
     if deliver:
         cli.app.outbox_dispatcher.run_once()

@@ -14,6 +14,7 @@ from enum import StrEnum
 from .errors import Conflict, InvalidInput
 from .offers import Offer
 from .resources import DISABLE_EFFECTS, ENABLE_EFFECTS, FieldEffect
+from .text import unstorable_character
 
 
 class State(StrEnum):
@@ -215,10 +216,13 @@ def new_subscription(
 
 
 def require_display_name(name: str) -> None:
-    if not name or not name.strip():
+    if not isinstance(name, str) or not name.strip():
         raise InvalidInput("InvalidSubscriptionName", "A subscription name must not be empty.")
     if len(name) > 64:
         raise InvalidInput("InvalidSubscriptionName", "A subscription name may be at most 64 characters long.")
+    if unstorable_character(name) or any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        raise InvalidInput("InvalidSubscriptionName", "A subscription name must not contain control characters or "
+                                                      "lone surrogates.")
 
 
 def cancel(

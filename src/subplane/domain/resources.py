@@ -6,6 +6,7 @@ repository runs, so "what disabling does" lives in exactly one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -69,6 +70,19 @@ class Resource:
     read_only: bool | None = None
     disk_size_gb: int | None = None
     properties: dict[str, Any] = field(default_factory=dict)
+
+
+# ARM location names ("westeurope") and display names ("West Europe"); the column holds 64 characters
+_LOCATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ()-]{0,63}$")
+
+
+def require_location(location: str, *, resource_group: bool = False) -> str:
+    """A location shaped like an Azure region's name, or ARM's refusal for it."""
+    if isinstance(location, str) and _LOCATION.match(location):
+        return location
+    code = "LocationNotAvailableForResourceGroup" if resource_group else "LocationNotAvailableForResourceType"
+    shown = location[:64].encode("utf-8", "backslashreplace").decode() if isinstance(location, str) else repr(location)
+    raise InvalidInput(code, f"The provided location '{shown}' is not available: use a region name such as 'westeurope'.")
 
 
 def resource_id(subscription_id: str, group: str, rtype: ResourceType, name: str) -> str:

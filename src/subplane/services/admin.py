@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
-from ..clock import SimulatedClock, format_duration
+from ..clock import SimulatedClock, format_duration, require_bounded_advance
 from ..domain.errors import Conflict
 from ..jobs.runner import JobResult
 
@@ -71,6 +71,7 @@ class ClockService:
         clock = self._simulated()
         if delta <= timedelta(0):
             raise Conflict("ClockCannotMoveBackward", "The clock only moves forward.")
+        require_bounded_advance(delta)
         owner = self._new_owner()
         with self.app.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)

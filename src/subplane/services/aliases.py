@@ -23,6 +23,7 @@ from ..adapters.db.arm_repo import Alias, AliasRepo
 from ..domain.access import Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import require_display_name
+from ..domain.tags import validate_tags
 from .access import may_create_on, require_create, visible_subscription_ids
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
@@ -90,7 +91,7 @@ class AliasService:
             return self._create(actor, request)
     @staticmethod
     def _validate(request: AliasRequest) -> None:
-        if not _ALIAS_NAME.match(request.name or ""):
+        if not isinstance(request.name, str) or not _ALIAS_NAME.fullmatch(request.name):
             raise InvalidInput("InvalidAliasName", f"Alias name {request.name!r} is not valid: use 1-128 letters, "
                                                    "digits, '.', '_', '-', '(' or ')', starting with a letter or digit.")
         if request.existing_subscription_id:
@@ -127,7 +128,7 @@ class AliasService:
                           billing_account_id=account.billing_account_id, billing_scope=request.billing_scope,
                           workload=workload, display_name=request.display_name.strip(), owner_id=owner,
                           created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
-                          created_at=uow.now, tags=dict(request.tags or {}))
+                          created_at=uow.now, tags=validate_tags(request.tags or {}))
             repo.add(alias)  # first: a racing PUT of the same name waits here on the primary key
             self.app.subscriptions.create_in(uow, actor=actor, display_name=alias.display_name,
                                              billing_account_id=alias.billing_account_id, offer_id=offer_id,

@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 
 from ..domain.access import Principal
 from ..domain.errors import DomainError
+from ..domain.text import storable
 from .unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -27,6 +28,15 @@ def record_success(
     )
 
 
+def _storable(value):
+    """A refusal is recorded even when the refused input holds text no database can store."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def audited(
     app, *, actor: Principal, action: str, subscription_id: str | None, target: str | None,
     correlation_id: str | None, work: Callable[[UnitOfWork], T],
@@ -39,8 +49,8 @@ def audited(
         with app.uow(correlation_id=uow.correlation_id) as log:
             log.activity.record(
                 instant=log.now, actor=actor.name, action=action, outcome=REFUSED,
-                subscription_id=uow.subscription_id or subscription_id, target=target,
-                code=error.code, message=error.message, correlation_id=log.correlation_id,
-                details={k: v for k, v in error.params.items() if isinstance(v, (str, int, list, type(None)))},
+                subscription_id=uow.subscription_id or subscription_id, target=_storable(target),
+                code=error.code, message=_storable(error.message), correlation_id=log.correlation_id,
+                details={k: _storable(v) for k, v in error.params.items() if isinstance(v, (str, int, list, type(None)))},
             )
         raise

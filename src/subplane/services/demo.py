@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..adapters.passwords import hash_secret, new_secret
 from ..adapters.db.arm_repo import BillingRoleRepo
+from ..adapters.db.ops_repo import SecretRepo
 from ..domain.access import OPERATOR, BillingRole, Role
 
 DEMO_PASSWORD = "Contoso-demo-2026"
@@ -68,26 +69,52 @@ def _directory(app, uow) -> tuple[str, str, dict[str, str]]:
 
 
 def _service_principals(app, uow, tenant_id: str, demo_file: Path) -> list[dict]:
-    """Secrets are only stored hashed; ``demo.json`` keeps them. If it is lost, new secrets are issued."""
-    known = {}
-    if demo_file.exists():
-        known = {p["name"]: p for p in json.loads(demo_file.read_text("utf-8")).get("servicePrincipals", [])}
+    """Secrets are stored hashed in the directory; their plain text, for ``demo.json``, is kept in
+    ``installation_secrets`` (per principal object id), so every process on the database writes a
+    ``demo.json`` that works and seeding never rotates a secret some client already holds."""
     result = []
     for name, role in SERVICE_PRINCIPALS:
         stored = uow.directory.service_principal_credential(name)
-        if stored is not None and name in known:
-            result.append({**known[name], "objectId": stored.principal.principal_id})
-            continue
-        secret = new_secret()
         if stored is None:
-            object_id, client_id = app.directory.create_service_principal(uow, tenant_id=tenant_id, name=name, secret=secret)
+            secret = new_secret()
+            object_id, client_id = app.directory.create_service_principal(uow, tenant_id=tenant_id, name=name,
+                                                                          secret=secret)
+            SecretRepo(uow.conn).keep_first_secret(_secret_name(object_id), secret, uow.now)
         else:
-            object_id = stored.principal.principal_id
-            client_id = stored.client_id
-            uow.directory.set_service_principal_secret(object_id, hash_secret(secret))
+            object_id, client_id = stored.principal.principal_id, stored.client_id
+            secret = _kept_secret(uow, object_id, client_id, _legacy_secrets(demo_file).get(client_id))
         result.append({"name": name, "clientId": client_id, "clientSecret": secret, "role": role.value,
                        "objectId": object_id})
     return result
+
+
+def _kept_secret(uow, object_id: str, client_id: str, legacy: str | None) -> str:
+    """The principal's kept secret; one from an older ``demo.json`` is adopted; only a principal whose
+    secret nobody kept gets a new one (the first process to store it wins, the others use that one)."""
+    secrets = SecretRepo(uow.conn)
+    kept = secrets.secret(_secret_name(object_id))
+    if kept is not None:
+        return kept
+    candidate = legacy or new_secret()
+    kept = secrets.keep_first_secret(_secret_name(object_id), candidate, uow.now)
+    if kept == candidate and legacy is None:
+        uow.directory.set_service_principal_secret(object_id, hash_secret(candidate))
+    return kept
+
+
+def _secret_name(object_id: str) -> str:
+    return f"demo-secret:{object_id}"
+
+
+def _legacy_secrets(demo_file: Path) -> dict[str, str]:
+    """client id -> secret from a ``demo.json`` written before secrets were kept in the database."""
+    if not demo_file.exists():
+        return {}
+    try:
+        principals = json.loads(demo_file.read_text("utf-8")).get("servicePrincipals", [])
+        return {p["clientId"]: p["clientSecret"] for p in principals}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _billing_roles(uow, account_id: str, principals: list[dict]) -> None:

@@ -51,13 +51,13 @@ class FaultService:
     def add(self, *, operation: str, code: str, message: str | None = None, count: int = 1) -> Fault:
         self.app.settings.require_emulator("Fault injection")
         operation, code = (operation or "").strip(), (code or "").strip()
-        if not _OPERATION.match(operation):
+        if not _OPERATION.fullmatch(operation):
             raise InvalidInput("InvalidOperation", f"{operation!r} is not an ARM write operation such as "
                                                    "'Microsoft.Compute/virtualMachines/deallocate/action'.")
         if operation.lower().startswith(_NOT_FAULTABLE):
             raise InvalidInput("OperationNotFaultable", f"Faults apply to operations on resources and resource "
                                                         f"groups, not to {operation!r}.")
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             raise InvalidInput("InvalidErrorCode", f"{code!r} is not an error code (letters and digits, e.g. AllocationFailed).")
         if not 1 <= count <= MAX_COUNT:
             raise InvalidInput("InvalidCount", f"count must be between 1 and {MAX_COUNT}, not {count}.")

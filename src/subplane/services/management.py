@@ -19,6 +19,7 @@ from ..adapters.tokens import storage_key_secret
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import ensure_not_deleted, ensure_writable
+from ..domain.tags import validate_tags
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from .access import readable, require
 from .aliases import AliasService
@@ -29,13 +30,6 @@ from .unit_of_work import UnitOfWork
 
 _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 KEY_NAMES = ("key1", "key2")
-MAX_TAGS = 50  # ARM's limit per resource group
-
-
-def _valid_tags(tags: dict) -> dict[str, str]:
-    if len(tags) > MAX_TAGS or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in tags.items()):
-        raise InvalidInput("InvalidTag", f"Tags must be at most {MAX_TAGS} non-empty names with string values.")
-    return dict(tags)
 
 
 class ManagementService:
@@ -78,7 +72,7 @@ class ManagementService:
         ``tags`` replaces the group's tags as a whole (ARM: PUT is a full replace, and a PATCH that carries
         ``tags`` replaces the object too); ``None`` keeps them (a PATCH without ``tags``).
         """
-        tags = None if tags is None else _valid_tags(tags)
+        tags = None if tags is None else validate_tags(tags)
         with self.app.uow(read_only=True) as uow:
             existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
         created = existing is None
@@ -169,14 +163,15 @@ class ManagementService:
             resource = uow.resources.get(resource_id)
             self._resources.lock_for_write(uow, actor, resource.subscription_id, resource.resource_id)
             if tags is not None:
-                uow.resources.update_fields(resource.resource_id, properties={**resource.properties, "tags": tags})
+                valid = validate_tags(tags, storage_account=resource.type is ResourceType.STORAGE_ACCOUNT)
+                uow.resources.update_fields(resource.resource_id, properties={**resource.properties, "tags": valid})
             return uow.resources.get(resource.resource_id)
 
         return self._run(actor, "updateResource", resource_id, work)
 
     # storage ------------------------------------------------------------------------------------
     def storage_name_available(self, name: str) -> tuple[bool, str | None]:
-        if not _STORAGE_NAME.match(name or ""):
+        if not isinstance(name, str) or not _STORAGE_NAME.fullmatch(name):
             return False, "AccountNameInvalid"
         with self.app.uow(read_only=True) as uow:
             taken = uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT)

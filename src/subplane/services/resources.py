@@ -9,6 +9,7 @@ from ..domain import events
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Subscription, ensure_not_deleted, ensure_writable
+from ..domain.tags import validate_tags
 from ..domain.resources import (
     AllocationMethod,
     PowerState,
@@ -17,6 +18,7 @@ from ..domain.resources import (
     ResourceType,
     VmAction,
     holds_dynamic_address,
+    require_location,
     next_power_state,
     resource_id,
 )
@@ -30,7 +32,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]?$")
 
 
 def _check_name(kind: str, name: str) -> None:
-    if not _NAME.match(name or ""):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidInput("InvalidResourceName", f"{kind} name {name!r} is not valid: use 1-80 letters, digits, '.', '_' or '-'.")
 
 
@@ -87,7 +89,8 @@ class ResourceService:
         def work(uow: UnitOfWork) -> ResourceGroup:
             _check_name("Resource group", name)
             sub = resolve(uow, subscription)
-            group = ResourceGroup(sub.subscription_id, name, location, dict(tags or {}))
+            group = ResourceGroup(sub.subscription_id, name, require_location(location, resource_group=True),
+                                  validate_tags(tags or {}))
             self.lock_for_write(uow, actor, sub.subscription_id, group.resource_id)
             uow.resources.add_group(group, uow.now)
             record_success(uow, actor=actor, action="createResourceGroup", subscription_id=sub.subscription_id, target=group.resource_id)
@@ -114,9 +117,11 @@ class ResourceService:
         """A resource not yet stored; ``tags`` (ARM's) are kept in its properties, in the creating transaction."""
         _check_name("Resource", name)
         if tags:
-            fields["properties"] = {**fields.get("properties", {}), "tags": dict(tags)}
+            tags = validate_tags(tags, storage_account=rtype is ResourceType.STORAGE_ACCOUNT)
+            fields["properties"] = {**fields.get("properties", {}), "tags": tags}
         rid = resource_id(sub.subscription_id, group.name, rtype, name)
-        return Resource(rid, sub.subscription_id, group.name, rtype, name, location or group.location, uow.now, **fields)
+        location = require_location(location) if location else group.location
+        return Resource(rid, sub.subscription_id, group.name, rtype, name, location, uow.now, **fields)
 
     def create_public_ip(self, *, actor, subscription: str, group: str, name: str, allocation: str = "Dynamic",
                          sku: str = "Basic", location: str | None = None, correlation_id=None) -> Resource:

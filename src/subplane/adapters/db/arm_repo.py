@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from ...domain.tags import stored_tags
 from .arm_tables import billing_role_assignments, subscription_aliases
 from .tables import resource_groups
 
@@ -92,13 +93,13 @@ class GroupTagRepo:
         value = self.conn.execute(select(resource_groups.c.tags).where(
             resource_groups.c.subscription_id == subscription_id,
             resource_groups.c.name_key == name.lower())).scalar()
-        return dict(value or {})
+        return stored_tags(value)
 
     def by_group(self, subscription_id: str) -> dict[str, dict[str, str]]:
         """Every group's tags in one query, keyed by lower-cased group name."""
         rows = self.conn.execute(select(resource_groups.c.name_key, resource_groups.c.tags).where(
             resource_groups.c.subscription_id == subscription_id)).all()
-        return {r.name_key: dict(r.tags or {}) for r in rows}
+        return {r.name_key: stored_tags(r.tags) for r in rows}
 
     def set(self, subscription_id: str, name: str, tags: dict[str, str]) -> None:
         self.conn.execute(update(resource_groups).where(

@@ -61,3 +61,16 @@ request_log = Table(
     Column("correlation_id", Text, nullable=False),
     Column("subscription_id", String(36)),
 )
+
+# ARM throttle buckets (migration throttle_0001): one row per principal, scope (subscription id or
+# "tenant") and kind (reads, writes, deletes). ``updated_at`` is wall-clock epoch seconds: throttling is
+# real time, whatever the simulated clock says.
+throttle_buckets = Table(
+    "throttle_buckets",
+    coordination,
+    Column("principal", String(64), primary_key=True),
+    Column("scope", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

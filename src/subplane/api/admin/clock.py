@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from ...clock import parse_duration
+from ...clock import parse_duration, require_bounded_advance
 from ...domain.errors import Conflict, InvalidInput
 
 log = logging.getLogger("subplane.clock")
@@ -40,7 +40,8 @@ class ClockAdvances:
         if body.get("to"):
             try:
                 target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
-            except ValueError:
+                target.astimezone(timezone.utc)  # an instant at the calendar's edge has no UTC equivalent
+            except (ValueError, OverflowError):
                 raise InvalidInput("InvalidInstant", f"Cannot read instant {body['to']!r}; use ISO 8601.") from None
             if target.tzinfo is None:
                 raise InvalidInput("InvalidInstant", "Give the instant with a time zone, e.g. 2027-03-01T00:00:00Z.")
@@ -48,7 +49,7 @@ class ClockAdvances:
             if target <= now:
                 raise Conflict("ClockCannotMoveBackward",
                                f"The clock only moves forward: it is {now.isoformat()}, asked for {target.isoformat()}.")
-            return target - now
+            return require_bounded_advance(target - now)
         raise InvalidInput("InvalidClockRequest", 'Send {"advance": "91d"} or {"to": "<ISO 8601 instant>"}.')
 
     def start(self, delta: timedelta) -> None:

@@ -9,13 +9,15 @@ import functools
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from ...clock import parse_instant
 from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from .clock import ClockAdvances
 from ...services.operator_access import KEY_HEADER, presented_key
+from ..validation import MAX_INTEGER, json_body, openapi_body
+from .clock import ClockAdvances
+from .schemas import ClockRequest, FaultRequest, Limit, ResetRequest, Text, WebhookRequest
 from ...services.request_log import RequestLog
 
 STATUS = {InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
@@ -95,15 +97,11 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     def clock_status() -> dict:
         return advances.describe()
 
-    @router.post("/clock")
+    @router.post("/clock", openapi_extra=openapi_body(ClockRequest))
     @renders_errors
-    def clock_advance(body: dict, response: Response):
-        try:
-            wait = float(body.get("wait", 30))
-        except (TypeError, ValueError):
-            raise InvalidInput("InvalidWait", "wait is a number of seconds, e.g. 0 to return at once.") from None
-        advances.start(advances.requested_delta(body))
-        finished = advances.wait(wait)
+    def clock_advance(response: Response, body: ClockRequest = json_body(ClockRequest)):
+        advances.start(advances.requested_delta(body.model_dump()))
+        finished = advances.wait(body.wait)
         answer = advances.describe()
         if not finished:
             response.status_code = 202
@@ -112,13 +110,10 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
             response.status_code = 500
         return answer
 
-    @router.post("/reset")
+    @router.post("/reset", openapi_extra=openapi_body(ResetRequest))
     @renders_errors
-    def reset(body: dict | None = None) -> dict:
-        at = (body or {}).get("at")
-        if at is not None and not isinstance(at, str):
-            raise InvalidInput("InvalidInstant", "at must be an ISO 8601 instant such as 2028-02-29T10:00:00Z.")
-        demo = app.snapshots.reset(demo=bool((body or {}).get("demo")), at=parse_instant(at) if at else None)
+    def reset(body: ResetRequest = json_body(ResetRequest)) -> dict:
+        demo = app.snapshots.reset(demo=body.demo, at=parse_instant(body.at) if body.at else None)
         return {"status": "reset", "now": app.clock_control.now().isoformat(), "demo": demo}
 
     @router.get("/snapshot")
@@ -147,7 +142,7 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
 
     @router.get("/outbox")
     @renders_errors
-    def outbox(subscription: str | None = None, after: int = 0, limit: int = 500) -> dict:
+    def outbox(subscription: Text = None, after: int = Query(0, ge=0, le=MAX_INTEGER), limit: Limit = 500) -> dict:
         from ...adapters.db.ops_repo import OpsRepo
 
         with app.uow(read_only=True) as uow:
@@ -156,23 +151,22 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
 
     @router.get("/outbox/messages")
     @renders_errors
-    def messages(subscription: str | None = None, limit: int = 500) -> dict:
+    def messages(subscription: Text = None, limit: Limit = 500) -> dict:
         app.notifications.render_new()  # what has been committed is visible at once, runner or not
         return {"value": [message_view(r) for r in app.notifications.list(subscription_id=subscription, limit=limit)]}
 
     @router.get("/requests")
-    def requests(limit: int = 100) -> dict:
+    def requests(limit: Limit = 100) -> dict:
         return {"value": request_log.newest_first(limit)}
 
     @router.get("/webhooks")
     def webhooks() -> dict:
         return {"value": [endpoint_view(r) for r in app.webhooks.list()]}
 
-    @router.post("/webhooks", status_code=201)
+    @router.post("/webhooks", status_code=201, openapi_extra=openapi_body(WebhookRequest))
     @renders_errors
-    def add_webhook(body: dict):
-        endpoint = app.webhooks.add(url=str(body.get("url", "")), secret=body.get("secret"),
-                                    description=body.get("description"))
+    def add_webhook(body: WebhookRequest = json_body(WebhookRequest)):
+        endpoint = app.webhooks.add(url=body.url, secret=body.secret, description=body.description)
         return JSONResponse(endpoint_view(endpoint, with_secret=True), status_code=201)
 
     @router.delete("/webhooks/{endpoint_id}", status_code=204)
@@ -182,21 +176,17 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
         return Response(status_code=204)
 
     @router.get("/webhooks/deliveries")
-    def deliveries(endpoint: str | None = None, limit: int = 200) -> dict:
+    def deliveries(endpoint: Text = None, limit: Limit = 200) -> dict:
         return {"value": [delivery_view(r) for r in app.webhooks.deliveries(endpoint_id=endpoint, limit=limit)]}
 
     @router.get("/faults")
     def faults() -> dict:
         return {"value": [fault_view(f) for f in app.faults.list()]}
 
-    @router.post("/faults", status_code=201)
+    @router.post("/faults", status_code=201, openapi_extra=openapi_body(FaultRequest))
     @renders_errors
-    def add_fault(body: dict):
-        count = body.get("count", 1)
-        if not isinstance(count, int):
-            return error_response(InvalidInput("InvalidCount", "count must be a whole number."))
-        fault = app.faults.add(operation=str(body.get("operation", "")), code=str(body.get("code", "")),
-                               message=body.get("message"), count=count)
+    def add_fault(body: FaultRequest = json_body(FaultRequest)):
+        fault = app.faults.add(operation=body.operation, code=body.code, message=body.message, count=body.count)
         return JSONResponse(fault_view(fault), status_code=201)
 
     @router.delete("/faults", status_code=204)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from . import aliases, authorization, compute, consumption, groups, metadata, network, storage, subscriptions
 from ...domain.errors import InvalidInput
+from ...services import throttle
 from .entry import ArmApi, ArmRoute
 from .routing import ArmRouter
-from .throttle import Throttle, parse_spec
 from .versions import POLICIES
 
 
@@ -23,6 +23,6 @@ def install(http, app) -> ArmApi:
     if settings.api_version_policy not in POLICIES:
         raise InvalidInput("InvalidSetting", f"api-version policy must be strict or lenient, not {settings.api_version_policy!r}")
     api = ArmApi(app, app.token_keys, build_router(), policy=settings.api_version_policy,
-                 throttle=Throttle(parse_spec(settings.arm_throttle)), page_size=settings.arm_page_size)
+                 throttle=throttle.for_app(app), page_size=settings.arm_page_size)
     http.router.routes.insert(0, ArmRoute(api))
     return api

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from ...domain.access import PrincipalKind
 from ...services.aliases import AliasRequest, AliasState, alias_id
-from .errors import ArmError
+from ...domain.tags import stored_tags
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
+from .schemas import AliasAdditionalProperties, AliasBody
 
 _AREA = "subscription-actions"
 _TYPE = "Microsoft.Subscription/aliases"
@@ -32,7 +33,7 @@ def render(state: AliasState) -> dict:
             "acceptOwnershipUrl": None, "acceptOwnershipState": "Completed",
             "billingScope": a.billing_scope, "workload": a.workload, "resellerId": None,
             "subscriptionOwnerId": a.owner_id, "managementGroupId": None,
-            "createdTime": _iso(a.created_at), "tags": dict(a.tags),
+            "createdTime": _iso(a.created_at), "tags": stored_tags(a.tags),
         },
         "systemData": {"createdBy": a.created_by, "createdByType": created_by_type, "createdAt": _iso(a.created_at),
                        "lastModifiedBy": a.created_by, "lastModifiedByType": created_by_type,
@@ -41,23 +42,16 @@ def render(state: AliasState) -> dict:
 
 
 def _request(ctx: ArmRequest) -> AliasRequest:
-    properties = ctx.json().get("properties")
-    if not isinstance(properties, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request body must contain 'properties'.")
-    extra = properties.get("additionalProperties") or {}
-    if not isinstance(extra, dict):
-        raise ArmError(400, "InvalidRequestContent", "'additionalProperties' must be an object.")
-    tags = extra.get("tags") or {}
-    if not isinstance(tags, dict):
-        raise ArmError(400, "InvalidRequestContent", "'additionalProperties.tags' must be an object.")
-    return AliasRequest(name=ctx.params["alias"], display_name=properties.get("displayName"),
-                        billing_scope=properties.get("billingScope"), workload=properties.get("workload"),
-                        owner_id=extra.get("subscriptionOwnerId"), tags=tags,
-                        existing_subscription_id=properties.get("subscriptionId"))
+    properties = ctx.model.properties
+    extra = properties.additionalProperties or AliasAdditionalProperties()
+    return AliasRequest(name=ctx.params["alias"], display_name=properties.displayName,
+                        billing_scope=properties.billingScope, workload=properties.workload,
+                        owner_id=extra.subscriptionOwnerId, tags=extra.tags or {},
+                        existing_subscription_id=properties.subscriptionId)
 
 
 def register(router: ArmRouter) -> None:
-    @router.route("PUT", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
+    @router.route("PUT", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE, body=AliasBody)
     def create(ctx: ArmRequest):
         state, created = ctx.app.management.aliases.create(actor=ctx.principal, request=_request(ctx))
         if not created:

@@ -8,7 +8,9 @@ from ...domain.access import ROLE_BY_DEFINITION_ID, ROLE_DEFINITION_IDS
 from ...domain.errors import NotFound
 from . import render_resources as render
 from .errors import ArmError
+from ..validation import is_guid
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
+from .schemas import RoleAssignmentBody, RoleAssignmentProperties
 
 _AREA = "authorization"
 _NS = "/providers/Microsoft.Authorization"
@@ -81,20 +83,24 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
             found = [a for a in found if a.principal_id.lower() == principal.group(1).lower()]
         return page(ctx, [render.role_assignment(a, ctx.params["sub"].lower()) for a in found])
 
-    @router.route("PUT", assignments + "/{assignment}", area=_AREA, resource_type="Microsoft.Authorization/roleAssignments")
+    @router.route("PUT", assignments + "/{assignment}", area=_AREA, resource_type="Microsoft.Authorization/roleAssignments",
+                  body=RoleAssignmentBody)
     def create_assignment(ctx: ArmRequest):
-        properties = ctx.json().get("properties") or {}
-        definition = str(properties.get("roleDefinitionId") or "").rstrip("/").rpartition("/")[2].lower()
+        if not is_guid(ctx.params["assignment"]):
+            raise ArmError(400, "InvalidRoleAssignmentId", f"The role assignment ID '{ctx.params['assignment']}' is not "
+                                                           "valid. The role assignment ID must be a GUID.")
+        properties = ctx.model.properties or RoleAssignmentProperties()
+        definition = (properties.roleDefinitionId or "").rstrip("/").rpartition("/")[2].lower()
         role = ROLE_BY_DEFINITION_ID.get(definition)
         if role is None:
             raise ArmError(400, "RoleDefinitionDoesNotExist",
                            f"The specified role definition with ID '{definition}' does not exist.")
-        if not properties.get("principalId"):
+        if not properties.principalId:
             raise ArmError(400, "InvalidRequestContent", "properties.principalId is required.")
         assignment = ctx.app.management.create_role_assignment(
             actor=ctx.principal, subscription=ctx.params["sub"], scope=_scope(ctx),
-            assignment_id=ctx.params["assignment"], principal_id=properties["principalId"], role=role)
-        body = render.role_assignment(assignment, ctx.params["sub"].lower(), properties.get("principalType") or "User")
+            assignment_id=ctx.params["assignment"], principal_id=properties.principalId, role=role)
+        body = render.role_assignment(assignment, ctx.params["sub"].lower(), properties.principalType or "User")
         return ArmResponse(201, body)
 
     @router.route("GET", assignments + "/{assignment}", area=_AREA, resource_type="Microsoft.Authorization/roleAssignments")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from ...domain.resources import ResourceType, VmAction
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError
+from .errors import ArmError, location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+from .schemas import HardwareProfile, NetworkProfile, TagsBody, VmProperties, VmPutBody
 
 _VMS = "/providers/Microsoft.Compute/virtualMachines"
 _VM = "/subscriptions/{sub}/resourceGroups/{rg}" + _VMS + "/{name}"
@@ -41,28 +42,26 @@ def register(router: ArmRouter) -> None:
     def instance_view(ctx: ArmRequest):
         return render.instance_view(lookup.get(ctx, ResourceType.VIRTUAL_MACHINE))
 
-    @router.route("PUT", _VM, area=_AREA, resource_type=_TYPE)
+    @router.route("PUT", _VM, area=_AREA, resource_type=_TYPE, body=VmPutBody)
     def create_or_update(ctx: ArmRequest):
-        body = ctx.json()
+        body = ctx.model
         existing = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if existing is not None:
-            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
             return lro(ctx, 200, render.virtual_machine(vm))
-        properties = body.get("properties") or {}
-        size = (properties.get("hardwareProfile") or {}).get("vmSize") or "Standard_B2s"
-        nics = (properties.get("networkProfile") or {}).get("networkInterfaces") or []
-        nic_id = nics[0].get("id") if nics else None
-        if not body.get("location"):
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        properties = body.properties or VmProperties()
+        size = (properties.hardwareProfile or HardwareProfile()).vmSize or "Standard_B2s"
+        nics = (properties.networkProfile or NetworkProfile()).networkInterfaces or []
         vm = ctx.app.management.create_vm_on_nic(actor=ctx.principal, subscription=ctx.params["sub"],
                                                  group=ctx.params["rg"], name=ctx.params["name"],
-                                                 location=body["location"], size=size, nic_id=nic_id, tags=body.get("tags"))
+                                                 location=location_given(body.location), size=size,
+                                                 nic_id=nics[0].id if nics else None, tags=body.tags)
         return lro(ctx, 201, render.virtual_machine(vm), location=False)
 
-    @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE)
+    @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):
         vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
-        vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.json().get("tags"))
+        vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.model.tags)
         return lro(ctx, 200, render.virtual_machine(vm))
 
     @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE, lro=True)

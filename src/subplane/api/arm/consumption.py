@@ -24,13 +24,14 @@ def _bounds(text: str | None) -> tuple[datetime | None, datetime | None]:
     for which, _, value in _BOUND.findall(text or ""):
         try:
             instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            instant = instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+            instant.astimezone(timezone.utc)  # an instant at the calendar's edge has no UTC equivalent
+            if which.lower() == "start":
+                start = instant
+            else:
+                end = instant + timedelta(days=1) if len(value) <= 10 else instant
+        except (ValueError, OverflowError):
             raise ArmError(400, "BadRequest", f"Cannot read the date {value!r} in $filter.") from None
-        instant = instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
-        if which.lower() == "start":
-            start = instant
-        else:
-            end = instant + timedelta(days=1) if len(value) <= 10 else instant
     return start, end
 
 

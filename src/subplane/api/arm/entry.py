@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import uuid
 
 from starlette.concurrency import run_in_threadpool
@@ -20,21 +19,21 @@ from starlette.routing import BaseRoute, Match
 from ...adapters.tokens import TokenRejected
 from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
+from ...domain.throttle import kind_of
 from ..origin import public_base
+from ..validation import RequestRefused, is_guid, read_json, read_limited, require_storable, validate
 from . import versions
 from .errors import ArmError, from_domain
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
-from .throttle import Throttle, kind_of
 
 log = logging.getLogger("subplane.arm")
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 UNTHROTTLED_REMAINING = "11999"
 _WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
 
 class ArmApi:
-    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle: Throttle, page_size: int) -> None:
+    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle, page_size: int) -> None:
         self.app, self.keys, self.router = app, keys, router
         self.policy, self.throttle, self.page_size = policy, throttle, page_size
         self._tenants: set[str] = set()
@@ -46,6 +45,8 @@ class ArmApi:
             response = await self._handle(request, headers)
         except ArmError as error:
             response = ArmResponse(error.status, error.body(), error.headers)
+        except RequestRefused as error:
+            response = ArmResponse(400, ArmError(400, error.code, error.message).body())
         except DomainError as error:
             mapped = from_domain(error)
             if error.code == "AuthorizationFailed" and request.scope.get("arm_route") is not None:
@@ -72,25 +73,28 @@ class ArmApi:
         request.scope["arm_route"] = (route, params)
         query = {k.lower(): v for k, v in request.query_params.items()}
         versions.check(route.area, query.get("api-version"), self.policy, route.resource_type)
-        if "sub" in params and not _GUID.match(params["sub"]):
+        if "sub" in params and not is_guid(params["sub"]):
             raise ArmError(400, "InvalidSubscriptionId",
                            f"The provided subscription identifier '{params['sub']}' is malformed or invalid.")
         base = public_base(self.app, request)
         principal = None if route.anonymous else await self._principal(request)
         request.state.principal = principal  # the request log and metrics name who called
-        self._throttle(request.method, principal, params, headers)
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from None
-        ctx = ArmRequest(self.app, request.method, path, params, query, body, principal, base,
-                         query["api-version"], self.page_size)
-        if request.method in _WRITE_METHODS and not route.anonymous:
-            failed = await run_in_threadpool(self._injected_failure, ctx, route)
-            if failed is not None:
-                return failed
-        result = await run_in_threadpool(route.handler, ctx)
+        raw = await read_limited(request)  # every body is bounded, read or not
+
+        def dispatch():  # one trip to the threadpool: the throttle's bucket is a database write
+            self._throttle(request.method, principal, params, headers)
+            body = read_json(raw)  # and well-formed
+            model = validate(route.body, body) if route.body else None
+            require_storable(body)
+            ctx = ArmRequest(self.app, request.method, path, params, query, principal, base, query["api-version"],
+                             self.page_size, model)
+            if request.method in _WRITE_METHODS and not route.anonymous:
+                failed = self._injected_failure(ctx, route)
+                if failed is not None:
+                    return failed
+            return route.handler(ctx)
+
+        result = await run_in_threadpool(dispatch)
         if isinstance(result, ArmResponse):
             return result
         return ArmResponse(200, result)
@@ -152,16 +156,15 @@ class ArmApi:
         kind = kind_of(method)
         scope = params.get("sub")
         level = "subscription" if scope else "tenant"
-        if not self.throttle.enabled:  # clients still see the header ARM always sends
+        if self.throttle is None:  # clients still see the header ARM always sends
             headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = UNTHROTTLED_REMAINING
             return
-        key = (principal.principal_id if principal else "anonymous", (scope or "tenant").lower())
-        allowed, remaining, wait = self.throttle.take(key, kind)
-        headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(remaining)
-        if not allowed:
+        taken = self.throttle.take(principal.principal_id if principal else "anonymous", (scope or "tenant").lower(), kind)
+        headers[f"x-ms-ratelimit-remaining-{level}-{kind}"] = str(taken.remaining)
+        if not taken.allowed:
             raise ArmError(429, "TooManyRequests",
                            f"The request is throttled: the {kind} limit for this principal and {level} is exhausted. "
-                           f"Retry after {wait} second(s).", headers={"Retry-After": str(wait)})
+                           f"Retry after {taken.retry_after} second(s).", headers={"Retry-After": str(taken.retry_after)})
 
     @staticmethod
     def _send(response: ArmResponse, headers: dict[str, str], method: str) -> Response:

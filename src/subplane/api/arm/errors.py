@@ -56,5 +56,12 @@ def resource_not_found(namespace_type: str, name: str, group: str) -> ArmError:
                     "For more details please go to https://aka.ms/ARMResourceNotFoundFix")
 
 
+def location_given(location: str | None) -> str:
+    """A PUT that creates needs a location (its shape is the domain's rule)."""
+    if not location:
+        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+    return location
+
+
 def bad_request(code: str, message: str) -> ArmError:
     return ArmError(400, code, message)

@@ -7,8 +7,9 @@ import re
 from ...domain.errors import NotFound
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError
+from .errors import ArmError, location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+from .schemas import GroupPutBody, TagsBody
 
 _RG = "/subscriptions/{sub}/resourcegroups/{rg}"
 _AREA = "resources"
@@ -51,22 +52,18 @@ def register(router: ArmRouter) -> None:
             raise
         return ArmResponse(204) if ctx.method == "HEAD" else render.group(group)
 
-    @router.route("PUT", _RG, area=_AREA)
+    @router.route("PUT", _RG, area=_AREA, body=GroupPutBody)
     def put_group(ctx: ArmRequest):
-        location = ctx.json().get("location")
-        if not location:
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        location = location_given(ctx.model.location)
         group, created = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
                                                       name=ctx.params["rg"], location=location,
-                                                      tags=_tags(ctx.json().get("tags") or {}))
+                                                      tags=ctx.model.tags or {})
         return ArmResponse(201 if created else 200, render.group(group))
 
-    @router.route("PATCH", _RG, area=_AREA)
+    @router.route("PATCH", _RG, area=_AREA, body=TagsBody)
     def patch_group(ctx: ArmRequest):
-        body = ctx.json()
         group, _ = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
-                                                name=ctx.params["rg"], location="",
-                                                tags=_tags(body["tags"]) if body.get("tags") is not None else None)
+                                                name=ctx.params["rg"], location="", tags=ctx.model.tags)
         return render.group(group)
 
     @router.route("DELETE", _RG, area=_AREA, lro=True)
@@ -103,12 +100,6 @@ def register(router: ArmRouter) -> None:
     @router.route("POST", "/subscriptions/{sub}/providers/{ns}/register", area=_AREA)
     def register_provider(ctx: ArmRequest):
         return get_provider(ctx)
-
-
-def _tags(value) -> dict:
-    if not isinstance(value, dict):
-        raise ArmError(400, "InvalidRequestContent", "The 'tags' property must be an object of names and values.")
-    return value
 
 
 def _has_tag(tags: dict, name: str, value: str | None) -> bool:

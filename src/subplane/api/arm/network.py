@@ -5,8 +5,10 @@ from __future__ import annotations
 from ...domain.resources import Resource, ResourceType
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError
+from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+from .schemas import (IdReference, IpConfigurationProperties, NicProperties, NicPutBody, PublicIpProperties,
+                      PublicIpPutBody, Sku)
 
 _AREA = "network"
 _RG = "/subscriptions/{sub}/resourceGroups/{rg}"
@@ -14,6 +16,7 @@ _KINDS = {
     "publicIPAddresses": ResourceType.PUBLIC_IP,
     "networkInterfaces": ResourceType.NETWORK_INTERFACE,
 }
+_BODIES = {ResourceType.PUBLIC_IP: PublicIpPutBody, ResourceType.NETWORK_INTERFACE: NicPutBody}
 
 
 def _render(ctx: ArmRequest, resource: Resource, everything: list[Resource]) -> dict:
@@ -26,20 +29,21 @@ def _render(ctx: ArmRequest, resource: Resource, everything: list[Resource]) -> 
     return render.network_interface(resource, vm)
 
 
-def _put_ip(ctx: ArmRequest, body: dict):
-    properties = body.get("properties") or {}
-    sku = (body.get("sku") or {}).get("name") or "Basic"
-    allocation = properties.get("publicIPAllocationMethod") or ("Static" if sku.lower() == "standard" else "Dynamic")
+def _put_ip(ctx: ArmRequest, body: PublicIpPutBody):
+    sku = (body.sku or Sku()).name or "Basic"
+    allocation = (body.properties or PublicIpProperties()).publicIPAllocationMethod or (
+        "Static" if sku.lower() == "standard" else "Dynamic")
     return ctx.app.resources.create_public_ip(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
                                               name=ctx.params["name"], allocation=allocation, sku=sku.capitalize(),
-                                              location=body.get("location"))
+                                              location=location_given(body.location))
 
 
-def _put_nic(ctx: ArmRequest, body: dict):
-    configs = (body.get("properties") or {}).get("ipConfigurations") or []
-    public_ip = ((configs[0].get("properties") or {}).get("publicIPAddress") or {}).get("id") if configs else None
+def _put_nic(ctx: ArmRequest, body: NicPutBody):
+    configs = (body.properties or NicProperties()).ipConfigurations or []
+    config = (configs[0].properties or IpConfigurationProperties()) if configs else IpConfigurationProperties()
+    public_ip = (config.publicIPAddress or IdReference()).id
     nic, _ = ctx.app.management.put_nic(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
-                                        name=ctx.params["name"], location=body.get("location"), public_ip_id=public_ip)
+                                        name=ctx.params["name"], location=body.location, public_ip_id=public_ip)
     return nic
 
 
@@ -68,15 +72,13 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
     def get(ctx: ArmRequest):
         return _render(ctx, lookup.get(ctx, rtype), lookup.listed(ctx))
 
-    @router.route("PUT", item, area=_AREA, resource_type=rtype.value)
+    @router.route("PUT", item, area=_AREA, resource_type=rtype.value, body=_BODIES[rtype])
     def put(ctx: ArmRequest):
-        body = ctx.json()
+        body = ctx.model
         existing = lookup.find(ctx, rtype)
         if existing is not None and rtype is ResourceType.PUBLIC_IP:
-            ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+            ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
         elif rtype is ResourceType.PUBLIC_IP:
-            if not body.get("location"):
-                raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
             _put_ip(ctx, body)
         else:
             _put_nic(ctx, body)

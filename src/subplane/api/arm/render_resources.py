@@ -6,6 +6,7 @@ import uuid
 
 from ...domain.access import ROLE_DEFINITION_IDS, RoleAssignment
 from ...domain.resources import PowerState, Resource, ResourceGroup
+from ...domain.tags import stored_tags
 
 POWER_TEXT = {
     PowerState.RUNNING: "VM running", PowerState.STOPPED: "VM stopped", PowerState.DEALLOCATED: "VM deallocated",
@@ -30,12 +31,12 @@ def _iso(instant) -> str:
 
 def group(g: ResourceGroup) -> dict:
     return {"id": g.resource_id, "name": g.name, "type": "Microsoft.Resources/resourceGroups", "location": g.location,
-            "tags": dict(g.tags), "properties": {"provisioningState": "Succeeded"}}
+            "tags": stored_tags(g.tags), "properties": {"provisioningState": "Succeeded"}}
 
 
 def _base(r: Resource) -> dict:
     return {"id": r.resource_id, "name": r.name, "type": r.type.value, "location": r.location,
-            "tags": dict(r.properties.get("tags", {}))}
+            "tags": stored_tags(r.properties.get("tags"))}
 
 
 def generic(r: Resource) -> dict:

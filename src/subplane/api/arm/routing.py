@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlencode
 
+from pydantic import BaseModel
+
 from ...domain.access import Principal
+from ..validation import whole_number
 from .errors import ArmError
 
 _PARAM = re.compile(r"\{(\w+)\}")
@@ -21,6 +24,7 @@ _PARAM = re.compile(r"\{(\w+)\}")
 # retry-after-ms keeps the SDK's first poll short; Retry-After stays >= 1 for clients that only read it.
 LRO_RETRY_AFTER = "1"
 LRO_RETRY_AFTER_MS = "50"
+MAX_PAGE_PARAMETER = 1_000_000_000  # $top and $skiptoken (an offset into the list): far past any real list
 
 
 @dataclass
@@ -30,11 +34,11 @@ class ArmRequest:
     path: str
     params: dict[str, str]
     query: dict[str, str]  # keys lower-cased
-    body: Any
     principal: Principal | None
     base_url: str
     api_version: str
     page_size: int = 100
+    model: Any = None  # the body, validated as the route's schema (``Route.body``)
 
     def q(self, name: str, default: str | None = None) -> str | None:
         return self.query.get(name.lower(), default)
@@ -42,8 +46,6 @@ class ArmRequest:
     def flag(self, name: str) -> bool:
         return (self.q(name) or "").lower() == "true"
 
-    def json(self) -> dict:
-        return self.body if isinstance(self.body, dict) else {}
 
 
 @dataclass
@@ -65,6 +67,8 @@ class Route:
     resource_type: str
     anonymous: bool = False
     lro: bool = False  # answers 202 and is polled: an injected fault fails it asynchronously
+    body: type[BaseModel] | None = None  # the schema of the body it reads; None: it reads none
+    pattern: str = ""  # as registered, e.g. /subscriptions/{sub}/resourcegroups/{rg} (the fuzz tests fill it in)
 
 
 def compile_pattern(pattern: str) -> re.Pattern:
@@ -82,9 +86,10 @@ class ArmRouter:
         self.routes: list[Route] = []
 
     def route(self, method: str, pattern: str, *, area: str, resource_type: str = "", anonymous: bool = False,
-              lro: bool = False):
+              lro: bool = False, body: type[BaseModel] | None = None):
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous, lro))
+            self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous, lro,
+                                     body, pattern))
             return handler
 
         return register
@@ -106,11 +111,9 @@ class ArmRouter:
 
 def page(ctx: ArmRequest, items: list[Any]) -> dict:
     """``{"value": [...], "nextLink": absolute URL with api-version}`` with ``$top`` and ``$skiptoken``."""
-    top = ctx.q("$top")
-    if top and top.isdigit():
-        items = items[: int(top)]
-    token = ctx.q("$skiptoken") or "0"
-    offset = int(token) if token.isdigit() else 0
+    top = whole_number("$top", ctx.q("$top"), default=len(items), maximum=MAX_PAGE_PARAMETER)
+    items = items[:top]
+    offset = whole_number("$skiptoken", ctx.q("$skiptoken"), default=0, maximum=MAX_PAGE_PARAMETER)
     chunk = items[offset: offset + ctx.page_size]
     body: dict = {"value": chunk}
     if offset + ctx.page_size < len(items):

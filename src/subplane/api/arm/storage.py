@@ -6,8 +6,9 @@ from __future__ import annotations
 from ...domain.resources import ResourceType
 from . import lookup
 from . import render_resources as render
-from .errors import ArmError
+from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
+from .schemas import CheckNameBody, RegenerateKeyBody, Sku, StoragePutBody, TagsBody
 
 _AREA, _TYPE = "storage", ResourceType.STORAGE_ACCOUNT.value
 _ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
@@ -29,10 +30,10 @@ def _keys(ctx: ArmRequest, regenerate: str | None = None) -> dict:
 
 def register(router: ArmRouter) -> None:
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability", area=_AREA,
-                  resource_type=_TYPE)
+                  resource_type=_TYPE, body=CheckNameBody)
     def check_name(ctx: ArmRequest):
         ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
-        name = str(ctx.json().get("name") or "")
+        name = ctx.model.name or ""
         available, reason = ctx.app.management.storage_name_available(name)
         body: dict = {"nameAvailable": available}
         if reason:
@@ -52,25 +53,22 @@ def register(router: ArmRouter) -> None:
     def get(ctx: ArmRequest):
         return render.storage_account(lookup.get(ctx, ResourceType.STORAGE_ACCOUNT), ctx.base_url)
 
-    @router.route("PUT", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    @router.route("PUT", _ACCOUNT, area=_AREA, resource_type=_TYPE, body=StoragePutBody)
     def create(ctx: ArmRequest):
-        body = ctx.json()
+        body = ctx.model
         existing = lookup.find(ctx, ResourceType.STORAGE_ACCOUNT)
         if existing is not None:
-            account = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.get("tags"))
+            account = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
             return render.storage_account(account, ctx.base_url)
-        if not body.get("location"):
-            raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         ctx.app.resources.create_storage_account(
             actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
-            sku=(body.get("sku") or {}).get("name") or "Standard_LRS", location=body["location"], tags=body.get("tags"))
+            sku=(body.sku or Sku()).name or "Standard_LRS", location=location_given(body.location), tags=body.tags)
         return lro(ctx, 202)
 
-    @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE)
+    @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):
         account = lookup.get(ctx, ResourceType.STORAGE_ACCOUNT)
-        account = ctx.app.management.touch(actor=ctx.principal, resource_id=account.resource_id,
-                                           tags=ctx.json().get("tags"))
+        account = ctx.app.management.touch(actor=ctx.principal, resource_id=account.resource_id, tags=ctx.model.tags)
         return render.storage_account(account, ctx.base_url)
 
     @router.route("DELETE", _ACCOUNT, area=_AREA, resource_type=_TYPE)
@@ -85,8 +83,8 @@ def register(router: ArmRouter) -> None:
     def list_keys(ctx: ArmRequest):
         return _keys(ctx)
 
-    @router.route("POST", _ACCOUNT + "/regenerateKey", area=_AREA, resource_type=_TYPE)
+    @router.route("POST", _ACCOUNT + "/regenerateKey", area=_AREA, resource_type=_TYPE, body=RegenerateKeyBody)
     def regenerate_key(ctx: ArmRequest):
-        return _keys(ctx, str(ctx.json().get("keyName") or ""))
+        return _keys(ctx, ctx.model.keyName or "")
 
 

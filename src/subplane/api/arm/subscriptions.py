@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import render
 from .errors import ArmError
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
+from .schemas import DeleteSubscriptionBody, RenameBody
 
 CANCEL_REASON = "Cancelled through the ARM API"
 _SUBS = "subscriptions"
@@ -56,19 +57,17 @@ def register(router: ArmRouter) -> None:
         return {"subscriptionId": sub.subscription_id}
 
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/rename", area=_ACTIONS,
-                  resource_type="Microsoft.Subscription/rename")
+                  resource_type="Microsoft.Subscription/rename", body=RenameBody)
     def rename(ctx: ArmRequest):
-        name = ctx.json().get("subscriptionName")
-        if not isinstance(name, str):
-            raise ArmError(400, "InvalidRequestContent", "The request body must contain 'subscriptionName'.")
-        sub = ctx.app.subscriptions.rename(actor=ctx.principal, ref=ctx.params["sub"], new_name=name)
+        sub = ctx.app.subscriptions.rename(actor=ctx.principal, ref=ctx.params["sub"],
+                                           new_name=ctx.model.subscriptionName)
         return {"subscriptionId": sub.subscription_id}
 
     @router.route("POST", "/subscriptions/{sub}/providers/Subplane.Subscription/delete", area=_ACTIONS,
-                  resource_type="Subplane.Subscription/delete")
+                  resource_type="Subplane.Subscription/delete", body=DeleteSubscriptionBody)
     def delete(ctx: ArmRequest):
         sub = ctx.app.subscriptions.delete(actor=ctx.principal, ref=ctx.params["sub"],
-                                           confirm_name=ctx.json().get("confirmName"))
+                                           confirm_name=ctx.model.confirmName)
         return render.subscription(sub, ctx.app.offers)
 
     @router.route("GET", "/providers/Microsoft.Subscription/operations", area=_ACTIONS,

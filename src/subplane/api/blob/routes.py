@@ -24,7 +24,7 @@ from ...domain.access import Principal, PrincipalKind
 from ...domain.errors import DomainError, NotFound
 from ..origin import public_base
 
-_RANGE = re.compile(r"bytes=(\d+)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]{1,18})-([0-9]{0,18})")  # 18 digits: past any blob, inside a 64-bit offset
 _STATUS = {"ReadOnlyDisabledSubscription": 409, "StorageAccountReadOnly": 409, "SubscriptionDeleted": 404,
            "AuthorizationFailed": 403, "ResourceNotFound": 404}
 _XML = "application/xml"
@@ -158,7 +158,8 @@ def install(http: FastAPI, app) -> None:
 
 def _download(request: Request, info, data: bytes) -> Response:
     headers = {**_headers(info), "Content-Type": info.content_type}
-    wanted = _RANGE.match(request.headers.get("x-ms-range") or request.headers.get("range") or "")
+    # a range it cannot read (or one past any offset) is ignored, as HTTP says of Range: the whole blob answers
+    wanted = _RANGE.fullmatch((request.headers.get("x-ms-range") or request.headers.get("range") or "").strip())
     if request.method == "HEAD":
         return Response(status_code=200, headers={**headers, "Content-Length": str(len(data))})
     if wanted is None:

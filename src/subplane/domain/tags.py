@@ -1,0 +1,50 @@
+"""ARM tags: the one rule every write of tags goes through (resource groups, resources, aliases), and a
+lenient read for rows stored before the rule existed.
+
+Limits as ARM documents them: at most 50 tags; a name of 1-512 characters (128 on storage accounts)
+without ``< > % & \\ ? /`` or control characters; a value of at most 256 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import InvalidInput
+from .text import unstorable_character
+
+MAX_TAGS = 50
+MAX_NAME = 512
+MAX_STORAGE_ACCOUNT_NAME = 128
+MAX_VALUE = 256
+_RESERVED = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
+
+
+def validate_tags(tags: Any, *, storage_account: bool = False) -> dict[str, str]:
+    """``tags`` as a plain dict of names to values, or ``InvalidInput`` with ARM's code."""
+    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+        raise InvalidInput("InvalidRequestContent", "Tags must be an object whose values are strings.")
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput("InvalidTags", f"Too many tags: {len(tags)} given, at most {MAX_TAGS} are allowed.")
+    max_name = MAX_STORAGE_ACCOUNT_NAME if storage_account else MAX_NAME
+    for name, value in tags.items():
+        if not name.strip():
+            raise InvalidInput("InvalidTagName", "A tag name must not be empty or only white space.")
+        if len(name) > max_name:
+            raise InvalidInput("InvalidTagName", f"The tag name '{name[:40]}...' is longer than {max_name} characters.")
+        if _RESERVED.search(name) or unstorable_character(name):
+            raise InvalidInput("InvalidTagNameCharacters", f"The tag name '{name}' has reserved characters "
+                                                           "'<,>,%,&,\\,?,/' or control characters.")
+        if len(value) > MAX_VALUE:
+            raise InvalidInput("InvalidTagValueLength", f"The value of tag '{name}' is longer than {MAX_VALUE} characters.")
+        if unstorable_character(value):
+            raise InvalidInput("InvalidParameter", f"The value of tag '{name}' has a character that cannot be stored.")
+    return dict(tags)
+
+
+def stored_tags(value: Any) -> dict[str, str]:
+    """Tags as read back: whatever a row holds (also one written before ``validate_tags`` guarded every write),
+    only its string pairs, so one bad row never breaks a read or a list."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
