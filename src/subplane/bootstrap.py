@@ -131,7 +131,7 @@ class App:
     def request_log(self):
         from .services.request_log import RequestLog
 
-        return RequestLog(self.settings.request_log_size)
+        return RequestLog(self)
 
     @cached_property
     def billing(self):
@@ -183,6 +183,8 @@ class App:
         return ManagementService(self)
 
     def close(self) -> None:
+        if "request_log" in self.__dict__:  # built (cached_property): store what its writer has queued
+            self.request_log.close()
         self.engine.dispose()
 
 

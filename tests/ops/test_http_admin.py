@@ -91,7 +91,7 @@ def test_a_failed_advance_reports_failed_with_the_reason(demo_app, client, monke
 
 def admin_routes(app) -> list[tuple[str, str]]:
     """Every route of the admin router, as mounted (enumerated from the router, so new ones are covered)."""
-    router = admin_router(app, advances=ClockAdvances(app), request_log=RequestLog(10))
+    router = admin_router(app, advances=ClockAdvances(app), request_log=RequestLog(app))
     return [(method, route.path) for route in router.routes if isinstance(route, APIRoute) for method in route.methods]
 
 

@@ -23,7 +23,7 @@ class PortalClient:
 
     @property
     def portal(self):
-        """The portal's per-process state (sessions, throttle), for tests that steer time."""
+        """The portal's state object (its session store's clock, the throttle), for tests that steer time."""
         mount = next(r for r in self.http.app.routes if getattr(r, "path", "") == "/portal")
         return mount.app.state.portal
 

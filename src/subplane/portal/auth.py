@@ -1,27 +1,26 @@
-"""Portal sign-in state: server-side sessions, CSRF tokens and the slowdown after failed sign-ins (the
-lockout itself is ``services.lockout``, shared with the token endpoint and stored in the database).
+"""Portal sign-in settings, CSRF tokens and the slowdown after failed sign-ins (the lockout itself is
+``services.lockout``, shared with the token endpoint and stored in the database).
 
-Sessions live in this process (``subplane serve`` is one process); the cookie holds only a random
-token. Each session has its own CSRF token, compared in constant time on every POST. The sign-in form,
-which has no session yet, carries a signed, time-limited token bound to a pre-session cookie.
+Sessions are ``services.portal_sessions``, in the database, so every ``serve`` process on it knows
+them; the cookie holds only a random token. Each session has its own CSRF token, compared in constant
+time on every POST. The sign-in form, which has no session yet, carries a token bound to a pre-session
+cookie, signed and time-limited with the installation's secret (``SIGNIN_SECRET``, stored in the database
+like the operator key), so a form fetched through one process can be posted through another.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-from ..domain.access import Principal
 
 SESSION_COOKIE = "subplane_session"
 PRESESSION_COOKIE = "subplane_presession"
 SIGNIN_TOKEN_MAX_AGE = 3600
+SIGNIN_SECRET = "portalSigninSecret"  # its name in installation_secrets
 
 
 @dataclass(frozen=True)
@@ -41,53 +40,6 @@ class PortalConfig:
         )
 
 
-@dataclass
-class Session:
-    token: str
-    principal: Principal
-    upn: str
-    display_name: str
-    csrf: str
-    created: float
-    last_seen: float
-
-
-class SessionStore:
-    def __init__(self, config: PortalConfig, clock: Callable[[], float] = time.time) -> None:
-        self.config = config
-        self.clock = clock
-        self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
-
-    def create(self, principal: Principal, upn: str, display_name: str) -> Session:
-        now = self.clock()
-        session = Session(secrets.token_urlsafe(32), principal, upn, display_name, secrets.token_urlsafe(32), now, now)
-        with self._lock:
-            self._sessions[session.token] = session
-        return session
-
-    def get(self, token: str | None) -> Session | None:
-        """The live session for ``token`` (and touch it), or ``None`` when unknown or expired."""
-        if not token:
-            return None
-        now = self.clock()
-        with self._lock:
-            session = self._sessions.get(token)
-            if session is None:
-                return None
-            expired = (now - session.last_seen > self.config.idle_timeout_seconds
-                       or now - session.created > self.config.absolute_timeout_seconds)
-            if expired:
-                del self._sessions[token]
-                return None
-            session.last_seen = now
-            return session
-
-    def end(self, token: str | None) -> None:
-        with self._lock:
-            self._sessions.pop(token or "", None)
-
-
 def csrf_matches(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
 
@@ -95,8 +47,12 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 class SigninTokens:
     """CSRF for the sign-in form: a signed copy of the pre-session cookie's value."""
 
-    def __init__(self, secret: str | None = None) -> None:
-        self._serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt="portal-signin")
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="portal-signin")
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
 
     @staticmethod
     def new_presession() -> str:

@@ -14,7 +14,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import __version__
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from . import i18n, queries
-from .auth import SESSION_COOKIE, PortalConfig, Session, SessionStore, SigninThrottle, SigninTokens, csrf_matches
+from ..services.portal_sessions import PortalSessions, Session
+from .auth import SESSION_COOKIE, SIGNIN_SECRET, PortalConfig, SigninThrottle, SigninTokens, csrf_matches
 from . import labels
 from .labels import error_text, state_text
 
@@ -32,11 +33,11 @@ class CsrfRefused(Exception):
 
 @dataclass
 class Portal:
-    """The portal's per-process state, shared by its routes."""
+    """What the portal's routes share: the app, its settings, the session store (in the database) and templates."""
 
     app: object
     config: PortalConfig
-    sessions: SessionStore
+    sessions: PortalSessions
     throttle: SigninThrottle
     signin_tokens: SigninTokens
     env: Environment
@@ -46,7 +47,10 @@ class Portal:
         config = config or PortalConfig()
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-        return cls(app, config, SessionStore(config), SigninThrottle(config), SigninTokens(), env)
+        sessions = PortalSessions(app, idle_seconds=config.idle_timeout_seconds,
+                                  lifetime_seconds=config.absolute_timeout_seconds)
+        signin_tokens = SigninTokens(app.installation.shared(SIGNIN_SECRET, SigninTokens.new_secret))
+        return cls(app, config, sessions, SigninThrottle(config), signin_tokens, env)
 
     # requests --------------------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:

@@ -248,6 +248,7 @@ class SnapshotService:
             self.app.clock_control.forget(uow)
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
+            self.app.request_log.clear(uow)  # not world state (a snapshot does not carry it), but a reset forgets it
             self.app.clock.initialise(uow.conn, at)
         self.app.blobstore.clear()
         if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets

@@ -6,7 +6,7 @@ and restoring a snapshot must not bring back, say, an advance some process was r
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Float, Integer, MetaData, String, Table, Text
 
 from .tables import metadata
 from .types import UtcDateTime
@@ -28,6 +28,38 @@ clock_advance = Table(
     Column("jobs_run", Integer, nullable=False, default=0),
     Column("jobs", JSON),
     Column("reason", Text),
+)
+
+# Portal sessions (migration coordination_0001), so a session made through one process works on every other.
+# The key is the SHA-256 of the cookie's token: the token itself is never stored. Times are wall-clock.
+portal_sessions = Table(
+    "portal_sessions",
+    coordination,
+    Column("token_hash", String(64), primary_key=True),
+    Column("principal", JSON, nullable=False),  # {"id", "name", "kind", "upn", "displayName"}
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False, index=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),  # the absolute limit: created + lifetime
+)
+
+# The last requests every process served (migration coordination_0001), newest = latest ``at`` (processes
+# store their requests in batches, so ids follow storage, not request order); kept to about the configured
+# size by an occasional delete, not per insert.
+request_log = Table(
+    "request_log",
+    coordination,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("instance", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("method", Text, nullable=False),  # the client's words (method, path, correlation id): no length limit
+    Column("path", Text, nullable=False),
+    Column("route", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("principal", Text),
+    Column("duration_ms", Float, nullable=False),
+    Column("correlation_id", Text, nullable=False),
+    Column("subscription_id", String(36)),
 )
 
 # ARM throttle buckets (migration throttle_0001): one row per principal, scope (subscription id or

@@ -1,4 +1,4 @@
-"""Per-request bookkeeping: correlation id, the request log ring, metrics, and a structured log line.
+"""Per-request bookkeeping: correlation id, the shared request log, metrics, and a structured log line.
 
 A plain ASGI middleware, so it sees the route FastAPI matched (``scope["route"]``) and the principal
 that authentication stored on ``request.state`` (``scope["state"]``) once the request has run.
@@ -79,6 +79,13 @@ class RequestMiddleware:
                   logs.principal.set(None))
         status = {"code": 500}
         started = time.perf_counter()
+        finished = False
+
+        def finish():
+            nonlocal finished
+            if not finished:
+                finished = True
+                self._finish(scope, correlation, status["code"], time.perf_counter() - started, match)
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
@@ -87,12 +94,15 @@ class RequestMiddleware:
                 if b"x-ms-correlation-request-id" not in names:
                     message.setdefault("headers", [])
                     message["headers"] = [*message["headers"], (b"x-ms-correlation-request-id", correlation.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # queued before the response ends, so the client's next request finds it in the log
+                finish()
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self._finish(scope, correlation, status["code"], time.perf_counter() - started, match)
+            finish()
             for var, token in zip((logs.correlation_id, logs.subscription, logs.principal), tokens):
                 var.reset(token)
 
@@ -103,7 +113,7 @@ class RequestMiddleware:
         logs.principal.set(principal)
         self.metrics.observe_request(method, route, status, seconds)
         path = scope.get("path", "")
-        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": method,
+        entry = {"time": datetime.now(timezone.utc), "method": method,
                  "path": path, "route": route, "status": status, "principal": principal,
                  "durationMs": round(seconds * 1000, 2), "correlationId": correlation,
                  "subscription": match.group(1) if match else None}

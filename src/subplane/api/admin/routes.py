@@ -114,7 +114,6 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     @renders_errors
     def reset(body: ResetRequest = json_body(ResetRequest)) -> dict:
         demo = app.snapshots.reset(demo=body.demo, at=parse_instant(body.at) if body.at else None)
-        request_log.clear()
         return {"status": "reset", "now": app.clock_control.now().isoformat(), "demo": demo}
 
     @router.get("/snapshot")
