@@ -87,8 +87,12 @@ class Settings:
 
     @property
     def listens_on_loopback(self) -> bool:
-        """``serve`` accepts connections from this machine only; the emulator controls then need no key."""
-        return is_loopback(self.host)
+        """Only callers on this machine reach ``serve``: it binds loopback and nothing says it is published
+        further (a trusted proxy, or a public URL beyond loopback, means remote callers arrive through a
+        local peer); the emulator controls then need no key."""
+        published = self.trusted_proxies or any(not is_loopback(urllib.parse.urlsplit(url).hostname)
+                                                for url in self.public_urls)
+        return is_loopback(self.host) and not published
 
     def require_emulator(self, what: str) -> None:
         """Refuse an emulator control (demo data, reset, snapshots, faults) in production mode."""

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from subplane.api.server import create_http_app
+from subplane.services.operator_access import KEY_HEADER
 
 BASE = "https://testserver"
 SUBS_VERSION = "2022-12-01"
@@ -18,7 +19,9 @@ LOOPBACK = ("127.0.0.1", 50000)  # a caller on this machine (the /_subplane cont
 class Arm:
     def __init__(self, app) -> None:
         self.app = app
-        self.client = TestClient(create_http_app(app, run_jobs=False), base_url=BASE, client=LOOPBACK)
+        # published as https://testserver, so the emulator controls want the operator key (as behind a proxy)
+        self.client = TestClient(create_http_app(app, run_jobs=False), base_url=BASE, client=LOOPBACK,
+                                 headers={KEY_HEADER: app.operator.key()})
         self.demo = json.loads((app.settings.data_dir / "demo.json").read_text("utf-8"))
         self.tenant = self.demo["tenantId"]
         self._tokens: dict[str, str] = {}

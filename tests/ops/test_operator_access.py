@@ -165,3 +165,15 @@ def test_the_portal_offers_no_emulator_controls_when_serve_listens_beyond_loopba
     assert refused.status_code == 403
     assert app.clock_control.now() == before
     assert portal.get("/emulator").status_code == 403
+
+
+@pytest.mark.parametrize("published", [{"trusted_proxies": ("127.0.0.1",)},
+                                       {"public_urls": ("https://arm.example.net",)}])
+def test_a_loopback_serve_behind_a_proxy_needs_the_key_even_from_a_loopback_peer(make_app, published):
+    """haproxy on this machine forwards remote callers from 127.0.0.1: the peer says nothing then."""
+    app = make_app(**published)
+    demo.seed(app)
+    with TestClient(create_http_app(app, run_jobs=False), client=LOOPBACK) as local:
+        answer = local.get("/_subplane/webhooks")
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "OperatorCredentialRequired"
+        assert local.get("/_subplane/webhooks", headers={KEY_HEADER: app.operator.key()}).status_code == 200

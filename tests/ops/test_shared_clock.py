@@ -5,7 +5,7 @@ each, and an advance whose process died is finished to its target by another."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
@@ -15,7 +15,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict
 from subplane.domain.lifecycle import State
 from subplane.services import demo
-from subplane.services.admin import STALE_AFTER, wall_now
+from subplane.services.admin import STALE_AFTER
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ def _die_holding(app, delta: timedelta):
     """``app`` claims an advance and stops beating at once, as a process killed with -9 would."""
     claim = app.clock_control.begin(delta)
     with app.uow() as uow:
-        uow.conn.execute(update(clock_advance).values(heartbeat_at=wall_now() - STALE_AFTER - timedelta(seconds=1)))
+        uow.conn.execute(update(clock_advance).values(
+            heartbeat_at=datetime.now(timezone.utc) - STALE_AFTER - timedelta(seconds=1)))
     return claim
 
 
@@ -105,3 +106,27 @@ def test_the_next_advance_first_finishes_the_one_a_dead_process_left(two):
     _die_holding(a, timedelta(days=5))
     b.clock_control.advance(timedelta(days=1))
     assert b.clock_control.now() == before + timedelta(days=6)
+
+
+def test_an_interrupted_advance_is_failed_not_left_advancing_and_reset_still_works(two, monkeypatch):
+    a, _ = two
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(a.clock_control, "_step_to", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        a.clock_control.advance(timedelta(days=1))
+    seen = a.clock_control.status()
+    assert seen["status"] == "failed" and "KeyboardInterrupt" in seen["reason"]
+    a.snapshots.reset(demo=True)
+    assert a.clock_control.status()["status"] == "ready"
+
+
+def test_reset_is_not_held_up_by_an_advance_whose_owner_died(two):
+    a, b = two
+    _die_holding(a, timedelta(days=3))
+    with pytest.raises(Conflict):
+        b.clock_control.begin(timedelta(days=1))  # a new advance waits for the dead one to be finished
+    b.snapshots.reset(demo=True)  # but replacing everything does not
+    assert b.clock_control.status()["status"] == "ready"

@@ -7,6 +7,7 @@ know which one (a kill, a race)."""
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import threading
 import time
@@ -17,6 +18,7 @@ from collections import Counter
 
 import pytest
 
+from tests.browser.conftest import browser, new_page, sign_in  # noqa: F401 - browser is a fixture
 from tests.conftest import Database
 
 from .cluster import Cluster
@@ -117,6 +119,27 @@ def test_the_seed_story_through_the_python_sdk_and_the_load_balancer(cluster):
         assert reader.subscriptions.get(sid).state == "Disabled"
     lifecycle.subscription.enable(sid)
     assert reader.subscriptions.get(sid).state == "Enabled"
+
+
+def test_the_dutch_portal_cancel_path_with_each_request_on_another_process(cluster, browser):  # noqa: F811
+    page = new_page(browser, cluster, "nl")
+    sign_in(page, cluster, "admin")
+    page.get_by_role("heading", name="Abonnementen").wait_for()
+    page.get_by_role("link", name="Productie").click()
+    page.get_by_role("link", name="Overzicht").click()
+    assert page.locator("#subscription-state").inner_text() == "Ingeschakeld"
+    page.get_by_role("link", name="Abonnement opzeggen").click()
+    page.get_by_label("Ik heb dit abonnement niet meer nodig").check()
+    page.get_by_label(re.compile("^Resources uitschakelen")).check()
+    page.get_by_role("button", name="Volgende: controleren").click()
+    page.get_by_role("heading", name=re.compile("Opzegging bevestigen")).wait_for()
+    page.get_by_role("button", name="Abonnement opzeggen").click()
+    page.get_by_role("heading", name=re.compile("Abonnement opgezegd")).wait_for()
+    assert page.locator("#subscription-state").inner_text() == "Uitgeschakeld / opgezegd"
+    page.context.close()
+    served = Counter(r["instance"] for r in call(cluster, cluster.url + "/_subplane/requests?limit=1000")[1]["value"]
+                     if r["path"].startswith("/portal/"))
+    assert set(served) == {"p1", "p2", "p3"}, served  # one session, every process served it
 
 
 def test_the_throttle_limit_holds_across_every_process(cluster):

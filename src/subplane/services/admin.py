@@ -14,7 +14,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
@@ -23,8 +23,13 @@ from ..domain.errors import Conflict
 from ..jobs.runner import JobResult
 
 log = logging.getLogger("subplane.clock")
-HEARTBEAT_SECONDS = 1.0  # wall clock
-STALE_AFTER = timedelta(seconds=10)  # ten missed heartbeats: the owner is gone
+HEARTBEAT_SECONDS = 1.0  # wall clock (the database's, on PostgreSQL: hosts' clocks may differ)
+# thirty missed heartbeats: the owner is gone (SQLite's write lock may hold a beat up to its 30 s busy timeout)
+STALE_AFTER = timedelta(seconds=30)
+
+
+class AdvanceTakenOver(Exception):
+    """This process's advance was declared stale and another took it over: stop stepping."""
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,10 @@ class AdvanceClaim:
     jobs_run: int = 0
 
 
-def wall_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class ClockService:
     def __init__(self, app) -> None:
         self.app = app
+        self._running: set[str] = set()  # owners of the advances this process runs: never taken over here
 
     def now(self) -> datetime:
         with self.app.uow(read_only=True) as uow:
@@ -66,19 +68,23 @@ class ClockService:
         self.resume_stale(on_job=on_job)
         return self.run(self.begin(delta), on_job=on_job)
 
-    def begin(self, delta: timedelta) -> AdvanceClaim:
-        """Claim the advance from now to now + ``delta``; ``ClockAdvancing`` if any process holds one."""
+    def begin(self, delta: timedelta | None = None, *, until: datetime | None = None) -> AdvanceClaim:
+        """Claim the advance from now to now + ``delta`` (or to ``until``, measured from the clock read under
+        the claim's lock); ``ClockAdvancing`` if any process holds one."""
         clock = self._simulated()
-        if delta <= timedelta(0):
-            raise Conflict("ClockCannotMoveBackward", "The clock only moves forward.")
-        require_bounded_advance(delta)
+        with self.app.uow(read_only=True) as uow:  # refuse at once, without queueing for SQLite's write lock
+            _refuse_if_advancing(ClockAdvanceRepo(uow.conn).read())
         owner = self._new_owner()
         with self.app.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)
-            self._require_idle(repo.read(for_update=True))
+            _refuse_if_advancing(repo.read(for_update=True))  # a stale one too: resume_stale finishes it first
             started = clock.now(uow.conn, for_update=True)
-            repo.start(owner=owner, heartbeat_at=wall_now(), started_from=started, target=started + delta,
-                       by=format_duration(delta))
+            delta = until - started if until is not None else delta
+            if delta is None or delta <= timedelta(0):
+                raise Conflict("ClockCannotMoveBackward", "The clock only moves forward: it is "
+                                                          f"{started.isoformat()}.")
+            require_bounded_advance(delta)
+            repo.start(owner=owner, started_from=started, target=started + delta, by=format_duration(delta))
         return AdvanceClaim(owner, started, started + delta)
 
     def resume_stale(self, *, on_job: Callable[[JobResult], None] | None = None,
@@ -90,8 +96,8 @@ class ClockService:
         with self.app.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)
             row = repo.read(for_update=True)
-            if not _stale(row) or not repo.take_over(old_owner=row["owner"], new_owner=owner,
-                                                     heartbeat_at=wall_now()):
+            if not repo.stale(row, STALE_AFTER) or row["owner"] in self._running or \
+                    not repo.take_over(old_owner=row["owner"], new_owner=owner):
                 return None
         log.warning("finishing the clock advance to %s that %s left", row["target"].isoformat(), row["owner"])
         return self.run(AdvanceClaim(owner, row["started_from"], row["target"], row["jobs_run"]), on_job=on_job,
@@ -109,20 +115,22 @@ class ClockService:
             if on_job:
                 on_job(job)
 
-        stop = threading.Event()
-        beating = threading.Thread(target=self._beat, args=(claim.owner, stop, counted), daemon=True,
+        stop, lost = threading.Event(), threading.Event()
+        beating = threading.Thread(target=self._beat, args=(claim.owner, stop, lost, counted), daemon=True,
                                    name="clock-heartbeat")
+        self._running.add(claim.owner)
         beating.start()
         try:
-            jobs = self._step_to(claim.target, ran)
+            jobs = self._step_to(claim.target, ran, lost)
             if before_finish:
                 before_finish()
-        except Exception as error:
-            self._finish(claim.owner, FAILED, counted[0], None, f"{type(error).__name__}: {error}")
+        except BaseException as error:  # Ctrl-C too: the row must not stay "advancing"
+            self._finish(claim.owner, FAILED, counted[0], None, f"{type(error).__name__}: {error}".rstrip(": "))
             raise
         finally:
             stop.set()
             beating.join()
+            self._running.discard(claim.owner)
         self._finish(claim.owner, READY, counted[0], [_job_entry(j) for j in jobs], None)
         return AdvanceResult(claim.started_at, claim.target, jobs)
 
@@ -143,17 +151,24 @@ class ClockService:
         return described
 
     def require_idle(self, uow) -> None:
-        """Reset and snapshot import refuse to run under an advance."""
-        self._require_idle(ClockAdvanceRepo(uow.conn).read(for_update=True))
+        """Reset and snapshot import refuse to run under a live advance (one whose owner died holds
+        nothing up: they replace the whole state anyway)."""
+        repo = ClockAdvanceRepo(uow.conn)
+        row = repo.read(for_update=True)
+        if not repo.stale(row, STALE_AFTER):
+            _refuse_if_advancing(row)
 
     def forget(self, uow) -> None:
         ClockAdvanceRepo(uow.conn).clear()
 
     # ------------------------------------------------------------------------------------------
-    def _step_to(self, target: datetime, on_job: Callable[[JobResult], None]) -> list[JobResult]:
+    def _step_to(self, target: datetime, on_job: Callable[[JobResult], None],
+                 lost: threading.Event | None = None) -> list[JobResult]:
         clock = self._simulated()
         jobs = list(self.app.jobs.run_due(on_job=on_job))
         while True:
+            if lost is not None and lost.is_set():
+                raise AdvanceTakenOver(f"another process took over the advance to {target.isoformat()}")
             with self.app.uow() as uow:
                 next_due = uow.jobs.next_due_at(not_after=target)
                 if next_due is None:
@@ -165,11 +180,13 @@ class ClockService:
         jobs.extend(self.app.jobs.run_due(on_job=on_job))
         return jobs
 
-    def _beat(self, owner: str, stop: threading.Event, counted: list[int]) -> None:
+    def _beat(self, owner: str, stop: threading.Event, lost: threading.Event, counted: list[int]) -> None:
         while not stop.wait(HEARTBEAT_SECONDS):
             try:
                 with self.app.uow() as uow:
-                    ClockAdvanceRepo(uow.conn).beat(owner=owner, heartbeat_at=wall_now(), jobs_run=counted[0])
+                    if not ClockAdvanceRepo(uow.conn).beat(owner=owner, jobs_run=counted[0]):
+                        lost.set()
+                        return
             except Exception:  # noqa: BLE001 - a missed beat is retried; a long outage lets another take over
                 log.exception("clock heartbeat failed")
 
@@ -182,15 +199,12 @@ class ClockService:
     def _new_owner(self) -> str:
         return f"{self.app.instance}/{uuid.uuid4().hex[:8]}"
 
-    @staticmethod
-    def _require_idle(row: dict | None) -> None:
-        if row and row["status"] == ADVANCING:
-            raise Conflict("ClockAdvancing", f"The clock is already advancing to {row['target'].isoformat()} "
-                                             f"({row['owner']}); poll GET /_subplane/clock or wait for it.")
 
 
-def _stale(row: dict | None) -> bool:
-    return bool(row and row["status"] == ADVANCING and row["heartbeat_at"] < wall_now() - STALE_AFTER)
+def _refuse_if_advancing(row: dict | None) -> None:
+    if row and row["status"] == ADVANCING:
+        raise Conflict("ClockAdvancing", f"The clock is already advancing to {row['target'].isoformat()} "
+                                         f"({row['owner']}); poll GET /_subplane/clock or wait for it.")
 
 
 def _job_entry(job: JobResult) -> dict:

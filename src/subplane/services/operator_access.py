@@ -6,9 +6,10 @@ machine included (a reverse proxy on this machine makes remote callers look loca
 operator key: a random key made once per installation and kept in the database, so every process on
 that database accepts the same one. ``serve`` prints it and writes it to ``connection.json``.
 
-The client address is the socket's peer as the server saw it. Forwarded headers never widen access:
-a peer of a loopback-bound socket is always on this machine, and a rewritten address can only make
-a loopback peer look remote (stricter), never the other way round.
+The client address is the socket's peer as the server saw it. Forwarded headers never widen access.
+A loopback-bound ``serve`` behind a reverse proxy sees every remote caller as a loopback peer, so a
+configured trusted proxy or a public URL beyond loopback counts as "listens beyond loopback"
+(``Settings.listens_on_loopback``).
 """
 
 from __future__ import annotations

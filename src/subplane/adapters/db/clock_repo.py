@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from .coordination_tables import clock_advance
 
@@ -23,17 +23,29 @@ class ClockAdvanceRepo:
         row = self.conn.execute(query).first()
         return dict(row._mapping) if row else None
 
-    def start(self, *, owner: str, heartbeat_at: datetime, started_from: datetime, target: datetime, by: str) -> None:
-        values = {"status": ADVANCING, "owner": owner, "heartbeat_at": heartbeat_at, "started_from": started_from,
+    def now(self) -> datetime:
+        """What heartbeats are written and judged by: the database server's clock on PostgreSQL (every
+        host agrees on it), this machine's on SQLite (one machine)."""
+        if self.conn.dialect.name == "postgresql":
+            return self.conn.execute(select(func.clock_timestamp())).scalar_one().astimezone(timezone.utc)
+        return datetime.now(timezone.utc)
+
+    def stale(self, row: dict | None, age: timedelta) -> bool:
+        """An advancing row whose owner has not beaten for ``age``."""
+        return bool(row and row["status"] == ADVANCING and row["heartbeat_at"] is not None
+                    and row["heartbeat_at"] < self.now() - age)
+
+    def start(self, *, owner: str, started_from: datetime, target: datetime, by: str) -> None:
+        values = {"status": ADVANCING, "owner": owner, "heartbeat_at": self.now(), "started_from": started_from,
                   "target": target, "by": by, "jobs_run": 0, "jobs": None, "reason": None}
         if self.conn.execute(update(clock_advance).where(_ROW).values(**values)).rowcount == 0:
             self.conn.execute(insert(clock_advance).values(id=1, **values))
 
-    def take_over(self, *, old_owner: str, new_owner: str, heartbeat_at: datetime) -> bool:
-        return self._held_by(old_owner, {"owner": new_owner, "heartbeat_at": heartbeat_at})
+    def take_over(self, *, old_owner: str, new_owner: str) -> bool:
+        return self._held_by(old_owner, {"owner": new_owner, "heartbeat_at": self.now()})
 
-    def beat(self, *, owner: str, heartbeat_at: datetime, jobs_run: int) -> bool:
-        return self._held_by(owner, {"heartbeat_at": heartbeat_at, "jobs_run": jobs_run})
+    def beat(self, *, owner: str, jobs_run: int) -> bool:
+        return self._held_by(owner, {"heartbeat_at": self.now(), "jobs_run": jobs_run})
 
     def finish(self, *, owner: str, status: str, jobs_run: int, jobs: list[dict] | None, reason: str | None) -> bool:
         return self._held_by(owner, {"status": status, "jobs_run": jobs_run, "jobs": jobs, "reason": reason})

@@ -34,9 +34,10 @@ class ClockAdvances:
     def describe(self) -> dict:
         return self.app.clock_control.status()
 
-    def requested_delta(self, body: dict) -> timedelta:
+    def requested(self, body: dict) -> tuple[timedelta | None, datetime | None]:
+        """(by how much, or None; to which instant, or None): a target is measured again under the claim."""
         if "advance" in body and body["advance"]:
-            return parse_duration(str(body["advance"]))
+            return parse_duration(str(body["advance"])), None
         if body.get("to"):
             try:
                 target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
@@ -49,13 +50,15 @@ class ClockAdvances:
             if target <= now:
                 raise Conflict("ClockCannotMoveBackward",
                                f"The clock only moves forward: it is {now.isoformat()}, asked for {target.isoformat()}.")
-            return require_bounded_advance(target - now)
+            require_bounded_advance(target - now)
+            return None, target
         raise InvalidInput("InvalidClockRequest", 'Send {"advance": "91d"} or {"to": "<ISO 8601 instant>"}.')
 
-    def start(self, delta: timedelta) -> None:
+    def start(self, requested: tuple[timedelta | None, datetime | None]) -> None:
         if not self.app.clock.simulated:
             raise Conflict("ClockNotSimulated", "The clock can only be advanced in emulator mode.")
-        claim = self.app.clock_control.begin(delta)  # ClockAdvancing (409) when any process holds one
+        delta, until = requested
+        claim = self.app.clock_control.begin(delta, until=until)  # ClockAdvancing (409) when any process holds one
         self._done.clear()
         threading.Thread(target=self._run, args=(claim,), name="clock-advance", daemon=True).start()
 

@@ -100,7 +100,7 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     @router.post("/clock", openapi_extra=openapi_body(ClockRequest))
     @renders_errors
     def clock_advance(response: Response, body: ClockRequest = json_body(ClockRequest)):
-        advances.start(advances.requested_delta(body.model_dump()))
+        advances.start(advances.requested(body.model_dump()))
         finished = advances.wait(body.wait)
         answer = advances.describe()
         if not finished:
