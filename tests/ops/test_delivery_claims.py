@@ -114,3 +114,23 @@ def test_several_senders_deliver_each_webhook_event_once_in_order_per_subscripti
     for sid in ids:
         arrived = [outbox_order[r["event"]["id"]] for r in accepted if sid in r["event"]["subject"]]
         assert len(arrived) == 4 and arrived == sorted(arrived), "events of one subscription out of order"
+
+
+def test_a_batch_whose_lease_ran_out_sends_none_of_what_another_sender_took(make_app, smtp_server):  # noqa: F811
+    controller, inbox = smtp_server
+    smtp = {"smtp_host": "127.0.0.1", "smtp_port": controller.port}
+    slow, fast = make_app(instance_name="slow", **smtp), make_app(instance_name="fast", **smtp)
+    demo.seed(slow)
+    cancelled_trials(slow, 3, prefix="lease")
+    slow.notifications.render_new()
+    now = datetime.now(timezone.utc)
+    with slow.uow() as uow:  # the slow sender's batch, as its claim returned it
+        batch = OpsRepo(uow.conn).claim_notifications(instance="slow", now=now, lease_until=now + timedelta(minutes=2))
+    with slow.uow() as uow:  # ... stuck behind slow SMTP exchanges until the lease ran out
+        uow.conn.execute(update(notifications).values(lease_until=now - timedelta(seconds=1)))
+    assert fast.notifications.send_pending() == len(batch) == 3
+
+    assert slow.notifications._send(batch) == 0  # its turn comes: each message's claim is checked first
+    assert Counter(str(m["X-Subplane-Notification"]) for _, _, m in inbox.messages) == \
+        Counter(str(m["id"]) for m in batch)
+    assert {m["claimed_by"] for m in fast.notifications.list()} == {"fast"}

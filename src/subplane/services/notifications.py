@@ -71,6 +71,9 @@ class NotificationService:
     def _send(self, batch: list[dict]) -> int:
         sent = 0
         for message in batch:
+            lease = self._renew(message)
+            if lease is None:
+                continue  # held so long (slow sends before it) that its lease ran out: another sender has it
             error = None
             try:
                 self.mailer.send(to=message["recipient"], subject=message["subject"], body=message["body"],
@@ -85,9 +88,16 @@ class NotificationService:
             retry_at = wall_now() + RETRY_DELAY * 2 ** message["attempts"] if status == PENDING else None
             with self.app.uow() as uow:
                 OpsRepo(uow.conn).mark_notification(message["id"], status=status, now=uow.now, error=error,
-                                                    claim=(message["claimed_by"], message["lease_until"]),
-                                                    retry_at=retry_at)
+                                                    claim=(self.app.instance, lease), retry_at=retry_at)
         return sent
+
+    def _renew(self, message: dict) -> datetime | None:
+        """A batch shares one lease: each message gets a fresh one right before it is sent, if still ours."""
+        lease = wall_now() + SEND_LEASE
+        with self.app.uow() as uow:
+            renewed = OpsRepo(uow.conn).renew_notification(
+                message["id"], claim=(message["claimed_by"], message["lease_until"]), lease_until=lease)
+        return lease if renewed else None
 
     def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict]:
         with self.app.uow(read_only=True) as uow:

@@ -132,8 +132,17 @@ class WebhookService:
             if not claimed:
                 break
             for row, lease in claimed:
-                delivered += self._attempt(row, lease)
+                renewed = self._renew(row, lease)
+                if renewed is not None:  # else its lease ran out behind slow POSTs: another sender has it
+                    delivered += self._attempt(row, renewed)
         return delivered
+
+    def _renew(self, row: dict, lease: datetime) -> datetime | None:
+        """A batch shares one lease: each delivery gets a fresh one right before its POST, if still ours."""
+        renewed = wall_now() + DELIVERY_LEASE
+        with self.app.uow() as uow:
+            held = OpsRepo(uow.conn).renew_delivery(row["id"], claim=(self.app.instance, lease), lease_until=renewed)
+        return renewed if held else None
 
     def _claim(self) -> list[tuple[dict, datetime]]:
         """The deliveries whose turn has come, held by this instance for one lease (see ``claim_deliveries``)."""

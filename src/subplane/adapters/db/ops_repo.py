@@ -95,6 +95,12 @@ class OpsRepo:
             .values(lease_until=lease_until, claimed_by=instance).returning(*notifications.c)).all()
         return sorted((dict(r._mapping) for r in claimed), key=lambda row: row["id"])
 
+    def renew_notification(self, notification_id: int, *, claim: tuple[str, datetime], lease_until: datetime) -> bool:
+        """Extend a held claim just before sending; False when it ran out and another sender took it."""
+        held = and_(notifications.c.id == notification_id, notifications.c.status == PENDING,
+                    notifications.c.claimed_by == claim[0], notifications.c.lease_until == claim[1])
+        return self.conn.execute(update(notifications).where(held).values(lease_until=lease_until)).rowcount == 1
+
     def mark_notification(self, notification_id: int, *, status: str, now: datetime, error: str | None = None,
                           claim: tuple[str, datetime] | None = None, retry_at: datetime | None = None) -> bool:
         """Record a send's outcome; with ``claim`` (instance, lease end), only while that claim still holds:
@@ -175,6 +181,13 @@ class OpsRepo:
                    webhook_deliveries.c.next_attempt_at <= now)
             .values(next_attempt_at=lease_until, claimed_by=instance).returning(webhook_deliveries.c.id)).scalars()
         return set(claimed)
+
+    def renew_delivery(self, delivery_id: int, *, claim: tuple[str, datetime], lease_until: datetime) -> bool:
+        """Extend a held claim just before the POST; False when it ran out and another sender took it."""
+        held = and_(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == PENDING,
+                    webhook_deliveries.c.claimed_by == claim[0], webhook_deliveries.c.next_attempt_at == claim[1])
+        return self.conn.execute(update(webhook_deliveries).where(held)
+                                 .values(next_attempt_at=lease_until)).rowcount == 1
 
     def record_attempt(self, delivery_id: int, *, now: datetime, status_code: int | None, error: str | None,
                        retry_at: datetime | None, give_up: bool, claim: tuple[str, datetime]) -> bool:
