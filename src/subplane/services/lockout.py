@@ -34,26 +34,23 @@ class LockoutService:
         A refusal from ``check`` is counted and raised again with ``failures`` (the count so far) in its
         params; a lock is ``Forbidden`` ``UserLocked`` / ``ClientLocked`` with ``until``."""
         key = subject_key(kind, name)
-        with self.app.uow(read_only=True) as uow:
-            known = LockoutRepo(uow.conn).attempts(key)
-            until = self.policy.locked_until(known, uow.now)
-        if until is not None:
+        with self.app.uow() as uow:  # counted before the check: parallel guesses cannot outrun the count
+            repo = LockoutRepo(uow.conn)
+            reserved = repo.reserve_attempt(key, kind, self.policy.failure(uow.now))
+            until = None if reserved else self.policy.locked_until(repo.attempts(key), uow.now)
+        if reserved is None:
             code, message = _LOCKED[kind]
-            raise Forbidden(code, message, until=until.isoformat())
+            raise Forbidden(code, message, until=until.isoformat() if until else None)
         try:
             result = check()
         except DomainError as refusal:
-            refusal.params["failures"] = self._count_failure(key, kind).failures
+            refusal.params["failures"] = reserved.failures
             raise
-        if known is not None:
-            with self.app.uow() as uow:
-                LockoutRepo(uow.conn).forget(key)
+        with self.app.uow() as uow:
+            LockoutRepo(uow.conn).forget(key)
         return result
 
     def attempts(self, kind: str, name: str) -> Attempts | None:
         with self.app.uow(read_only=True) as uow:
             return LockoutRepo(uow.conn).attempts(subject_key(kind, name))
 
-    def _count_failure(self, key: str, kind: str) -> Attempts:
-        with self.app.uow() as uow:
-            return LockoutRepo(uow.conn).count_failure(key, kind, self.policy.failure(uow.now))

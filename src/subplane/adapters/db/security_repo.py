@@ -20,9 +20,12 @@ class LockoutRepo:
                                 .where(table.c.subject_key == key)).first()
         return Attempts(*row) if row else None
 
-    def count_failure(self, key: str, kind: str, count: FailureCount) -> Attempts:
-        """One INSERT ... ON CONFLICT DO UPDATE: concurrent failures (in any process) each add exactly one.
-        The SET expressions all read the row as it was, so the restart test is the same in each."""
+    def reserve_attempt(self, key: str, kind: str, count: FailureCount) -> Attempts | None:
+        """Count this attempt as a failure before its secret is checked, unless the name is locked (then
+        ``None`` and nothing changes). One INSERT ... ON CONFLICT DO UPDATE ... WHERE: concurrent attempts
+        (in any process) each get their own number, so at most ``threshold`` of them are ever checked
+        before the lock; a success then forgets the row. The SET expressions all read the row as it was,
+        so the restart test is the same in each."""
         now = literal(count.now, UtcDateTime)
         lock_until = literal(count.lock_until, UtcDateTime)
         restart = or_(table.c.window_start <= literal(count.restart_before, UtcDateTime),
@@ -37,8 +40,10 @@ class LockoutRepo:
             "window_start": case((restart, now), else_=table.c.window_start),
             "locked_until": case((failures >= count.threshold, lock_until), (restart, None),
                                  else_=table.c.locked_until),
-        }).returning(table.c.failures, table.c.window_start, table.c.locked_until)
-        return Attempts(*self.conn.execute(statement).one())
+        }, where=or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        ).returning(table.c.failures, table.c.window_start, table.c.locked_until)
+        row = self.conn.execute(statement).first()
+        return Attempts(*row) if row else None
 
     def forget(self, key: str) -> None:
         self.conn.execute(delete(table).where(table.c.subject_key == key))
