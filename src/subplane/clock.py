@@ -77,16 +77,22 @@ class SystemClock:
         return utc_now()
 
 
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant (``2028-02-29T10:00:00Z``, or a date for its midnight UTC); a bare time is UTC."""
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        instant = (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: an offset past the calendar's first or last day
         raise InvalidInput("InvalidInstant",
                            f"Cannot read instant {text!r}; use ISO 8601 such as 2028-02-29T10:00:00Z.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:  # room for every deadline computed from it
+        raise InvalidInput("InvalidInstant", f"Instant {text!r} is outside {EARLIEST_INSTANT.year}–"
+                                             f"{LATEST_INSTANT.year}.")
+    return instant
 
 
 class SimulatedClock:

@@ -24,3 +24,13 @@ def test_bad_durations_name_the_problem(text):
 @pytest.mark.parametrize("text", ["91d", "1d12h", "15m", "2h30m10s", "45s"])
 def test_format_duration_reads_back(text):
     assert format_duration(parse_duration(text)) == text
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "1969-12-31T23:59:59Z",
+                                  "9500-01-01T00:00:00Z", "soon"])
+def test_an_instant_past_the_calendar_or_the_clock_range_is_invalid_input_not_a_crash(text):
+    from subplane.clock import parse_instant
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_instant(text)
+    assert refused.value.code == "InvalidInstant"

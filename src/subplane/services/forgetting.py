@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 from contextlib import contextmanager
+from datetime import tzinfo
 from typing import Iterator
 
 from ..adapters.db.arm_repo import AliasRepo
@@ -44,14 +45,14 @@ def _forget_one(app, uow: UnitOfWork, sub: Subscription) -> Subscription:
     subjects = renames(sorted({subject for subject, _ in events.values()}))
     rewritten = {key: (subjects.get(subject, subject), facts_only(data)) for key, (subject, data) in events.items()}
     uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key]})
-    _render_messages_again(uow, sub_id)
+    _render_messages_again(uow, sub_id, app.settings.zone)
     AliasRepo(uow.conn).delete_for_subscription(sub_id)
     RequestLogRepo(uow.conn).forget_subscription(sub_id)
     pending = app.billing.metering.forget(uow, sub_id)
     return kept_record(sub, invoice_pending=pending)
 
 
-def _render_messages_again(uow: UnitOfWork, subscription_id: str) -> None:
+def _render_messages_again(uow: UnitOfWork, subscription_id: str, zone: tzinfo) -> None:
     """Stored messages keep their kind, recipient and dates; their words are rendered again from the
     event's facts, with the deleted subscription's pseudonym for its name."""
     ops = OpsRepo(uow.conn)
@@ -59,7 +60,7 @@ def _render_messages_again(uow: UnitOfWork, subscription_id: str) -> None:
     texts = {}
     for stored in ops.notifications_with_events(subscription_id):
         message = render(stored["kind"], stored["language"], event_data=facts_only(stored["data"] or {}),
-                         recipient=recipient, subscription_id=subscription_id)
+                         recipient=recipient, subscription_id=subscription_id, zone=zone)
         texts[stored["id"]] = (message.subject, message.body)
     ops.rewrite_notifications(texts)
 
