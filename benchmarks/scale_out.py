@@ -113,13 +113,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; wrk -t2 -c32 -d{args.seconds}s; PostgreSQL at 127.0.0.1")
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run; wrk -t2 -c32 "
+          f"-d{args.seconds}s; PostgreSQL at 127.0.0.1")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         reads = {}
         for size in (1, 2, 3):
             print(f"  reads with {size} process(es)…", flush=True)
             reads[size], direct = read_throughput(size, args.seconds, root)
+            print(f"    {reads[size]:.0f} req/s; load average {os.getloadavg()[0]:.1f}")
             if direct is not None:
                 print(f"    baseline check: haproxy → 1 process {reads[1]:.0f} req/s, the process direct {direct:.0f} "
                       f"req/s ({reads[1] / direct:.2f} of it)")

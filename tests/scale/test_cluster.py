@@ -7,23 +7,30 @@ know which one (a kill, a race)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from subplane.cli.connection import az_environment
 from tests.browser.conftest import browser, new_page, sign_in  # noqa: F401 - browser is a fixture
 from tests.conftest import Database
 
 from .cluster import Cluster
 
 pytestmark = pytest.mark.multiprocess
+AZ = os.environ.get("SUBPLANE_AZ") or shutil.which("az")
 READS = 60
 
 
@@ -184,6 +191,27 @@ def test_of_two_concurrent_clock_advances_through_two_processes_one_is_refused(c
     assert moved == 86400 * statuses.count(200), (answers, after)  # each accepted advance moved it exactly once
     statuses_seen = {call(cluster, p.url + "/_subplane/clock")[1]["now"] for p in cluster.processes}
     assert statuses_seen == {after["now"]}, "every process tells the same time"
+
+
+@pytest.mark.skipif(AZ is None, reason="azure-cli not installed (set SUBPLANE_AZ; .ci/run does)")
+def test_az_works_through_the_load_balancer(cluster, tmp_path):
+    config = tmp_path / "azure"
+    login = subprocess.run([sys.executable, "-m", "subplane.cli.main", "az-login", "--config-dir", str(config),
+                            "--az", AZ], env={**cluster.first.env, "PATH": f"{Path(AZ).parent}:{os.environ['PATH']}"},
+                           capture_output=True, text=True, timeout=180)
+    assert login.returncode == 0, login.stderr + login.stdout
+    env = az_environment(config, json.loads((cluster.first.data_dir / "connection.json").read_text("utf-8")))
+    assert env["AZURE_CONFIG_DIR"] == str(config)
+
+    def az(*args):
+        done = subprocess.run([AZ, *args, "-o", "json"], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    names = {a["name"] for a in az("account", "list", "--all", "--refresh")}
+    assert {"Productie", "Proefversie", "Ontwikkeling"} <= names
+    groups = az("group", "list", "--subscription", "Proefversie")  # each call lands on another process
+    assert groups and all(g["id"].startswith("/subscriptions/") for g in groups)
 
 
 def test_every_event_and_every_mail_of_120_cancelled_subscriptions_arrives_once(cluster, sinks, tmp_path):
