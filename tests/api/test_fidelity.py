@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from subplane.api.arm.versions import SPEC_SOURCES, SUPPORTED
+from subplane.api.arm.versions import PRERELEASE_SOURCES, SPEC_SOURCES, SUPPORTED
 
 from .conftest import ACTION_VERSION
 from .test_aliases import _put, _scope
@@ -102,3 +102,18 @@ def test_alias_leaves_out_absent_optional_strings_instead_of_null(arm):
         assert properties["displayName"] == "No nulls"
     listed = arm.call("GET", "/providers/Microsoft.Subscription/aliases", version=ACTION_VERSION).json()["value"]
     assert listed and all(None not in a["properties"].values() for a in listed)
+
+
+def test_strict_mode_accepts_the_previews_current_sdk_prereleases_send(arm):
+    assert all(version in SUPPORTED[area] for area, sent in PRERELEASE_SOURCES.items() for version in sent)
+    preview = "2025-11-01-preview"  # azure-mgmt-subscription 3.2.0b2
+    assert arm.app.settings.api_version_policy == "strict"
+    created = arm.call("PUT", "/providers/Microsoft.Subscription/aliases/preview-made", version=preview,
+                       json={"properties": {"displayName": "Preview", "workload": "Production",
+                                            "billingScope": _scope(arm)}})
+    assert created.status_code == 201, created.text
+    sub = created.json()["properties"]["subscriptionId"]
+    cancelled = arm.call("POST", f"/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", version=preview)
+    assert cancelled.status_code == 200 and cancelled.json() == {"subscriptionId": sub}
+    unknown = arm.call("GET", "/providers/Microsoft.Subscription/aliases", version="2025-12-01-preview")
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "NoRegisteredProviderFound"
