@@ -59,7 +59,8 @@ def test_a_malformed_body_is_a_graph_bad_request(arm, body):
 
 
 def test_unknown_graph_paths_answer_a_graph_shaped_404(arm):
-    for method, path in (("GET", "/graph/v1.0/nothing/here"), ("POST", "/graph/beta/whatever")):
+    for method, path in (("GET", "/graph/v1.0/nothing/here"), ("POST", "/graph/beta/whatever"),
+                         ("OPTIONS", "/graph/v1.0/users"), ("DELETE", "/graph/")):
         answer = arm.client.request(method, path, headers={"Authorization": f"Bearer {_graph_token(arm)}"})
         assert answer.status_code == 404
         error = answer.json()["error"]

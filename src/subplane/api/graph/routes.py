@@ -18,7 +18,7 @@ from ..validation import RequestRefused, read_json, read_limited
 
 MAX_IDS = 1000  # Graph's limit for getByIds
 _ODATA_TYPES = {PrincipalKind.USER: "user", PrincipalKind.SERVICE_PRINCIPAL: "servicePrincipal"}
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class GraphError(Exception):
