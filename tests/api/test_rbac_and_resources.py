@@ -83,7 +83,7 @@ def test_resource_group_envelope_lro_and_not_found(arm):
     assert deleted.status_code == 202 and int(deleted.headers["Retry-After"]) >= 1
     location = deleted.headers["Location"]
     assert location.startswith(f"https://testserver/subscriptions/{sub}/operationresults/") and "api-version=" in location
-    assert arm.client.get(location, headers={"Authorization": f"Bearer {arm.token()}"}).status_code in (200, 204)
+    assert arm.client.get(location, headers={"Authorization": f"Bearer {arm.token()}"}).status_code == 200
     missing = arm.call("GET", path, version=RG_VERSION)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "ResourceGroupNotFound"
     assert arm.call("HEAD", path, version=RG_VERSION).status_code == 404

@@ -121,6 +121,26 @@ def test_c38_storage_and_c39_role_assignment(az):
     assert len(mine) == 1 and mine[0]["roleDefinitionName"] == "Reader"
 
 
+def test_role_assignment_list_names_principals_through_graph(az):
+    """az asks the metadata's Graph for directoryObjects/getByIds to fill principal names (issue 12)."""
+    owner = az.json("account", "show")["user"]["name"]  # the owner service principal's client id
+    for args in (("--all",), ("--scope", f"/subscriptions/{az.json('account', 'show')['id']}")):
+        listed = az.json("role", "assignment", "list", *args)
+        mine = [a for a in listed if a.get("principalName", "").lower() == owner.lower()]
+        assert mine, listed  # the service principal named by its appId (servicePrincipalNames[0])
+        assert any("@" in a.get("principalName", "") for a in listed), listed  # a user by its UPN
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_cloud_register_with_or_without_a_trailing_slash(az, live, suffix):
+    base = live.connection["armEndpoint"].rstrip("/")
+    name = f"subplane-slash{len(suffix)}"
+    az.run("cloud", "register", "-n", name, "--endpoint-resource-manager", base + suffix)
+    shown = az.json("cloud", "show", "-n", name)
+    assert shown["endpoints"]["resourceManager"].rstrip("/") == base
+    assert shown["endpoints"]["microsoftGraphResourceId"] == f"{base}/graph/"  # read from /metadata/endpoints
+
+
 def test_c42_azure_cli_credential_drives_the_sdk(az, live, monkeypatch):
     from azure.identity import AzureCliCredential
     from azure.mgmt.resource.subscriptions import SubscriptionClient

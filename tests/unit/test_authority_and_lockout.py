@@ -22,7 +22,8 @@ def test_the_issuer_is_the_primary_url_whatever_else_is_configured():
     ("https://SUBPLANE.example/", True), ("https://10.0.0.5:8443/", True), ("https://storage.azure.com/", True),
     ("https://subplane.example/blob/contosodata/", True), ("https://subplane.example/blob/a/", False),
     ("https://subplane.example/blob/contosodata/x/", False), ("https://subplane.example.evil/", False),
-    ("https://graph.microsoft.com/", False), ("", False),
+    ("https://graph.microsoft.com/", False), ("https://subplane.example/graph/", True),
+    ("https://10.0.0.5:8443/graph", True), ("https://subplane.example/graph/x/", False), ("", False),
 ])
 def test_which_audiences_are_served(audience, served):
     assert AUTHORITY.serves(audience) is served

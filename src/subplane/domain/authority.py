@@ -53,6 +53,11 @@ class Authority:
     def arm_audiences(self) -> tuple[str, ...]:
         return (*ARM_AUDIENCES, *(f"{url}/" for url in self.public_urls))
 
+    @property
+    def graph_audiences(self) -> tuple[str, ...]:
+        """The Microsoft Graph the metadata advertises (``<base>/graph/``): accepted on the Graph routes only."""
+        return tuple(f"{url}/graph/" for url in self.public_urls)
+
     def blob_audiences(self, account: str) -> tuple[str, ...]:
         """The storage audience, and the account's own URL (Azure's ``https://<account>.blob...`` form)."""
         return (STORAGE_AUDIENCE, *(f"{url}/blob/{account}/" for url in self.public_urls))
@@ -60,7 +65,7 @@ class Authority:
     def serves(self, audience: str) -> bool:
         """Whether a token for ``audience`` would be accepted by one of Subplane's endpoints."""
         wanted = normalise_audience(audience)
-        if wanted in {normalise_audience(a) for a in (*self.arm_audiences, STORAGE_AUDIENCE)}:
+        if wanted in {normalise_audience(a) for a in (*self.arm_audiences, *self.graph_audiences, STORAGE_AUDIENCE)}:
             return True
         return any(wanted.startswith(prefix) and _ACCOUNT.match(wanted[len(prefix):])
                    for prefix in (normalise_audience(url) + "blob/" for url in self.public_urls))

@@ -30,6 +30,15 @@ class StoredCredential:
     client_id: str | None = None
 
 
+@dataclass(frozen=True)
+class DirectoryObject:
+    """A user (``name``: its user principal name) or service principal (``name``: its application id)."""
+    object_id: str
+    kind: PrincipalKind
+    display_name: str
+    name: str
+
+
 class DirectoryRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -111,6 +120,17 @@ class DirectoryRepo:
         if found is None:
             raise NotFound("PrincipalNotFound", f"No user or service principal is called {name!r}.", name=name)
         return found.principal
+
+    def directory_objects(self, tenant_id: str, object_ids: list[str]) -> list[DirectoryObject]:
+        """The users and service principals of one tenant among ``object_ids`` (unknown ids are left out)."""
+        keys = sorted({i.lower() for i in object_ids})
+        found = [DirectoryObject(r.user_id, PrincipalKind.USER, r.display_name, r.user_principal_name)
+                 for r in self.conn.execute(select(users).where(users.c.user_id.in_(keys),
+                                                                users.c.tenant_id == tenant_id)).all()]
+        found += [DirectoryObject(r.object_id, PrincipalKind.SERVICE_PRINCIPAL, r.name, r.client_id)
+                  for r in self.conn.execute(select(service_principals).where(
+                      service_principals.c.object_id.in_(keys), service_principals.c.tenant_id == tenant_id)).all()]
+        return found
 
     def list_users(self) -> list[dict]:
         rows = self.conn.execute(select(users).order_by(users.c.upn_key)).all()

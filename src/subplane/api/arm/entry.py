@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 log = logging.getLogger("subplane.arm")
 UNTHROTTLED_REMAINING = "11999"
 _WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
+_REPEATED_SLASHES = re.compile(r"/{2,}")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
 
@@ -207,8 +209,11 @@ class ArmRoute(BaseRoute):
         self.api = api
 
     def matches(self, scope):
-        if scope["type"] == "http" and scope["path"].lower().startswith(ARM_PREFIXES):
-            return Match.FULL, {}
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        path = _REPEATED_SLASHES.sub("/", scope["path"])  # ARM collapses them: a base URL ending in / still works
+        if path.lower().startswith(ARM_PREFIXES):
+            return Match.FULL, {"path": path}
         return Match.NONE, {}
 
     async def handle(self, scope, receive, send) -> None:

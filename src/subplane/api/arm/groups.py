@@ -70,9 +70,9 @@ def register(router: ArmRouter) -> None:
     def delete_group(ctx: ArmRequest):
         try:
             ctx.app.management.delete_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])
-        except NotFound as error:
+        except NotFound as error:  # ResourceGroups_Delete declares 200/202 only; ARM answers a missing group 404
             if error.code == "ResourceGroupNotFound":
-                return ArmResponse(204)
+                raise lookup.group_not_found(ctx.params["rg"]) from None
             raise
         return lro(ctx, 202, async_op=False)
 

@@ -8,7 +8,7 @@ from . import render_resources as render
 from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
 from .schemas import (IdReference, IpConfigurationProperties, NicProperties, NicPutBody, PublicIpProperties,
-                      PublicIpPutBody, Sku)
+                      PublicIpPutBody, Sku, TagsBody)
 
 _AREA = "network"
 _RG = "/subscriptions/{sub}/resourceGroups/{rg}"
@@ -84,6 +84,12 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
             _put_nic(ctx, body)
         resource = lookup.get(ctx, rtype)
         return lro(ctx, 200 if existing else 201, _render(ctx, resource, lookup.listed(ctx)), location=False)
+
+    @router.route("PATCH", item, area=_AREA, resource_type=rtype.value, body=TagsBody)
+    def update_tags(ctx: ArmRequest):  # PublicIPAddresses_UpdateTags, NetworkInterfaces_UpdateTags: 200, the resource
+        found = lookup.get(ctx, rtype)
+        resource = ctx.app.management.touch(actor=ctx.principal, resource_id=found.resource_id, tags=ctx.model.tags)
+        return _render(ctx, resource, lookup.listed(ctx))
 
     @router.route("DELETE", item, area=_AREA, resource_type=rtype.value)
     def delete(ctx: ArmRequest):

@@ -92,4 +92,7 @@ def register(router: ArmRouter) -> None:
         failure = ctx.app.faults.failure(ctx.params["op"])
         if failure is not None:
             raise ArmError(400, failure["code"], failure["message"])
-        return ArmResponse(204)
+        # Every operation polled here (VM power actions and delete, resource-group delete, storage-account create)
+        # declares 200 among its responses in its spec; 204 is not declared for the power actions or the group
+        # delete, and the JavaScript pollers refuse an undeclared status.
+        return ArmResponse(200)
