@@ -174,3 +174,11 @@ def blob_store_settings(request) -> Callable[[str], dict]:
 def store_app(request, make_app, blob_store_settings) -> App:
     """An app on this test's database with each blob store in turn."""
     return make_app(**blob_store_settings(request.param))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, once per session for every package that drives it."""
+    from tests.browser.conftest import launch_browser
+
+    yield from launch_browser()

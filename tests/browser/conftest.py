@@ -28,8 +28,9 @@ def _require_browser() -> None:
     pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launch_browser():
+    """Chromium for the whole session (the ``browser`` fixture in tests/conftest.py): Playwright's sync API
+    runs one instance per thread, so the browser tests and the multi-process suite share it."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from subplane.cli.connection import az_environment
-from tests.browser.conftest import browser, new_page, sign_in  # noqa: F401 - browser is a fixture
+from tests.browser.conftest import new_page, sign_in
 from tests.conftest import Database
 
 from .cluster import Cluster
@@ -128,7 +128,7 @@ def test_the_seed_story_through_the_python_sdk_and_the_load_balancer(cluster):
     assert reader.subscriptions.get(sid).state == "Enabled"
 
 
-def test_the_dutch_portal_cancel_path_with_each_request_on_another_process(cluster, browser):  # noqa: F811
+def test_the_dutch_portal_cancel_path_with_each_request_on_another_process(cluster, browser):
     page = new_page(browser, cluster, "nl")
     sign_in(page, cluster, "admin")
     page.get_by_role("heading", name="Abonnementen").wait_for()
