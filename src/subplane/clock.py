@@ -11,11 +11,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .adapters.db.tables import clock as clock_table
 from .domain.errors import Conflict, InvalidInput
+from .adapters.db.bulk import dialect_insert
 
 _DURATION = re.compile(r"([0-9]{1,12})\s*(w|d|h|m|s)", re.IGNORECASE)
 MAX_ADVANCE = timedelta(days=36525)  # a hundred years: far past any retention, invoice or reminder deadline
@@ -117,7 +116,7 @@ class SimulatedClock:
         """Start the simulated clock at ``at``, else the configured start, else the wall clock's second;
         a no-op when it already runs."""
         instant = at or self.start or utc_now()
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(conn)
         conn.execute(insert(clock_table).values(id=1, now=instant.replace(microsecond=0)).on_conflict_do_nothing())
 
     def set(self, conn: Connection, instant: datetime) -> datetime:

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .tables import due_jobs
+from .bulk import dialect_insert
 
 PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
 
@@ -33,7 +32,7 @@ class JobRepo:
     def schedule(self, *, kind: str, subject: str, due_at: datetime, payload: dict | None = None) -> None:
         """Idempotent: the same (kind, subject, due_at) is stored once; a cancelled one is revived."""
         key = f"{kind}|{subject}|{due_at.isoformat()}"
-        insert = pg_insert if self.postgres else sqlite_insert
+        insert = dialect_insert(self.conn)
         values = dict(kind=kind, subject=subject, due_at=due_at, status=PENDING, dedupe_key=key,
                       payload=payload or {}, attempts=0)
         statement = insert(due_jobs).values(**values)

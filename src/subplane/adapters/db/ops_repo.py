@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .bulk import update_each
+from .bulk import dialect_insert, update_each
 from .ops_tables import (emulator_faults, failed_operations, installation_secrets, notifications, outbox_cursors,
                          signing_keys, webhook_deliveries, webhook_endpoints)
 from .tables import billing_accounts, outbox, subscriptions, users
@@ -67,7 +65,7 @@ class OpsRepo:
 
     # notifications -----------------------------------------------------------------------------
     def add_notification(self, **values) -> None:
-        insert_ = pg_insert if self.postgres else sqlite_insert
+        insert_ = dialect_insert(self.conn)
         self.conn.execute(insert_(notifications).values(attempts=0, **values)
                           .on_conflict_do_nothing(index_elements=[notifications.c.outbox_id]))
 
@@ -142,7 +140,7 @@ class OpsRepo:
                                  .values(active=1 if active else 0)).rowcount
 
     def add_delivery(self, **values) -> None:
-        insert_ = pg_insert if self.postgres else sqlite_insert
+        insert_ = dialect_insert(self.conn)
         statement = insert_(webhook_deliveries).values(status=PENDING, attempts=0, failures=0, **values)
         self.conn.execute(statement.on_conflict_do_nothing(
             index_elements=[webhook_deliveries.c.endpoint_id, webhook_deliveries.c.outbox_id]))
@@ -286,7 +284,7 @@ class SecretRepo:
 
     def keep_first_secret(self, name: str, value: str, now: datetime) -> str:
         """Store ``value`` unless a process stored one first; return the stored one (so all processes agree)."""
-        insert_for = pg_insert if self.postgres else sqlite_insert
+        insert_for = dialect_insert(self.conn)
         self.conn.execute(insert_for(installation_secrets).values(name=name, value=value, created_at=now)
                           .on_conflict_do_nothing())
         return self.secret(name)
@@ -315,7 +313,7 @@ class SigningKeyRepo:
 
     def keep_first(self, kid: str, private_key: str, now: datetime) -> None:
         """Generation 1, unless another process stored it first (then nothing changes)."""
-        insert_for = pg_insert if self.postgres else sqlite_insert
+        insert_for = dialect_insert(self.conn)
         self.conn.execute(insert_for(signing_keys).values(generation=1, kid=kid, private_key=private_key,
                                                           status=ACTIVE, created_at=now)
                           .on_conflict_do_nothing(index_elements=[signing_keys.c.generation]))

@@ -7,8 +7,6 @@ from ipaddress import IPv4Address
 from typing import Iterable
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...domain.errors import Conflict, NotFound
 from ...domain.resources import (
@@ -20,6 +18,7 @@ from ...domain.resources import (
     ResourceType,
 )
 from .tables import counters, resource_groups, resources
+from .bulk import dialect_insert
 
 _ENUMS = {"type": ResourceType, "power_state": PowerState, "allocation_method": AllocationMethod}
 _COLUMNS = [c.name for c in resources.columns if c.name not in ("id_key", "changed_by")]
@@ -168,7 +167,7 @@ class ResourceRepo:
     def next_ip_address(self) -> str:
         """A fresh public address from 20.0.0.0/8; each call returns a different one, also when two
         transactions ask at once (the increment is one atomic UPDATE ... RETURNING)."""
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(self.conn)
         self.conn.execute(insert(counters).values(name="public_ip", value=0).on_conflict_do_nothing())
         value = self.conn.execute(
             update(counters).where(counters.c.name == "public_ip").values(value=counters.c.value + 1)

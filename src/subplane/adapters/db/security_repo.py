@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, and_, case, delete, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...domain.lockout import Attempts, FailureCount
 from .security_tables import sign_in_failures as table
 from .types import UtcDateTime
+from .bulk import dialect_insert
 
 
 class LockoutRepo:
@@ -31,7 +30,7 @@ class LockoutRepo:
         restart = or_(table.c.window_start <= literal(count.restart_before, UtcDateTime),
                       and_(table.c.locked_until.is_not(None), table.c.locked_until <= now))
         failures = case((restart, 1), else_=table.c.failures + 1)
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(self.conn)
         statement = insert(table).values(
             subject_key=key, kind=kind, failures=1, window_start=count.now,
             locked_until=count.lock_until if count.threshold <= 1 else None,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, Float, func, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ...domain.throttle import Limit
 from .coordination_tables import throttle_buckets as table
+from .bulk import dialect_insert
 
 
 class ThrottleRepo:
@@ -26,7 +25,7 @@ class ThrottleRepo:
         tokens = least(literal(limit.capacity, Float),
                        table.c.tokens + greatest(0.0, at - table.c.updated_at) * literal(limit.refill_per_second, Float))
         principal, scope, kind = key
-        insert = pg_insert if self.postgres else sqlite_insert
+        insert = dialect_insert(self.conn)
         statement = insert(table).values(
             principal=principal, scope=scope, kind=kind, tokens=limit.capacity - 1, updated_at=now,
         ).on_conflict_do_update(
