@@ -24,7 +24,7 @@ def _show_one(cli: CliContext, sub, extra: dict | None = None) -> None:
     console.print(f"  State:          {state_text(sub)}")
     console.print(f"  Offer:          {sub.offer_id}")
     if sub.cancelled_at:
-        console.print(f"  Cancelled at:   {instant(sub.cancelled_at)} by {sub.cancelled_by}: {sub.cancellation_reason}")
+        console.print(f"  Cancelled at:   {instant(sub.cancelled_at)} by {sub.cancelled_by}: {sub.cancellation_reason or '—'}")  # a purge forgets the reason
     if sub.deletion_date:
         label = "Deleted at" if sub.state.value == "Deleted" else "Deletion date"
         console.print(f"  {label + ':':<15} {instant(sub.deletion_date)}")
