@@ -83,6 +83,12 @@ class App:
         return ActivityLogService(self.uow, self.offers)
 
     @cached_property
+    def management_groups(self):
+        from .services.management_groups import ManagementGroupService
+
+        return ManagementGroupService(self.uow, self.offers)
+
+    @cached_property
     def freed_pages(self):
         from .services.forgetting import FreedPages
 

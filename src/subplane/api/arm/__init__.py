@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import activity_log, aliases, authorization, compute, consumption, groups, metadata, network, storage, subscriptions
+from . import (activity_log, aliases, authorization, compute, consumption, groups, management_groups, metadata, network,
+               storage, subscriptions)
 from ...domain.errors import InvalidInput
 from ...services import throttle
 from .entry import ArmApi, ArmRoute
@@ -13,7 +14,7 @@ from .versions import POLICIES
 def build_router() -> ArmRouter:
     router = ArmRouter()
     for module in (metadata, subscriptions, aliases, groups, compute, network, storage, authorization, consumption,
-                   activity_log):
+                   activity_log, management_groups):
         module.register(router)
     return router
 

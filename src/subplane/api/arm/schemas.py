@@ -48,6 +48,7 @@ class DeleteSubscriptionBody(ArmBody):
 
 class AliasAdditionalProperties(ArmBody):
     subscriptionOwnerId: Text | None = None
+    managementGroupId: Text | None = None
     tags: Tags | None = None
 
 
@@ -152,3 +153,34 @@ class RoleAssignmentProperties(ArmBody):
 
 class RoleAssignmentBody(ArmBody):
     properties: RoleAssignmentProperties | None = None
+
+
+# Microsoft.Management --------------------------------------------------------------------------------
+class ManagementGroupDetails(ArmBody):
+    parent: IdReference | None = None
+
+
+class ManagementGroupPutProperties(ArmBody):
+    displayName: Text | None = None
+    details: ManagementGroupDetails | None = None
+
+
+class ManagementGroupPutBody(ArmBody):
+    name: Text | None = None
+    properties: ManagementGroupPutProperties | None = None
+
+
+class ManagementGroupPatchBody(ArmBody):
+    displayName: Text | None = None
+    parentGroupId: Text | None = None
+
+
+class HierarchySettingsProperties(ArmBody):
+    requireAuthorizationForGroupCreation: bool | None = None
+    defaultManagementGroup: Text | None = None
+    # Subplane's own: the group a cancelled subscription moves to (and back from on reactivation)
+    decommissionManagementGroup: Text | None = None
+
+
+class HierarchySettingsBody(ArmBody):
+    properties: HierarchySettingsProperties | None = None
