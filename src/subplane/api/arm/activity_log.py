@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from ...domain.operations import arm_operation
 from ...services.activity_log import EventQuery
 from .errors import ArmError
 from .routing import ArmRequest, ArmRouter
@@ -26,25 +27,6 @@ _EQUALITY_FIELDS = {"correlationid": "correlation_id", "resourcegroupname": "res
                     "resourceuri": "resource_id", "resourceid": "resource_id", "caller": "caller", "status": "status"}
 _EVENT_NAMESPACE = uuid.UUID("0b8b7f0e-6d0c-4f55-9a7e-3c1f5e2d7a41")
 
-# Subplane's action names -> the operation names Azure logs for them; resource writes and deletes are named
-# after the resource's own type (see _operation)
-_OPERATIONS = {
-    "create": "Microsoft.Subscription/createSubscription/action",
-    "cancel": "Microsoft.Subscription/cancel/action",
-    "reactivate": "Microsoft.Subscription/enable/action",
-    "rename": "Microsoft.Subscription/rename/action",
-    "delete": "Microsoft.Subscription/subscriptions/delete",
-    "switchOffer": "Microsoft.Subscription/changeOffer/action",
-    "upgrade": "Microsoft.Subscription/upgrade/action",
-    "createAlias": "Microsoft.Subscription/aliases/write",
-    "deleteAlias": "Microsoft.Subscription/aliases/delete",
-    "assignRole": "Microsoft.Authorization/roleAssignments/write",
-    "removeRoleAssignment": "Microsoft.Authorization/roleAssignments/delete",
-    "listStorageKeys": "Microsoft.Storage/storageAccounts/listKeys/action",
-    "regenerateStorageKey": "Microsoft.Storage/storageAccounts/regenerateKey/action",
-    "createContainer": "Microsoft.Storage/storageAccounts/blobServices/containers/write",
-}
-_WRITE_PREFIXES = ("create", "update", "tag")
 
 
 def _instant(text: str) -> datetime:
@@ -95,20 +77,6 @@ def _resource_type(resource_id: str) -> str:
     return "Microsoft.Resources/subscriptions"
 
 
-def _operation(action: str, resource_type: str) -> str:
-    if action in _OPERATIONS:
-        return _OPERATIONS[action]
-    if action.startswith("vm."):
-        return f"Microsoft.Compute/virtualMachines/{action[3:]}/action"
-    if action.startswith("Microsoft."):
-        return action
-    if action.startswith("delete"):
-        return f"{resource_type}/delete"
-    if action.startswith(_WRITE_PREFIXES):
-        return f"{resource_type}/write"
-    return f"Subplane/{action}/action"
-
-
 def _localizable(value: str) -> dict[str, str]:
     return {"value": value, "localizedValue": value}
 
@@ -117,7 +85,7 @@ def event_data(record: dict, *, subscription_id: str, tenant_id: str) -> dict[st
     target = record.get("target") or ""
     resource_id = target if target.lower().startswith("/subscriptions/") else f"/subscriptions/{subscription_id}"
     resource_type = _resource_type(resource_id)
-    operation = _operation(record["action"], resource_type)
+    operation = arm_operation(record["action"], resource_type)
     group = re.search(r"/resourceGroups/([^/]+)", resource_id, re.IGNORECASE)
     succeeded = record["outcome"] == "Succeeded"
     event_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{subscription_id}:{record['id']}"))
