@@ -89,6 +89,12 @@ class App:
         return ManagementGroupService(self.uow, self.offers)
 
     @cached_property
+    def cost_query(self):
+        from .services.cost_query import CostQueryService
+
+        return CostQueryService(self.uow, self.billing)
+
+    @cached_property
     def freed_pages(self):
         from .services.forgetting import FreedPages
 

@@ -25,6 +25,7 @@ PROVIDERS = {
     "Microsoft.Subscription": ["aliases", "cancel", "enable", "rename", "operations"],
     "Microsoft.Management": ["managementGroups", "getEntities"],
     "Microsoft.Insights": ["eventtypes"],
+    "Microsoft.CostManagement": ["query"],
 }
 
 

@@ -8,6 +8,7 @@ are checked here by the domain's own rule (with its code), tag limits by the ser
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -184,3 +185,32 @@ class HierarchySettingsProperties(ArmBody):
 
 class HierarchySettingsBody(ArmBody):
     properties: HierarchySettingsProperties | None = None
+
+
+# Microsoft.CostManagement ----------------------------------------------------------------------------
+class CostAggregation(ArmBody):
+    name: ShortText
+    function: ShortText = "Sum"
+
+
+class CostGrouping(ArmBody):
+    type: ShortText = "Dimension"
+    name: ShortText
+
+
+class CostDataset(ArmBody):
+    granularity: ShortText | None = None
+    aggregation: dict[ShortText, CostAggregation] | None = None
+    grouping: list[CostGrouping] | None = Field(None, max_length=8)
+
+
+class CostTimePeriod(ArmBody):
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
+class CostQueryBody(ArmBody):
+    type: ShortText
+    timeframe: ShortText
+    timePeriod: CostTimePeriod | None = None
+    dataset: CostDataset | None = None
