@@ -95,6 +95,12 @@ class App:
         return CostQueryService(self.uow, self.billing)
 
     @cached_property
+    def budgets(self):
+        from .services.budgets import BudgetService
+
+        return BudgetService(self.uow, self.billing, self.offers)
+
+    @cached_property
     def freed_pages(self):
         from .services.forgetting import FreedPages
 

@@ -1,4 +1,5 @@
-"""FinOps reads the cost per day with azure-mgmt-costmanagement against a running server (issue 16, item 3)."""
+"""FinOps reads the cost per day (azure-mgmt-costmanagement) and keeps budgets (azure-mgmt-consumption, az consumption
+budget) against a running server (issue 16, items 3 and 4)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from azure.mgmt.costmanagement import CostManagementClient
 from azure.mgmt.costmanagement.models import (QueryAggregation, QueryDataset, QueryDefinition, QueryGrouping,
                                               QueryTimePeriod)
+
+from .test_az_cli import AZ, az  # noqa: F401  (the az fixture: a logged-in AZURE_CONFIG_DIR)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -35,3 +38,38 @@ def test_cost_per_day_and_group_through_the_sdk(live):
         dataset=QueryDataset(aggregation={"totalCost": QueryAggregation(name="Cost", function="Sum")},
                              grouping=[QueryGrouping(type="Dimension", name="ResourceGroupName")])))
     assert sum(Decimal(str(r[0])) for r in grouped.properties.rows) == total > 0
+
+
+def test_budgets_through_the_sdk(live):
+    import datetime as dt
+
+    from azure.mgmt.consumption import ConsumptionManagementClient
+    from azure.mgmt.consumption.models import Budget, BudgetTimePeriod, Notification
+
+    sub = live.subscription_id("Ontwikkeling")
+    client = live.client(ConsumptionManagementClient, "owner", sub)
+    scope = f"/subscriptions/{sub}"
+    utc = dt.timezone.utc
+    budget = client.budgets.create_or_update(scope, "team-monthly", Budget(
+        category="Cost", amount=100, time_grain="Monthly",
+        time_period=BudgetTimePeriod(start_date=dt.datetime(2026, 11, 1, tzinfo=utc),
+                                     end_date=dt.datetime(2027, 11, 1, tzinfo=utc)),
+        notifications={"at80": Notification(enabled=True, operator="GreaterThan", threshold=80,
+                                            contact_emails=["finops@contoso.example"])}))
+    assert budget.name == "team-monthly" and budget.amount == 100 and budget.current_spend.unit == "EUR"
+    assert [b.name for b in client.budgets.list(scope)] == ["team-monthly"]
+    assert client.budgets.get(scope, "team-monthly").notifications["at80"].threshold == 80
+    client.budgets.delete(scope, "team-monthly")
+    assert list(client.budgets.list(scope)) == []
+
+
+@pytest.mark.skipif(AZ is None, reason="azure-cli not installed (set SUBPLANE_AZ)")
+def test_az_consumption_budget(az, live):  # noqa: F811
+    sub = live.subscription_id("Proefversie")
+    created = az.json("consumption", "budget", "create", "--subscription", sub, "--budget-name", "cli-budget",
+                      "--amount", "50", "--category", "cost", "--time-grain", "monthly",
+                      "--start-date", "2026-11-01", "--end-date", "2027-11-01")
+    assert created["name"] == "cli-budget" and float(created["amount"]) == 50
+    assert [b["name"] for b in az.json("consumption", "budget", "list", "--subscription", sub)] == ["cli-budget"]
+    az.run("consumption", "budget", "delete", "--subscription", sub, "--budget-name", "cli-budget")
+    assert az.json("consumption", "budget", "list", "--subscription", sub) == []

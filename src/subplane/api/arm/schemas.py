@@ -214,3 +214,30 @@ class CostQueryBody(ArmBody):
     timeframe: ShortText
     timePeriod: CostTimePeriod | None = None
     dataset: CostDataset | None = None
+
+
+# Microsoft.Consumption budgets ---------------------------------------------------------------------------
+class BudgetNotificationBody(ArmBody):
+    enabled: bool = True
+    operator: ShortText = "GreaterThan"
+    threshold: float
+    contactEmails: list[Text] = Field(default_factory=list, max_length=50)
+    thresholdType: ShortText | None = None
+
+
+class BudgetTimePeriod(ArmBody):
+    startDate: datetime
+    endDate: datetime | None = None
+
+
+class BudgetProperties(ArmBody):
+    category: ShortText = "Cost"
+    amount: float
+    timeGrain: ShortText
+    timePeriod: BudgetTimePeriod
+    notifications: dict[ShortText, BudgetNotificationBody] | None = Field(None, max_length=16)
+
+
+class BudgetBody(ArmBody):
+    properties: BudgetProperties
+    eTag: Text | None = None
