@@ -48,7 +48,7 @@ def test_a_tree_with_its_root_children_and_path(arm):
     assert _put(arm, "landing-zones", display_name="Landing zones").status_code == 200
     assert _put(arm, "lz-prod", parent="landing-zones", display_name="Productie").status_code == 200
     names = {g["name"]: g["properties"]["displayName"] for g in
-             arm.call("GET", GROUPS, version=VERSION).json()["value"]}
+             arm.call("GET", GROUPS, version=VERSION).json()["value"] if not g["name"].startswith("contoso-")}
     assert names == {"platform": "Platform", "landing-zones": "Landing zones", "lz-prod": "Productie"}
     got = arm.call("GET", f"{GROUPS}/lz-prod", version=VERSION, params={"$expand": "path,ancestors"}).json()
     details = got["properties"]["details"]

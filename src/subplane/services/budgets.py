@@ -4,7 +4,8 @@ Each budget has one ``budget.check`` due job: it sums the period's actual cost f
 (the same rows as the usage CSV, so the figure agrees with the invoices), records each notification the
 cost has crossed once per period (a primary key makes a second run a no-op), emits one outbox event per
 notification (which the mails and webhooks deliver), and schedules itself for the next UTC midnight. A
-subscription that is not enabled is skipped: after a cancel nothing accrues, so nothing is sent.
+subscription that is not enabled is skipped, and looked at again when the budget's next period starts:
+after a cancel nothing accrues, so nothing is sent (after a reactivation, checks resume with the next period).
 """
 
 from __future__ import annotations
@@ -163,5 +164,8 @@ class BudgetService:
                     "contactEmails": list(notification.contact_emails), "name": sub.display_name},
                     budget.subscription_id))
         if sub.state is not State.DELETED and uow.now.date() < budget.end:
-            uow.jobs.schedule(kind=BUDGET_CHECK, subject=job.subject, due_at=_next_midnight(uow.now))
+            # a subscription that accrues nothing is looked at again when the next period starts, not daily
+            accruing = sub.state in (State.ENABLED, State.WARNED, State.PAST_DUE)
+            later = _next_midnight(uow.now) if accruing or period is None else max(period[1], _next_midnight(uow.now))
+            uow.jobs.schedule(kind=BUDGET_CHECK, subject=job.subject, due_at=later)
         return fired
