@@ -101,6 +101,12 @@ class App:
         return BudgetService(self.uow, self.billing, self.offers)
 
     @cached_property
+    def customer_details(self):
+        from .services.invoice_parties import CustomerDetailsService
+
+        return CustomerDetailsService(self.uow)
+
+    @cached_property
     def freed_pages(self):
         from .services.forgetting import FreedPages
 

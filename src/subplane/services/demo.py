@@ -43,6 +43,7 @@ def seed(app) -> dict:
                         for name, _, role in USERS}
         principals = _service_principals(app, uow, tenant_id, demo_file)
         _billing_roles(uow, account_id, principals)
+        _customer_details(uow, account_id)
     for name, offer_id in SUBSCRIPTIONS:
         _subscription(app, name, offer_id, account_id, user_ids, principals)
     _management_groups(app, principals)
@@ -120,6 +121,16 @@ def _legacy_secrets(demo_file: Path) -> dict[str, str]:
         return {p["clientId"]: p["clientSecret"] for p in principals}
     except (ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def _customer_details(uow, account_id: str) -> None:
+    """What Contoso's invoices say about the customer: a Dutch business (domestic: 21% VAT)."""
+    from ..adapters.db.invoice_parties_repo import CustomerRepo
+
+    repo = CustomerRepo(uow.conn)
+    if repo.details(account_id) is None:
+        repo.save(account_id, company_name="Contoso B.V.", street="Herengracht 100", postal_code="1015 BS",
+                  city="Amsterdam", vat_id="NL123456789B01", registration="KvK 12345678", now=uow.now)
 
 
 def _billing_roles(uow, account_id: str, principals: list[dict]) -> None:
