@@ -107,6 +107,12 @@ class App:
         return CustomerDetailsService(self.uow)
 
     @cached_property
+    def billing_accounts(self):
+        from .services.billing_accounts import BillingAccountService
+
+        return BillingAccountService(self.uow, self.billing, self.installation)
+
+    @cached_property
     def freed_pages(self):
         from .services.forgetting import FreedPages
 

@@ -26,6 +26,7 @@ PROVIDERS = {
     "Microsoft.Management": ["managementGroups", "getEntities"],
     "Microsoft.Insights": ["eventtypes"],
     "Microsoft.CostManagement": ["query"],
+    "Microsoft.Billing": ["billingAccounts"],
 }
 
 

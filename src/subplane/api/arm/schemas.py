@@ -241,3 +241,9 @@ class BudgetProperties(ArmBody):
 class BudgetBody(ArmBody):
     properties: BudgetProperties
     eTag: Text | None = None
+
+
+# Microsoft.Billing -----------------------------------------------------------------------------------------
+class BillingCancelBody(ArmBody):
+    cancellationReason: Text | None = None
+    customerId: Text | None = None
