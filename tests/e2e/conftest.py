@@ -42,3 +42,27 @@ def live(tmp_path_factory):
         yield Live(server)
     finally:
         server.stop()
+
+
+# MSAL's user-realm discovery, the first step of a user's password sign-in (`az login -u`, UsernamePasswordCredential),
+# asks https://<authority host>/common/userrealm on port 443 whatever port the authority names: a user sign-in needs
+# Subplane on port 443, as it would be deployed.
+USER_HOST = "127.31.12.4"  # a loopback address of its own, so no other process's port 443 is in the way
+
+
+@pytest.fixture(scope="session")
+def live_on_443(tmp_path_factory):
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((USER_HOST, 443))
+        except PermissionError:
+            pytest.skip("binding port 443 needs root or CAP_NET_BIND_SERVICE (MSAL's user realm discovery uses 443)")
+        except OSError as error:
+            pytest.skip(f"{USER_HOST}:443 is not free: {error}")
+    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=USER_HOST, port=443)
+    try:
+        yield Live(server)
+    finally:
+        server.stop()
