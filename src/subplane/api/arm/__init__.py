@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import aliases, authorization, compute, consumption, groups, metadata, network, storage, subscriptions
+from . import aliases, authorization, compute, consumption, groups, metadata, network, storage, subscriptions, tags
 from ...domain.errors import InvalidInput
 from ...services import throttle
 from .entry import ArmApi, ArmRoute
@@ -12,7 +12,8 @@ from .versions import POLICIES
 
 def build_router() -> ArmRouter:
     router = ArmRouter()
-    for module in (metadata, subscriptions, aliases, groups, compute, network, storage, authorization, consumption):
+    for module in (metadata, subscriptions, aliases, tags, groups, compute, network, storage, authorization,
+                   consumption):
         module.register(router)
     return router
 
