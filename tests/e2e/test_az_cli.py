@@ -190,3 +190,24 @@ def test_signed_in_user_show_after_a_user_login(az_user):
     assert created["principalId"] == az_user.json("ad", "user", "show", "--id", "reader@contoso.example")["id"]
     names = {a["principalName"] for a in az_user.json("role", "assignment", "list", "--all")}
     assert {"owner@contoso.example", "reader@contoso.example"} <= names
+
+
+def test_tags_at_a_scope_with_az_tag(az):
+    sub = _sub(az, "Ontwikkeling")
+    az.run("group", "create", "-n", "rg-tags", "-l", "westeurope", "--subscription", sub)
+    group = f"/subscriptions/{sub}/resourceGroups/rg-tags"
+    for scope in (f"/subscriptions/{sub}", group):
+        created = az.json("tag", "create", "--resource-id", scope, "--tags", "env=dev", "team=A")
+        assert created["properties"]["tags"] == {"env": "dev", "team": "A"}
+        merged = az.json("tag", "update", "--resource-id", scope, "--operation", "Merge", "--tags", "cost=42")
+        assert merged["properties"]["tags"] == {"env": "dev", "team": "A", "cost": "42"}
+        deleted = az.json("tag", "update", "--resource-id", scope, "--operation", "Delete", "--tags", "team=A")
+        assert deleted["properties"]["tags"] == {"env": "dev", "cost": "42"}
+        assert az.json("tag", "list", "--resource-id", scope)["properties"]["tags"] == {"env": "dev", "cost": "42"}
+        refused = az.run("tag", "create", "--resource-id", scope, "--tags", "a?b=c", check=False)
+        assert refused.returncode != 0 and "InvalidTagNameCharacters" in refused.stderr
+    assert az.json("group", "show", "-n", "rg-tags", "--subscription", sub)["tags"] == {"env": "dev", "cost": "42"}
+    az.run("tag", "delete", "--resource-id", group, "--yes")
+    assert az.json("tag", "list", "--resource-id", group)["properties"]["tags"] == {}
+    updated = az.json("group", "update", "-n", "rg-tags", "--subscription", sub, "--set", "tags.owner=ops")
+    assert updated["tags"] == {"owner": "ops"}
