@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -47,21 +48,22 @@ def live(tmp_path_factory):
 # MSAL's user-realm discovery, the first step of a user's password sign-in (`az login -u`, UsernamePasswordCredential),
 # asks https://<authority host>/common/userrealm on port 443 whatever port the authority names: a user sign-in needs
 # Subplane on port 443, as it would be deployed.
-USER_HOST = "127.31.12.4"  # a loopback address of its own, so no other process's port 443 is in the way
-
-
 @pytest.fixture(scope="session")
 def live_on_443(tmp_path_factory):
+    import random
     import socket
 
-    with socket.socket() as probe:
+    host = f"127.31.{random.randint(0, 255)}.{random.randint(2, 254)}"  # a loopback address of its own: no other
+    with socket.socket() as probe:  # process's (or test worker's) port 443 is in the way
         try:
-            probe.bind((USER_HOST, 443))
+            probe.bind((host, 443))
         except PermissionError:
+            if os.environ.get("SUBPLANE_REQUIRE_POSTGRES") == "1":  # CI (.ci/run) runs as root
+                pytest.fail("binding port 443 needs root or CAP_NET_BIND_SERVICE; CI has them")
             pytest.skip("binding port 443 needs root or CAP_NET_BIND_SERVICE (MSAL's user realm discovery uses 443)")
         except OSError as error:
-            pytest.skip(f"{USER_HOST}:443 is not free: {error}")
-    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=USER_HOST, port=443)
+            pytest.skip(f"{host}:443 is not free: {error}")
+    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443)
     try:
         yield Live(server)
     finally:
