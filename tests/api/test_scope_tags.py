@@ -157,3 +157,22 @@ def test_update_tags_on_every_resource_type_served(arm, path):
     assert _tags(arm, resource).json()["properties"]["tags"] == {"owner": "ops", "tier": "1"}
     refused = arm.call("PATCH", resource, version=version, json={"tags": {"a<b": "v"}})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "InvalidTagNameCharacters"
+
+
+def test_a_purge_forgets_the_subscriptions_tags(arm):
+    from datetime import timedelta
+
+    from subplane.adapters.db.arm_repo import SubscriptionTagRepo
+
+    sub = arm.subscription_id("Ontwikkeling")
+    arm.call("PUT", f"/subscriptions/{sub}{TAGS}", version=VERSION, json={"properties": {"tags": {"owner": "Anna"}}})
+    with arm.app.uow(read_only=True) as uow:
+        assert SubscriptionTagRepo(uow.conn).get(sub) == {"owner": "Anna"}
+    assert arm.call("POST", f"/subscriptions/{sub}/providers/Microsoft.Subscription/cancel",
+                    version=ACTION_VERSION).status_code == 200
+    arm.app.clock_control.advance(timedelta(minutes=16))
+    done = arm.call("POST", f"/subscriptions/{sub}/providers/Subplane.Subscription/delete", version=ACTION_VERSION,
+                    json={"confirmName": "Ontwikkeling"})
+    assert done.status_code == 200 and done.json()["state"] == "Deleted"
+    with arm.app.uow(read_only=True) as uow:
+        assert SubscriptionTagRepo(uow.conn).get(sub) == {}
