@@ -11,6 +11,7 @@ from importlib import resources as package_files
 
 from sqlalchemy import Engine
 
+from . import logs
 from .adapters.blobstore import BlobStore, FileBlobStore
 from .adapters.db import migrate
 from .adapters.db.engine import make_engine
@@ -46,7 +47,10 @@ class App:
     instance: str = field(default_factory=lambda: default_instance())
 
     def uow(self, *, correlation_id: str | None = None, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id, read_only=read_only)
+        # an HTTP request's correlation id (the request middleware sets it) reaches the activity log by default,
+        # so ``correlationId eq`` in the activity-log API finds what a request did
+        return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or logs.correlation_id.get(),
+                          read_only=read_only)
 
     @cached_property
     def subscriptions(self):
@@ -71,6 +75,42 @@ class App:
         from .services.blobs import BlobService
 
         return BlobService(self)
+
+    @cached_property
+    def activity_log(self):
+        from .services.activity_log import ActivityLogService
+
+        return ActivityLogService(self.uow, self.offers)
+
+    @cached_property
+    def management_groups(self):
+        from .services.management_groups import ManagementGroupService
+
+        return ManagementGroupService(self.uow, self.offers)
+
+    @cached_property
+    def cost_query(self):
+        from .services.cost_query import CostQueryService
+
+        return CostQueryService(self.uow, self.billing)
+
+    @cached_property
+    def budgets(self):
+        from .services.budgets import BudgetService
+
+        return BudgetService(self.uow, self.billing, self.offers)
+
+    @cached_property
+    def customer_details(self):
+        from .services.invoice_parties import CustomerDetailsService
+
+        return CustomerDetailsService(self.uow)
+
+    @cached_property
+    def billing_accounts(self):
+        from .services.billing_accounts import BillingAccountService
+
+        return BillingAccountService(self.uow, self.billing, self.installation)
 
     @cached_property
     def freed_pages(self):

@@ -63,6 +63,15 @@ class Settings:
     s3_bucket: str | None = None
     s3_prefix: str = ""
     s3_region: str | None = None
+    # who invoices (issue 15): the operator of the cloud, printed on every invoice and in its UBL document
+    seller_name: str = "Subplane Cloud B.V."
+    seller_street: str = "Keizersgracht 1"
+    seller_postal_code: str = "1015 AA"
+    seller_city: str = "Amsterdam"
+    seller_country: str = "NL"
+    seller_vat_id: str = "NL000000000B01"
+    seller_registration: str = "KvK 00000000"
+    seller_iban: str = "NL00BANK0000000000"
 
     @property
     def public_base_urls(self) -> tuple[str, ...]:
@@ -188,6 +197,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         **_arm_settings(env),
         **_sign_in_settings(env, number),
         **_blob_store_settings(env),
+        **_seller_settings(env),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
@@ -257,6 +267,15 @@ def _sign_in_settings(env: Mapping[str, str], number) -> dict:
         "lockout_window_seconds": number("SUBPLANE_LOCKOUT_WINDOW_SECONDS", "900", float),
         "lockout_seconds": number("SUBPLANE_LOCKOUT_SECONDS", "900", float),
     }
+
+
+_SELLER_FIELDS = ("name", "street", "postal_code", "city", "country", "vat_id", "registration", "iban")
+
+
+def _seller_settings(env: Mapping[str, str]) -> dict:
+    """SUBPLANE_SELLER_NAME, _STREET, _POSTAL_CODE, _CITY, _COUNTRY, _VAT_ID, _REGISTRATION, _IBAN."""
+    return {f"seller_{field}": env[f"SUBPLANE_SELLER_{field.upper()}"] for field in _SELLER_FIELDS
+            if env.get(f"SUBPLANE_SELLER_{field.upper()}")}
 
 
 def _ops_settings(env: Mapping[str, str]) -> dict:

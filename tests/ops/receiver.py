@@ -19,6 +19,8 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 event = json.loads(body)
+                if isinstance(event, list):  # Event Grid's schema: an array (of one event, from Subplane)
+                    event = event[0]
                 with receiver._lock:
                     attempt = receiver.seen[event["id"]] = receiver.seen.get(event["id"], 0) + 1
                     status = 500 if attempt <= receiver.failures else 200

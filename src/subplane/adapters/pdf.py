@@ -23,14 +23,20 @@ TEXT = {
            "amount": "Bedrag", "subtotal": "Subtotaal", "credits": "Tegoed", "tax": "Btw", "total": "Totaal",
            "status": "Status", "Due": "Openstaand", "Paid": "Betaald", "PastDue": "Achterstallig",
            "rounding": "Elk regelbedrag is per seconde exact berekend en eenmaal afgerond op de cent (half naar boven).",
-           "to": "t/m"},
+           "to": "t/m", "seller": "Van", "customer": "Aan", "vat_id": "Btw-nummer", "iban": "IBAN",
+           "line_period": "van {start} tot {end}",
+           "reverse": "Btw verlegd: de btw wordt door de afnemer aangegeven (artikel 196, Richtlijn 2006/112/EG).",
+           "export": "Levering buiten de EU: geen Nederlandse btw."},
     "en": {"title": "Invoice", "number": "Invoice number", "date": "Invoice date", "due": "Due date",
            "account": "Billing account", "subscription": "Subscription", "period": "Billing period",
            "meter": "Description", "resource": "Resource", "quantity": "Quantity", "price": "Unit price",
            "amount": "Amount", "subtotal": "Subtotal", "credits": "Credits", "tax": "VAT", "total": "Total",
            "status": "Status", "Due": "Due", "Paid": "Paid", "PastDue": "Past due",
            "rounding": "Each line amount is exact to the second and rounded once to the cent (half up).",
-           "to": "to"},
+           "to": "to", "seller": "From", "customer": "To", "vat_id": "VAT number", "iban": "IBAN",
+           "line_period": "from {start} to {end}",
+           "reverse": "Reverse charge: VAT to be accounted for by the customer (Article 196, Directive 2006/112/EC).",
+           "export": "Supply outside the EU: no EU VAT charged."},
 }
 
 
@@ -60,7 +66,31 @@ def _short_resource(resource_id: str) -> str:
     return resource_id.rsplit("/", 1)[-1]
 
 
-def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
+def _instant(value: datetime, language: str) -> str:
+    return f"{day(value, language)} {value.strftime('%H:%M')} UTC"
+
+
+def _parties(pdf: FPDF, t: dict, seller, customer, iban: str) -> None:
+    """Seller and customer side by side: name, address, VAT and registration numbers."""
+    def block(party, label: str) -> list[str]:
+        lines = [label, party.name, *party.address_lines]
+        if party.vat_id:
+            lines.append(f"{t['vat_id']}: {party.vat_id}")
+        if party.registration:
+            lines.append(party.registration)
+        return lines
+
+    left = block(seller, t["seller"]) + ([f"{t['iban']}: {iban}"] if iban else [])
+    right = block(customer, t["customer"])
+    for row in range(max(len(left), len(right))):
+        pdf.set_font("helvetica", "B" if row == 0 else "", 9)
+        pdf.cell(95, 5, left[row] if row < len(left) else "")
+        pdf.cell(0, 5, right[row] if row < len(right) else "", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def render_invoice(invoice, *, account, subscription_name: str, seller=None, customer=None, vat=None,
+                   iban: str = "") -> bytes:
     lang = language_of(account)
     t = TEXT[lang]
     pdf = FPDF(format="A4")
@@ -69,6 +99,8 @@ def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
     pdf.add_page()
     pdf.set_font("helvetica", "B", 20)
     pdf.cell(0, 12, f"{t['title']} {invoice.invoice_number}", new_x="LMARGIN", new_y="NEXT")
+    if seller is not None and customer is not None:
+        _parties(pdf, t, seller, customer, iban)
     pdf.set_font("helvetica", size=10)
     end_day = invoice.period_end.date() if invoice.period_end.time() != datetime.min.time() else \
         date.fromordinal(invoice.period_end.date().toordinal() - 1)
@@ -95,6 +127,10 @@ def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
         for width, value in zip(widths, cells):
             pdf.cell(width, 6, value[:40], align="L" if width in (58, 36) else "R")
         pdf.ln()
+        pdf.set_font("helvetica", "I", 7)  # each line's exact span: billing visibly stops at a cancel
+        pdf.cell(0, 4, t["line_period"].format(start=_instant(line.from_at, lang), end=_instant(line.to_at, lang)),
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=9)
     pdf.ln(3)
     rate = format_percent(invoice.tax_rate, locale=LOCALES[lang])
     totals = [(t["subtotal"], invoice.subtotal), (t["credits"], -invoice.credits),
@@ -105,5 +141,9 @@ def render_invoice(invoice, *, account, subscription_name: str) -> bytes:
         pdf.cell(widths[-1], 7, money(amount, invoice.currency, lang), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", "I", 8)
+    if vat is not None and vat.reverse_charge:
+        pdf.multi_cell(0, 5, t["reverse"], new_x="LMARGIN", new_y="NEXT")
+    elif vat is not None and vat.category == "G":
+        pdf.multi_cell(0, 5, t["export"], new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 5, t["rounding"])
     return bytes(pdf.output())

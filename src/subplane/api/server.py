@@ -57,6 +57,9 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
     install_blob(http, app)  # blob data plane under /blob/{account}
     install_identity(http, app, app.token_keys)  # OIDC discovery, JWKS, token endpoint
     install_graph(http, app)  # the Microsoft Graph calls clients make, under /graph/
+    from .billing_documents import install as install_billing_documents
+
+    install_billing_documents(http, app)  # Microsoft.Billing's download links, under /billing/documents/
 
     @http.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -67,9 +67,13 @@ def webhooks_add(url: Annotated[str, typer.Argument(help="http(s) URL that recei
                  cli: CliContext,
                  secret: Annotated[str | None, typer.Option(envvar="SUBPLANE_WEBHOOK_SECRET",
                                                             help="Signing secret; generated when not given.")] = None,
-                 description: Annotated[str | None, typer.Option(help="A note for people.")] = None) -> None:
+                 description: Annotated[str | None, typer.Option(help="A note for people.")] = None,
+                 format: Annotated[str, typer.Option(
+                     "--format", help="Envelope: subplane (Subplane-Signature), cloudevents (CloudEvents 1.0 JSON) or "
+                                      "eventgrid (Azure Event Grid schema); the last two signed as Standard Webhooks.")
+                 ] = "subplane") -> None:
     """Register an endpoint; every lifecycle and billing event is POSTed to it, signed with the secret."""
-    endpoint = cli.app.webhooks.add(url=url, secret=secret, description=description)
+    endpoint = cli.app.webhooks.add(url=url, secret=secret, description=description, format=format)
     if cli.json:
         emit_json({"id": endpoint["id"], "url": endpoint["url"], "secret": endpoint["secret"]})
         return

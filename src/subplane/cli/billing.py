@@ -145,6 +145,18 @@ def invoice_pdf(invoice: InvoiceArg, *, cli: CliContext,
     emit_json({"file": str(target)}) if cli.json else console.print(f"Wrote {target}")
 
 
+@command(invoices_app, "ubl")
+def invoice_ubl(invoice: InvoiceArg, *, cli: CliContext,
+                out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <number>.xml).")] = None,
+                as_: AsOption = None) -> None:
+    """Write the invoice as UBL 2.1 XML (Peppol BIS Billing 3.0 / EN 16931), the e-invoice beside the PDF."""
+    actor = cli.app.directory.principal(as_)
+    found = cli.app.billing.get_invoice(actor=actor, ref=invoice)
+    target = out or Path(f"{found.invoice_number}.xml")
+    target.write_bytes(cli.app.billing.invoice_ubl(actor=actor, ref=found.invoice_id))
+    emit_json({"file": str(target)}) if cli.json else console.print(f"Wrote {target}")
+
+
 # usage ---------------------------------------------------------------------------------------
 @command(root_commands, "usage")
 def usage(subscription: SubArg, *, cli: CliContext,
@@ -170,6 +182,30 @@ def usage(subscription: SubArg, *, cli: CliContext,
 
 
 # billing -------------------------------------------------------------------------------------
+@command(billing_app, "customer")
+def billing_customer(account: Annotated[str, typer.Argument(help="Billing account name or id.")], *, cli: CliContext,
+                     company: Annotated[str, typer.Option("--company", help="The customer's legal name.")],
+                     street: Annotated[str, typer.Option("--street", help="Street and number.")] = "",
+                     postal_code: Annotated[str, typer.Option("--postal-code")] = "",
+                     city: Annotated[str, typer.Option("--city")] = "",
+                     vat_id: Annotated[str, typer.Option("--vat-id", help="VAT number with its country code "
+                                                                           "(an EU one elsewhere than the seller: "
+                                                                           "reverse charge).")] = "",
+                     registration: Annotated[str, typer.Option("--registration",
+                                                               help="e.g. 'KvK 12345678'.")] = "",
+                     as_: AsOption = None) -> None:
+    """Set the customer details invoices of this billing account carry (its administrator, or the operator)."""
+    party = cli.app.customer_details.set(actor=cli.app.directory.principal(as_), account=account,
+                                         company_name=company, street=street, postal_code=postal_code, city=city,
+                                         vat_id=vat_id, registration=registration)
+    if cli.json:
+        emit_json({"name": party.name, "address": party.address_lines, "vatId": party.vat_id,
+                   "registration": party.registration})
+        return
+    console.print(f"Invoices of {account} go to {party.name}, {', '.join(party.address_lines)}"
+                  + (f" (VAT {party.vat_id})" if party.vat_id else "") + ".")
+
+
 @command(billing_app, "pay")
 def pay(invoice: InvoiceArg, *, cli: CliContext,
         method: Annotated[str, typer.Option(help="card or transfer.")] = "card", as_: AsOption = None) -> None:

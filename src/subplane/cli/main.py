@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, billing, connection, keys, operations, resources, serve, subscriptions
+from . import admin, billing, connection, keys, management_groups, operations, resources, serve, subscriptions
 
 app = typer.Typer(
     name="subplane",
@@ -25,6 +25,7 @@ app.add_typer(admin.snapshot_app, name="snapshot")
 app.add_typer(admin.webhooks_app, name="webhooks")
 app.add_typer(admin.faults_app, name="faults")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(management_groups.groups_app, name="management-groups")
 app.registered_commands.extend(admin.root_commands.registered_commands)
 # billing (issue 4): invoices, usage, payments; also adds preview-cancel/switch-offer/upgrade to `subscriptions`
 app.add_typer(billing.invoices_app, name="invoices")

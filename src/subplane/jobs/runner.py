@@ -43,6 +43,7 @@ class Runner:
             REMOVE_FILES: lambda uow, job: remove_files(app.blobstore, job.payload.get("paths", []), uow.conn),
         }
         self.handlers.update(app.billing.job_handlers())
+        self.handlers.update(app.budgets.handlers())
 
     def run_due(self, *, limit: int | None = None, on_job: Callable[[JobResult], None] | None = None) -> list[JobResult]:
         """Process due jobs until none is left (or ``limit`` is reached)."""

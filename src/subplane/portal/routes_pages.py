@@ -92,6 +92,14 @@ def routes(portal: Portal) -> APIRouter:
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{found.invoice_number}.pdf"'})
 
+    @router.get("/subscriptions/{ref}/invoices/{invoice_ref}/ubl")
+    def invoice_ubl(request: Request, ref: str, invoice_ref: str):
+        session = portal.require_session(request)
+        _, billing, found = invoice_of(session, ref, invoice_ref)
+        xml = billing.invoice_ubl(actor=session.principal, ref=found.invoice_id)
+        return Response(xml, media_type="application/xml", headers={
+            "Content-Disposition": f'attachment; filename="{found.invoice_number}.xml"'})
+
     @router.get("/subscriptions/{ref}/switch-offer")
     def switch_offer(request: Request, ref: str):
         session = portal.require_session(request)

@@ -9,12 +9,14 @@ from ..adapters.db.arm_repo import BillingRoleRepo
 from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_create_subscription, is_allowed,
                              may_create_subscription, may_see_subscription, roles_at)
 from ..domain.lifecycle import Subscription
+from .management_groups import inherited_assignments, subscriptions_through_groups
 from .unit_of_work import UnitOfWork
 
 
 def _standing(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> tuple[AccessContext, list]:
     """The principal's context at the subscription's scope, and its role assignments anywhere inside it."""
     assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
+    assignments += inherited_assignments(uow, sub, principal.principal_id)  # roles at its management groups
     account = uow.directory.get_billing_account(sub.billing_account_id)
     ctx = AccessContext(
         principal=principal,
@@ -69,6 +71,7 @@ def visible_subscription_ids(uow: UnitOfWork, principal: Principal) -> set[str] 
     if principal.is_privileged:
         return None
     ids = uow.directory.subscriptions_with_assignments(principal.principal_id)
+    ids |= subscriptions_through_groups(uow, principal.principal_id)
     for account_id in uow.directory.billing_accounts_administered_by(principal.principal_id):
         ids |= {s.subscription_id for s in uow.subscriptions.list(billing_account_id=account_id)}
     return ids

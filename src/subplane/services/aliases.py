@@ -43,6 +43,7 @@ def alias_id(name: str) -> str:
 class AliasState:
     alias: Alias
     provisioning_state: str
+    management_group: str | None = None  # the group its subscription sits in, when not the tenant root group
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class AliasRequest:
     owner_id: str | None = None
     tags: dict | None = None
     existing_subscription_id: str | None = None
+    management_group_id: str | None = None  # additionalProperties.managementGroupId: where the subscription starts
 
 
 def workload_offer(workload: str | None) -> tuple[str, str]:
@@ -132,7 +134,8 @@ class AliasService:
             repo.add(alias)  # first: a racing PUT of the same name waits here on the primary key
             self.app.subscriptions.create_in(uow, actor=actor, display_name=alias.display_name,
                                              billing_account_id=alias.billing_account_id, offer_id=offer_id,
-                                             owner_id=alias.owner_id, subscription_id=alias.subscription_id)
+                                             owner_id=alias.owner_id, subscription_id=alias.subscription_id,
+                                             management_group=request.management_group_id)
             SubscriptionTagRepo(uow.conn).set(alias.subscription_id, alias.tags)  # the new subscription's tags
             record_success(uow, actor=actor, action="createAlias", subscription_id=alias.subscription_id,
                            target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
@@ -205,7 +208,8 @@ class AliasService:
     @staticmethod
     def _state(uow: UnitOfWork, alias: Alias) -> AliasState:
         try:
-            uow.subscriptions.get(alias.subscription_id)
+            sub = uow.subscriptions.get(alias.subscription_id)
         except NotFound:
             return AliasState(alias, ACCEPTED)
-        return AliasState(alias, SUCCEEDED)
+        placed = uow.management_groups.placement(sub.subscription_id, sub.tenant_id)
+        return AliasState(alias, SUCCEEDED, None if placed == sub.tenant_id else placed)

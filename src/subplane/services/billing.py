@@ -25,6 +25,7 @@ from .audit import audited, record_success
 from .invoicing import Invoicing
 from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering, repo
 from .subscriptions import resolve
+from .invoice_parties import customer_of, parties_of, seller_of, treatment
 from .unit_of_work import UnitOfWork
 
 SUPPORT_PLANS = ("Developer", "Standard", "ProfessionalDirect")
@@ -122,7 +123,9 @@ class BillingService:
                                      through_end=until < credit["expires_at"])
         account = uow.directory.get_billing_account(sub.billing_account_id)
         totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
-                              vat_rate=self.prices.vat_rate(account.country), currency=row.currency)
+                              vat_rate=treatment(self.prices, seller_of(self.app.settings),
+                                                 customer_of(uow, account.billing_account_id)).rate,
+                              currency=row.currency)
         remaining = available - totals.credits if credit is not None and until < credit["expires_at"] else Decimal("0.00")
         days = rules.daily(spans, period.start, until, self.prices, row.currency) if with_daily else []
         return Estimate(sub.subscription_id, row.currency, period.start, period.end, period.invoice_date, charges,
@@ -182,7 +185,21 @@ class BillingService:
         with self.app.uow(read_only=True) as uow:
             account = uow.directory.get_billing_account(invoice.billing_account_id)
             sub = uow.subscriptions.get(invoice.subscription_id)
-        return render_invoice(invoice, account=account, subscription_name=invoice.subscription_name or sub.display_name)
+            seller, customer, vat = parties_of(uow, invoice, seller_of(self.app.settings), self.prices)
+        return render_invoice(invoice, account=account, subscription_name=invoice.subscription_name or sub.display_name,
+                              seller=seller, customer=customer, vat=vat, iban=self.app.settings.seller_iban)
+
+    def invoice_ubl(self, *, actor: Principal, ref: str) -> bytes:
+        """The invoice as UBL 2.1 XML (Peppol BIS Billing 3.0 / EN 16931), beside its PDF."""
+        from ..adapters.ubl import render_ubl
+
+        invoice = self.get_invoice(actor=actor, ref=ref)
+        with self.app.uow(read_only=True) as uow:
+            sub = uow.subscriptions.get(invoice.subscription_id)
+            seller, customer, vat = parties_of(uow, invoice, seller_of(self.app.settings), self.prices)
+        return render_ubl(invoice, seller=seller, customer=customer, vat=vat,
+                          subscription_name=invoice.subscription_name or sub.display_name,
+                          iban=self.app.settings.seller_iban)
 
     def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
         visible = visible_subscription_ids(uow, actor)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
 from ..adapters.passwords import hash_secret, new_secret
 from ..adapters.db.arm_repo import BillingRoleRepo
 from ..adapters.db.ops_repo import SecretRepo
 from ..domain.access import OPERATOR, BillingRole, Role
+from ..domain.errors import NotFound
 
 DEMO_PASSWORD = "Contoso-demo-2026"
 DOMAIN = "contoso.example"
@@ -40,8 +43,11 @@ def seed(app) -> dict:
                         for name, _, role in USERS}
         principals = _service_principals(app, uow, tenant_id, demo_file)
         _billing_roles(uow, account_id, principals)
+        _customer_details(uow, account_id)
     for name, offer_id in SUBSCRIPTIONS:
         _subscription(app, name, offer_id, account_id, user_ids, principals)
+    _management_groups(app, principals)
+    _budget(app)
     demo = {
         "tenantId": tenant_id,
         "billingAccountId": account_id,
@@ -117,6 +123,16 @@ def _legacy_secrets(demo_file: Path) -> dict[str, str]:
         return {}
 
 
+def _customer_details(uow, account_id: str) -> None:
+    """What Contoso's invoices say about the customer: a Dutch business (domestic: 21% VAT)."""
+    from ..adapters.db.invoice_parties_repo import CustomerRepo
+
+    repo = CustomerRepo(uow.conn)
+    if repo.details(account_id) is None:
+        repo.save(account_id, company_name="Contoso B.V.", street="Herengracht 100", postal_code="1015 BS",
+                  city="Amsterdam", vat_id="NL123456789B01", registration="KvK 12345678", now=uow.now)
+
+
 def _billing_roles(uow, account_id: str, principals: list[dict]) -> None:
     """The owner principal may create subscriptions on the demo account (alias PUT, as the SDK does)."""
     for principal in principals:
@@ -141,6 +157,56 @@ def _subscription(app, name: str, offer_id: str, account_id: str, user_ids: dict
         app.resources.create_group(actor=OPERATOR, subscription=sub.subscription_id, name="proef-rg", location="westeurope")
         app.resources.create_vm(actor=OPERATOR, subscription=sub.subscription_id, group="proef-rg", name="proef-vm",
                                 size="Standard_B1s", public_ip="Dynamic")
+
+
+# (id, display name, parent id or None for the tenant root group)
+MANAGEMENT_GROUPS = (("contoso-platform", "Platform", None), ("contoso-landing-zones", "Landing zones", None),
+                     ("contoso-productie", "Productie", "contoso-landing-zones"),
+                     ("contoso-decommissioned", "Decommissioned", None))
+
+
+def _management_groups(app, principals: list[dict]) -> None:
+    """Contoso's tree; the Productie subscription under Landing zones → Productie, the owner principal Owner of
+    Landing zones. Decommissioning is not switched on: `subplane management-groups decommission-into
+    contoso-decommissioned` does that."""
+    with app.uow(read_only=True) as uow:
+        tenant = uow.directory.list_tenants()[0]["tenant_id"] if uow.directory.list_tenants() else None
+        existing = {g.group_id for g in uow.management_groups.all(tenant)} if tenant else set()
+        production = uow.subscriptions.find_by_name("Productie")
+    for group_id, display_name, parent in MANAGEMENT_GROUPS:
+        if group_id not in existing:
+            app.management_groups.put(actor=OPERATOR, group_id=group_id, display_name=display_name, parent_id=parent)
+    if "contoso-productie" not in existing and production:
+        app.management_groups.place(actor=OPERATOR, group_id="contoso-productie",
+                                    subscription_id=production[0].subscription_id)
+        owner = next(p for p in principals if p["role"] == Role.OWNER.value)
+        app.management_groups.assign(actor=OPERATOR, group_id="contoso-landing-zones", assignment_id=str(uuid.uuid4()),
+                                     principal_id=owner["objectId"], role=Role.OWNER)
+
+
+def _budget(app) -> None:
+    """A monthly budget of EUR 100 on Productie that mails FinOps at 80% and 100%."""
+    from datetime import date
+
+    from ..domain.budgets import BudgetNotification
+
+    with app.uow(read_only=True) as uow:
+        production = uow.subscriptions.find_by_name("Productie")
+        today = uow.now.date()
+    if not production:
+        return
+    try:
+        app.budgets.get(actor=OPERATOR, subscription=production[0].subscription_id, resource_group=None,
+                        name="productie-monthly")
+        return
+    except NotFound:
+        pass
+    contacts = ("finops@contoso.example",)
+    app.budgets.put(actor=OPERATOR, subscription=production[0].subscription_id, resource_group=None,
+                    name="productie-monthly", category="Cost", amount=Decimal("100"), time_grain="Monthly",
+                    start=date(today.year, today.month, 1), end=None,
+                    notifications=[BudgetNotification("at80", True, "GreaterThan", Decimal(80), contacts),
+                                   BudgetNotification("at100", True, "GreaterThan", Decimal(100), contacts)])
 
 
 def _production_resources(app, subscription_id: str) -> None:

@@ -31,7 +31,9 @@ from .metering import (
     PAYMENT_WARNING,
     repo,
 )
+from ..domain.invoice_parties import VatTreatment
 from .bulk_work import cyclic_gc_paused
+from .invoice_parties import customer_of, freeze, seller_of, treatment
 from .forgetting import forget
 from .unit_of_work import UnitOfWork
 
@@ -140,7 +142,9 @@ class Invoicing:
         per_account: dict[str, int] = defaultdict(int)
         for row, *_ in items:
             per_account[row.billing_account_id] += 1
-        countries = repo(uow).countries(sorted(per_account))
+        seller = seller_of(self.app.settings)
+        customers = {account: customer_of(uow, account) for account in sorted(per_account)}
+        vat = {account: treatment(self.prices, seller, customer) for account, customer in customers.items()}
         next_number = repo(uow).take_invoice_numbers(per_account)
         names = {}
         for i in range(0, len(ids), _CHUNK):
@@ -148,7 +152,7 @@ class Invoicing:
         invoices, due_dates = [], set()
         for row, start, end, invoice_date, lines, spans in items:
             invoice = replace(self._invoice(row, start, end, invoice_date, lines, spans, credits.get(row.subscription_id),
-                                            countries[row.billing_account_id], next_number[row.billing_account_id],
+                                            vat[row.billing_account_id], next_number[row.billing_account_id],
                                             uow.now), subscription_name=names[row.subscription_id])
             next_number[row.billing_account_id] += 1
             if invoice.credits:
@@ -159,6 +163,8 @@ class Invoicing:
                 due_dates.add(invoice.due_date)
             invoices.append(invoice)
         repo(uow).add_invoices(invoices)
+        freeze(uow, [(i.invoice_id, seller, customers[i.billing_account_id], vat[i.billing_account_id])
+                     for i in invoices])
         uow.outbox.add_many([invoice_event(events.INVOICE_ISSUED, i, uow.now) for i in invoices])
         for due in due_dates:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due))
@@ -167,8 +173,8 @@ class Invoicing:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
         return invoices
 
-    def _invoice(self, row: PeriodRow, start, end, invoice_date: date, lines, spans, credit, country: str, sequence: int,
-                 now: datetime) -> Invoice:
+    def _invoice(self, row: PeriodRow, start, end, invoice_date: date, lines, spans, credit, vat: VatTreatment,
+                 sequence: int, now: datetime) -> Invoice:
         currency = row.currency
         eligible = Decimal("0.00")
         available = Decimal("0.00")
@@ -178,7 +184,7 @@ class Invoicing:
             eligible = rules.charged(spans, start, min(end, credit["expires_at"]), self.prices, currency)
         amounts = [l.amount(currency) for l in lines]
         totals = rules.totals(amounts, credit_available=available,
-                              credit_eligible=eligible, vat_rate=self.prices.vat_rate(country), currency=currency)
+                              credit_eligible=eligible, vat_rate=vat.rate, currency=currency)
         invoice_id = str(uuid.uuid4())
         stored_lines = [InvoiceLine(n, l.subscription_id, l.resource_id, l.meter, l.unit.value, l.quantity, l.unit_price,
                                     amount, l.start, l.end) for n, (l, amount) in enumerate(zip(lines, amounts), start=1)]

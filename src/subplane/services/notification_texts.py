@@ -25,6 +25,15 @@ class Message:
 
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "budgetThresholdCrossed": {
+        "en": ("Budget {budget} of {name} has passed {threshold}%",
+               "Hello {admin},\n\nThe actual cost of subscription {name} ({subscriptionId}) in the current period of "
+               "budget {budget} is {spent}: past {threshold}% of the budget's {budgetAmount}.\n\n— Subplane\n"),
+        "nl": ("Budget {budget} van {name} is {threshold}% gepasseerd",
+               "Beste {admin},\n\nDe werkelijke kosten van abonnement {name} ({subscriptionId}) in de huidige periode "
+               "van budget {budget} zijn {spent}: meer dan {threshold}% van het budget van {budgetAmount}.\n\n"
+               "— Subplane\n"),
+    },
     "cancellationConfirmed": {
         "en": ("Subscription {name} is cancelled; it will be deleted on {deletionDate}",
                "Hello {admin},\n\nSubscription {name} ({subscriptionId}) was cancelled. Its resources are turned "
@@ -100,6 +109,8 @@ def message_kind(event_type: str, data: dict) -> str | None:
         return "paymentFailed"
     if name.endswith("subscriptionreactivated"):
         return "subscriptionEnabled"
+    if name.endswith("budgetthresholdcrossed"):
+        return "budgetThresholdCrossed"
     if name.endswith("subscriptionstatechanged"):
         state = data.get("state")
         if state == data.get("previousState"):
@@ -139,5 +150,9 @@ def render(kind: str, language: str, *, event_data: dict, recipient: dict, subsc
         "invoice": event_data.get("invoiceNumber") or event_data.get("invoiceId") or "—",
         "amount": f"{currency} {amount}".strip() if amount is not None else "—",
         "dueDate": format_date(event_data.get("dueDate"), language),
+        "budget": event_data.get("budgetName") or "—",
+        "threshold": event_data.get("threshold") or "—",
+        "spent": f"{currency} {event_data.get('spent')}".strip(),
+        "budgetAmount": f"{currency} {amount}".strip() if amount is not None else "—",
     }
     return Message(kind, subject.format(**values), body.format(**values))

@@ -25,6 +25,18 @@ def wall_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+MAX_RECIPIENTS_TEXT = 320  # the stored recipient column: the administrator first, then contacts while they fit
+
+
+def addressees(admin: str, data: dict) -> str:
+    """The administrator, plus the contact e-mails an event names (a budget's notification), in one To line."""
+    names = [admin]
+    for email in data.get("contactEmails") or []:
+        if email.lower() not in {n.lower() for n in names} and len(", ".join([*names, email])) <= MAX_RECIPIENTS_TEXT:
+            names.append(email)
+    return ", ".join(names)
+
+
 class NotificationService:
     def __init__(self, app) -> None:
         self.app = app
@@ -45,7 +57,8 @@ class NotificationService:
                 message = render(kind, recipient["language"], event_data=event["data"] or {}, recipient=recipient,
                                  subscription_id=event["subscription_id"], zone=self.app.settings.zone)
                 ops.add_notification(outbox_id=event["id"], kind=kind, subscription_id=event["subscription_id"],
-                                     language=recipient["language"], recipient=recipient["user_principal_name"],
+                                     language=recipient["language"],
+                                     recipient=addressees(recipient["user_principal_name"], event["data"] or {}),
                                      subject=message.subject, body=message.body, created_at=event["instant"],
                                      status=PENDING if self.mailer else STORED)
                 created += 1

@@ -15,6 +15,7 @@ from .access import allowed_actions, require, require_create, require_visible, v
 from .audit import audited, record_success
 from .file_removal import purge_after_commit
 from .forgetting import forget
+from .management_groups import decommission, place_new, recommission
 from .unit_of_work import UnitOfWork
 
 RETENTION_EXPIRY = "retention_expiry"
@@ -142,7 +143,7 @@ class SubscriptionService:
 
     def create_in(
         self, uow: UnitOfWork, *, actor: Principal, display_name: str, billing_account_id: str, offer_id: str,
-        owner_id: str | None = None, subscription_id: str | None = None,
+        owner_id: str | None = None, subscription_id: str | None = None, management_group: str | None = None,
     ) -> Subscription:
         """``create`` inside the caller's unit of work (an alias PUT creates its subscription and itself at once)."""
         offer = self.offers.get(offer_id)
@@ -161,6 +162,7 @@ class SubscriptionService:
             RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
             subscription_id=sub.subscription_id, now=uow.now,
         )
+        place_new(uow, actor, sub, management_group)  # the group asked for, else the tenant's default group
         record_success(uow, actor=actor, action="create", subscription_id=sub.subscription_id,
                        details={"displayName": sub.display_name, "offerId": offer.offer_id})
         uow.emit(events.DomainEvent(events.SUBSCRIPTION_CREATED, sub.resource_id, uow.now,
@@ -191,6 +193,9 @@ class SubscriptionService:
             self._schedule_retention(uow, decision.after, offer)
             details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(),
                        "changeId": change_id, **counts}
+            moved = decommission(uow, actor, decision.after)  # to the tenant's decommissioning group, if it names one
+            if moved is not None:
+                details["managementGroup"] = moved["to"]
             support = self.app.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
             if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
                 details["supportPlan"] = support
@@ -212,6 +217,7 @@ class SubscriptionService:
                 changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
                 uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
                 self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
+                recommission(uow, actor, decision.after)  # back to the group a decommissioning cancel moved it from
                 self._commit_transition(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
                                         {"changeId": change_id, "storageWritable": sum(changed.values())})
             return decision.after

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from ..adapters.db.blobs_repo import BlobRepo
 from ..adapters.db.directory_repo import DirectoryRepo
 from ..adapters.db.jobs_repo import JobRepo
+from ..adapters.db.management_repo import ManagementGroupRepo
 from ..adapters.db.records_repo import ActivityRepo, OutboxRepo
 from ..adapters.db.resources_repo import ResourceRepo
 from ..adapters.db.subscriptions_repo import SubscriptionRepo
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.outbox = OutboxRepo(connection)
         self.jobs = JobRepo(connection, postgres=postgres)
         self.blobs = BlobRepo(connection)
+        self.management_groups = ManagementGroupRepo(connection)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

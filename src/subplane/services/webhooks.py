@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-import secrets
 import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from ..adapters import webhook_formats as formats
 from ..adapters.db.ops_repo import OpsRepo
 from ..adapters.notify import post_json
 from ..domain.errors import InvalidInput, NotFound
@@ -39,11 +38,6 @@ def event_id(outbox_row: dict) -> str:
     """Stable per event: the same id on every endpoint and every retry."""
     key = f"{outbox_row['id']}|{outbox_row['instant'].isoformat()}|{outbox_row['type']}|{outbox_row['subject']}"
     return str(uuid.uuid5(EVENT_NAMESPACE, key))
-
-
-def envelope(row: dict) -> dict:
-    return {"id": row["event_id"], "type": row["type"], "subject": row["subject"],
-            "time": row["instant"].isoformat(), "data": row["data"] or {}}
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -71,11 +65,18 @@ class WebhookService:
         self._delivering = threading.Lock()
 
     # registration ------------------------------------------------------------------------------
-    def add(self, *, url: str, secret: str | None = None, description: str | None = None) -> dict:
+    def add(self, *, url: str, secret: str | None = None, description: str | None = None,
+            format: str = "subplane") -> dict:
         if not url.startswith(("http://", "https://")):
             raise InvalidInput("InvalidWebhookUrl", f"Webhook URL must start with http:// or https://, not {url!r}.")
-        endpoint = {"id": str(uuid.uuid4()), "url": url, "secret": secret or "whsec_" + secrets.token_urlsafe(32),
-                    "description": description, "created_at": wall_now()}
+        if format not in formats.FORMATS:
+            raise InvalidInput("InvalidWebhookFormat", f"format must be one of {', '.join(formats.FORMATS)}, "
+                                                       f"not {format!r}.")
+        if secret is not None and format != "subplane" and not formats.is_standard_secret(secret):
+            raise InvalidInput("InvalidWebhookSecret", "A Standard Webhooks secret is 'whsec_' and the base64 of "
+                                                       "at least 16 random bytes.")
+        endpoint = {"id": str(uuid.uuid4()), "url": url, "secret": secret or formats.new_secret(),
+                    "description": description, "created_at": wall_now(), "format": format}
         with self.app.uow() as uow:
             ops = OpsRepo(uow.conn)
             ops.cursor(CONSUMER, for_update=True)
@@ -156,11 +157,19 @@ class WebhookService:
         return [(row, lease) for row in due if row["id"] in won]
 
     def _attempt(self, row: dict, lease: datetime) -> int:
-        body = json.dumps(envelope(row), separators=(",", ":"), sort_keys=True).encode()
-        headers = {SIGNATURE_HEADER: sign(row["secret"], int(time.time()), body),
-                   "Subplane-Event-Id": row["event_id"], "Subplane-Event-Type": row["type"],
-                   "Subplane-Delivery-Attempt": str(row["attempts"] + 1), "User-Agent": "Subplane-Webhooks/1"}
-        answer = post_json(row["url"], body, headers)
+        fmt = row.get("format") or "subplane"
+        rendered = formats.render(fmt, row)
+        now = int(time.time())
+        headers = {"Subplane-Event-Id": row["event_id"], "Subplane-Event-Type": row["type"],
+                   "Subplane-Delivery-Attempt": str(row["attempts"] + 1), "User-Agent": "Subplane-Webhooks/1",
+                   "Content-Type": rendered.content_type}
+        if fmt == "subplane":
+            headers[SIGNATURE_HEADER] = sign(row["secret"], now, rendered.body)
+        else:  # the Standard Webhooks headers; the id stays the same on every retry
+            headers.update({"webhook-id": row["event_id"], "webhook-timestamp": str(now),
+                            "webhook-signature": formats.standard_signature(row["secret"], row["event_id"], now,
+                                                                            rendered.body)})
+        answer = post_json(row["url"], rendered.body, headers)
         attempts = row["attempts"] + 1
         give_up = answer.error is not None and attempts >= self.max_attempts
         retry_at = None

@@ -176,6 +176,10 @@ class DirectoryRepo:
         """A billing account by its exact name or its id (NotFound otherwise)."""
         return self.find_billing_account_by_name(ref) or self.get_billing_account(ref.lower())
 
+    def list_billing_accounts(self) -> list[BillingAccount]:
+        rows = self.conn.execute(select(billing_accounts).order_by(billing_accounts.c.name)).all()
+        return [BillingAccount(**row._mapping) for row in rows]
+
     def find_billing_account_by_name(self, name: str) -> BillingAccount | None:
         row = self.conn.execute(select(billing_accounts).where(billing_accounts.c.name == name)).first()
         return BillingAccount(**row._mapping) if row else None

@@ -156,7 +156,8 @@ class OpsRepo:
         )
         query = (
             select(webhook_deliveries, outbox.c.instant, outbox.c.type, outbox.c.subject, outbox.c.data,
-                   outbox.c.subscription_id, webhook_endpoints.c.url, webhook_endpoints.c.secret)
+                   outbox.c.subscription_id, webhook_endpoints.c.url, webhook_endpoints.c.secret,
+                   webhook_endpoints.c.format)
             .join(first, and_(first.c.endpoint_id == webhook_deliveries.c.endpoint_id,
                               first.c.ordering_key == webhook_deliveries.c.ordering_key,
                               first.c.outbox_id == webhook_deliveries.c.outbox_id))

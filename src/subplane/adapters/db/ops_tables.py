@@ -44,6 +44,8 @@ webhook_endpoints = Table(
     Column("secret", String(200), nullable=False),
     Column("description", String(200)),
     Column("active", Integer, nullable=False, default=1),
+    # the envelope it receives: subplane (the first format), cloudevents or eventgrid (adapters/webhook_formats.py)
+    Column("format", String(16), nullable=False, default="subplane", server_default="subplane"),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

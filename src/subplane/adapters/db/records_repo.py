@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from ...domain.events import DomainEvent
 from .bulk import update_each
@@ -44,6 +44,32 @@ class ActivityRepo:
         query = select(activity).order_by(activity.c.id.desc()).limit(limit)
         if subscription_id is not None:
             query = query.where(activity.c.subscription_id == subscription_id)
+        return [dict(r._mapping) for r in self.conn.execute(query).all()]
+
+    def window(self, *, subscription_id: str, since: datetime, until: datetime, before_id: int | None = None,
+               correlation_id: str | None = None, scope: str | None = None, actor: str | None = None,
+               outcomes: tuple[str, ...] | None = None, exclude_actions: tuple[str, ...] = (),
+               limit: int = 200) -> list[dict]:
+        """A subscription's records in ``[since, until]``, newest first, below ``before_id`` (keyset paging).
+        ``scope``: a resource id; its records and those of what lies below it, compared case-insensitively
+        as ARM compares ids."""
+        query = (select(activity)
+                 .where(activity.c.subscription_id == subscription_id, activity.c.instant >= since,
+                        activity.c.instant <= until)
+                 .order_by(activity.c.id.desc()).limit(limit))
+        if before_id is not None:
+            query = query.where(activity.c.id < before_id)
+        if correlation_id is not None:
+            query = query.where(activity.c.correlation_id == correlation_id)
+        if scope is not None:
+            target, scope = func.lower(activity.c.target), scope.lower().rstrip("/")
+            query = query.where(or_(target == scope, target.startswith(scope + "/", autoescape=True)))
+        if exclude_actions:
+            query = query.where(activity.c.action.not_in(exclude_actions))
+        if actor is not None:
+            query = query.where(func.lower(activity.c.actor) == actor.lower())
+        if outcomes is not None:
+            query = query.where(activity.c.outcome.in_(outcomes))
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
     def last_success(self, subscription_id: str, action: str) -> dict | None:

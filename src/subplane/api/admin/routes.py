@@ -65,7 +65,7 @@ def message_view(row: dict) -> dict:
 
 def endpoint_view(row: dict, *, with_secret: bool = False) -> dict:
     view = {"id": row["id"], "url": row["url"], "description": row["description"], "active": bool(row.get("active", 1)),
-            "createdAt": row["created_at"].isoformat()}
+            "format": row.get("format") or "subplane", "createdAt": row["created_at"].isoformat()}
     return {**view, "secret": row["secret"]} if with_secret else view
 
 
@@ -166,7 +166,7 @@ def admin_router(app, *, advances: ClockAdvances, request_log: RequestLog) -> AP
     @router.post("/webhooks", status_code=201, openapi_extra=openapi_body(WebhookRequest))
     @renders_errors
     def add_webhook(body: WebhookRequest = json_body(WebhookRequest)):
-        endpoint = app.webhooks.add(url=body.url, secret=body.secret, description=body.description)
+        endpoint = app.webhooks.add(url=body.url, secret=body.secret, description=body.description, format=body.format)
         return JSONResponse(endpoint_view(endpoint, with_secret=True), status_code=201)
 
     @router.delete("/webhooks/{endpoint_id}", status_code=204)

@@ -44,6 +44,7 @@ class WebhookRequest(BaseModel):
     url: str = Field("", max_length=2048)
     secret: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=200)
+    format: str = Field("subplane", max_length=16)  # subplane | cloudevents | eventgrid
 
 
 class FaultRequest(BaseModel):

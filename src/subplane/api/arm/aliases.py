@@ -8,6 +8,7 @@ list is not paged (the SDK reads one ``SubscriptionAliasListResult`` and follows
 from __future__ import annotations
 
 from ...domain.access import PrincipalKind
+from ...domain.management_groups import scope_of
 from ...services.aliases import AliasRequest, AliasState, alias_id
 from ...domain.tags import stored_tags
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
@@ -33,6 +34,7 @@ def render(state: AliasState) -> dict:
             "provisioningState": state.provisioning_state, "acceptOwnershipState": "Completed",
             "billingScope": a.billing_scope, "workload": a.workload, "subscriptionOwnerId": a.owner_id,
             "createdTime": _iso(a.created_at), "tags": stored_tags(a.tags),
+            "managementGroupId": scope_of(state.management_group) if state.management_group else None,
         },
         "systemData": {"createdBy": a.created_by, "createdByType": created_by_type, "createdAt": _iso(a.created_at),
                        "lastModifiedBy": a.created_by, "lastModifiedByType": created_by_type,
@@ -48,7 +50,8 @@ def _request(ctx: ArmRequest) -> AliasRequest:
     return AliasRequest(name=ctx.params["alias"], display_name=properties.displayName,
                         billing_scope=properties.billingScope, workload=properties.workload,
                         owner_id=extra.subscriptionOwnerId, tags=extra.tags or {},
-                        existing_subscription_id=properties.subscriptionId)
+                        existing_subscription_id=properties.subscriptionId,
+                        management_group_id=extra.managementGroupId)
 
 
 def register(router: ArmRouter) -> None:

@@ -59,7 +59,10 @@ class ArmApi:
     @staticmethod
     def _ids(request: Request) -> dict[str, str]:
         request_id = str(uuid.uuid4())
-        correlation = request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
+        # the request middleware's id (the client's header, else a new one): the response, the logs and the activity
+        # log all carry the same
+        correlation = (getattr(request.state, "correlation_id", None)
+                       or request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4()))
         headers = {
             "x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation,
             "x-ms-routing-request-id": f"LOCAL:{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}:{request_id}",

@@ -23,6 +23,10 @@ PROVIDERS = {
     "Microsoft.Authorization": ["roleAssignments", "roleDefinitions", "classicAdministrators"],
     "Microsoft.Resources": ["resourceGroups", "subscriptions", "tenants", "operationresults"],
     "Microsoft.Subscription": ["aliases", "cancel", "enable", "rename", "operations"],
+    "Microsoft.Management": ["managementGroups", "getEntities"],
+    "Microsoft.Insights": ["eventtypes"],
+    "Microsoft.CostManagement": ["query"],
+    "Microsoft.Billing": ["billingAccounts"],
 }
 
 

@@ -8,6 +8,7 @@ are checked here by the domain's own rule (with its code), tag limits by the ser
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -48,6 +49,7 @@ class DeleteSubscriptionBody(ArmBody):
 
 class AliasAdditionalProperties(ArmBody):
     subscriptionOwnerId: Text | None = None
+    managementGroupId: Text | None = None
     tags: Tags | None = None
 
 
@@ -162,3 +164,96 @@ class RoleAssignmentProperties(ArmBody):
 
 class RoleAssignmentBody(ArmBody):
     properties: RoleAssignmentProperties | None = None
+
+
+# Microsoft.Management --------------------------------------------------------------------------------
+class ManagementGroupDetails(ArmBody):
+    parent: IdReference | None = None
+
+
+class ManagementGroupPutProperties(ArmBody):
+    displayName: Text | None = None
+    details: ManagementGroupDetails | None = None
+
+
+class ManagementGroupPutBody(ArmBody):
+    name: Text | None = None
+    properties: ManagementGroupPutProperties | None = None
+
+
+class ManagementGroupPatchBody(ArmBody):
+    displayName: Text | None = None
+    parentGroupId: Text | None = None
+
+
+class HierarchySettingsProperties(ArmBody):
+    requireAuthorizationForGroupCreation: bool | None = None
+    defaultManagementGroup: Text | None = None
+    # Subplane's own: the group a cancelled subscription moves to (and back from on reactivation)
+    decommissionManagementGroup: Text | None = None
+
+
+class HierarchySettingsBody(ArmBody):
+    properties: HierarchySettingsProperties | None = None
+
+
+# Microsoft.CostManagement ----------------------------------------------------------------------------
+class CostAggregation(ArmBody):
+    name: ShortText
+    function: ShortText = "Sum"
+
+
+class CostGrouping(ArmBody):
+    type: ShortText = "Dimension"
+    name: ShortText
+
+
+class CostDataset(ArmBody):
+    granularity: ShortText | None = None
+    aggregation: dict[ShortText, CostAggregation] | None = None
+    grouping: list[CostGrouping] | None = Field(None, max_length=8)
+
+
+class CostTimePeriod(ArmBody):
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
+class CostQueryBody(ArmBody):
+    type: ShortText
+    timeframe: ShortText
+    timePeriod: CostTimePeriod | None = None
+    dataset: CostDataset | None = None
+
+
+# Microsoft.Consumption budgets ---------------------------------------------------------------------------
+class BudgetNotificationBody(ArmBody):
+    enabled: bool = True
+    operator: ShortText = "GreaterThan"
+    threshold: float
+    contactEmails: list[Text] = Field(default_factory=list, max_length=50)
+    thresholdType: ShortText | None = None
+
+
+class BudgetTimePeriod(ArmBody):
+    startDate: datetime
+    endDate: datetime | None = None
+
+
+class BudgetProperties(ArmBody):
+    category: ShortText = "Cost"
+    amount: float
+    timeGrain: ShortText
+    timePeriod: BudgetTimePeriod
+    notifications: dict[ShortText, BudgetNotificationBody] | None = Field(None, max_length=16)
+
+
+class BudgetBody(ArmBody):
+    properties: BudgetProperties
+    eTag: Text | None = None
+
+
+# Microsoft.Billing -----------------------------------------------------------------------------------------
+class BillingCancelBody(ArmBody):
+    cancellationReason: Text | None = None
+    customerId: Text | None = None

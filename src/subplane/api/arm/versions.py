@@ -31,6 +31,11 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
                       "2022-05-01-preview"),
     "metadata": ("2019-05-01", "2020-06-01", "2022-09-01"),
     "consumption": ("2019-10-01", "2021-10-01", "2023-03-01", "2023-05-01", "2023-11-01", "2024-08-01"),  # billing
+    "insights": ("2015-04-01",),
+    "billing": ("2019-10-01-preview", "2020-05-01", "2021-10-01", "2024-04-01"),
+    "costmanagement": ("2019-11-01", "2021-10-01", "2022-10-01", "2023-03-01", "2023-11-01", "2024-08-01",
+                       "2025-03-01"),
+    "management": ("2019-11-01", "2020-02-01", "2020-03-01", "2020-05-01", "2020-10-01", "2021-04-01", "2023-04-01"),  # the activity log: its only published version
 }
 # Where each list is read from: the folder of Azure/azure-rest-api-specs whose ``stable/<version>/`` (and, where
 # listed, ``preview/<version>/``) subfolders publish the area's versions, plus the versions the newest SDKs send
@@ -46,6 +51,10 @@ SPEC_SOURCES: dict[str, str] = {
     "authorization": "specification/authorization/resource-manager/Microsoft.Authorization/stable",
     "metadata": "ARM's /metadata/endpoints (no spec file; the versions az and the SDKs send)",
     "consumption": "specification/consumption/resource-manager/Microsoft.Consumption/stable",
+    "management": "specification/managementgroups/resource-manager/Microsoft.Management/stable",
+    "costmanagement": "specification/cost-management/resource-manager/Microsoft.CostManagement/stable",
+    "billing": "specification/billing/resource-manager/Microsoft.Billing/stable",
+    "insights": "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json",
 }
 # Strict mode also accepts the previews the current SDK prereleases send, for the operations Subplane serves
 # (their request and response shapes for those operations are the stable ones'); each with the client sending it.
