@@ -25,11 +25,14 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(self, data_dir: Path, *, demo: bool = True, extra_args: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.host = host
+        self.port = port or free_port()
         self.env = {**os.environ, "SUBPLANE_DATA_DIR": str(data_dir), **(env or {})}
         args = [sys.executable, "-m", "subplane.cli.main", "serve", "--port", str(self.port)]
+        if host != "127.0.0.1":  # the local certificate names it too
+            args += ["--host", host, "--hostname", host]
         if demo:
             args.append("--demo")
         args += extra_args or []
@@ -55,7 +58,7 @@ class ServerProcess:
                         if not ca.exists():
                             continue
                         context = ssl.create_default_context(cafile=str(ca))
-                    url = f"{scheme}://127.0.0.1:{self.port}"
+                    url = f"{scheme}://{self.host}:{self.port}"
                     with urllib.request.urlopen(url + "/_subplane/health", timeout=2, context=context) as answer:
                         if answer.status == 200:
                             self.url = url

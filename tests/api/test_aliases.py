@@ -241,3 +241,12 @@ def test_the_operator_creates_an_alias_in_the_billing_accounts_tenant(arm):
         name="ops-name", display_name="Fabrikam's", billing_scope=_scope(arm, account)))
     assert created and state.alias.tenant_id == tenant
     assert state.alias.subscription_id != contoso["properties"]["subscriptionId"]
+
+
+def test_the_aliass_tags_are_the_new_subscriptions(arm):
+    answer = _put(arm, "tagged", displayName="Tagged", billingScope=_scope(arm),
+                  additionalProperties={"tags": {"cost-centre": "42"}})
+    sub_id = answer.json()["properties"]["subscriptionId"]
+    assert arm.call("GET", f"/subscriptions/{sub_id}").json()["tags"] == {"cost-centre": "42"}
+    tags = arm.call("GET", f"/subscriptions/{sub_id}/providers/Microsoft.Resources/tags/default", version="2025-04-01")
+    assert tags.json()["properties"]["tags"] == {"cost-centre": "42"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -39,6 +40,31 @@ def live(tmp_path_factory):
     server = ServerProcess(tmp_path_factory.mktemp("serve"), env={"SUBPLANE_ARM_PAGE_SIZE": "2"})
     try:
         assert server.url.startswith("https://") and server.ca_bundle
+        yield Live(server)
+    finally:
+        server.stop()
+
+
+# MSAL's user-realm discovery, the first step of a user's password sign-in (`az login -u`, UsernamePasswordCredential),
+# asks https://<authority host>/common/userrealm on port 443 whatever port the authority names: a user sign-in needs
+# Subplane on port 443, as it would be deployed.
+@pytest.fixture(scope="session")
+def live_on_443(tmp_path_factory):
+    import random
+    import socket
+
+    host = f"127.31.{random.randint(0, 255)}.{random.randint(2, 254)}"  # a loopback address of its own: no other
+    with socket.socket() as probe:  # process's (or test worker's) port 443 is in the way
+        try:
+            probe.bind((host, 443))
+        except PermissionError:
+            if os.environ.get("SUBPLANE_REQUIRE_POSTGRES") == "1":  # CI (.ci/run) runs as root
+                pytest.fail("binding port 443 needs root or CAP_NET_BIND_SERVICE; CI has them")
+            pytest.skip("binding port 443 needs root or CAP_NET_BIND_SERVICE (MSAL's user realm discovery uses 443)")
+        except OSError as error:
+            pytest.skip(f"{host}:443 is not free: {error}")
+    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443)
+    try:
         yield Live(server)
     finally:
         server.stop()

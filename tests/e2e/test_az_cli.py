@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from subplane.cli.connection import az_environment
+from subplane.services.demo import DEMO_PASSWORD
 
 AZ = os.environ.get("SUBPLANE_AZ") or shutil.which("az")
 pytestmark = pytest.mark.skipif(AZ is None, reason="azure-cli not installed (pip install subplane[azcli] in its own venv, set SUBPLANE_AZ)")
@@ -151,3 +152,62 @@ def test_c42_azure_cli_credential_drives_the_sdk(az, live, monkeypatch):
     client = SubscriptionClient(AzureCliCredential(process_timeout=60), base_url=live.url, connection_verify=live.ca)
     assert sorted(s.display_name for s in client.subscriptions.list())[0] in ("Ontwikkeling", "Prod N")
     assert len(list(client.subscriptions.list())) == 3
+
+
+def test_ad_sp_show_and_list_read_the_graph(az, live):
+    app_id = live.connection["principals"]["owner"]["clientId"]
+    shown = az.json("ad", "sp", "show", "--id", app_id)  # az asks servicePrincipals?$filter=servicePrincipalNames/any
+    assert shown["appId"] == app_id.lower() and shown["displayName"] == "subplane-owner"
+    assert az.json("ad", "sp", "show", "--id", shown["id"])["appId"] == shown["appId"]  # by object id
+    listed = az.json("ad", "sp", "list", "--display-name", "subplane-")
+    assert sorted(s["displayName"] for s in listed) == ["subplane-owner", "subplane-reader"]
+    missing = az.run("ad", "sp", "show", "--id", str(uuid.uuid4()), check=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr
+    refused = az.run("ad", "signed-in-user", "show", check=False)  # a service principal has no /me
+    assert refused.returncode != 0 and "delegated authentication flow" in refused.stderr
+
+
+@pytest.fixture
+def az_user(live_on_443, tmp_path):
+    """az logged in as the demo user owner@contoso.example (a user login: password grant, then refresh tokens)."""
+    from subplane.cli.connection import CLOUD_NAME
+
+    session = Az(live_on_443, tmp_path / "azure")
+    session.run("cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", live_on_443.url)
+    session.run("cloud", "set", "-n", CLOUD_NAME)
+    session.run("config", "set", "core.instance_discovery=false")
+    session.run("login", "-u", "owner@contoso.example", "-p", DEMO_PASSWORD, "--tenant", live_on_443.tenant)
+    return session
+
+
+def test_signed_in_user_show_after_a_user_login(az_user):
+    me = az_user.json("ad", "signed-in-user", "show")  # a Graph token for the user, silently through a refresh token
+    assert me["userPrincipalName"] == "owner@contoso.example" and me["displayName"] == "Bram Jansen"
+    assert az_user.json("ad", "user", "show", "--id", "reader@contoso.example")["displayName"] == "Cor Visser"
+    sub = next(s["id"] for s in az_user.json("account", "list") if s["name"] == "Ontwikkeling")
+    created = az_user.json("role", "assignment", "create", "--assignee", "reader@contoso.example", "--role",
+                           "Contributor", "--scope", f"/subscriptions/{sub}")  # the assignee resolved through Graph
+    assert created["principalId"] == az_user.json("ad", "user", "show", "--id", "reader@contoso.example")["id"]
+    names = {a["principalName"] for a in az_user.json("role", "assignment", "list", "--all")}
+    assert {"owner@contoso.example", "reader@contoso.example"} <= names
+
+
+def test_tags_at_a_scope_with_az_tag(az):
+    sub = _sub(az, "Ontwikkeling")
+    az.run("group", "create", "-n", "rg-tags", "-l", "westeurope", "--subscription", sub)
+    group = f"/subscriptions/{sub}/resourceGroups/rg-tags"
+    for scope in (f"/subscriptions/{sub}", group):
+        created = az.json("tag", "create", "--resource-id", scope, "--tags", "env=dev", "team=A")
+        assert created["properties"]["tags"] == {"env": "dev", "team": "A"}
+        merged = az.json("tag", "update", "--resource-id", scope, "--operation", "Merge", "--tags", "cost=42")
+        assert merged["properties"]["tags"] == {"env": "dev", "team": "A", "cost": "42"}
+        deleted = az.json("tag", "update", "--resource-id", scope, "--operation", "Delete", "--tags", "team=A")
+        assert deleted["properties"]["tags"] == {"env": "dev", "cost": "42"}
+        assert az.json("tag", "list", "--resource-id", scope)["properties"]["tags"] == {"env": "dev", "cost": "42"}
+        refused = az.run("tag", "create", "--resource-id", scope, "--tags", "a?b=c", check=False)
+        assert refused.returncode != 0 and "InvalidTagNameCharacters" in refused.stderr
+    assert az.json("group", "show", "-n", "rg-tags", "--subscription", sub)["tags"] == {"env": "dev", "cost": "42"}
+    az.run("tag", "delete", "--resource-id", group, "--yes")
+    assert az.json("tag", "list", "--resource-id", group)["properties"]["tags"] == {}
+    updated = az.json("group", "update", "-n", "rg-tags", "--subscription", sub, "--set", "tags.owner=ops")
+    assert updated["tags"] == {"owner": "ops"}

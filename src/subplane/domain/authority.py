@@ -58,6 +58,11 @@ class Authority:
         """The Microsoft Graph the metadata advertises (``<base>/graph/``): accepted on the Graph routes only."""
         return tuple(f"{url}/graph/" for url in self.public_urls)
 
+    def refresh_audience(self, client_id: str) -> str:
+        """The audience of a user's refresh token for one client: no endpoint serves it, so a refresh token is
+        never an access token, and it redeems only for the client it was issued to."""
+        return f"{self.primary}/oauth2/refresh/{client_id.lower()}"
+
     def blob_audiences(self, account: str) -> tuple[str, ...]:
         """The storage audience, and the account's own URL (Azure's ``https://<account>.blob...`` form)."""
         return (STORAGE_AUDIENCE, *(f"{url}/blob/{account}/" for url in self.public_urls))

@@ -1,5 +1,6 @@
-"""ARM tags: the one rule every write of tags goes through (resource groups, resources, aliases), and a
-lenient read for rows stored before the rule existed.
+"""ARM tags: the one rule every write of tags goes through (resource groups, resources, aliases, the tags of
+a scope), how ``Microsoft.Resources/tags`` combines a change with what a scope has, and a lenient read for
+rows stored before the rule existed.
 
 Limits as ARM documents them: at most 50 tags; a name of 1-512 characters (128 on storage accounts)
 without ``< > % & \\ ? /`` or control characters; a value of at most 256 characters.
@@ -40,6 +41,30 @@ def validate_tags(tags: Any, *, storage_account: bool = False) -> dict[str, str]
         if unstorable_character(value):
             raise InvalidInput("InvalidParameter", f"The value of tag '{name}' has a character that cannot be stored.")
     return dict(tags)
+
+
+OPERATIONS = ("Merge", "Replace", "Delete")  # Tags_UpdateAtScope's TagsPatchResource.operation
+
+
+def changed_tags(current: dict[str, str], operation: str, given: Any, *, storage_account: bool = False) -> dict[str, str]:
+    """The tags after a ``Tags_UpdateAtScope``: ``Replace`` sets ``given``; ``Merge`` adds its names and sets the
+    values of those present; ``Delete`` removes the names given (with a value, only where the value matches).
+    Names compare without case, as ARM's do; the result is checked by ``validate_tags`` (ARM checks the limits
+    on what the scope ends up with)."""
+    chosen = next((o for o in OPERATIONS if o.lower() == str(operation).lower()), None)
+    if chosen is None:
+        raise InvalidInput("InvalidTagOperation", f"The tag operation '{operation}' is not valid. It must be one of "
+                                                  f"{', '.join(OPERATIONS)}.")
+    if not isinstance(given, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in given.items()):
+        raise InvalidInput("InvalidRequestContent", "Tags must be an object whose values are strings.")
+    if chosen == "Replace":
+        return validate_tags(given, storage_account=storage_account)
+    lowered = {name.lower(): (name, value) for name, value in given.items()}
+    if chosen == "Merge":
+        kept = {k: v for k, v in current.items() if k.lower() not in lowered}
+        return validate_tags({**kept, **dict(lowered.values())}, storage_account=storage_account)
+    return {k: v for k, v in current.items()
+            if k.lower() not in lowered or lowered[k.lower()][1] not in ("", v)}
 
 
 def stored_tags(value: Any) -> dict[str, str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from ..adapters.db.arm_repo import Alias, AliasRepo
+from ..adapters.db.arm_repo import Alias, AliasRepo, SubscriptionTagRepo
 from ..domain.access import Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import require_display_name
@@ -136,6 +136,7 @@ class AliasService:
                                              billing_account_id=alias.billing_account_id, offer_id=offer_id,
                                              owner_id=alias.owner_id, subscription_id=alias.subscription_id,
                                              management_group=request.management_group_id)
+            SubscriptionTagRepo(uow.conn).set(alias.subscription_id, alias.tags)  # the new subscription's tags
             record_success(uow, actor=actor, action="createAlias", subscription_id=alias.subscription_id,
                            target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
             return self._state(uow, alias), True

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from ..adapters.db.directory_repo import BillingAccount
+from ..adapters.db.directory_repo import BillingAccount, DirectoryObject
 from ..adapters.passwords import hash_secret, verify_secret
-from ..domain.access import OPERATOR, Action, Principal, Role, RoleAssignment
-from ..domain.errors import Forbidden, InvalidInput
+from ..domain.access import OPERATOR, Action, Principal, PrincipalKind, Role, RoleAssignment
+from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.lockout import CLIENT, USER
 from .access import require
 from .audit import audited, record_success
@@ -45,6 +45,52 @@ class DirectoryService:
             return stored.principal
 
         return self.app.lockout.checked(kind, name, check)
+
+    # what Microsoft Graph reads: the caller's own tenant only --------------------------------------
+    def directory_objects(self, actor: Principal, object_ids: list[str]) -> list[DirectoryObject]:
+        """``directoryObjects/getByIds``: the users and service principals among ``object_ids``."""
+        with self.app.uow(read_only=True) as uow:
+            tenant_id = uow.directory.principal_tenant(actor.principal_id)
+            return uow.directory.directory_objects(tenant_id, object_ids) if tenant_id else []
+
+    def users(self, actor: Principal, *, prefix: dict[str, str] | None = None, **equal: str) -> list[DirectoryObject]:
+        """The users of the caller's tenant whose properties (``USER_KEYS``) equal the values given (or start
+        with the ``prefix`` ones)."""
+        return self._in_home(actor, lambda uow, tenant: uow.directory.users_in(tenant, prefix=prefix, **equal))
+
+    def service_principals(self, actor: Principal, *, prefix: dict[str, str] | None = None,
+                           **equal: str) -> list[DirectoryObject]:
+        return self._in_home(actor, lambda uow, tenant: uow.directory.service_principals_in(tenant, prefix=prefix,
+                                                                                             **equal))
+
+    def user(self, actor: Principal, ref: str) -> DirectoryObject:
+        """A user of the caller's tenant by object id or user principal name."""
+        found = self.users(actor, **{"userPrincipalName" if "@" in ref else "id": ref})
+        return self._one(found, ref)
+
+    def me(self, actor: Principal) -> DirectoryObject:
+        if actor.kind is not PrincipalKind.USER:
+            raise InvalidInput("DelegatedOnly", "/me request is only valid with delegated authentication flow.")
+        return self.user(actor, actor.principal_id)
+
+    def service_principal(self, actor: Principal, object_id: str) -> DirectoryObject:
+        return self._one(self.service_principals(actor, id=object_id), object_id)
+
+    def organization(self, actor: Principal) -> list[dict]:
+        """The caller's tenant (Graph's ``organization``); nothing for a principal the directory no longer has."""
+        return self._in_home(actor, lambda uow, tenant: [uow.directory.find_tenant(tenant)])
+
+    def _in_home(self, actor: Principal, read) -> list:
+        with self.app.uow(read_only=True) as uow:
+            tenant_id = uow.directory.principal_tenant(actor.principal_id)
+            return read(uow, tenant_id) if tenant_id else []
+
+    @staticmethod
+    def _one(found: list[DirectoryObject], ref: str) -> DirectoryObject:
+        if not found:
+            raise NotFound("DirectoryObjectNotFound", f"Resource '{ref}' does not exist or one of its queried "
+                                                      "reference-property objects are not present.")
+        return found[0]
 
     def create_tenant(self, uow: UnitOfWork, *, name: str, domain: str, tenant_id: str | None = None) -> str:
         tenant_id = tenant_id or str(uuid.uuid4())

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import tzinfo
 from typing import Iterator
 
-from ..adapters.db.arm_repo import AliasRepo
+from ..adapters.db.arm_repo import AliasRepo, SubscriptionTagRepo
 from ..adapters.db.coordination_repo import RequestLogRepo
 from ..adapters.db.engine import reclaim_freed_pages
 from ..adapters.db.ops_repo import OpsRepo
@@ -47,6 +47,7 @@ def _forget_one(app, uow: UnitOfWork, sub: Subscription) -> Subscription:
     uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key]})
     _render_messages_again(uow, sub_id, app.settings.zone)
     AliasRepo(uow.conn).delete_for_subscription(sub_id)
+    SubscriptionTagRepo(uow.conn).delete(sub_id)
     RequestLogRepo(uow.conn).forget_subscription(sub_id)
     pending = app.billing.metering.forget(uow, sub_id)
     return kept_record(sub, invoice_pending=pending)

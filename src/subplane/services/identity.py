@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..adapters.passwords import verify_secret
-from ..domain.access import Principal
+from ..domain.access import Principal, PrincipalKind
 from ..domain.errors import Forbidden, NotFound
 from ..domain.lockout import CLIENT, USER
 
@@ -44,11 +44,13 @@ class IdentityService:
         with self.app.uow(read_only=True) as uow:
             return uow.directory.tenants_of(principal.principal_id)
 
-    def directory_objects(self, principal: Principal, object_ids: list[str]) -> list:
-        """What Graph's ``directoryObjects/getByIds`` lists: the objects among ``object_ids`` in the caller's tenant."""
+    def refresh_user(self, tenant_id: str, user_id: str) -> SignedIn:
+        """A refresh token's user, if still in the tenant it signed in to (a removed user gets no new tokens)."""
         with self.app.uow(read_only=True) as uow:
-            tenant_id = uow.directory.principal_tenant(principal.principal_id)
-            return uow.directory.directory_objects(tenant_id, object_ids) if tenant_id else []
+            found = uow.directory.users_in(tenant_id, id=user_id)
+        if not found:
+            raise Forbidden("InvalidCredentials", "The user of this refresh token is not in the directory.")
+        return SignedIn(Principal(found[0].object_id, found[0].name, PrincipalKind.USER), tenant_id, None)
 
     def sign_in_client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
         return self.app.lockout.checked(CLIENT, client_id, lambda: self._client(tenant_id, client_id, secret))

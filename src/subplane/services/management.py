@@ -14,11 +14,11 @@ import re
 from dataclasses import replace
 from functools import cached_property
 
-from ..adapters.db.arm_repo import GroupTagRepo
+from ..adapters.db.arm_repo import GroupTagRepo, SubscriptionTagRepo
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import ensure_not_deleted, ensure_writable
-from ..domain.tags import validate_tags
+from ..domain.tags import changed_tags, stored_tags, validate_tags
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from .access import readable, require
 from .aliases import AliasService
@@ -167,6 +167,61 @@ class ManagementService:
             return uow.resources.get(resource.resource_id)
 
         return self._run(actor, "updateResource", resource_id, work)
+
+    # the tags of a scope (Microsoft.Resources/tags/default) ---------------------------------------------
+    def scope_tags(self, *, actor: Principal, subscription: str, group: str | None = None,
+                   resource_id: str | None = None) -> tuple[str, dict[str, str]]:
+        """``Tags_GetAtScope``: (the scope's id, its tags) of a subscription, a group or a resource."""
+        with self.app.uow(read_only=True) as uow:
+            sub = resolve(uow, subscription)
+            scope, read, _ = self._tag_scope(uow, sub, group, resource_id)
+            require(uow, self.offers, actor, sub, Action.READ, scope)
+            return scope, read()
+
+    def change_scope_tags(self, *, actor: Principal, subscription: str, group: str | None = None,
+                          resource_id: str | None = None, operation: str, tags: dict | None) -> tuple[str, dict]:
+        """``Tags_CreateOrUpdateAtScope`` (operation Replace), ``Tags_UpdateAtScope`` (Merge, Replace, Delete) and
+        ``Tags_DeleteAtScope`` (Replace with none): one transaction, refused like any write where writes are."""
+        def work(uow: UnitOfWork) -> tuple[str, dict]:
+            sub = resolve(uow, subscription)
+            scope, read, write = self._tag_scope(uow, sub, group, resource_id)
+            self._resources.lock_for_write(uow, actor, sub.subscription_id, scope)
+            storage = resource_id is not None and uow.resources.get(resource_id).type is ResourceType.STORAGE_ACCOUNT
+            result = changed_tags(read(), operation, tags if tags is not None else {}, storage_account=storage)
+            write(result)
+            record_success(uow, actor=actor, action="updateTags", subscription_id=sub.subscription_id, target=scope,
+                           details={"operation": operation, "tags": sorted(result)})
+            return scope, result
+
+        return self._run(actor, "updateTags", resource_id or group or subscription, work)
+
+    def _tag_scope(self, uow: UnitOfWork, sub, group: str | None, resource_id: str | None):
+        """(scope id, read, write) for the subscription, group or resource named; NotFound when it is not there."""
+        if resource_id is not None:
+            self._resources.require_group(uow, sub, group or "")
+            resource = uow.resources.get(resource_id)
+            if resource.subscription_id != sub.subscription_id:
+                raise NotFound("ResourceNotFound", f"The resource '{resource_id}' was not found.")
+
+            def write_resource(tags: dict) -> None:
+                current = uow.resources.get(resource.resource_id)
+                uow.resources.update_fields(resource.resource_id, properties={**current.properties, "tags": tags})
+
+            return (resource.resource_id, lambda: stored_tags(uow.resources.get(resource.resource_id)
+                                                              .properties.get("tags")), write_resource)
+        if group is not None:
+            found = self._resources.require_group(uow, sub, group)
+            repo = GroupTagRepo(uow.conn)
+            return (found.resource_id, lambda: repo.get(sub.subscription_id, found.name),
+                    lambda tags: repo.set(sub.subscription_id, found.name, tags))
+        repo = SubscriptionTagRepo(uow.conn)
+        return (sub.resource_id, lambda: repo.get(sub.subscription_id),
+                lambda tags: repo.set(sub.subscription_id, tags))
+
+    def subscription_tags(self, subscription_ids: list[str]) -> dict[str, dict[str, str]]:
+        """The tags of subscriptions the caller was already allowed to see (their ARM rendering shows them)."""
+        with self.app.uow(read_only=True) as uow:
+            return SubscriptionTagRepo(uow.conn).by_subscription(subscription_ids)
 
     # storage ------------------------------------------------------------------------------------
     def storage_name_available(self, name: str) -> tuple[bool, str | None]:

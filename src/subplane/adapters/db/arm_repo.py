@@ -1,4 +1,5 @@
-"""Storage for what the ARM API added: subscription aliases, billing-account roles, resource-group tags."""
+"""Storage for what the ARM API added: subscription aliases, billing-account roles, resource-group and
+subscription tags."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select, update
 
 from ...domain.tags import stored_tags
-from .arm_tables import billing_role_assignments, subscription_aliases
+from .arm_tables import billing_role_assignments, subscription_aliases, subscription_tags
 from .tables import resource_groups
 
 
@@ -105,3 +106,28 @@ class GroupTagRepo:
         self.conn.execute(update(resource_groups).where(
             resource_groups.c.subscription_id == subscription_id,
             resource_groups.c.name_key == name.lower()).values(tags=dict(tags)))
+
+
+class SubscriptionTagRepo:
+    """A subscription's tags: one row while it has any."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, subscription_id: str) -> dict[str, str]:
+        return self.by_subscription([subscription_id]).get(subscription_id, {})
+
+    def by_subscription(self, subscription_ids: list[str]) -> dict[str, dict[str, str]]:
+        """The tags of several subscriptions in one query (a list of subscriptions shows them)."""
+        rows = self.conn.execute(select(subscription_tags).where(
+            subscription_tags.c.subscription_id.in_(sorted(set(subscription_ids))))).all()
+        return {r.subscription_id: stored_tags(r.tags) for r in rows}
+
+    def set(self, subscription_id: str, tags: dict[str, str]) -> None:
+        self.delete(subscription_id)
+        if tags:
+            self.conn.execute(insert(subscription_tags).values(subscription_id=subscription_id, tags=dict(tags)))
+
+    def delete(self, subscription_id: str) -> int:
+        return self.conn.execute(delete(subscription_tags)
+                                 .where(subscription_tags.c.subscription_id == subscription_id)).rowcount

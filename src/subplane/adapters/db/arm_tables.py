@@ -1,4 +1,5 @@
-"""Tables the ARM API added: subscription aliases and billing-account role assignments (migration arm_0001)."""
+"""Tables the ARM API added: subscription aliases and billing-account role assignments (migration arm_0001),
+a subscription's tags (arm_0002)."""
 
 from __future__ import annotations
 
@@ -37,4 +38,12 @@ billing_role_assignments = Table(
     Column("principal_id", String(36), primary_key=True),
     Column("role", String(64), primary_key=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A subscription's tags (Tags_*AtScope on /subscriptions/{id}); no row: none. A purge deletes the row.
+subscription_tags = Table(
+    "subscription_tags",
+    metadata,
+    Column("subscription_id", String(36), ForeignKey("subscriptions.subscription_id"), primary_key=True),
+    Column("tags", JSON, nullable=False),
 )

@@ -37,6 +37,11 @@ class DirectoryObject:
     kind: PrincipalKind
     display_name: str
     name: str
+    tenant_id: str = ""
+
+
+USER_KEYS = ("id", "userPrincipalName", "displayName")  # what a user can be looked up by
+SERVICE_PRINCIPAL_KEYS = ("id", "appId", "displayName")
 
 
 class DirectoryRepo:
@@ -124,13 +129,32 @@ class DirectoryRepo:
     def directory_objects(self, tenant_id: str, object_ids: list[str]) -> list[DirectoryObject]:
         """The users and service principals of one tenant among ``object_ids`` (unknown ids are left out)."""
         keys = sorted({i.lower() for i in object_ids})
-        found = [DirectoryObject(r.user_id, PrincipalKind.USER, r.display_name, r.user_principal_name)
-                 for r in self.conn.execute(select(users).where(users.c.user_id.in_(keys),
-                                                                users.c.tenant_id == tenant_id)).all()]
-        found += [DirectoryObject(r.object_id, PrincipalKind.SERVICE_PRINCIPAL, r.name, r.client_id)
-                  for r in self.conn.execute(select(service_principals).where(
-                      service_principals.c.object_id.in_(keys), service_principals.c.tenant_id == tenant_id)).all()]
-        return found
+        return (self._users(tenant_id, users.c.user_id.in_(keys))
+                + self._service_principals(tenant_id, service_principals.c.object_id.in_(keys)))
+
+    def users_in(self, tenant_id: str, *, prefix: dict[str, str] | None = None, **equal: str) -> list[DirectoryObject]:
+        """The users of one tenant whose ``USER_KEYS`` properties equal the given values, or start with the
+        ``prefix`` ones (both without case)."""
+        columns = {"id": users.c.user_id, "userPrincipalName": users.c.upn_key, "displayName": users.c.display_name}
+        return self._users(tenant_id, *_matching(columns, equal, prefix))
+
+    def service_principals_in(self, tenant_id: str, *, prefix: dict[str, str] | None = None,
+                              **equal: str) -> list[DirectoryObject]:
+        """The service principals of one tenant whose ``SERVICE_PRINCIPAL_KEYS`` properties match, as users_in."""
+        columns = {"id": service_principals.c.object_id, "appId": service_principals.c.client_id,
+                   "displayName": service_principals.c.name}
+        return self._service_principals(tenant_id, *_matching(columns, equal, prefix))
+
+    def _users(self, tenant_id: str, *conditions) -> list[DirectoryObject]:
+        query = select(users).where(users.c.tenant_id == tenant_id, *conditions).order_by(users.c.upn_key)
+        return [DirectoryObject(r.user_id, PrincipalKind.USER, r.display_name, r.user_principal_name, r.tenant_id)
+                for r in self.conn.execute(query).all()]
+
+    def _service_principals(self, tenant_id: str, *conditions) -> list[DirectoryObject]:
+        query = (select(service_principals).where(service_principals.c.tenant_id == tenant_id, *conditions)
+                 .order_by(service_principals.c.name))
+        return [DirectoryObject(r.object_id, PrincipalKind.SERVICE_PRINCIPAL, r.name, r.client_id, r.tenant_id)
+                for r in self.conn.execute(query).all()]
 
     def list_users(self) -> list[dict]:
         rows = self.conn.execute(select(users).order_by(users.c.upn_key)).all()
@@ -211,3 +235,8 @@ class DirectoryRepo:
         return self.conn.execute(
             delete(role_assignments).where(role_assignments.c.subscription_id == subscription_id.lower())
         ).rowcount
+
+
+def _matching(columns: dict, equal: dict[str, str], prefix: dict[str, str] | None) -> list:
+    conditions = [func.lower(columns[k]) == v.lower() for k, v in equal.items()]
+    return conditions + [func.lower(columns[k]).startswith(v.lower(), autoescape=True) for k, v in (prefix or {}).items()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import (activity_log, aliases, authorization, billing_accounts, budgets, compute, consumption, cost_management, groups, management_groups, metadata, network,
-               storage, subscriptions)
+               storage, subscriptions, tags)
 from ...domain.errors import InvalidInput
 from ...services import throttle
 from .entry import ArmApi, ArmRoute
@@ -13,8 +13,8 @@ from .versions import POLICIES
 
 def build_router() -> ArmRouter:
     router = ArmRouter()
-    for module in (metadata, subscriptions, aliases, groups, compute, network, storage, authorization, consumption,
-                   activity_log, management_groups, cost_management, budgets, billing_accounts):
+    for module in (metadata, subscriptions, aliases, tags, groups, compute, network, storage, authorization,
+                   consumption, activity_log, management_groups, cost_management, budgets, billing_accounts):
         module.register(router)
     return router
 

@@ -14,7 +14,7 @@ LOCATIONS = (
 )
 
 
-def subscription(sub: Subscription, offers) -> dict:
+def subscription(sub: Subscription, offers, tags: dict | None = None) -> dict:
     offer = offers.get(sub.offer_id)
     return {
         "id": sub.resource_id,
@@ -29,7 +29,7 @@ def subscription(sub: Subscription, offers) -> dict:
             "quotaId": offer.quota_id,
             "spendingLimit": "On" if offer.spending_limit else "Off",
         },
-        "tags": {},
+        "tags": tags or {},
     }
 
 

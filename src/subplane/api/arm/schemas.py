@@ -76,6 +76,16 @@ class TagsBody(ArmBody):
     tags: Tags | None = None
 
 
+class ScopeTagsProperties(ArmBody):
+    tags: Tags | None = None
+
+
+class ScopeTagsBody(ArmBody):
+    """Tags_CreateOrUpdateAtScope (TagsResource) and Tags_UpdateAtScope (TagsPatchResource: with ``operation``)."""
+    operation: ShortText | None = None
+    properties: ScopeTagsProperties | None = None
+
+
 # Microsoft.Compute -----------------------------------------------------------------------------------
 class HardwareProfile(ArmBody):
     vmSize: ShortText | None = None

@@ -28,11 +28,14 @@ def register(router: ArmRouter) -> None:
     @router.route("GET", "/subscriptions", area=_SUBS)
     def list_subscriptions(ctx: ArmRequest):
         subs = ctx.app.subscriptions.list(actor=ctx.principal)
-        return page(ctx, [render.subscription(s, ctx.app.offers) for s in subs])
+        tags = ctx.app.management.subscription_tags([s.subscription_id for s in subs])
+        return page(ctx, [render.subscription(s, ctx.app.offers, tags.get(s.subscription_id)) for s in subs])
 
     @router.route("GET", "/subscriptions/{sub}", area=_SUBS)
     def get_subscription(ctx: ArmRequest):
-        return render.subscription(ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"]), ctx.app.offers)
+        sub = ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        tags = ctx.app.management.subscription_tags([sub.subscription_id]).get(sub.subscription_id)
+        return render.subscription(sub, ctx.app.offers, tags)
 
     @router.route("GET", "/subscriptions/{sub}/locations", area=_SUBS)
     def list_locations(ctx: ArmRequest):

@@ -1,6 +1,7 @@
 """OIDC discovery, JWKS and ``/oauth2/v2.0/token`` answering like the real identity provider.
 
-Grants: ``client_credentials`` (service principals) and ``password`` (users). The audience is the scope
+Grants: ``client_credentials`` (service principals), ``password`` (users) and ``refresh_token`` (a user's
+token for another resource, as MSAL asks silently: ``az`` after a user login wants one for the Graph). The audience is the scope
 without ``/.default``, and only audiences Subplane serves are issued (else AADSTS500011, as Entra answers
 for a resource it does not know). The issuer is always the configured authority's. Password and secret
 checks go through the lockout (AADSTS50053 while locked). Errors carry ``error``, ``error_description``
@@ -19,7 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...adapters.tokens import TOKEN_LIFETIME_SECONDS
+from ...adapters.tokens import TOKEN_LIFETIME_SECONDS, TokenRejected
 from ...domain.authority import audience_for_scope
 from ...domain.errors import DomainError
 from ..origin import public_base
@@ -34,6 +35,9 @@ _AAD_ERRORS = {
     "UserLocked": ("invalid_grant", 50053, 400),
     "ClientLocked": ("invalid_client", 50053, 401),
 }
+GRANTS = ("client_credentials", "password", "refresh_token")
+# A user's refresh token: 24 hours, and every use returns a new one (Entra's rule is sliding too, with 90 days).
+REFRESH_TOKEN_LIFETIME_SECONDS = 24 * 3600
 
 
 def aad_error(error: str, number: int, description: str, status: int = 400) -> JSONResponse:
@@ -73,7 +77,7 @@ def install(http: FastAPI, app, keys) -> None:
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "grant_types_supported": ["client_credentials", "password"],
+            "grant_types_supported": list(GRANTS),
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "tenant_region_scope": "EU",
         }
@@ -103,19 +107,30 @@ def install(http: FastAPI, app, keys) -> None:
         scope = str(form.get("scope", ""))
         if not scope:
             return aad_error("invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
-        if grant not in ("client_credentials", "password"):
+        if grant not in GRANTS:
             return aad_error("unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
         audience = audience_for_scope(scope)
+        client_id = str(form.get("client_id", ""))
         try:
             found = await run_in_threadpool(app.identity.tenant, tenant)
             if not app.authority.serves(audience):
                 return _unknown_resource(audience or scope, found)
             if grant == "client_credentials":
-                signed = await run_in_threadpool(app.identity.sign_in_client, found["tenant_id"],
-                                                 str(form.get("client_id", "")), str(form.get("client_secret", "")))
-            else:
+                signed = await run_in_threadpool(app.identity.sign_in_client, found["tenant_id"], client_id,
+                                                 str(form.get("client_secret", "")))
+            elif grant == "password":
                 signed = await run_in_threadpool(app.identity.sign_in_user, found["tenant_id"],
                                                  str(form.get("username", "")), str(form.get("password", "")))
+            else:
+                try:  # bound to the client it was issued to, and to the tenant in the path
+                    held = keys.verify(str(form.get("refresh_token", "")),
+                                       audiences=(app.authority.refresh_audience(client_id or "subplane"),))
+                except TokenRejected as error:
+                    number = 70008 if error.code == "ExpiredAuthenticationToken" else 9002313
+                    return aad_error("invalid_grant", number, f"The refresh token is not valid: {error.message}")
+                if held.tenant_id != found["tenant_id"] or held.is_app:
+                    return aad_error("invalid_grant", 9002313, "The refresh token is not valid for this tenant.")
+                signed = await run_in_threadpool(app.identity.refresh_user, held.tenant_id, held.object_id)
         except DomainError as error:
             error_name, number, status = _AAD_ERRORS.get(error.code, ("invalid_request", 90002, 400))
             return aad_error(error_name, number, error.message, status)
@@ -128,9 +143,12 @@ def install(http: FastAPI, app, keys) -> None:
         body = {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS, "ext_expires_in": TOKEN_LIFETIME_SECONDS,
                 "access_token": access, "scope": scope}
         if not is_app:
-            client_id = str(form.get("client_id", "")) or "subplane"
-            body["id_token"] = keys.issue(issuer=issuer, audience=client_id, tenant_id=signed.tenant_id,
-                                          object_id=principal.principal_id, name=principal.name, is_app=False)
+            client_id = client_id or "subplane"
+            user = dict(issuer=issuer, tenant_id=signed.tenant_id, object_id=principal.principal_id,
+                        name=principal.name, is_app=False)
+            body["id_token"] = keys.issue(audience=client_id, **user)
+            body["refresh_token"] = keys.issue(audience=app.authority.refresh_audience(client_id),
+                                               lifetime=REFRESH_TOKEN_LIFETIME_SECONDS, **user)
             body["client_info"] = _client_info(principal.principal_id, signed.tenant_id)
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
