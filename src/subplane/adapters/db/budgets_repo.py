@@ -63,8 +63,8 @@ class BudgetRepo:
         """Once per (budget, period, notification): False when another run recorded it first."""
         statement = dialect_insert(self.conn)(budget_alerts).values(
             budget_key=_key(budget_id), period_start=period_start, notification=notification, fired_at=now,
-            spent=str(spent)).on_conflict_do_nothing()
-        return self.conn.execute(statement).rowcount > 0
+            spent=str(spent)).on_conflict_do_nothing().returning(budget_alerts.c.notification)
+        return self.conn.execute(statement).first() is not None  # rowcount is not reliable here on PostgreSQL
 
     def purge(self, subscription_id: str) -> None:
         keys = select(budgets.c.budget_key).where(budgets.c.subscription_id == subscription_id)
