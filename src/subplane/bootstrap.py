@@ -29,6 +29,11 @@ def load_offers(settings: Settings) -> OfferCatalogue:
     return catalogue
 
 
+def _storable_id(value: str | None) -> str | None:
+    """A client's correlation id joins the activity log only if its column holds it (64 printable characters)."""
+    return value if value and len(value) <= 64 and value.isprintable() else None
+
+
 def default_instance() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -49,7 +54,7 @@ class App:
     def uow(self, *, correlation_id: str | None = None, read_only: bool = False) -> UnitOfWork:
         # an HTTP request's correlation id (the request middleware sets it) reaches the activity log by default,
         # so ``correlationId eq`` in the activity-log API finds what a request did
-        return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or logs.correlation_id.get(),
+        return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or _storable_id(logs.correlation_id.get()),
                           read_only=read_only)
 
     @cached_property
