@@ -112,7 +112,8 @@ class BudgetService:
                                  resource_group=resource_group, category=category, amount=amount,
                                  time_grain=time_grain, start=start, end=end, notifications=notifications)
             created = BudgetRepo(uow.conn).save(budget, now=uow.now)
-            uow.jobs.schedule(kind=BUDGET_CHECK, subject=budget.resource_id.lower(), due_at=uow.now)
+            # checked from the next UTC midnight on, as every later check (GET shows the spend at once)
+            uow.jobs.schedule(kind=BUDGET_CHECK, subject=budget.resource_id.lower(), due_at=_next_midnight(uow.now))
             record_success(uow, actor=actor, action="createBudget" if created else "updateBudget",
                            subscription_id=sub.subscription_id, target=budget.resource_id,
                            details={"amount": str(budget.amount), "timeGrain": budget.time_grain})

@@ -329,7 +329,9 @@ def subscriptions_through_groups(uow: UnitOfWork, principal_id: str) -> set[str]
     ids = set(uow.management_groups.placed_in(covered))
     if tree._key(tenant) in roots:  # a role at the root reaches the tenant's unplaced subscriptions too
         ids |= {s.subscription_id for s in uow.subscriptions.list() if s.tenant_id == tenant}
-    return ids
+    # a purged subscription keeps its record, but nobody reaches it through a group any more
+    return {s.subscription_id for s in uow.subscriptions.list(ids=sorted(ids)) if s.state is not State.DELETED} \
+        if ids else set()
 
 
 def place_new(uow: UnitOfWork, actor: Principal, sub: Subscription, group_id: str | None) -> None:
