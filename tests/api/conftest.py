@@ -79,3 +79,17 @@ def arm_app(make_app):
 @pytest.fixture
 def arm(arm_app) -> Arm:
     return Arm(arm_app)
+
+
+@pytest.fixture
+def arm_from(make_app):
+    """An Arm on the demo whose simulated clock starts at a given instant: for tests that read calendar positions
+    (a month's days, a budget's period), so they hold whatever SUBPLANE_TEST_CLOCK_START says."""
+    from subplane.services import demo
+
+    def factory(start) -> Arm:
+        built = make_app(arm_throttle="off", clock_start=start)
+        demo.seed(built)
+        return Arm(built)
+
+    return factory

@@ -3,7 +3,7 @@ threshold as the clock advances mails and emits one event per threshold per peri
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,6 +13,15 @@ from subplane.services.budgets import BUDGET_THRESHOLD_CROSSED
 from .conftest import ACTION_VERSION
 
 VERSION = "2024-08-01"
+
+
+# these tests read calendar positions (November's days, a monthly budget's periods): their clock starts here
+NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def arm(arm_from):
+    return arm_from(NOVEMBER_10)
 
 
 def _path(sub: str, name: str = "", group: str | None = None) -> str:

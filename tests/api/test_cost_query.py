@@ -3,7 +3,7 @@ billing-account scopes, agreeing to the cent with the invoices and the usage row
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,15 @@ import pytest
 from subplane.domain.access import OPERATOR
 
 VERSION = "2025-03-01"
+
+
+# these tests read calendar positions (November's days, a monthly budget's periods): their clock starts here
+NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def arm(arm_from):
+    return arm_from(NOVEMBER_10)
 
 
 def _path(scope: str) -> str:

@@ -10,6 +10,8 @@ from azure.mgmt.costmanagement import CostManagementClient
 from azure.mgmt.costmanagement.models import (QueryAggregation, QueryDataset, QueryDefinition, QueryGrouping,
                                               QueryTimePeriod)
 
+from tests.conftest import CLOCK_START
+
 from .test_az_cli import AZ, az  # noqa: F401  (the az fixture: a logged-in AZURE_CONFIG_DIR)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -25,8 +27,8 @@ def test_cost_per_day_and_group_through_the_sdk(live):
                        headers={"x-subplane-operator-key": live.connection.get("operatorKey", "")})
     assert moved.status_code == 200, moved.text
     client = CostManagementClient(live.credential(), base_url=live.url, connection_verify=live.ca)
-    period = QueryTimePeriod(from_property=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
-                             to=dt.datetime(2026, 11, 30, 23, 59, 59, tzinfo=dt.timezone.utc))
+    start = clock_start().replace(hour=0, minute=0, second=0)
+    period = QueryTimePeriod(from_property=start, to=start + dt.timedelta(days=40))
     daily = client.query.usage(f"/subscriptions/{sub}", QueryDefinition(
         type="ActualCost", timeframe="Custom", time_period=period,
         dataset=QueryDataset(granularity="Daily", aggregation={"totalCost": QueryAggregation(name="Cost", function="Sum")})))
@@ -41,19 +43,15 @@ def test_cost_per_day_and_group_through_the_sdk(live):
 
 
 def test_budgets_through_the_sdk(live):
-    import datetime as dt
-
     from azure.mgmt.consumption import ConsumptionManagementClient
     from azure.mgmt.consumption.models import Budget, BudgetTimePeriod, Notification
 
     sub = live.subscription_id("Ontwikkeling")
     client = live.client(ConsumptionManagementClient, "owner", sub)
     scope = f"/subscriptions/{sub}"
-    utc = dt.timezone.utc
     budget = client.budgets.create_or_update(scope, "team-monthly", Budget(
         category="Cost", amount=100, time_grain="Monthly",
-        time_period=BudgetTimePeriod(start_date=dt.datetime(2026, 11, 1, tzinfo=utc),
-                                     end_date=dt.datetime(2027, 11, 1, tzinfo=utc)),
+        time_period=BudgetTimePeriod(start_date=month_start(), end_date=month_start().replace(year=month_start().year + 1)),
         notifications={"at80": Notification(enabled=True, operator="GreaterThan", threshold=80,
                                             contact_emails=["finops@contoso.example"])}))
     assert budget.name == "team-monthly" and budget.amount == 100 and budget.current_spend.unit == "EUR"
@@ -68,8 +66,20 @@ def test_az_consumption_budget(az, live):  # noqa: F811
     sub = live.subscription_id("Proefversie")
     created = az.json("consumption", "budget", "create", "--subscription", sub, "--budget-name", "cli-budget",
                       "--amount", "50", "--category", "cost", "--time-grain", "monthly",
-                      "--start-date", "2026-11-01", "--end-date", "2027-11-01")
+                      "--start-date", month_start().date().isoformat(),
+                      "--end-date", month_start().replace(year=month_start().year + 1).date().isoformat())
     assert created["name"] == "cli-budget" and float(created["amount"]) == 50
     assert [b["name"] for b in az.json("consumption", "budget", "list", "--subscription", sub)] == ["cli-budget"]
     az.run("consumption", "budget", "delete", "--subscription", sub, "--budget-name", "cli-budget")
     assert az.json("consumption", "budget", "list", "--subscription", sub) == []
+
+
+def clock_start():
+    """The suite's pinned start (SUBPLANE_TEST_CLOCK_START moves it): dates here follow it."""
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(CLOCK_START.replace("Z", "+00:00"))
+
+
+def month_start():
+    return clock_start().replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -5,7 +5,6 @@ the invoice's subtotal; a budget threshold mails once; `az monitor activity-log 
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 import uuid
@@ -27,12 +26,12 @@ from azure.mgmt.subscription.models import (PutAliasRequest, PutAliasRequestAddi
                                             PutAliasRequestProperties)
 
 from .test_az_cli import AZ, az  # noqa: F401  (the az fixture: a logged-in AZURE_CONFIG_DIR)
+from .test_cost_clients import month_start
 from .test_management_groups_clients import _billing_account, _object_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 GROUPS = "/providers/Microsoft.Management/managementGroups"
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-UTC = dt.timezone.utc
 
 
 def _advance(live, by: str) -> None:
@@ -66,8 +65,8 @@ def test_vend_cancel_decommission_invoice_cost_budget_and_audit(live, az):  # no
     consumption = live.client(ConsumptionManagementClient, "owner", sub)
     consumption.budgets.create_or_update(f"/subscriptions/{sub}", "story-budget", Budget(
         category="Cost", amount=0.5, time_grain="Monthly",
-        time_period=BudgetTimePeriod(start_date=dt.datetime(2026, 11, 1, tzinfo=UTC),
-                                     end_date=dt.datetime(2027, 11, 1, tzinfo=UTC)),
+        time_period=BudgetTimePeriod(start_date=month_start(),
+                                     end_date=month_start().replace(year=month_start().year + 1)),
         notifications={"half": Notification(enabled=True, operator="GreaterThan", threshold=50,
                                             contact_emails=["finops@contoso.example"])}))
 
