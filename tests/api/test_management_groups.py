@@ -160,3 +160,19 @@ def test_descendants_and_entities(arm):
         ("mid", f"{GROUPS}/top"), (sub, f"{GROUPS}/mid")]
     entities = arm.call("POST", "/providers/Microsoft.Management/getEntities", version=VERSION).json()
     assert {"top", "mid"} <= {e["name"] for e in entities["value"]} and entities["count"] == len(entities["value"])
+
+
+@pytest.mark.parametrize("assignment, body, code", [
+    ("not-a-guid", {"properties": {"roleDefinitionId": ROLE_DEFINITION_IDS[Role.READER],
+                                   "principalId": str(uuid.UUID(int=9))}}, "InvalidRoleAssignmentId"),
+    (str(uuid.UUID(int=7)), {}, "RoleDefinitionDoesNotExist"),
+    (str(uuid.UUID(int=8)), {"properties": {"roleDefinitionId": ROLE_DEFINITION_IDS[Role.READER]}},
+     "InvalidRequestContent"),
+])
+def test_a_role_assignment_at_a_group_is_refused_as_arm_refuses_it(arm, assignment, body, code):
+    _put(arm, "guarded")
+    answer = arm.call("PUT", f"{GROUPS}/guarded/providers/Microsoft.Authorization/roleAssignments/{assignment}",
+                      version="2022-04-01", json=body)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == code
+    listed = arm.call("GET", f"{GROUPS}/guarded/providers/Microsoft.Authorization/roleAssignments", version="2022-04-01")
+    assert all(a["name"] not in (assignment,) for a in listed.json()["value"])

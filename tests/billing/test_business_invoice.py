@@ -14,6 +14,7 @@ import pytest
 
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import InvalidInput
+from subplane.services.invoice_parties import customer_of
 
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
@@ -120,13 +121,19 @@ def test_the_schematron_catches_a_broken_invoice(demo_app, en16931):
 
 
 @pytest.mark.parametrize("fields, code", [({"company_name": " "}, "InvalidCustomerDetails"),
-                                          ({"vat_id": "123"}, "InvalidVatId")])
+                                          ({"vat_id": "123"}, "InvalidVatId"),
+                                          ({"street": "x" * 201}, "InvalidCustomerDetails"),
+                                          ({"city": "Amsterdam\ud800"}, "InvalidCustomerDetails")])
 def test_customer_details_are_checked(demo_app, fields, code):
     values = {"company_name": "Contoso B.V.", "street": "Herengracht 100", "postal_code": "1015 BS",
               "city": "Amsterdam", **fields}
+    with demo_app.uow(read_only=True) as uow:
+        before = customer_of(uow, uow.directory.billing_account("Contoso").billing_account_id)
     with pytest.raises(InvalidInput) as refused:
         demo_app.customer_details.set(actor=OPERATOR, account="Contoso", **values)
     assert refused.value.code == code
+    with demo_app.uow(read_only=True) as uow:  # nothing changed
+        assert customer_of(uow, uow.directory.billing_account("Contoso").billing_account_id) == before
 
 
 def test_the_portal_offers_the_ubl_beside_the_pdf(demo_app):

@@ -138,11 +138,7 @@ def invoice_pdf(invoice: InvoiceArg, *, cli: CliContext,
                 out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <number>.pdf).")] = None,
                 as_: AsOption = None) -> None:
     """Write the invoice as a PDF in the billing account's language."""
-    actor = cli.app.directory.principal(as_)
-    found = cli.app.billing.get_invoice(actor=actor, ref=invoice)
-    target = out or Path(f"{found.invoice_number}.pdf")
-    target.write_bytes(cli.app.billing.invoice_pdf(actor=actor, ref=found.invoice_id))
-    emit_json({"file": str(target)}) if cli.json else console.print(f"Wrote {target}")
+    _write_document(cli, invoice, out, as_, "pdf", cli.app.billing.invoice_pdf)
 
 
 @command(invoices_app, "ubl")
@@ -150,10 +146,14 @@ def invoice_ubl(invoice: InvoiceArg, *, cli: CliContext,
                 out: Annotated[Path | None, typer.Option("--out", help="File to write (default: <number>.xml).")] = None,
                 as_: AsOption = None) -> None:
     """Write the invoice as UBL 2.1 XML (Peppol BIS Billing 3.0 / EN 16931), the e-invoice beside the PDF."""
+    _write_document(cli, invoice, out, as_, "xml", cli.app.billing.invoice_ubl)
+
+
+def _write_document(cli: CliContext, invoice: str, out: Path | None, as_: str | None, suffix: str, render) -> None:
     actor = cli.app.directory.principal(as_)
     found = cli.app.billing.get_invoice(actor=actor, ref=invoice)
-    target = out or Path(f"{found.invoice_number}.xml")
-    target.write_bytes(cli.app.billing.invoice_ubl(actor=actor, ref=found.invoice_id))
+    target = out or Path(f"{found.invoice_number}.{suffix}")
+    target.write_bytes(render(actor=actor, ref=found.invoice_id))
     emit_json({"file": str(target)}) if cli.json else console.print(f"Wrote {target}")
 
 

@@ -86,19 +86,19 @@ def routes(portal: Portal) -> APIRouter:
 
     @router.get("/subscriptions/{ref}/invoices/{invoice_ref}/pdf")
     def invoice_pdf(request: Request, ref: str, invoice_ref: str):
-        session = portal.require_session(request)
-        _, billing, found = invoice_of(session, ref, invoice_ref)
-        pdf = billing.invoice_pdf(actor=session.principal, ref=found.invoice_id)
-        return Response(pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{found.invoice_number}.pdf"'})
+        return invoice_document(request, ref, invoice_ref, "pdf")
 
     @router.get("/subscriptions/{ref}/invoices/{invoice_ref}/ubl")
     def invoice_ubl(request: Request, ref: str, invoice_ref: str):
+        return invoice_document(request, ref, invoice_ref, "ubl")
+
+    def invoice_document(request: Request, ref: str, invoice_ref: str, kind: str) -> Response:
         session = portal.require_session(request)
         _, billing, found = invoice_of(session, ref, invoice_ref)
-        xml = billing.invoice_ubl(actor=session.principal, ref=found.invoice_id)
-        return Response(xml, media_type="application/xml", headers={
-            "Content-Disposition": f'attachment; filename="{found.invoice_number}.xml"'})
+        render, media_type, suffix = {"pdf": (billing.invoice_pdf, "application/pdf", "pdf"),
+                                      "ubl": (billing.invoice_ubl, "application/xml", "xml")}[kind]
+        return Response(render(actor=session.principal, ref=found.invoice_id), media_type=media_type, headers={
+            "Content-Disposition": f'attachment; filename="{found.invoice_number}.{suffix}"'})
 
     @router.get("/subscriptions/{ref}/switch-offer")
     def switch_offer(request: Request, ref: str):

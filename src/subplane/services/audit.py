@@ -6,6 +6,7 @@ so it is recorded afterwards in a transaction of its own, then re-raised to the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from ..domain.access import Principal
@@ -16,6 +17,13 @@ from .unit_of_work import UnitOfWork
 T = TypeVar("T")
 
 SUCCEEDED, REFUSED = "Succeeded", "Refused"
+
+
+@dataclass(frozen=True)
+class UnitsOfWork:
+    """What ``audited`` opens the work's and a refusal's units of work from, for a service given only the factory."""
+
+    uow: Callable[..., UnitOfWork]
 
 
 def record_success(

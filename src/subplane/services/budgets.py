@@ -25,7 +25,7 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import State, ensure_writable
 from ..domain.offers import OfferCatalogue
 from .access import require
-from .audit import audited, record_success
+from .audit import UnitsOfWork, audited, record_success
 from .cost_query import UsageSource
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
@@ -40,10 +40,6 @@ class BudgetView:
     spent: Decimal  # the current period's actual cost (0 outside the budget's time period)
     currency: str
 
-
-@dataclass(frozen=True)
-class _UnitsOfWork:
-    uow: Callable[..., UnitOfWork]
 
 
 def scope_of(subscription_id: str, resource_group: str | None) -> str:
@@ -60,7 +56,7 @@ class BudgetService:
         self._uow = uow
         self._usage = usage
         self._offers = offers
-        self._audit = _UnitsOfWork(uow)
+        self._audit = UnitsOfWork(uow)
 
     # reads -----------------------------------------------------------------------------------------
     def get(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str) -> BudgetView:

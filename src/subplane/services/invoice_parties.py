@@ -11,10 +11,13 @@ from ..domain.errors import Forbidden, InvalidInput
 from ..domain.invoice_parties import Party, VatTreatment, vat_treatment
 from ..domain.prices import PriceList
 from ..settings import Settings
-from .audit import audited, record_success
+from .audit import UnitsOfWork, audited, record_success
 from .unit_of_work import UnitOfWork
 
 _VAT_ID_LENGTH = 32
+# the columns of billing_account_details (adapters/db/invoice_parties_tables.py)
+_FIELD_LENGTHS = {"company_name": 200, "street": 200, "postal_code": 20, "city": 100, "vat_id": _VAT_ID_LENGTH,
+                  "registration": 64}
 
 
 def seller_of(settings: Settings) -> Party:
@@ -57,7 +60,7 @@ class CustomerDetailsService:
 
     def __init__(self, uow: Callable[..., UnitOfWork]) -> None:
         self._uow = uow
-        self._audit = _UnitsOfWork(uow)
+        self._audit = UnitsOfWork(uow)
 
     def set(self, *, actor: Principal, account: str, company_name: str, street: str, postal_code: str, city: str,
             vat_id: str = "", registration: str = "") -> Party:
@@ -70,6 +73,10 @@ class CustomerDetailsService:
                       "vat_id": vat_id.replace(" ", "").upper(), "registration": registration}
             if not company_name.strip() or not city.strip():
                 raise InvalidInput("InvalidCustomerDetails", "A company name and a city are needed.")
+            for field, value in fields.items():
+                if len(value) > _FIELD_LENGTHS[field] or not value.isprintable():
+                    raise InvalidInput("InvalidCustomerDetails", f"{field} holds at most {_FIELD_LENGTHS[field]} "
+                                                                 "printable characters.", field=field)
             if fields["vat_id"] and (len(fields["vat_id"]) > _VAT_ID_LENGTH or not fields["vat_id"][:2].isalpha()):
                 raise InvalidInput("InvalidVatId", "A VAT number starts with its country code, e.g. DE123456789.")
             CustomerRepo(uow.conn).save(found.billing_account_id, now=uow.now,
@@ -80,8 +87,3 @@ class CustomerDetailsService:
 
         return audited(self._audit, actor=actor, action="billing.customerDetails", subscription_id=None,
                        target=account, correlation_id=None, work=work)
-
-
-class _UnitsOfWork:
-    def __init__(self, uow: Callable[..., UnitOfWork]) -> None:
-        self.uow = uow

@@ -23,7 +23,7 @@ from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import State, Subscription
 from ..domain.management_groups import HierarchySettings, ManagementGroup
 from ..domain.offers import OfferCatalogue
-from .audit import audited, record_success
+from .audit import UnitsOfWork, audited, record_success
 from .unit_of_work import UnitOfWork
 
 _WRITERS = frozenset({Role.OWNER, Role.CONTRIBUTOR})
@@ -55,7 +55,7 @@ class ManagementGroupService:
     def __init__(self, uow: Callable[..., UnitOfWork], offers: OfferCatalogue) -> None:
         self._uow = uow
         self._offers = offers
-        self._audit_uow = _UnitsOfWork(uow)  # what `audited` opens the work's and a refusal's units of work from
+        self._audit_uow = UnitsOfWork(uow)
 
     # reads ---------------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[ManagementGroup]:
@@ -328,7 +328,7 @@ def subscriptions_through_groups(uow: UnitOfWork, principal_id: str) -> set[str]
                or any(tree._key(a) in roots for a in tree.ancestors(g, parents))]
     ids = set(uow.management_groups.placed_in(covered))
     if tree._key(tenant) in roots:  # a role at the root reaches the tenant's unplaced subscriptions too
-        ids |= {s.subscription_id for s in uow.subscriptions.list() if s.tenant_id == tenant}
+        ids |= {s.subscription_id for s in uow.subscriptions.list(tenant_id=tenant)}
     # a purged subscription keeps its record, but nobody reaches it through a group any more
     return {s.subscription_id for s in uow.subscriptions.list(ids=sorted(ids)) if s.state is not State.DELETED} \
         if ids else set()
@@ -387,7 +387,7 @@ def _view(uow: UnitOfWork, tenant: str, group: ManagementGroup, *, depth: int | 
     for g in groups:
         if g.parent_id is not None:
             children_of.setdefault(tree._key(g.parent_id), []).append(g)
-    subs = [s for s in uow.subscriptions.list() if s.tenant_id == tenant and s.state is not State.DELETED]
+    subs = [s for s in uow.subscriptions.list(tenant_id=tenant) if s.state is not State.DELETED]
     placed = uow.management_groups.placements([s.subscription_id for s in subs])
     subs_of: dict[str, list[Subscription]] = {}
     for sub in subs:
@@ -472,8 +472,3 @@ def _move(uow: UnitOfWork, offers: OfferCatalogue, actor: Principal, tenant: str
     uow.management_groups.place(sub.subscription_id, group.group_id)
     record_success(uow, actor=actor, action="moveSubscription", subscription_id=sub.subscription_id,
                    target=group.resource_id, details={"from": current.group_id, "to": group.group_id})
-
-
-@dataclass(frozen=True)
-class _UnitsOfWork:
-    uow: Callable[..., UnitOfWork]

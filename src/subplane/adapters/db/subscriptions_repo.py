@@ -56,9 +56,11 @@ class SubscriptionRepo:
 
     def list(
         self, *, ids: list[str] | None = None, states: list[State] | None = None,
-        billing_account_id: str | None = None,
+        billing_account_id: str | None = None, tenant_id: str | None = None,
     ) -> list[Subscription]:
         query = select(t).order_by(t.c.display_name, t.c.subscription_id)
+        if tenant_id is not None:
+            query = query.where(t.c.tenant_id == tenant_id)
         if billing_account_id is not None:
             query = query.where(t.c.billing_account_id == billing_account_id)
         if ids is not None:

@@ -13,12 +13,11 @@ import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlencode
 
 from ...domain.operations import arm_operation
 from ...services.activity_log import EventQuery
 from .errors import ArmError
-from .routing import ArmRequest, ArmRouter
+from .routing import ArmRequest, ArmRouter, next_link
 
 _AREA = "insights"
 _CONDITION = re.compile(r"^\s*(\w+)\s+(eq|ge|gt|le|lt)\s+('(?:[^']|'')*'|\S+)\s*$", re.IGNORECASE)
@@ -149,7 +148,5 @@ def register(router: ArmRouter) -> None:
             events = [e for e in events if e["resourceProviderName"]["value"].lower() == provider.lower()]
         body: dict[str, Any] = {"value": [_selected(e, ctx.q("$select")) for e in events]}
         if found.next_before is not None:
-            rest = {k: v for k, v in ctx.query.items() if k not in ("api-version", "$skiptoken")}
-            query_string = urlencode({"api-version": ctx.api_version, **rest, "$skiptoken": str(found.next_before)})
-            body["nextLink"] = f"{ctx.base_url}{ctx.path}?{query_string}"
+            body["nextLink"] = next_link(ctx, found.next_before)
         return body

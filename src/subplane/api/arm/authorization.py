@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...domain.access import ROLE_BY_DEFINITION_ID, ROLE_DEFINITION_IDS
+from ...domain.access import ROLE_BY_DEFINITION_ID, ROLE_DEFINITION_IDS, Role
 from ...domain.errors import NotFound
 from . import render_resources as render
 from .errors import ArmError
@@ -38,6 +38,22 @@ def _in_scope(assignment_scope: str, scope: str, at_scope_only: bool) -> bool:
     if at_scope_only:  # atScope(): assignments at this scope or above it
         return inner == outer or inner.startswith(outer + "/")
     return inner == outer or inner.startswith(outer + "/") or outer.startswith(inner + "/")
+
+
+def assignment_request(ctx: ArmRequest) -> tuple[str, Role, str]:
+    """A role-assignment PUT's (assignment id, role, principal id), refused as ARM refuses them."""
+    if not is_guid(ctx.params["assignment"]):
+        raise ArmError(400, "InvalidRoleAssignmentId", f"The role assignment ID '{ctx.params['assignment']}' is not "
+                                                       "valid. The role assignment ID must be a GUID.")
+    properties = ctx.model.properties or RoleAssignmentProperties()
+    definition = (properties.roleDefinitionId or "").rstrip("/").rpartition("/")[2].lower()
+    role = ROLE_BY_DEFINITION_ID.get(definition)
+    if role is None:
+        raise ArmError(400, "RoleDefinitionDoesNotExist",
+                       f"The specified role definition with ID '{definition}' does not exist.")
+    if not properties.principalId:
+        raise ArmError(400, "InvalidRequestContent", "properties.principalId is required.")
+    return ctx.params["assignment"], role, properties.principalId
 
 
 def register(router: ArmRouter) -> None:
@@ -86,20 +102,11 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
     @router.route("PUT", assignments + "/{assignment}", area=_AREA, resource_type="Microsoft.Authorization/roleAssignments",
                   body=RoleAssignmentBody)
     def create_assignment(ctx: ArmRequest):
-        if not is_guid(ctx.params["assignment"]):
-            raise ArmError(400, "InvalidRoleAssignmentId", f"The role assignment ID '{ctx.params['assignment']}' is not "
-                                                           "valid. The role assignment ID must be a GUID.")
+        assignment_id, role, principal_id = assignment_request(ctx)
         properties = ctx.model.properties or RoleAssignmentProperties()
-        definition = (properties.roleDefinitionId or "").rstrip("/").rpartition("/")[2].lower()
-        role = ROLE_BY_DEFINITION_ID.get(definition)
-        if role is None:
-            raise ArmError(400, "RoleDefinitionDoesNotExist",
-                           f"The specified role definition with ID '{definition}' does not exist.")
-        if not properties.principalId:
-            raise ArmError(400, "InvalidRequestContent", "properties.principalId is required.")
         assignment = ctx.app.management.create_role_assignment(
             actor=ctx.principal, subscription=ctx.params["sub"], scope=_scope(ctx),
-            assignment_id=ctx.params["assignment"], principal_id=properties.principalId, role=role)
+            assignment_id=assignment_id, principal_id=principal_id, role=role)
         body = render.role_assignment(assignment, ctx.params["sub"].lower(), properties.principalType or "User")
         return ArmResponse(201, body)
 

@@ -13,12 +13,11 @@ import uuid
 from datetime import timezone
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from ...domain import cost_query as rules
 from ...services.cost_query import CostScope
 from ..validation import whole_number
-from .routing import ArmRequest, ArmRouter
+from .routing import ArmRequest, ArmRouter, next_link
 from .schemas import CostQueryBody
 
 _AREA = "costmanagement"
@@ -68,9 +67,7 @@ def _register(router: ArmRouter, scope: str, to_scope) -> None:
             "columns": [{"name": name, "type": kind} for name, kind in table.columns],
             "rows": [[_cell(v) for v in row] for row in chunk]}
         if offset + size < len(table.rows):
-            rest = {k: v for k, v in ctx.query.items() if k not in ("api-version", "$skiptoken")}  # $top stays
-            properties["nextLink"] = (f"{ctx.base_url}{ctx.path}?"
-                                      f"{urlencode({'api-version': ctx.api_version, **rest, '$skiptoken': offset + size})}")
+            properties["nextLink"] = next_link(ctx, offset + size)  # $top stays
         name = str(uuid.uuid4())
         scope_id = re.split(r"/providers/Microsoft\.CostManagement/", ctx.path, flags=re.IGNORECASE)[0]
         return {"id": f"{scope_id}/providers/{_TYPE}/{name}", "name": name, "type": _TYPE, "properties": properties}

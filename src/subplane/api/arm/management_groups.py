@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain import management_groups as tree
-from ...domain.access import ROLE_BY_DEFINITION_ID, ROLE_DEFINITION_IDS, RoleAssignment
+from ...domain.access import ROLE_DEFINITION_IDS, RoleAssignment
 from ...domain.lifecycle import State, Subscription
 from ...domain.management_groups import HierarchySettings, ManagementGroup
 from ...services.management_groups import GroupView, SettingsChange
 from ..validation import is_guid
+from .authorization import assignment_request
 from .errors import ArmError
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
 from .schemas import HierarchySettingsBody, HierarchySettingsProperties, ManagementGroupPatchBody, ManagementGroupPutBody, RoleAssignmentBody
@@ -227,17 +228,9 @@ def _register_assignments(router: ArmRouter) -> None:
     @router.route("PUT", _ASSIGNMENTS + "/{assignment}", area="authorization", resource_type=resource_type,
                   body=RoleAssignmentBody)
     def put_assignment(ctx: ArmRequest):
-        properties = ctx.model.properties
-        definition = ((properties.roleDefinitionId if properties else None) or "").rstrip("/").rpartition("/")[2]
-        role = ROLE_BY_DEFINITION_ID.get(definition.lower())
-        if role is None:
-            raise ArmError(400, "RoleDefinitionDoesNotExist",
-                           f"The specified role definition with ID '{definition}' does not exist.")
-        if not properties.principalId:
-            raise ArmError(400, "InvalidRequestContent", "properties.principalId is required.")
-        assignment = ctx.app.management_groups.assign(
-            actor=ctx.principal, group_id=ctx.params["mg"], assignment_id=_guid(ctx.params["assignment"]),
-            principal_id=properties.principalId, role=role)
+        assignment_id, role, principal_id = assignment_request(ctx)
+        assignment = ctx.app.management_groups.assign(actor=ctx.principal, group_id=ctx.params["mg"],
+                                                      assignment_id=assignment_id, principal_id=principal_id, role=role)
         return ArmResponse(201, _assignment(assignment))
 
     @router.route("DELETE", _ASSIGNMENTS + "/{assignment}", area="authorization", resource_type=resource_type)

@@ -117,10 +117,14 @@ def page(ctx: ArmRequest, items: list[Any]) -> dict:
     chunk = items[offset: offset + ctx.page_size]
     body: dict = {"value": chunk}
     if offset + ctx.page_size < len(items):
-        query = {k: v for k, v in ctx.query.items() if k not in ("api-version", "$skiptoken")}
-        query = {"api-version": ctx.api_version, **query, "$skiptoken": str(offset + ctx.page_size)}
-        body["nextLink"] = f"{ctx.base_url}{ctx.path}?{urlencode(query)}"
+        body["nextLink"] = next_link(ctx, offset + ctx.page_size)
     return body
+
+
+def next_link(ctx: ArmRequest, skiptoken: object) -> str:
+    """The request's own URL (every other query parameter kept) asking for the page at ``skiptoken``."""
+    query = {k: v for k, v in ctx.query.items() if k not in ("api-version", "$skiptoken")}
+    return f"{ctx.base_url}{ctx.path}?{urlencode({'api-version': ctx.api_version, **query, '$skiptoken': str(skiptoken)})}"
 
 
 def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True,
