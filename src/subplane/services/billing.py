@@ -15,9 +15,9 @@ from ..domain import billing as rules
 from ..domain.access import Action, Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
-from ..domain.metering import ALLOCATED_POWER, billable
+from ..domain.metering import billable
 from ..domain.prices import PriceList
-from ..domain.resources import AllocationMethod, ResourceType
+from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, preview_effects
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
 from .invoicing import Invoicing
@@ -85,13 +85,29 @@ class UsageDetails:
 
 @dataclass(frozen=True)
 class CancelPreview:
+    """What cancelling now would do: ``turn_off`` is ``DISABLE_EFFECTS`` applied to the resources as they are,
+    the same table the cancel runs."""
+
     subscription: Subscription
-    vms_to_deallocate: list[str]
-    ips_to_release: list[str]
-    static_ips_kept: list[str]
-    storage_to_read_only: list[str]
+    turn_off: EffectPreview
     support_plan: dict | None
     estimate: FinalEstimate
+
+    @property
+    def vms_to_deallocate(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.VIRTUAL_MACHINE)]
+
+    @property
+    def ips_to_release(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.PUBLIC_IP)]
+
+    @property
+    def static_ips_kept(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.kept_of(ResourceType.PUBLIC_IP)]
+
+    @property
+    def storage_to_read_only(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.STORAGE_ACCOUNT)]
 
 
 class BillingService:
@@ -152,17 +168,8 @@ class BillingService:
         """What cancelling now would turn off and cost, without changing anything."""
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
-            resources = uow.resources.list(sub.subscription_id)
-            ips = [r for r in resources if r.type is ResourceType.PUBLIC_IP]
-            return CancelPreview(
-                sub,
-                [r.resource_id for r in resources if r.type is ResourceType.VIRTUAL_MACHINE and r.power_state in ALLOCATED_POWER],
-                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.DYNAMIC and r.ip_address],
-                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.STATIC],
-                [r.resource_id for r in resources if r.type is ResourceType.STORAGE_ACCOUNT and not r.read_only],
-                repo(uow).support_plan(sub.subscription_id),
-                self.cancel_figures(uow, sub),
-            )
+            turn_off = preview_effects(uow.resources.list(sub.subscription_id), DISABLE_EFFECTS)
+            return CancelPreview(sub, turn_off, repo(uow).support_plan(sub.subscription_id), self.cancel_figures(uow, sub))
 
     # invoices --------------------------------------------------------------------------------
     def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Invoice]:
