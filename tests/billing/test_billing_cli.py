@@ -150,11 +150,9 @@ def test_cancel_with_a_support_plan_needs_an_auto_renew_choice(cli):
     app = cli.app()
     try:
         with app.uow(read_only=True) as uow:
-            from subplane.services.metering import repo
-
-            plan = repo(uow).support_plan(cancelled["subscriptionId"])
+            plan = uow.billing.support_plan(cancelled["subscriptionId"])
             entry = uow.activity.last_success(cancelled["subscriptionId"], "cancel")
-        assert plan["ended_at"] == when(cancelled["cancelledAt"]) and not plan["auto_renew"]  # same transaction
+        assert plan.ended_at == when(cancelled["cancelledAt"]) and not plan.auto_renew  # same transaction
         assert entry["details"]["supportPlan"] == {"plan": "Developer", "autoRenew": False}
     finally:
         app.close()

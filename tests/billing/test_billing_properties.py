@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import DomainError
 from subplane.domain.resources import VmAction
-from subplane.services.metering import repo
 
 STEPS = st.lists(st.tuples(st.sampled_from(["wait", "cancel", "reactivate", "stop", "start"]),
                            st.integers(min_value=1, max_value=6 * 86400)), min_size=1, max_size=8)
@@ -65,7 +64,7 @@ def test_invoices_bill_exactly_the_running_seconds_of_billable_periods(demo_app,
     for invoice in invoices:
         assert invoice.total == invoice.subtotal - invoice.credits + invoice.tax
     with app.uow() as uow:
-        spans = repo(uow).spans_between(sub.created_at, uow.now, [sub.subscription_id])
+        spans = uow.billing.spans_between(sub.created_at, uow.now, [sub.subscription_id])
         for span in spans:
             assert span.end is not None
             assert all(not (span.start < (until or span.end) and since < span.end) for since, until in disabled)

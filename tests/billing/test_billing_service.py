@@ -14,7 +14,6 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, InvalidInput
 from subplane.domain.lifecycle import Reason, State
 from subplane.domain.resources import VmAction
-from subplane.services.metering import repo
 
 
 def sub_named(app, name):
@@ -29,7 +28,7 @@ def invoices_of(app, name):
 
 def spans_of(app, subscription_id):
     with app.uow(read_only=True) as uow:
-        return repo(uow).spans_between(rules.start_of_day(uow.now) - timedelta(days=400), uow.now + timedelta(days=400),
+        return uow.billing.spans_between(rules.start_of_day(uow.now) - timedelta(days=400), uow.now + timedelta(days=400),
                                        [subscription_id])
 
 
@@ -75,9 +74,9 @@ def test_issuing_twice_never_makes_two_invoices(demo_app):
     first = invoices_of(app, "Productie")
     assert len(first) == 1
     with app.uow() as uow:
-        row = repo(uow).find_period(prod.subscription_id)
+        row = uow.billing.get_period(prod.subscription_id)
         previous = rules.Period(first[0].period_start, first[0].period_end)
-        repo(uow).save_periods([type(row)(**{**row.__dict__, "period_start": previous.start, "period_end": previous.end})])
+        uow.billing.save_periods([type(row)(**{**row.__dict__, "period_start": previous.start, "period_end": previous.end})])
         assert app.billing.invoicing.issue_due(uow) == 0
     assert [i.invoice_id for i in invoices_of(app, "Productie")] == [first[0].invoice_id]
 
@@ -286,7 +285,7 @@ def test_without_a_payment_method_only_credit_offers_can_be_signed_up_for(demo_a
     admin = app.directory.principal("admin@contoso.example")
     account = sub_named(app, "Productie").billing_account_id
     app.billing.set_card(actor=admin, account="Contoso", fails=None, remove=True)
-    assert app.billing.set_card(actor=admin, account="Contoso", fails=None)["has_card"] is False
+    assert app.billing.set_card(actor=admin, account="Contoso", fails=None).has_card is False
     with pytest.raises(Conflict) as refused:
         app.subscriptions.create(actor=admin, display_name="Zonder kaart", billing_account_id="Contoso",
                                  offer_id="MS-AZR-0003P")

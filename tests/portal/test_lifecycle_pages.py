@@ -214,7 +214,7 @@ def test_cancel_offers_to_turn_off_the_support_plans_auto_renew(admin_nl):
     result = admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "support_auto_renew": "off", "step": "confirm"})
     assert "Automatisch verlengen uitgeschakeld" in result.text
     preview = app.billing.preview_cancel(actor=admin, ref=sid)
-    assert preview.support_plan["ended_at"] is not None and preview.support_plan["auto_renew"] is False
+    assert preview.support_plan.ended_at is not None and preview.support_plan.auto_renew is False
     assert 'id="final-charges"' in result.text  # billing's final estimate is shown
 
 

@@ -235,8 +235,8 @@ def card(account: AccountArg, *, cli: CliContext,
     or none (then only offers with credit can be signed up for, and card payments fail)."""
     profile = cli.app.billing.set_card(actor=cli.app.directory.principal(as_), account=account, fails=fail, label=label,
                                        remove=remove)
-    data = {"billingAccount": profile["billing_account_id"], "card": profile["card_label"] or None,
-            "fails": profile["card_fails"], "hasCard": profile["has_card"]}
+    data = {"billingAccount": profile.billing_account_id, "card": profile.card_label or None,
+            "fails": profile.card_fails, "hasCard": profile.has_card}
     if cli.json:
         emit_json(data)
     elif not data["hasCard"]:
@@ -268,8 +268,8 @@ def support(subscription: SubArg, *, cli: CliContext,
     """Buy, change or end a support plan (billed per started month, no proration)."""
     found = cli.app.billing.set_support_plan(actor=cli.app.directory.principal(as_), ref=subscription, plan=plan,
                                              auto_renew=auto_renew)
-    data = {"plan": found["plan"] if found else None, "autoRenew": found["auto_renew"] if found else None,
-            "active": bool(found and found["ended_at"] is None)}
+    data = {"plan": found.plan if found else None, "autoRenew": found.auto_renew if found else None,
+            "active": bool(found and found.ended_at is None)}
     if cli.json:
         emit_json(data)
     elif data["active"]:
@@ -296,8 +296,8 @@ def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = Non
     data = {"subscriptionId": preview.subscription.subscription_id, "vmsToDeallocate": preview.vms_to_deallocate,
             "ipsToRelease": preview.ips_to_release, "staticIpsKept": preview.static_ips_kept,
             "storageToReadOnly": preview.storage_to_read_only,
-            "supportPlan": ({"plan": preview.support_plan["plan"], "autoRenew": preview.support_plan["auto_renew"]}
-                            if preview.support_plan and preview.support_plan["ended_at"] is None else None),
+            "supportPlan": ({"plan": preview.support_plan.plan, "autoRenew": preview.support_plan.auto_renew}
+                            if preview.support_plan and preview.support_plan.ended_at is None else None),
             "estimate": estimate_json(preview.estimate)}
     if cli.json:
         emit_json(data)

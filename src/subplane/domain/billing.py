@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
+from enum import StrEnum
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -362,3 +363,101 @@ class CreditGrant:
     @property
     def left(self) -> Decimal:
         return self.amount - self.used
+
+
+# Billing's records: what the billing repository stores and returns ------------------------------------------
+class InvoiceStatus(StrEnum):
+    DUE = "Due"
+    PAID = "Paid"
+    PAST_DUE = "PastDue"
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    """A subscription's current billing period (one row per subscription, rolled forward as invoices issue)."""
+
+    subscription_id: str
+    billing_account_id: str
+    currency: str
+    anchor_day: int
+    period_start: datetime
+    period_end: datetime
+    dormant: bool
+    first_period_end: datetime
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    line_no: int
+    subscription_id: str
+    resource_id: str
+    meter: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    from_at: datetime
+    to_at: datetime
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    invoice_number: str
+    billing_account_id: str
+    subscription_id: str
+    period_start: datetime
+    period_end: datetime
+    invoice_date: date
+    due_date: date
+    issued_at: datetime
+    currency: str
+    subtotal: Decimal
+    credits: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+    status: InvoiceStatus
+    paid_at: datetime | None = None
+    lines: list[InvoiceLine] = field(default_factory=list)
+    subscription_name: str | None = None  # as printed on the invoice (billing_0003; None: issued before it)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """An offer's credit on a subscription: the grant, what of it is used, and whether the spending limit holds."""
+
+    subscription_id: str
+    amount: Decimal
+    used: Decimal
+    granted_at: datetime
+    expires_at: datetime
+    limit_removed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentProfile:
+    """A billing account's card on file and its invoice numbering."""
+
+    billing_account_id: str
+    card_label: str = ""
+    card_fails: bool = False
+    invoice_sequence: int = 0
+
+    @property
+    def has_card(self) -> bool:
+        return bool(self.card_label)  # an empty label: no card on file
+
+    @property
+    def declines(self) -> bool:
+        """What a card payment would meet: a failing card, or none."""
+        return self.card_fails or not self.has_card
+
+
+@dataclass(frozen=True)
+class SupportPlan:
+    subscription_id: str
+    plan: str
+    auto_renew: bool
+    started_at: datetime
+    ended_at: datetime | None = None

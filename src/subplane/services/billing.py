@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources as package_files
 
-from ..adapters.db.billing_repo import DUE, PAST_DUE, Invoice, PeriodRow
+from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, SupportPlan
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput
@@ -21,7 +21,7 @@ from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, pre
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
 from .invoicing import Invoicing
-from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering, repo
+from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering
 from .subscriptions import resolve
 from .invoice_parties import customer_of, parties_of, seller_of, treatment
 from .hooks import SystemTransitions
@@ -90,7 +90,7 @@ class CancelPreview:
 
     subscription: Subscription
     turn_off: EffectPreview
-    support_plan: dict | None
+    support_plan: SupportPlan | None
     estimate: FinalEstimate
 
     @property
@@ -126,25 +126,25 @@ class BillingService:
 
     # estimates -------------------------------------------------------------------------------
     def _estimate(self, uow: UnitOfWork, sub: Subscription, until: datetime, *, with_daily: bool = False) -> Estimate:
-        row = repo(uow).find_period(sub.subscription_id)
+        row = uow.billing.get_period(sub.subscription_id)
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, until)
         # "up to now" includes what starts now: a support plan bought at this instant has started its month
-        spans = repo(uow).spans_between(period.start, until, [sub.subscription_id], through_end=True)
+        spans = uow.billing.spans_between(period.start, until, [sub.subscription_id], through_end=True)
         lines = rules.rate(spans, period.start, until, self.prices, row.currency, through_end=True)
         charges = sum((l.amount(row.currency) for l in lines), Decimal("0.00"))
-        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
+        credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
         available = eligible = Decimal("0.00")
-        if credit is not None and credit["expires_at"] > period.start:
-            available = credit["amount"] - credit["used"]
+        if credit is not None and credit.expires_at > period.start:
+            available = credit.amount - credit.used
             # as the charges: a plan bought at ``until`` counts, if the credit is still valid then
-            eligible = rules.charged(spans, period.start, min(until, credit["expires_at"]), self.prices, row.currency,
-                                     through_end=until < credit["expires_at"])
+            eligible = rules.charged(spans, period.start, min(until, credit.expires_at), self.prices, row.currency,
+                                     through_end=until < credit.expires_at)
         account = uow.directory.get_billing_account(sub.billing_account_id)
         totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
                               vat_rate=treatment(self.prices, seller_of(self.settings),
                                                  customer_of(uow, account.billing_account_id)).rate,
                               currency=row.currency)
-        remaining = available - totals.credits if credit is not None and until < credit["expires_at"] else Decimal("0.00")
+        remaining = available - totals.credits if credit is not None and until < credit.expires_at else Decimal("0.00")
         days = rules.daily(spans, period.start, until, self.prices, row.currency) if with_daily else []
         return Estimate(sub.subscription_id, row.currency, period.start, period.end, period.invoice_date, charges,
                         totals.credits, remaining, totals.tax, totals.total, lines,
@@ -169,7 +169,7 @@ class BillingService:
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             turn_off = preview_effects(uow.resources.list(sub.subscription_id), DISABLE_EFFECTS)
-            return CancelPreview(sub, turn_off, repo(uow).support_plan(sub.subscription_id), self.cancel_figures(uow, sub))
+            return CancelPreview(sub, turn_off, uow.billing.support_plan(sub.subscription_id), self.cancel_figures(uow, sub))
 
     # invoices --------------------------------------------------------------------------------
     def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Invoice]:
@@ -177,12 +177,12 @@ class BillingService:
             ids = None
             if subscription is not None:
                 ids = [self._readable(uow, actor, subscription).subscription_id]
-            invoices = repo(uow).list_invoices(subscription_ids=ids, statuses=[status] if status else None)
+            invoices = uow.billing.list_invoices(subscription_ids=ids, statuses=[status] if status else None)
             return [i for i in invoices if self._may_see(uow, actor, i)]
 
     def get_invoice(self, *, actor: Principal, ref: str) -> Invoice:
         with self.uow(read_only=True) as uow:
-            invoice = repo(uow).get_invoice(ref)
+            invoice = uow.billing.get_invoice(ref)
             if not self._may_see(uow, actor, invoice):
                 raise Forbidden("AuthorizationFailed", f"You may not see invoice {ref}.")
             return invoice
@@ -221,14 +221,14 @@ class BillingService:
         add up to its subtotal to the cent."""
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
-            row = repo(uow).find_period(sub.subscription_id)
+            row = uow.billing.get_period(sub.subscription_id)
             start = start or row.period_start
             end = min(end or uow.now, uow.now)
             if end <= start:
                 return []
             windows = self._billing_windows(uow, row, end)
             first = min([start, *(lo for lo, hi in windows if hi > start)])
-            spans = repo(uow).spans_between(first, end, [sub.subscription_id])
+            spans = uow.billing.spans_between(first, end, [sub.subscription_id])
             return [{"date": r.day.isoformat(), "subscriptionId": sub.subscription_id,
                      "resourceId": r.line.resource_id, "meter": r.line.meter, "unit": r.line.unit.label,
                      "quantity": str(r.line.quantity), "unitPrice": str(r.line.unit_price),
@@ -236,9 +236,9 @@ class BillingService:
                     for r in rules.usage_rows(spans, rules.cover(windows, start, end), start, end, self.prices,
                                               row.currency)]
 
-    def _billing_windows(self, uow: UnitOfWork, row: PeriodRow, end: datetime) -> list[tuple[datetime, datetime]]:
+    def _billing_windows(self, uow: UnitOfWork, row: BillingPeriod, end: datetime) -> list[tuple[datetime, datetime]]:
         """The periods invoices covered, then the open period and those after it up to ``end``."""
-        windows = [(i.period_start, i.period_end) for i in repo(uow).list_invoices(subscription_ids=[row.subscription_id])]
+        windows = [(i.period_start, i.period_end) for i in uow.billing.list_invoices(subscription_ids=[row.subscription_id])]
         period = rules.Period(row.period_start, row.period_end)
         while period.start < end:
             windows.append((period.start, period.end))
@@ -251,14 +251,14 @@ class BillingService:
         rows = self.usage(actor=actor, ref=ref, start=start, end=end)
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
-            row = repo(uow).find_period(sub.subscription_id)
+            row = uow.billing.get_period(sub.subscription_id)
             period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
         return UsageDetails(sub.display_name, sub.offer_id, (period.start, period.end), rows)
 
     # payments --------------------------------------------------------------------------------
     def require_payment_method(self, uow: UnitOfWork, billing_account_id: str, offer) -> None:
         """Sign-up (lifecycle.md §2): the billing account needs a payment method unless the offer has credit."""
-        if rules.needs_payment_method(offer) and not repo(uow).profile(billing_account_id)["has_card"]:
+        if rules.needs_payment_method(offer) and not uow.billing.profile(billing_account_id).has_card:
             raise Conflict("PaymentMethodRequired",
                            f"The billing account has no card on file, and {offer.name} has no credit to start on: "
                            "add a card (`subplane billing card ACCOUNT --label ...`) first.", offer_id=offer.offer_id)
@@ -269,7 +269,7 @@ class BillingService:
         with none of them it only shows the card."""
         if fails is None and label is None and not remove:
             with self.uow(read_only=True) as uow:
-                return repo(uow).profile(self._administered(uow, actor, account))
+                return uow.billing.profile(self._administered(uow, actor, account))
         if remove and (fails is not None or label):
             raise InvalidInput("ConflictingCardOptions", "Remove the card, or set it: not both at once.")
         if label is not None and not label.strip():
@@ -277,37 +277,37 @@ class BillingService:
 
         def work(uow: UnitOfWork) -> dict:
             account_id = self._administered(uow, actor, account)
-            current = repo(uow).profile(account_id)
-            fails_now = current["card_fails"] if fails is None else fails
-            if not remove and not current["has_card"] and not label:
+            current = uow.billing.profile(account_id)
+            fails_now = current.card_fails if fails is None else fails
+            if not remove and not current.has_card and not label:
                 raise InvalidInput("CardLabelRequired", "There is no card on file: add one first (--label, e.g. "
                                                         "'Visa **** 4242').")
-            repo(uow).set_card(account_id, label="" if remove else (label or current["card_label"]).strip(),
+            uow.billing.set_card(account_id, label="" if remove else (label or current.card_label).strip(),
                                fails=False if remove else fails_now)
             self.invoicing.review_payment_warning(uow, account_id)  # a failing card puts near payments at risk
             record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
                            details={"fails": fails_now})
-            return repo(uow).profile(account_id)
+            return uow.billing.profile(account_id)
 
         return audited(self.uow, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
                        correlation_id=None)
 
     def pay(self, *, actor: Principal, invoice: str, method: str = "card") -> Invoice:
         def work(uow: UnitOfWork) -> Invoice:
-            found = repo(uow).get_invoice(invoice)
+            found = uow.billing.get_invoice(invoice)
             self._administered(uow, actor, found.billing_account_id)
-            if found.status not in (DUE, PAST_DUE):
+            if found.status not in (InvoiceStatus.DUE, InvoiceStatus.PAST_DUE):
                 raise Conflict("InvoiceAlreadyPaid", f"Invoice {found.invoice_number} is already paid.")
-            profile = repo(uow).profile(found.billing_account_id)
-            if method == "card" and not profile["has_card"]:
+            profile = uow.billing.profile(found.billing_account_id)
+            if method == "card" and not profile.has_card:
                 raise Conflict("NoPaymentMethod", "The billing account has no card on file; add one or pay by transfer.")
-            if method == "card" and profile["declines"]:
+            if method == "card" and profile.declines:
                 raise Conflict("PaymentDeclined", "The card on file was declined; update it or pay by transfer.")
             self.invoicing.record_payment(uow, found, method=method)
             self.invoicing.restore_if_settled(uow, found.billing_account_id, actor=actor)
             record_success(uow, actor=actor, action="billing.pay", subscription_id=found.subscription_id,
                            target=found.invoice_number, details={"amount": str(found.total), "method": method})
-            return repo(uow).get_invoice(found.invoice_id)
+            return uow.billing.get_invoice(found.invoice_id)
 
         return audited(self.uow, actor=actor, action="billing.pay", subscription_id=None, target=invoice, work=work,
                        correlation_id=None)
@@ -316,7 +316,7 @@ class BillingService:
         """Pay every open invoice of the account (by transfer) and restore past-due subscriptions."""
         def work(uow: UnitOfWork) -> list[Invoice]:
             account_id = self._administered(uow, actor, account)
-            open_invoices = repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE, PAST_DUE])
+            open_invoices = uow.billing.list_invoices(billing_account_ids=[account_id], statuses=[InvoiceStatus.DUE, InvoiceStatus.PAST_DUE])
             for item in open_invoices:
                 self.invoicing.record_payment(uow, item, method="transfer")
             self.invoicing.restore_if_settled(uow, account_id, actor=actor)
@@ -337,7 +337,7 @@ class BillingService:
             if target.offer_id not in offer.switch_targets:
                 allowed = ", ".join(offer.switch_targets) or "none"
                 raise Conflict("OfferSwitchNotAllowed", f"'{offer.name}' cannot switch to '{target.name}' (allowed: {allowed}).")
-            row = repo(uow).find_period(sub.subscription_id)
+            row = uow.billing.get_period(sub.subscription_id)
             if uow.now < row.first_period_end:
                 raise Conflict("FirstBillingPeriodNotCompleted",
                                f"Offers can be switched once the first billing period has ended ({row.first_period_end.date()}).")
@@ -350,15 +350,15 @@ class BillingService:
         return audited(self.uow, actor=actor, action="switchOffer", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
-    def _switch_day_invoice(self, uow: UnitOfWork, row: PeriodRow) -> Invoice | None:
+    def _switch_day_invoice(self, uow: UnitOfWork, row: BillingPeriod) -> Invoice | None:
         """All outstanding charges are invoiced on the switch day; the anniversary moves to that day."""
         now = uow.now
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, now)
-        spans = repo(uow).spans_between(period.start, now, [row.subscription_id])
+        spans = uow.billing.spans_between(period.start, now, [row.subscription_id])
         lines = rules.rate(spans, period.start, now, self.prices, row.currency)
         invoices = self.invoicing.store(uow, [(row, period.start, now, now.date(), lines, spans)]) if lines else []
         anchor = now.day
-        repo(uow).save_periods([PeriodRow(**{**row.__dict__, "anchor_day": anchor, "period_start": now,
+        uow.billing.save_periods([BillingPeriod(**{**row.__dict__, "anchor_day": anchor, "period_start": now,
                                               "period_end": rules.next_boundary(now, anchor), "dormant": False})])
         uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=rules.next_boundary(now, anchor))
         return invoices[0] if invoices else None
@@ -398,7 +398,7 @@ class BillingService:
                                + ("; upgrade it to Pay-As-You-Go instead." if offer.switch_targets else "."))
             if not self.metering.spending_limit_applies(uow, sub):
                 return sub  # already removed: nothing to do, nothing recorded
-            repo(uow).remove_spending_limit(sub.subscription_id, uow.now)
+            uow.billing.remove_spending_limit(sub.subscription_id, uow.now)
             uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
             if (sub.state, sub.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED):
                 self.transitions.apply_system_transition(uow, sub.subscription_id,
@@ -413,7 +413,7 @@ class BillingService:
         return audited(self.uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=None, target=ref,
                        work=work, correlation_id=None)
 
-    def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> dict | None:
+    def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> SupportPlan | None:
         """Buy or change a support plan (billed per started month, no proration), or end it (``plan=None``)."""
         if plan is not None and plan not in SUPPORT_PLANS:
             raise InvalidInput("UnknownSupportPlan", f"Support plans are {', '.join(SUPPORT_PLANS)}, not {plan!r}.")
@@ -423,12 +423,12 @@ class BillingService:
             if plan is not None and not billable(sub.state):
                 raise Conflict("ReadOnlyDisabledSubscription", "A support plan can only be bought on an active subscription.")
             if plan is not None:
-                self.prices.require(f"support/{plan}", repo(uow).find_period(sub.subscription_id).currency)
-            repo(uow).set_support_plan(sub.subscription_id, plan=plan, auto_renew=auto_renew, now=uow.now)
+                self.prices.require(f"support/{plan}", uow.billing.get_period(sub.subscription_id).currency)
+            uow.billing.set_support_plan(sub.subscription_id, plan=plan, auto_renew=auto_renew, now=uow.now)
             self.metering.sync(uow, sub.subscription_id, sub=sub)
             record_success(uow, actor=actor, action="billing.supportPlan", subscription_id=sub.subscription_id,
                            details={"plan": plan, "autoRenew": auto_renew})
-            return repo(uow).support_plan(sub.subscription_id)
+            return uow.billing.support_plan(sub.subscription_id)
 
         return audited(self.uow, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
@@ -437,24 +437,24 @@ class BillingService:
         """Called in the cancel's transaction with the user's choice (``None``: the plan's stored setting).
         Without auto-renew the plan ends now: its month is already billed in full, no proration. Returns
         ``{"plan", "autoRenew"}`` for an active plan, else ``None``."""
-        plan = repo(uow).support_plan(subscription_id)
-        if not plan or plan["ended_at"] is not None:
+        plan = uow.billing.support_plan(subscription_id)
+        if not plan or plan.ended_at is not None:
             return None
-        keep = plan["auto_renew"] if auto_renew is None else auto_renew
+        keep = plan.auto_renew if auto_renew is None else auto_renew
         if keep:
-            repo(uow).set_support_plan(subscription_id, plan=plan["plan"], auto_renew=True, now=uow.now)
+            uow.billing.set_support_plan(subscription_id, plan=plan.plan, auto_renew=True, now=uow.now)
         else:
-            repo(uow).set_support_plan(subscription_id, plan=None, auto_renew=False, now=uow.now)
-        return {"plan": plan["plan"], "autoRenew": keep}
+            uow.billing.set_support_plan(subscription_id, plan=None, auto_renew=False, now=uow.now)
+        return {"plan": plan.plan, "autoRenew": keep}
 
     def open_support_plan(self, *, actor: Principal, ref: str) -> dict | None:
         """The active support plan of a subscription a cancel would stop (for asking about auto-renew)."""
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
-            plan = repo(uow).support_plan(sub.subscription_id)
-            if not billable(sub.state) or not plan or plan["ended_at"] is not None:
+            plan = uow.billing.support_plan(sub.subscription_id)
+            if not billable(sub.state) or not plan or plan.ended_at is not None:
                 return None
-            return {"plan": plan["plan"], "autoRenew": plan["auto_renew"], "subscription": sub.display_name}
+            return {"plan": plan.plan, "autoRenew": plan.auto_renew, "subscription": sub.display_name}
 
     # access ----------------------------------------------------------------------------------
     def _readable(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:

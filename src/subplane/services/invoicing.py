@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from ..adapters.db.billing_repo import DUE, PAID, PAST_DUE, Invoice, InvoiceLine, PeriodRow
+from ..domain.billing import BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
 from ..domain import billing as rules
 from ..domain import events
 from ..domain.access import SYSTEM, Principal
@@ -30,7 +30,6 @@ from .metering import (
     NON_PAYMENT,
     PAYMENT_WARNING,
     Metering,
-    repo,
 )
 from ..domain.invoice_parties import VatTreatment
 from .bulk_work import cyclic_gc_paused
@@ -88,15 +87,15 @@ class Invoicing:
         """Issue every invoice whose period has ended; roll each period on. Safe to run again."""
         issued = 0
         with cyclic_gc_paused():
-            rows = repo(uow).due_periods(uow.now)
+            rows = uow.billing.due_periods(uow.now)
             while rows:
                 issued += self._issue_periods(uow, rows)
-                rows = repo(uow).due_periods(uow.now)
+                rows = uow.billing.due_periods(uow.now)
         return issued
 
-    def _issue_periods(self, uow: UnitOfWork, rows: list[PeriodRow]) -> int:
+    def _issue_periods(self, uow: UnitOfWork, rows: list[BillingPeriod]) -> int:
         states = self._states(uow, [r.subscription_id for r in rows])
-        by_window: dict[tuple[datetime, datetime], list[PeriodRow]] = defaultdict(list)
+        by_window: dict[tuple[datetime, datetime], list[BillingPeriod]] = defaultdict(list)
         for row in rows:
             by_window[(row.period_start, row.period_end)].append(row)
         drafts = []
@@ -105,15 +104,15 @@ class Invoicing:
             for row in group:
                 mine = spans.get(row.subscription_id, [])
                 drafts.append((row, start, end, end.date(), rules.rate(mine, start, end, self.prices, row.currency), mine))
-        done = repo(uow).issued_periods([r.subscription_id for r in rows], {r.period_start for r in rows})
+        done = uow.billing.issued_periods([r.subscription_id for r in rows], {r.period_start for r in rows})
         fresh = [d for d in drafts if d[4] and (d[0].subscription_id, d[0].period_start) not in done]
         self.store(uow, fresh)
         rolled = []
         for row in rows:
             nxt = rules.Period(row.period_end, rules.next_boundary(row.period_end, row.anchor_day))
-            rolled.append(PeriodRow(**{**row.__dict__, "period_start": nxt.start, "period_end": nxt.end,
+            rolled.append(BillingPeriod(**{**row.__dict__, "period_start": nxt.start, "period_end": nxt.end,
                                        "dormant": not billable(states[row.subscription_id])}))
-        repo(uow).save_periods(rolled)
+        uow.billing.save_periods(rolled)
         for instant in {r.period_end for r in rolled if not r.dormant}:
             uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=instant)
         self._forget_purged(uow, [r.subscription_id for r in rows if states[r.subscription_id] is State.DELETED])
@@ -133,7 +132,7 @@ class Invoicing:
 
     def _spans(self, uow: UnitOfWork, start: datetime, end: datetime, ids: list[str]) -> dict[str, list[Span]]:
         wanted = set(ids)
-        spans = repo(uow).spans_between(start, end, ids if len(ids) <= 500 else None)
+        spans = uow.billing.spans_between(start, end, ids if len(ids) <= 500 else None)
         grouped: dict[str, list[Span]] = defaultdict(list)
         for span in spans:
             if span.subscription_id in wanted:
@@ -148,14 +147,14 @@ class Invoicing:
         ids = [row.subscription_id for row, *_ in items]
         credits = {}
         for i in range(0, len(ids), _CHUNK):
-            credits.update(repo(uow).credits_for(ids[i:i + _CHUNK]))
+            credits.update(uow.billing.credits_for(ids[i:i + _CHUNK]))
         per_account: dict[str, int] = defaultdict(int)
         for row, *_ in items:
             per_account[row.billing_account_id] += 1
         seller = seller_of(self.settings)
         customers = {account: customer_of(uow, account) for account in sorted(per_account)}
         vat = {account: treatment(self.prices, seller, customer) for account, customer in customers.items()}
-        next_number = repo(uow).take_invoice_numbers(per_account)
+        next_number = uow.billing.take_invoice_numbers(per_account)
         names = {}
         for i in range(0, len(ids), _CHUNK):
             names.update(uow.subscriptions.display_names(ids[i:i + _CHUNK]))
@@ -166,13 +165,13 @@ class Invoicing:
                                             uow.now), subscription_name=names[row.subscription_id])
             next_number[row.billing_account_id] += 1
             if invoice.credits:
-                credit = credits[row.subscription_id]
-                credit["used"] += invoice.credits
-                repo(uow).use_credit(row.subscription_id, credit["used"])
-            if invoice.status == DUE:
+                credit = credits[row.subscription_id] = replace(credits[row.subscription_id],
+                                                                used=credits[row.subscription_id].used + invoice.credits)
+                uow.billing.use_credit(row.subscription_id, credit.used)
+            if invoice.status == InvoiceStatus.DUE:
                 due_dates.add(invoice.due_date)
             invoices.append(invoice)
-        repo(uow).add_invoices(invoices)
+        uow.billing.add_invoices(invoices)
         freeze(uow, [(i.invoice_id, seller, customers[i.billing_account_id], vat[i.billing_account_id])
                      for i in invoices])
         uow.outbox.add_many([invoice_event(events.INVOICE_ISSUED, i, uow.now) for i in invoices])
@@ -183,15 +182,15 @@ class Invoicing:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
         return invoices
 
-    def _invoice(self, row: PeriodRow, start, end, invoice_date: date, lines, spans, credit, vat: VatTreatment,
+    def _invoice(self, row: BillingPeriod, start, end, invoice_date: date, lines, spans, credit, vat: VatTreatment,
                  sequence: int, now: datetime) -> Invoice:
         currency = row.currency
         eligible = Decimal("0.00")
         available = Decimal("0.00")
-        if credit is not None and credit["expires_at"] > start:
-            available = credit["amount"] - credit["used"]
+        if credit is not None and credit.expires_at > start:
+            available = credit.amount - credit.used
             # Credit covers what was used before it expired (lifecycle.md §5).
-            eligible = rules.charged(spans, start, min(end, credit["expires_at"]), self.prices, currency)
+            eligible = rules.charged(spans, start, min(end, credit.expires_at), self.prices, currency)
         amounts = [l.amount(currency) for l in lines]
         totals = rules.totals(amounts, credit_available=available,
                               credit_eligible=eligible, vat_rate=vat.rate, currency=currency)
@@ -201,21 +200,21 @@ class Invoicing:
         return Invoice(invoice_id, invoice_number(row.billing_account_id, sequence), row.billing_account_id,
                        row.subscription_id, start, end, invoice_date, invoice_date + timedelta(days=self.prices.payment_term_days),
                        now, currency, totals.subtotal, totals.credits, totals.tax_rate, totals.tax, totals.total,
-                       DUE if totals.total > 0 else PAID, None if totals.total > 0 else now, stored_lines)
+                       InvoiceStatus.DUE if totals.total > 0 else InvoiceStatus.PAID, None if totals.total > 0 else now, stored_lines)
 
     # payments --------------------------------------------------------------------------------
     def collect(self, uow: UnitOfWork) -> None:
         """On the due date the card pays; the day after, what is still unpaid is past due."""
         today = uow.now.date()
-        due = [i for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= today]
-        card_fails = {a: repo(uow).profile(a)["declines"] for a in {i.billing_account_id for i in due}}
+        due = [i for i in uow.billing.list_invoices(statuses=[InvoiceStatus.DUE]) if i.due_date <= today]
+        card_fails = {a: uow.billing.profile(a).declines for a in {i.billing_account_id for i in due}}
         self.record_payments(uow, [i for i in due if not card_fails[i.billing_account_id]], method="card")
         failing: dict[str, list[Invoice]] = defaultdict(list)
         for invoice in due:
             if card_fails[invoice.billing_account_id] and invoice.due_date < today:
                 failing[invoice.billing_account_id].append(invoice)
         for account_id, invoices in failing.items():
-            repo(uow).set_status([i.invoice_id for i in invoices], PAST_DUE)
+            uow.billing.set_status([i.invoice_id for i in invoices], InvoiceStatus.PAST_DUE)
             uow.outbox.add_many([invoice_event(events.PAYMENT_FAILED, i, uow.now) for i in invoices])
             for invoice in invoices:
                 grace_end = midnight(invoice.due_date + timedelta(days=1 + self.prices.grace_period_days))
@@ -227,19 +226,19 @@ class Invoicing:
         self.record_payments(uow, [invoice], method=method)
 
     def record_payments(self, uow: UnitOfWork, invoices: list[Invoice], *, method: str) -> None:
-        repo(uow).set_status([i.invoice_id for i in invoices], PAID, paid_at=uow.now)
-        repo(uow).add_payments([(str(uuid.uuid4()), i) for i in invoices], method=method, now=uow.now)
+        uow.billing.set_status([i.invoice_id for i in invoices], InvoiceStatus.PAID, paid_at=uow.now)
+        uow.billing.add_payments([(str(uuid.uuid4()), i) for i in invoices], method=method, now=uow.now)
 
     def disable_for_non_payment(self, uow: UnitOfWork) -> None:
         grace = timedelta(days=1 + self.prices.grace_period_days)
-        overdue = [i for i in repo(uow).list_invoices(statuses=[PAST_DUE]) if midnight(i.due_date) + grace <= uow.now]
+        overdue = [i for i in uow.billing.list_invoices(statuses=[InvoiceStatus.PAST_DUE]) if midnight(i.due_date) + grace <= uow.now]
         for account_id in sorted({i.billing_account_id for i in overdue}):
             self._transition_account(uow, account_id, LifecycleAction.DISABLE_FOR_NON_PAYMENT, {State.PAST_DUE: None})
 
     def restore_if_settled(self, uow: UnitOfWork, account_id: str, *, actor: Principal = SYSTEM) -> None:
         """``actor``: who paid (the Account Administrator's settle shows as theirs in each subscription's log)."""
         self.review_payment_warning(uow, account_id)
-        if repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[PAST_DUE]):
+        if uow.billing.list_invoices(billing_account_ids=[account_id], statuses=[InvoiceStatus.PAST_DUE]):
             return
         self._transition_account(uow, account_id, LifecycleAction.SETTLE,
                                  {State.PAST_DUE: None, State.DISABLED: Reason.NON_PAYMENT}, actor=actor)
@@ -254,9 +253,9 @@ class Invoicing:
     def payment_at_risk(self, uow: UnitOfWork, account_id: str) -> bool:
         """An unpaid invoice falls due within the warning window and the card on file will not pay it."""
         horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
-        if not repo(uow).profile(account_id)["declines"]:
+        if not uow.billing.profile(account_id).declines:
             return False
-        return any(i.due_date <= horizon for i in repo(uow).list_invoices(billing_account_ids=[account_id], statuses=[DUE]))
+        return any(i.due_date <= horizon for i in uow.billing.list_invoices(billing_account_ids=[account_id], statuses=[InvoiceStatus.DUE]))
 
     def review_payment_warning(self, uow: UnitOfWork, account_id: str) -> None:
         """Warned(PaymentOverdueSoon) while the payment is at risk; Enabled again when it no longer is."""
@@ -269,8 +268,8 @@ class Invoicing:
     def review_payment_warnings(self, uow: UnitOfWork) -> None:
         """The runner's check: accounts whose payment is now at risk, and those warned before."""
         horizon = uow.now.date() + timedelta(days=self.prices.payment_warning_days)
-        near = {i.billing_account_id for i in repo(uow).list_invoices(statuses=[DUE]) if i.due_date <= horizon}
-        failing = {a for a in near if repo(uow).profile(a)["declines"]}
+        near = {i.billing_account_id for i in uow.billing.list_invoices(statuses=[InvoiceStatus.DUE]) if i.due_date <= horizon}
+        failing = {a for a in near if uow.billing.profile(a).declines}
         warned = {s.billing_account_id for s in uow.subscriptions.list(states=[State.WARNED])
                   if s.state_reason is Reason.PAYMENT_OVERDUE_SOON}
         for account_id in sorted(failing | warned):
@@ -283,12 +282,12 @@ class Invoicing:
         if sub.state not in (State.ENABLED, State.WARNED) or not self.metering.spending_limit_applies(uow, sub):
             return
         left, credit = self.metering.credit_left(uow, sub, uow.now)
-        if credit is None or uow.now >= credit["expires_at"]:
+        if credit is None or uow.now >= credit.expires_at:
             return
         if left <= 0:
             self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
             return
-        if rules.credit_nearly_used(left, credit["amount"], offer.credit_warning_ratio):
+        if rules.credit_nearly_used(left, credit.amount, offer.credit_warning_ratio):
             sub = self.transitions.apply_system_transition(
                 uow, subscription_id, LifecycleAction.WARN_CREDIT_NEARLY_USED,
                 data={"creditLeft": str(rules.round_money(left, self._currency(uow, sub)))}).after
@@ -314,4 +313,4 @@ class Invoicing:
             self.metering.watch_credit(uow, sub)
 
     def _currency(self, uow: UnitOfWork, sub) -> str:
-        return repo(uow).find_period(sub.subscription_id).currency
+        return uow.billing.get_period(sub.subscription_id).currency

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..adapters.db.billing_repo import BillingRepo, PeriodRow
+from ..domain.billing import BillingPeriod
 from ..domain import billing as rules
 from ..domain.lifecycle import State, Subscription
 from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
@@ -34,15 +34,6 @@ def support_resource_id(subscription_id: str, plan: str) -> str:
     return f"/subscriptions/{subscription_id}/providers/Microsoft.Support/supportPlans/{plan}"
 
 
-def repo(uow: UnitOfWork) -> BillingRepo:
-    """The billing repository on the unit of work's connection (created once per unit of work)."""
-    found = getattr(uow, "_billing_repo", None)
-    if found is None:
-        found = BillingRepo(uow.conn)
-        uow._billing_repo = found
-    return found
-
-
 class Metering:
     def __init__(self, offers: OfferCatalogue, prices: PriceList, issue_due: Callable[[UnitOfWork], int]) -> None:
         """``issue_due``: invoicing's run of due invoices (a renewing credit waits for the ending period's)."""
@@ -63,16 +54,16 @@ class Metering:
         offer = self.offers.get(sub.offer_id)
         anchor = rules.anchor_day_for(offer.billing_cycle, sub.created_at)
         period = rules.first_period(sub.created_at, anchor)
-        repo(uow).add_period(PeriodRow(sub.subscription_id, account.billing_account_id, account.currency, anchor,
+        uow.billing.add_period(BillingPeriod(sub.subscription_id, account.billing_account_id, account.currency, anchor,
                                        period.start, period.end, False, period.end))
-        repo(uow).profile(account.billing_account_id)
+        uow.billing.ensure_profile(account.billing_account_id)
         uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=period.end)
         if offer.credit_amount and offer.credit_renews_each_period:
-            repo(uow).add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, period.end)
+            uow.billing.add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, period.end)
             uow.jobs.schedule(kind=CREDIT_RENEWAL, subject=sub.subscription_id, due_at=period.end)
         elif offer.credit_amount:
             expires = sub.created_at + timedelta(days=offer.credit_validity_days or 30)
-            repo(uow).add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, expires)
+            uow.billing.add_credit(sub.subscription_id, offer.credit_amount, sub.created_at, expires)
             uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=sub.subscription_id, due_at=expires)
 
     def state_changed(self, uow: UnitOfWork, before: Subscription, after: Subscription) -> None:
@@ -87,27 +78,27 @@ class Metering:
     def stopped(self, uow: UnitOfWork, subscription_id: str) -> int:
         """Close every open span at ``uow.now``: one statement, however many resources."""
         uow.jobs.cancel_pending(subject=subscription_id, kinds=(CREDIT_CHECK, CREDIT_EXPIRY))
-        return repo(uow).close_all(subscription_id, uow.now)
+        return uow.billing.close_all(subscription_id, uow.now)
 
     def forget(self, uow: UnitOfWork, subscription_id: str) -> bool:
         """A purged subscription's usage goes once no invoice needs it: True (spans kept) while its
         final invoice is still to be issued; the job that issues it calls the purge's forgetting again."""
-        row = repo(uow).find_period(subscription_id)
+        row = uow.billing.get_period(subscription_id)
         if row is not None and not row.dormant:
             return True
-        repo(uow).delete_spans(subscription_id)
+        uow.billing.delete_spans(subscription_id)
         return False
 
     def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
-        credit = repo(uow).credits_for([subscription_id]).get(subscription_id)
+        credit = uow.billing.credits_for([subscription_id]).get(subscription_id)
         renews = self.offers.get(uow.subscriptions.get(subscription_id).offer_id).credit_renews_each_period
-        if credit is not None and credit["expires_at"] > uow.now and not renews:
-            uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=subscription_id, due_at=credit["expires_at"])
-        row = repo(uow).find_period(subscription_id)
+        if credit is not None and credit.expires_at > uow.now and not renews:
+            uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=subscription_id, due_at=credit.expires_at)
+        row = uow.billing.get_period(subscription_id)
         if row is None or not row.dormant:
             return
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
-        repo(uow).save_periods([PeriodRow(**{**row.__dict__, "period_start": period.start, "period_end": period.end,
+        uow.billing.save_periods([BillingPeriod(**{**row.__dict__, "period_start": period.start, "period_end": period.end,
                                               "dormant": False})])
         uow.jobs.schedule(kind=ISSUE_INVOICES, subject=BATCH_SUBJECT, due_at=period.end)
 
@@ -123,11 +114,11 @@ class Metering:
     def sync(self, uow: UnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
         sub = sub or uow.subscriptions.get(subscription_id)
         wanted = self.wanted(uow, sub) if billable(sub.state) else []
-        changes = reconcile(repo(uow).open_spans(subscription_id), wanted)
+        changes = reconcile(uow.billing.open_spans(subscription_id), wanted)
         if not changes.close and not changes.open:
             return
-        repo(uow).close([s.span_id for s in changes.close], uow.now)
-        repo(uow).open(subscription_id, changes.open, uow.now, starts=self._resumed_months(uow, subscription_id, changes.open))
+        uow.billing.close([s.span_id for s in changes.close], uow.now)
+        uow.billing.open(subscription_id, changes.open, uow.now, starts=self._resumed_months(uow, subscription_id, changes.open))
         self.watch_credit(uow, sub)
 
     def _resumed_months(self, uow: UnitOfWork, subscription_id: str, meters: list[Meter]) -> dict:
@@ -137,38 +128,38 @@ class Metering:
         for meter in meters:
             if self.prices.unit(meter.meter) is not Unit.MONTH_STEP:
                 continue
-            previous = repo(uow).last_closed(subscription_id, meter.resource_id, meter.meter)
+            previous = uow.billing.last_closed(subscription_id, meter.resource_id, meter.meter)
             if previous is not None and rules.paid_through(previous) > uow.now:
                 starts[(meter.resource_id, meter.meter)] = rules.paid_through(previous)
         return starts
 
     def wanted(self, uow: UnitOfWork, sub: Subscription) -> list[Meter]:
-        stored = repo(uow).stored_bytes(sub.subscription_id)
+        stored = uow.billing.stored_bytes(sub.subscription_id)
         wanted = [m for r in uow.resources.list(sub.subscription_id)
                   for m in meters_for(r, stored_bytes=stored.get(r.resource_id.lower(), 0), prices=self.prices)]
-        plan = repo(uow).support_plan(sub.subscription_id)
-        if plan and plan["ended_at"] is None:
-            wanted.append(Meter(support_resource_id(sub.subscription_id, plan["plan"]), f"support/{plan['plan']}", 1))
+        plan = uow.billing.support_plan(sub.subscription_id)
+        if plan and plan.ended_at is None:
+            wanted.append(Meter(support_resource_id(sub.subscription_id, plan.plan), f"support/{plan.plan}", 1))
         return wanted
 
     # credit ----------------------------------------------------------------------------------
     def credit_left(self, uow: UnitOfWork, sub: Subscription, at: datetime):
         """(exact credit left at ``at`` after usage not yet invoiced, credit row) or (None, None)."""
-        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
-        row = repo(uow).find_period(sub.subscription_id)
+        credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
+        row = uow.billing.get_period(sub.subscription_id)
         if credit is None or row is None:
             return None, None
-        until = min(at, credit["expires_at"])
-        spans = repo(uow).spans_between(row.period_start, until, [sub.subscription_id]) if until > row.period_start else []
+        until = min(at, credit.expires_at)
+        spans = uow.billing.spans_between(row.period_start, until, [sub.subscription_id]) if until > row.period_start else []
         used_now = rules.accrued(spans, row.period_start, until, self.prices, row.currency) if spans else 0
-        return rules.exact(credit["amount"] - credit["used"]) - used_now, credit
+        return rules.exact(credit.amount - credit.used) - used_now, credit
 
     def spending_limit_applies(self, uow: UnitOfWork, sub: Subscription) -> bool:
         """The offer has a spending limit and the Account Administrator has not removed it."""
         if not self.offers.get(sub.offer_id).spending_limit:
             return False
-        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
-        return credit is not None and credit["limit_removed_at"] is None
+        credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
+        return credit is not None and credit.limit_removed_at is None
 
     def renew_credit(self, uow: UnitOfWork, sub: Subscription) -> bool:
         """A renewing credit covers the billing period holding now: grant it if the stored grant is older,
@@ -176,16 +167,16 @@ class Metering:
         offer = self.offers.get(sub.offer_id)
         if not (offer.credit_amount and offer.credit_renews_each_period):
             return False
-        row = repo(uow).find_period(sub.subscription_id)
+        row = uow.billing.get_period(sub.subscription_id)
         if row.period_end <= uow.now:  # the ending period's invoice takes the old grant first
             self.issue_due(uow)
-            row = repo(uow).find_period(sub.subscription_id)
+            row = uow.billing.get_period(sub.subscription_id)
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
         uow.jobs.schedule(kind=CREDIT_RENEWAL, subject=sub.subscription_id, due_at=period.end)
-        credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
-        if credit is not None and credit["granted_at"] >= period.start:
+        credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
+        if credit is not None and credit.granted_at >= period.start:
             return False
-        repo(uow).grant_credit(sub.subscription_id, offer.credit_amount, period.start, period.end)
+        uow.billing.grant_credit(sub.subscription_id, offer.credit_amount, period.start, period.end)
         return True
 
     def watch_credit(self, uow: UnitOfWork, sub: Subscription) -> None:
@@ -195,19 +186,19 @@ class Metering:
         if not offer.spending_limit or not billable(sub.state):
             return
         left, credit = self.credit_left(uow, sub, uow.now)
-        if credit is None or uow.now >= credit["expires_at"] or credit["limit_removed_at"] is not None:
+        if credit is None or uow.now >= credit.expires_at or credit.limit_removed_at is not None:
             return
         currency = self._currency(uow, sub.subscription_id)
-        per_second = rules.burn_rate(repo(uow).open_spans(sub.subscription_id), self.prices, currency, uow.now)
+        per_second = rules.burn_rate(uow.billing.open_spans(sub.subscription_id), self.prices, currency, uow.now)
         if sub.state is State.ENABLED:
-            left -= rules.warning_reserve(credit["amount"], offer.credit_warning_ratio)
+            left -= rules.warning_reserve(credit.amount, offer.credit_warning_ratio)
         due = rules.exhaustion_instant(uow.now, left, per_second)
         uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
-        if due is not None and due < credit["expires_at"]:
+        if due is not None and due < credit.expires_at:
             uow.jobs.schedule(kind=CREDIT_CHECK, subject=sub.subscription_id, due_at=due)
 
     def _currency(self, uow: UnitOfWork, subscription_id: str) -> str:
-        row = repo(uow).find_period(subscription_id)
+        row = uow.billing.get_period(subscription_id)
         if row is not None:
             return row.currency
         sub = uow.subscriptions.get(subscription_id)

@@ -10,6 +10,7 @@ from typing import Callable, Protocol
 
 from sqlalchemy import Connection, Engine
 
+from ..adapters.db.billing_repo import BillingRepo
 from ..adapters.db.blobs_repo import BlobRepo
 from ..adapters.db.directory_repo import DirectoryRepo
 from ..adapters.db.jobs_repo import JobRepo
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.jobs = JobRepo(connection, postgres=postgres)
         self.blobs = BlobRepo(connection)
         self.management_groups = ManagementGroupRepo(connection)
+        self.billing = BillingRepo(connection)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

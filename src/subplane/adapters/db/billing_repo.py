@@ -10,6 +10,8 @@ from typing import Iterable
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
+from ...domain.billing import (BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus, PaymentProfile,
+                               SupportPlan)
 from ...domain.errors import NotFound
 from ...domain.metering import Meter, Span
 from .billing_tables import (
@@ -24,56 +26,11 @@ from .billing_tables import (
 )
 from .tables import billing_accounts, blobs
 
-DUE, PAID, PAST_DUE = "Due", "Paid", "PastDue"
+DEFAULT_CARD = "Visa **** 4242"  # every account starts with the emulator's test card on file
 
 
-@dataclass(frozen=True)
-class PeriodRow:
-    subscription_id: str
-    billing_account_id: str
-    currency: str
-    anchor_day: int
-    period_start: datetime
-    period_end: datetime
-    dormant: bool
-    first_period_end: datetime
-
-
-@dataclass(frozen=True)
-class InvoiceLine:
-    line_no: int
-    subscription_id: str
-    resource_id: str
-    meter: str
-    unit: str
-    quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
-    from_at: datetime
-    to_at: datetime
-
-
-@dataclass(frozen=True)
-class Invoice:
-    invoice_id: str
-    invoice_number: str
-    billing_account_id: str
-    subscription_id: str
-    period_start: datetime
-    period_end: datetime
-    invoice_date: date
-    due_date: date
-    issued_at: datetime
-    currency: str
-    subtotal: Decimal
-    credits: Decimal
-    tax_rate: Decimal
-    tax: Decimal
-    total: Decimal
-    status: str
-    paid_at: datetime | None = None
-    lines: list[InvoiceLine] = field(default_factory=list)
-    subscription_name: str | None = None  # as printed on the invoice (billing_0003; None: issued before it)
+def _invoice(row, lines: list[InvoiceLine] | None = None) -> Invoice:
+    return Invoice(**{**row._mapping, "status": InvoiceStatus(row.status)}, lines=lines or [])
 
 
 def _span(row) -> Span:
@@ -142,19 +99,22 @@ class BillingRepo:
         return {key: int(total or 0) for key, total in rows}
 
     # periods ---------------------------------------------------------------------------------
-    def add_period(self, row: PeriodRow) -> None:
+    def add_period(self, row: BillingPeriod) -> None:
         self.conn.execute(insert(billing_periods).values(**row.__dict__))
 
-    def find_period(self, subscription_id: str) -> PeriodRow | None:
+    def get_period(self, subscription_id: str) -> BillingPeriod:
         row = self.conn.execute(select(billing_periods).where(billing_periods.c.subscription_id == subscription_id)).first()
-        return PeriodRow(**row._mapping) if row else None
+        if row is None:
+            raise NotFound("BillingPeriodNotFound", f"Subscription {subscription_id} has no billing period.",
+                           subscription_id=subscription_id)
+        return BillingPeriod(**row._mapping)
 
-    def due_periods(self, now: datetime) -> list[PeriodRow]:
+    def due_periods(self, now: datetime) -> list[BillingPeriod]:
         rows = self.conn.execute(select(billing_periods).where(
             billing_periods.c.dormant.is_(False), billing_periods.c.period_end <= now)).all()
-        return [PeriodRow(**r._mapping) for r in rows]
+        return [BillingPeriod(**r._mapping) for r in rows]
 
-    def save_periods(self, rows: Iterable[PeriodRow]) -> None:
+    def save_periods(self, rows: Iterable[BillingPeriod]) -> None:
         """One executemany for any number of rows."""
         params = [{**{f"v_{k}": v for k, v in row.__dict__.items() if k != "subscription_id"}, "key": row.subscription_id}
                   for row in rows]
@@ -168,11 +128,11 @@ class BillingRepo:
         self.conn.execute(insert(billing_credits).values(subscription_id=subscription_id, amount=amount,
                                                          used=Decimal("0.00"), granted_at=granted_at, expires_at=expires_at))
 
-    def credits_for(self, subscription_ids: list[str]) -> dict[str, dict]:
+    def credits_for(self, subscription_ids: list[str]) -> dict[str, Credit]:
         if not subscription_ids:
             return {}
         rows = self.conn.execute(select(billing_credits).where(billing_credits.c.subscription_id.in_(subscription_ids))).all()
-        return {r.subscription_id: dict(r._mapping) for r in rows}
+        return {r.subscription_id: Credit(**r._mapping) for r in rows}
 
     def grant_credit(self, subscription_id: str, amount: Decimal, granted_at: datetime, expires_at: datetime) -> None:
         """A renewing credit's new grant replaces the previous one (whose use is on the invoices)."""
@@ -187,19 +147,17 @@ class BillingRepo:
         self.conn.execute(update(billing_credits).where(billing_credits.c.subscription_id == subscription_id).values(used=used))
 
     # profiles --------------------------------------------------------------------------------
-    def profile(self, billing_account_id: str) -> dict:
+    def profile(self, billing_account_id: str) -> PaymentProfile:
+        """The account's profile; an account never given one reads as no card and no invoices yet (nothing is written)."""
         row = self.conn.execute(select(billing_profiles).where(
             billing_profiles.c.billing_account_id == billing_account_id)).first()
-        if row is None:
-            self.take_invoice_numbers({billing_account_id: 0})
-            return self.profile(billing_account_id)
-        data = dict(row._mapping)
-        data["has_card"] = bool(data["card_label"])  # an empty label: no card on file
-        data["declines"] = data["card_fails"] or not data["has_card"]  # what a card payment would meet
-        return data
+        return PaymentProfile(**row._mapping) if row else PaymentProfile(billing_account_id, card_label=DEFAULT_CARD)
+
+    def ensure_profile(self, billing_account_id: str) -> None:
+        self.take_invoice_numbers({billing_account_id: 0})
 
     def set_card(self, billing_account_id: str, *, label: str, fails: bool) -> None:
-        self.profile(billing_account_id)
+        self.ensure_profile(billing_account_id)
         self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == billing_account_id)
                           .values(card_label=label, card_fails=fails))
 
@@ -212,7 +170,7 @@ class BillingRepo:
                                              .where(billing_profiles.c.billing_account_id.in_(ids[i:i + 5000]))).all())
         missing = [a for a in ids if a not in current]
         if missing:
-            self.conn.execute(insert(billing_profiles), [dict(billing_account_id=a, card_label="Visa **** 4242",
+            self.conn.execute(insert(billing_profiles), [dict(billing_account_id=a, card_label=DEFAULT_CARD,
                                                               card_fails=False, invoice_sequence=0) for a in missing])
             current.update({a: 0 for a in missing})
         self.conn.execute(update(billing_profiles).where(billing_profiles.c.billing_account_id == bindparam("key"))
@@ -260,7 +218,7 @@ class BillingRepo:
         return {(s, p) for s, p in rows if s in wanted}
 
     def list_invoices(self, *, billing_account_ids: list[str] | None = None, subscription_ids: list[str] | None = None,
-                      statuses: list[str] | None = None) -> list[Invoice]:
+                      statuses: list[InvoiceStatus] | None = None) -> list[Invoice]:
         query = select(billing_invoices).order_by(billing_invoices.c.invoice_date, billing_invoices.c.invoice_number)
         if billing_account_ids is not None:
             query = query.where(billing_invoices.c.billing_account_id.in_(billing_account_ids))
@@ -268,7 +226,7 @@ class BillingRepo:
             query = query.where(billing_invoices.c.subscription_id.in_(subscription_ids))
         if statuses:
             query = query.where(billing_invoices.c.status.in_(statuses))
-        return [Invoice(**r._mapping) for r in self.conn.execute(query).all()]
+        return [_invoice(r) for r in self.conn.execute(query).all()]
 
     def get_invoice(self, ref: str) -> Invoice:
         row = self.conn.execute(select(billing_invoices).where(
@@ -277,10 +235,10 @@ class BillingRepo:
             raise NotFound("InvoiceNotFound", f"No invoice has the number or id {ref!r}.", invoice=ref)
         lines = self.conn.execute(select(billing_invoice_lines).where(
             billing_invoice_lines.c.invoice_id == row.invoice_id).order_by(billing_invoice_lines.c.line_no)).all()
-        return Invoice(**row._mapping, lines=[
+        return _invoice(row, lines=[
             InvoiceLine(**{k: v for k, v in line._mapping.items() if k != "invoice_id"}) for line in lines])
 
-    def set_status(self, invoice_ids: list[str], status: str, *, paid_at: datetime | None = None) -> None:
+    def set_status(self, invoice_ids: list[str], status: InvoiceStatus, *, paid_at: datetime | None = None) -> None:
         for i in range(0, len(invoice_ids), 5000):
             self.conn.execute(update(billing_invoices).where(billing_invoices.c.invoice_id.in_(invoice_ids[i:i + 5000]))
                               .values(status=status, paid_at=paid_at))
@@ -290,18 +248,18 @@ class BillingRepo:
                           [(pid, inv.billing_account_id, inv.invoice_id, inv.total, method, now) for pid, inv in payments])
 
     # support plans ---------------------------------------------------------------------------
-    def support_plan(self, subscription_id: str) -> dict | None:
+    def support_plan(self, subscription_id: str) -> SupportPlan | None:
         row = self.conn.execute(select(support_plans).where(support_plans.c.subscription_id == subscription_id)).first()
-        return dict(row._mapping) if row else None
+        return SupportPlan(**row._mapping) if row else None
 
     def set_support_plan(self, subscription_id: str, *, plan: str | None, auto_renew: bool, now: datetime) -> None:
         current = self.support_plan(subscription_id)
-        values = dict(plan=plan or (current or {}).get("plan", ""), auto_renew=auto_renew,
+        values = dict(plan=plan or (current.plan if current else ""), auto_renew=auto_renew,
                       ended_at=None if plan else now)
         if current is None:
             self.conn.execute(insert(support_plans).values(subscription_id=subscription_id, started_at=now, **values))
         else:
-            if plan and plan != current["plan"]:
+            if plan and plan != current.plan:
                 values["started_at"] = now
             self.conn.execute(update(support_plans).where(and_(support_plans.c.subscription_id == subscription_id))
                               .values(**values))
