@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import sys
 import inspect
@@ -9,7 +10,7 @@ import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Iterable
 
 import typer
 from rich.markup import escape
@@ -130,3 +131,35 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
         return fn
 
     return decorate
+
+
+def close_names(asked: str, names: Iterable[str]) -> list[str]:
+    """Names that look like ``asked`` (capitals ignored), most alike first: for "did you mean …?"."""
+    by_folded = {name.casefold(): name for name in names}
+    return [by_folded[n] for n in difflib.get_close_matches(asked.casefold(), list(by_folded), n=3, cutoff=0.6)]
+
+
+def did_you_mean(close: list[str]) -> str:
+    return f"; did you mean {' or '.join(close)}?" if close else "."
+
+
+def subscription_ref(cli: CliContext, actor, ref: str) -> str:
+    """What the services resolve exactly: a name unique apart from capitals becomes its id, and a name that
+    matches none of the caller's subscriptions says which are close. Ids and exact names pass unchanged."""
+    ref = ref.strip()
+    if len(ref) == 36 and ref.count("-") == 4:
+        return ref
+    visible = cli.app.subscriptions.list(actor=actor)
+    if any(s.display_name == ref for s in visible):
+        return ref
+    folded = [s for s in visible if s.display_name.casefold() == ref.casefold()]
+    if len(folded) == 1:
+        return folded[0].subscription_id
+    if folded:
+        raise InvalidInput("AmbiguousSubscriptionName", f"{len(folded)} subscriptions are called {ref!r} apart from "
+                                                        "capitals; use the exact name or the subscription id.")
+    close = close_names(ref, [s.display_name for s in visible])
+    if close:
+        raise NotFound("SubscriptionNotFound", f"No subscription has the id or name {ref!r}{did_you_mean(close)}",
+                       reference=ref)
+    return ref  # perhaps one the caller may not see: the service answers as it always does
