@@ -21,6 +21,7 @@ from ..bootstrap import App, build_app
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .render import emit_json, errors
 
+DATABASE_FILE = "subplane.db"  # adapters.db.engine.sqlite_url: the embedded database
 EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
 
 
@@ -52,6 +53,7 @@ class CliContext:
     data_dir: Path | None
     database_url: str | None
     output: OutputFormat
+    creates: bool = False  # this command may start a new database (demo, reset, snapshot import)
     _app: App | None = field(default=None, init=False)
 
     @property
@@ -64,12 +66,27 @@ class CliContext:
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = build_app(self.settings())
+            settings = self.settings()
+            if not self.creates:
+                require_database(settings)
+            self._app = build_app(settings)
         return self._app
 
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
+
+
+def require_database(settings: settings_module.Settings) -> None:
+    """A mistyped --data-dir must not quietly become a new, empty installation."""
+    if settings.database_url is not None or (settings.data_dir / DATABASE_FILE).exists():
+        return
+    where = settings.data_dir
+    state = "does not exist" if not where.exists() else f"holds no Subplane database ({DATABASE_FILE})"
+    raise NotFound("DataDirectoryNew",
+                   f"The data directory {where} {state}: it is new. Seed it with `subplane serve --demo --data-dir "
+                   f"{where}` (or `subplane demo --data-dir {where}`), or point --data-dir / SUBPLANE_DATA_DIR at "
+                   "the directory your server uses.", data_dir=str(where))
 
 
 _COMMON = [
@@ -95,8 +112,9 @@ AsOption = Annotated[
 ]
 
 
-def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
-    """Register ``fn(cli, ...)`` as a command that also takes the common options."""
+def command(group: typer.Typer, name: str | None = None, *, creates: bool = False, **kwargs) -> Callable:
+    """Register ``fn(cli, ...)`` as a command that also takes the common options. ``creates``: the command
+    may open a data directory that holds no database yet (others refuse it: see ``require_database``)."""
 
     def decorate(fn: Callable) -> Callable:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -108,7 +126,7 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
 
         @functools.wraps(fn)
         def wrapper(*args, data_dir=None, database_url=None, output=OutputFormat.table, **rest):
-            cli = CliContext(data_dir, database_url, output)
+            cli = CliContext(data_dir, database_url, output, creates)
             try:
                 return fn(*args, cli=cli, **rest)
             except DomainError as error:

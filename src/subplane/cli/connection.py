@@ -47,6 +47,16 @@ def write_connection(data_dir: Path, details: dict) -> Path:
     return path
 
 
+def remove_connection(data_dir: Path, pid: int) -> None:
+    """Remove connection.json when process ``pid`` wrote it: a stopped server is named nowhere."""
+    path = data_dir / "connection.json"
+    try:
+        if json.loads(path.read_text("utf-8")).get("pid") == pid:
+            path.unlink()
+    except (OSError, ValueError):
+        pass  # no file, or not one serve wrote: nothing of ours to remove
+
+
 def read_connection(data_dir: Path) -> dict:
     path = data_dir / "connection.json"
     if not path.exists():

@@ -96,7 +96,7 @@ def print_demo(cli: CliContext, demo: dict) -> None:
     console.print(f"Secrets and passwords are in {cli.app.settings.data_dir / 'demo.json'}")
 
 
-@command(root_commands, "demo")
+@command(root_commands, "demo", creates=True)
 def demo(*, cli: CliContext) -> None:
     """Create the demo directory and subscriptions (idempotent)."""
     print_demo(cli, demo_data.seed(cli.app))
