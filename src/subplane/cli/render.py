@@ -101,15 +101,16 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, 
         _vertical(title, headers, cells)
         return
     hidden = [h for i, h in enumerate(headers) if i not in shown]
-    grid = Table(title=title, title_justify="left",
-                 caption=f"Not shown at this width: {', '.join(hidden)} (widen the terminal or use -o json)"
-                 if hidden else None, caption_justify="left")
+    grid = Table(title=title, title_justify="left")
     widths = _widths(headers, cells, shown, keep)
     for i, width in zip(shown, widths):
         grid.add_column(headers[i], width=width, no_wrap=headers[i] in keep, overflow="fold")
     for row in cells:
         grid.add_row(*[row[i] for i in shown])
     console.print(grid)
+    if hidden:
+        console.print(f"Not shown at this width: {', '.join(hidden)} (use a wider terminal or -o json)",
+                      style="dim", soft_wrap=False, highlight=False)
 
 
 def _cell(value: Any) -> str:
