@@ -9,7 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..clock import parse_duration
 from ..domain.errors import InvalidInput
-from ..services import demo as demo_data
+from .. import demo as demo_data
 from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, table
 

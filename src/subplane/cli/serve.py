@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from .. import demo as demo_data
 from ..domain.errors import Conflict
-from ..services import demo as demo_data
 from . import connection
 from .common import CliContext, command
 from .render import console, errors
