@@ -148,3 +148,52 @@ def test_env_and_az_login_refuse_a_server_that_does_not_answer(tmp_path):
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 4 and "ServerNotRunning" in done.stderr, done.stderr
         assert "export" not in done.stdout
+
+
+FAKE_AZ = """#!/bin/sh
+# records each call; `cloud register` writes clouds.config as az does
+echo "$*" >> "$AZURE_CONFIG_DIR/calls"
+if [ "$1 $2" = "cloud register" ]; then
+  printf '[Subplane]\\nendpoint_resource_manager = %s\\n' "$6" > "$AZURE_CONFIG_DIR/clouds.config"
+fi
+[ "$1" = "login" ] && echo "[]"
+exit 0
+"""
+
+
+def test_az_login_reuses_one_folder_per_data_directory_and_removes_old_temporary_ones(tmp_path, monkeypatch):
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    import subplane.cli.connection as cli_connection
+    from subplane.cli.main import app as cli_app
+
+    endpoint = f"https://127.0.0.1:{free_port()}"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "connection.json").write_text(json.dumps({
+        "armEndpoint": endpoint, "authority": endpoint, "tenantId": "t", "caBundle": None,
+        "principals": {"owner": {"name": "subplane-owner", "clientId": "c", "clientSecret": "s"}}}))
+    az = tmp_path / "az"
+    az.write_text(FAKE_AZ)
+    az.chmod(0o755)
+    temp = tmp_path / "tmp"
+    old_ours, old_other = temp / "subplane-az-ours", temp / "subplane-az-other"
+    for folder, url in ((old_ours, endpoint), (old_other, "https://127.0.0.1:1")):
+        folder.mkdir(parents=True)
+        (folder / "clouds.config").write_text(f"[Subplane]\nendpoint_resource_manager = {url}/\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(cli_connection, "require_live_server", lambda details: None)  # answering: tested above
+
+    first = CliRunner().invoke(cli_app, ["az-login", "--az", str(az), "--data-dir", str(data)])
+    assert first.exit_code == 0, first.output
+    assert f"export AZURE_CONFIG_DIR={data / 'az'}" in first.output
+    assert (data / "az").stat().st_mode & 0o777 == 0o700
+    assert not old_ours.exists() and old_other.exists()  # only folders made for this server
+    second = CliRunner().invoke(cli_app, ["az-login", "--az", str(az), "--data-dir", str(data)])
+    assert second.exit_code == 0 and f"export AZURE_CONFIG_DIR={data / 'az'}" in second.output
+    calls = (data / "az" / "calls").read_text().splitlines()
+    assert sum(call.startswith("cloud register") for call in calls) == 1  # the second run reused the cloud
+    assert sum(call.startswith("login") for call in calls) == 2
+    assert list(temp.iterdir()) == [old_other]
