@@ -54,7 +54,10 @@ def test_signing_key_survives_a_restart(make_app, tmp_path):
     assert claims.object_id == "o" and claims.is_app
 
 
-def test_subplane_env_prints_the_sdk_exports(tmp_path):
+def test_subplane_env_prints_the_sdk_exports(tmp_path, monkeypatch):
+    import subplane.cli.connection as cli_connection
+
+    monkeypatch.setattr(cli_connection, "require_live_server", lambda details: None)  # no server here: see tests/cli
     (tmp_path / "demo.json").write_text(json.dumps({"tenantId": "tid", "servicePrincipals": [
         {"name": "subplane-owner", "clientId": "cid", "clientSecret": "sec ret", "role": "Owner"},
         {"name": "subplane-reader", "clientId": "rid", "clientSecret": "r", "role": "Reader"}]}))

@@ -20,7 +20,7 @@ webhooks_app = typer.Typer(help="Webhook endpoints and their delivery history.",
 faults_app = typer.Typer(help="Make the next calls of an ARM operation fail (emulator mode).", no_args_is_help=True)
 
 
-@command(root_commands, "reset")
+@command(root_commands, "reset", creates=True)
 def reset(*, cli: CliContext,
           demo: Annotated[bool, typer.Option("--demo", help="Seed the demo data after emptying.")] = False,
           at: Annotated[str | None, typer.Option(
@@ -51,7 +51,7 @@ def snapshot_export(file: Annotated[Path, typer.Argument(help="Where to write th
                   f"blob files written to {file} (Subplane {manifest['subplaneVersion']}).")
 
 
-@command(snapshot_app, "import")
+@command(snapshot_app, "import", creates=True)
 def snapshot_import(file: Annotated[Path, typer.Argument(help="A snapshot written by `subplane snapshot export`.")],
                     *, cli: CliContext) -> None:
     """Replace the whole state with a snapshot (refused if it comes from a newer Subplane)."""

@@ -14,13 +14,13 @@ import typer
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
 from . import subscriptions
-from .common import AsOption, CliContext, command
+from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, state_text, subscription_json, table
 
 invoices_app = typer.Typer(help="List and show invoices; write them as PDF.", no_args_is_help=True)
 billing_app = typer.Typer(help="Payments, the card on file, support plans and estimates.", no_args_is_help=True)
 root_commands = typer.Typer()
-SubArg = Annotated[str, typer.Argument(help="Subscription id or exact display name.")]
+SubArg = Annotated[str, typer.Argument(help="Subscription id or display name (capitals ignored where that is unique).")]
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number or id.")]
 AccountArg = Annotated[str, typer.Argument(help="Billing account id or name.")]
 
@@ -165,7 +165,8 @@ def usage(subscription: SubArg, *, cli: CliContext,
           as_csv: Annotated[bool, typer.Option("--csv", help="CSV on standard output.")] = False,
           as_: AsOption = None) -> None:
     """Usage per day, resource and meter, with the amount each accrued."""
-    rows = cli.app.billing.usage(actor=cli.app.directory.principal(as_), ref=subscription,
+    actor = cli.app.directory.principal(as_)
+    rows = cli.app.billing.usage(actor=actor, ref=subscription_ref(cli, actor, subscription),
                                  start=_parse_instant(start), end=_parse_instant(end))
     if as_csv:
         fields = ["date", "subscriptionId", "resourceId", "meter", "unit", "quantity", "unitPrice", "amount", "currency",
@@ -248,7 +249,8 @@ def card(account: AccountArg, *, cli: CliContext,
 @command(billing_app, "estimate")
 def estimate(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Charges accrued so far this billing period, and the credit still to apply."""
-    est = cli.app.billing.estimate(actor=cli.app.directory.principal(as_), ref=subscription)
+    actor = cli.app.directory.principal(as_)
+    est = cli.app.billing.estimate(actor=actor, ref=subscription_ref(cli, actor, subscription))
     data = {"subscriptionId": est.subscription_id, "currency": est.currency, "periodStart": instant(est.period_start),
             "periodEnd": instant(est.period_end), "invoiceDate": est.invoice_date.isoformat(), "charges": str(est.charges),
             "credits": str(est.credits_to_apply), "creditsRemaining": str(est.credits_remaining), "tax": str(est.tax),
@@ -266,7 +268,8 @@ def support(subscription: SubArg, *, cli: CliContext,
             plan: Annotated[str | None, typer.Option(help="Developer, Standard or ProfessionalDirect; omit to end the plan.")] = None,
             auto_renew: Annotated[bool, typer.Option("--auto-renew/--no-auto-renew")] = True, as_: AsOption = None) -> None:
     """Buy, change or end a support plan (billed per started month, no proration)."""
-    found = cli.app.billing.set_support_plan(actor=cli.app.directory.principal(as_), ref=subscription, plan=plan,
+    actor = cli.app.directory.principal(as_)
+    found = cli.app.billing.set_support_plan(actor=actor, ref=subscription_ref(cli, actor, subscription), plan=plan,
                                              auto_renew=auto_renew)
     data = {"plan": found.plan if found else None, "autoRenew": found.auto_renew if found else None,
             "active": bool(found and found.ended_at is None)}
@@ -283,7 +286,8 @@ def support(subscription: SubArg, *, cli: CliContext,
 def remove_spending_limit(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Remove a credit offer's spending limit (Visual Studio): usage beyond the credit is billed; a subscription
     the limit disabled is enabled again."""
-    sub = cli.app.billing.remove_spending_limit(actor=cli.app.directory.principal(as_), ref=subscription)
+    actor = cli.app.directory.principal(as_)
+    sub = cli.app.billing.remove_spending_limit(actor=actor, ref=subscription_ref(cli, actor, subscription))
     emit_json(subscription_json(sub)) if cli.json else console.print(
         f"{sub.display_name}: spending limit removed, {state_text(sub)}")
 
@@ -292,7 +296,8 @@ def remove_spending_limit(subscription: SubArg, *, cli: CliContext, as_: AsOptio
 @command(subscriptions.app, "preview-cancel")
 def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """What cancelling now would turn off, the estimated final invoice, and the deletion date. Changes nothing."""
-    preview = cli.app.billing.preview_cancel(actor=cli.app.directory.principal(as_), ref=subscription)
+    actor = cli.app.directory.principal(as_)
+    preview = cli.app.billing.preview_cancel(actor=actor, ref=subscription_ref(cli, actor, subscription))
     data = {"subscriptionId": preview.subscription.subscription_id, "vmsToDeallocate": preview.vms_to_deallocate,
             "ipsToRelease": preview.ips_to_release, "staticIpsKept": preview.static_ips_kept,
             "storageToReadOnly": preview.storage_to_read_only,
@@ -320,7 +325,8 @@ def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = Non
 def switch_offer(subscription: SubArg, offer: Annotated[str, typer.Argument(help="Target offer id, e.g. MS-AZR-0023P.")],
                  *, cli: CliContext, as_: AsOption = None) -> None:
     """Switch a Pay-As-You-Go subscription to another offer (after its first billing period)."""
-    sub, invoice = cli.app.billing.switch_offer(actor=cli.app.directory.principal(as_), ref=subscription,
+    actor = cli.app.directory.principal(as_)
+    sub, invoice = cli.app.billing.switch_offer(actor=actor, ref=subscription_ref(cli, actor, subscription),
                                                 target_offer=offer)
     data = {**subscription_json(sub), "switchInvoice": invoice_json(invoice) if invoice else None}
     if cli.json:
@@ -334,5 +340,6 @@ def switch_offer(subscription: SubArg, offer: Annotated[str, typer.Argument(help
 @command(subscriptions.app, "upgrade")
 def upgrade(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Upgrade a Free Trial to Pay-As-You-Go; a subscription the spending limit disabled is enabled again."""
-    sub = cli.app.billing.upgrade(actor=cli.app.directory.principal(as_), ref=subscription)
+    actor = cli.app.directory.principal(as_)
+    sub = cli.app.billing.upgrade(actor=actor, ref=subscription_ref(cli, actor, subscription))
     emit_json(subscription_json(sub)) if cli.json else console.print(f"{sub.display_name}: {sub.offer_id}, {state_text(sub)}")

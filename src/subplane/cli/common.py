@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import sys
 import inspect
@@ -9,7 +10,7 @@ import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Iterable
 
 import typer
 from rich.markup import escape
@@ -20,6 +21,7 @@ from ..bootstrap import App, build_app
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .render import emit_json, errors
 
+DATABASE_FILE = "subplane.db"  # adapters.db.engine.sqlite_url: the embedded database
 EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
 
 
@@ -51,6 +53,7 @@ class CliContext:
     data_dir: Path | None
     database_url: str | None
     output: OutputFormat
+    creates: bool = False  # this command may start a new database (demo, reset, snapshot import)
     _app: App | None = field(default=None, init=False)
 
     @property
@@ -63,12 +66,27 @@ class CliContext:
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = build_app(self.settings())
+            settings = self.settings()
+            if not self.creates:
+                require_database(settings)
+            self._app = build_app(settings)
         return self._app
 
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
+
+
+def require_database(settings: settings_module.Settings) -> None:
+    """A mistyped --data-dir must not quietly become a new, empty installation."""
+    if settings.database_url is not None or (settings.data_dir / DATABASE_FILE).exists():
+        return
+    where = settings.data_dir
+    state = "does not exist" if not where.exists() else f"holds no Subplane database ({DATABASE_FILE})"
+    raise NotFound("DataDirectoryNew",
+                   f"The data directory {where} {state}: it is new. Seed it with `subplane serve --demo --data-dir "
+                   f"{where}` (or `subplane demo --data-dir {where}`), or point --data-dir / SUBPLANE_DATA_DIR at "
+                   "the directory your server uses.", data_dir=str(where))
 
 
 _COMMON = [
@@ -94,8 +112,9 @@ AsOption = Annotated[
 ]
 
 
-def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
-    """Register ``fn(cli, ...)`` as a command that also takes the common options."""
+def command(group: typer.Typer, name: str | None = None, *, creates: bool = False, **kwargs) -> Callable:
+    """Register ``fn(cli, ...)`` as a command that also takes the common options. ``creates``: the command
+    may open a data directory that holds no database yet (others refuse it: see ``require_database``)."""
 
     def decorate(fn: Callable) -> Callable:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -107,7 +126,7 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
 
         @functools.wraps(fn)
         def wrapper(*args, data_dir=None, database_url=None, output=OutputFormat.table, **rest):
-            cli = CliContext(data_dir, database_url, output)
+            cli = CliContext(data_dir, database_url, output, creates)
             try:
                 return fn(*args, cli=cli, **rest)
             except DomainError as error:
@@ -130,3 +149,35 @@ def command(group: typer.Typer, name: str | None = None, **kwargs) -> Callable:
         return fn
 
     return decorate
+
+
+def close_names(asked: str, names: Iterable[str]) -> list[str]:
+    """Names that look like ``asked`` (capitals ignored), most alike first: for "did you mean …?"."""
+    by_folded = {name.casefold(): name for name in names}
+    return [by_folded[n] for n in difflib.get_close_matches(asked.casefold(), list(by_folded), n=3, cutoff=0.6)]
+
+
+def did_you_mean(close: list[str]) -> str:
+    return f"; did you mean {' or '.join(close)}?" if close else "."
+
+
+def subscription_ref(cli: CliContext, actor, ref: str) -> str:
+    """What the services resolve exactly: a name unique apart from capitals becomes its id, and a name that
+    matches none of the caller's subscriptions says which are close. Ids and exact names pass unchanged."""
+    ref = ref.strip()
+    if len(ref) == 36 and ref.count("-") == 4:
+        return ref
+    visible = cli.app.subscriptions.list(actor=actor)
+    if any(s.display_name == ref for s in visible):
+        return ref
+    folded = [s for s in visible if s.display_name.casefold() == ref.casefold()]
+    if len(folded) == 1:
+        return folded[0].subscription_id
+    if folded:
+        raise InvalidInput("AmbiguousSubscriptionName", f"{len(folded)} subscriptions are called {ref!r} apart from "
+                                                        "capitals; use the exact name or the subscription id.")
+    close = close_names(ref, [s.display_name for s in visible])
+    if close:
+        raise NotFound("SubscriptionNotFound", f"No subscription has the id or name {ref!r}{did_you_mean(close)}",
+                       reference=ref)
+    return ref  # perhaps one the caller may not see: the service answers as it always does

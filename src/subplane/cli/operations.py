@@ -8,10 +8,12 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..clock import parse_duration
+from ..domain.errors import InvalidInput
 from .. import demo as demo_data
-from .common import AsOption, CliContext, command
+from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, table
 
+DURATION_FORMATS = "e.g. 90s, 15m, 12h, 31d, 1d12h, 2w"
 clock_app = typer.Typer(help="Show or advance the simulated clock (emulator mode).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Run background work that has fallen due.", no_args_is_help=True)
 root_commands = typer.Typer()
@@ -23,7 +25,8 @@ def activity(*, cli: CliContext,
              limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50,
              as_: AsOption = None) -> None:
     """The activity log of a subscription: who did what, when, and whether it was allowed."""
-    sub, entries = cli.app.subscriptions.activity(actor=cli.app.directory.principal(as_), ref=subscription,
+    actor = cli.app.directory.principal(as_)
+    sub, entries = cli.app.subscriptions.activity(actor=actor, ref=subscription_ref(cli, actor, subscription),
                                                   limit=limit)
     if cli.json:
         emit_json([{"instant": e["instant"], "actor": e["actor"], "action": e["action"], "outcome": e["outcome"],
@@ -44,9 +47,16 @@ def show(*, cli: CliContext) -> None:
     emit_json(data) if cli.json else console.print(f"{instant(now)} ({'simulated' if data['simulated'] else 'system'} clock)")
 
 
-@command(clock_app)
-def advance(duration: Annotated[str, typer.Argument(help="How far: 15m, 12h, 31d, 1d12h, 2w.")], *, cli: CliContext) -> None:
-    """Move the simulated clock forward, running everything that falls due, in order."""
+# "-1d" would otherwise be read as an unknown option "-1": let it through to say what is wrong with it.
+@command(clock_app, context_settings={"ignore_unknown_options": True})
+def advance(duration: Annotated[str, typer.Argument(help=f"How far: {DURATION_FORMATS}.", metavar="DURATION")], *,
+            cli: CliContext) -> None:
+    """Move the simulated clock forward, running everything that falls due, in order.
+
+    DURATION: whole numbers of s (seconds), m (minutes), h (hours), d (days), w (weeks), combined or not."""
+    if duration.strip().startswith("-"):
+        raise InvalidInput("ClockMovesForward", f"The clock only moves forward: give a positive duration "
+                                                f"({DURATION_FORMATS}), not {duration!r}.")
     delta = parse_duration(duration)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True,
                   disable=cli.json) as progress:
@@ -86,7 +96,7 @@ def print_demo(cli: CliContext, demo: dict) -> None:
     console.print(f"Secrets and passwords are in {cli.app.settings.data_dir / 'demo.json'}")
 
 
-@command(root_commands, "demo")
+@command(root_commands, "demo", creates=True)
 def demo(*, cli: CliContext) -> None:
     """Create the demo directory and subscriptions (idempotent)."""
     print_demo(cli, demo_data.seed(cli.app))

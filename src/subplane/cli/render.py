@@ -8,7 +8,9 @@ from enum import Enum
 from typing import Any, Iterable
 
 from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table
+from rich.text import Text
 
 from ..domain.lifecycle import Subscription
 from ..domain.resources import Resource
@@ -76,15 +78,91 @@ def emit_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=_default))
 
 
-def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, whole: Iterable[str] = ()) -> None:
-    """``whole``: columns never wrapped (values people copy into the next command, e.g. invoice numbers)."""
-    grid = Table(title=title, title_justify="left")
+SHORT_CELL = 24  # cells up to this long stay on one line ("Disabled (Cancelled)"); longer ones wrap at spaces
+
+
+def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, whole: Iterable[str] = (),
+          optional: Iterable[str] = ()) -> None:
+    """A table that never splits a word at the console's width.
+
+    ``whole``: columns never wrapped (values people copy into the next command, e.g. ids, invoice numbers).
+    ``optional``: columns left out, in this order, when the rest would not fit; when even the others do not
+    fit, each row is shown as "Column: value" lines instead.
+    """
+    headers = list(columns)
+    cells = [[_cell(v) for v in row] for row in rows]
     keep = set(whole)
-    for column in columns:
-        grid.add_column(column, overflow="fold", no_wrap=column in keep)  # wrap long ids rather than cut them off
-    for row in rows:
-        grid.add_row(*["—" if v is None else (v.value if isinstance(v, Enum) else str(v)) for v in row])
+    shown = list(range(len(headers)))
+    for name in optional:
+        if _fits(headers, cells, shown, keep):
+            break
+        shown = [i for i in shown if headers[i] != name]
+    if not _fits(headers, cells, shown, keep):
+        _vertical(title, headers, cells)
+        return
+    hidden = [h for i, h in enumerate(headers) if i not in shown]
+    grid = Table(title=title, title_justify="left")
+    widths = _widths(headers, cells, shown, keep)
+    for i, width in zip(shown, widths):
+        grid.add_column(headers[i], width=width, no_wrap=headers[i] in keep, overflow="fold")
+    for row in cells:
+        grid.add_row(*[row[i] for i in shown])
     console.print(grid)
+    if hidden:
+        console.print(f"Not shown at this width: {', '.join(hidden)} (use a wider terminal or -o json)",
+                      style="dim", soft_wrap=False, highlight=False)
+
+
+def _cell(value: Any) -> str:
+    return "—" if value is None else (value.value if isinstance(value, Enum) else str(value))
+
+
+def _plain(cell: str) -> str:
+    return Text.from_markup(cell).plain
+
+
+def _natural(headers: list[str], cells: list[list[str]], i: int) -> int:
+    return max([cell_len(headers[i])] + [cell_len(_plain(row[i])) for row in cells])
+
+
+def _narrowest(headers: list[str], cells: list[list[str]], i: int, whole: set[str]) -> int:
+    """The width below which column ``i`` would have to split a word (or a short cell, or a whole value)."""
+    if headers[i] in whole:
+        return _natural(headers, cells, i)
+
+    def unit(text: str) -> int:
+        return cell_len(text) if cell_len(text) <= SHORT_CELL else max(map(cell_len, text.split()), default=0)
+
+    return max([max(map(cell_len, headers[i].split()), default=1)] + [unit(_plain(row[i])) for row in cells])
+
+
+def _room(count: int) -> int:
+    return console.width - (3 * count + 1)  # rich's default box: a border and one space each side per column
+
+
+def _fits(headers, cells, shown, whole) -> bool:
+    return bool(shown) and sum(_narrowest(headers, cells, i, whole) for i in shown) <= _room(len(shown))
+
+
+def _widths(headers, cells, shown, whole) -> list[int]:
+    """Natural widths, the widest wrappable column narrowed first, never below what keeps words whole."""
+    widths = {i: _natural(headers, cells, i) for i in shown}
+    floors = {i: _narrowest(headers, cells, i, whole) for i in shown}
+    while sum(widths.values()) > _room(len(shown)):
+        widest = max((i for i in shown if widths[i] > floors[i]), key=lambda i: widths[i] - floors[i])
+        widths[widest] -= 1
+    return [widths[i] for i in shown]
+
+
+def _vertical(title: str, headers: list[str], cells: list[list[str]]) -> None:
+    console.print(title, style="italic", highlight=False)
+    label_width = max(map(cell_len, headers)) + 1
+    for row in cells:
+        console.print()
+        for header, value in zip(headers, row):
+            line = Text(f"{header + ':':<{label_width}} ")
+            line.append_text(Text.from_markup(value))
+            console.print(line, soft_wrap=False, overflow="fold")
 
 
 STATE_STYLE = {"Enabled": "green", "Warned": "yellow", "PastDue": "yellow", "Disabled": "red", "Deleted": "dim"}

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..domain.resources import VmAction
-from .common import AsOption, CliContext, command
+from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, resource_json, table
 
 resources_app = typer.Typer(help="Look at the resources of a subscription.", no_args_is_help=True)
@@ -25,7 +25,8 @@ def list_resources(*, cli: CliContext,
                    subscription: Annotated[str, typer.Option("--subscription", "-s", help="Subscription id or name.")],
                    as_: AsOption = None) -> None:
     """List every resource in a subscription."""
-    items = cli.app.resources.list(actor=cli.app.directory.principal(as_), subscription=subscription)
+    actor = cli.app.directory.principal(as_)
+    items = cli.app.resources.list(actor=actor, subscription=subscription_ref(cli, actor, subscription))
     if cli.json:
         emit_json([resource_json(r) for r in items])
         return
@@ -35,7 +36,7 @@ def list_resources(*, cli: CliContext,
         if r.allocation_method is not None:
             status = f"{r.allocation_method.value} {r.ip_address or '(no address)'}"
         rows.append((r.name, r.type.value, r.resource_group, status))
-    table(f"Resources ({len(items)})", ["Name", "Type", "Group", "Status"], rows)
+    table(f"Resources ({len(items)})", ["Name", "Type", "Group", "Status"], rows, optional=("Group",))
 
 
 def _vm(cli: CliContext, vm: str, action: VmAction, as_: str | None) -> None:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .. import demo as demo_data
+from ..domain.errors import Conflict
 from . import connection
 from .common import CliContext, command
-from .render import console
+from .render import console, errors
 
 commands = typer.Typer()
 
 
-@command(commands, "serve")
+@command(commands, "serve", creates=True)
 def serve(
     *,
     cli: CliContext,
@@ -57,11 +62,7 @@ def serve(
         "--trusted-proxy", envvar="SUBPLANE_TRUSTED_PROXIES", help="Client IP or network whose X-Forwarded-Host/Proto "
         "are believed (repeatable or comma-separated). Default: none.")] = None,
 ) -> None:
-    """Run Subplane: background jobs and the HTTP endpoints."""
-    import uvicorn
-
-    from ..api.server import create_http_app
-
+    """Run Subplane: background jobs and the HTTP endpoints. Each start-up step is told on stderr as it begins."""
     from .. import logs
     from .admin import open_app, serving_settings
 
@@ -73,32 +74,136 @@ def serve(
         api_version_policy=api_version_policy, host=host, port=port, public_urls=public_url or None,
         trusted_proxies=trusted_proxy or None)  # what serve binds also decides who needs the operator key
     logs.configure(settings.log_level, settings.log_format)
-    ensure_port_free(host, port)
-    logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
-    app = open_app(cli, settings)
-    if demo:
-        from .operations import print_demo
+    url = settings.public_base_urls[0]
+    claim = DataDirClaim.take(settings, url)  # before anything else: a second server on it is refused at once
+    try:
+        ensure_port_free(host, port)
+        logging.getLogger(__name__).debug("starting", extra={"mode": settings.mode})
+        step(f"Opening the database ({_shown_url(settings.effective_database_url)}) and bringing its schema up to date")
+        app = open_app(cli, settings)
+        step(f"Database ready: {app.engine.dialect.name}, {app.settings.mode} mode, data in {app.settings.data_dir}")
+        if demo:
+            from .operations import print_demo
 
-        print_demo(cli, demo_data.seed(app))
-    console.print(f"Subplane {app.settings.mode} mode, data in {app.settings.data_dir}, "
-                  f"database {app.engine.dialect.name}")
-    tls = serving_tls(app, tls_cert, tls_key, tuple(hostname or ()))
-    url = app.settings.public_base_urls[0]
-    details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
-    details["portalUrl"] = f"{url}/portal/"  # the web portal (issue 5)
-    if app.settings.emulator:
-        details["operatorKey"] = app.operator.key()
-    console.print(f"ARM endpoint and authority: {url}  (CA: {tls.ca or 'your own certificate'})")
-    console.print(f"Connection details: {connection.write_connection(app.settings.data_dir, details)}; "
-                  "for the SDK: eval \"$(subplane env)\"; for az: subplane az-login")
-    console.print(f"Health: {url}/_subplane/health")
-    if app.settings.emulator:
-        print_operator_key(app, details["operatorKey"])
-    console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
-    console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
-    uvicorn.run(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
-                ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
-                access_log=False)  # our middleware logs each request, with correlation id and principal
+            step("Seeding the demo data (idempotent)")
+            print_demo(cli, demo_data.seed(app))
+        step("Loading the signing keys and the TLS certificate")
+        tls = serving_tls(app, tls_cert, tls_key, tuple(hostname or ()))
+        details = connection.connection_details(app.settings.data_dir, url, tls.ca, _tenant_id(app))
+        details["portalUrl"] = f"{url}/portal/"  # the web portal (issue 5)
+        details["pid"] = os.getpid()  # whose file it is: only this process removes it
+        if app.settings.emulator:
+            details["operatorKey"] = app.operator.key()
+        step(f"Starting the HTTP server on {host}:{port}")
+        _run_http(app, details, tls, host=host, port=port, log_level=log_level)
+    finally:
+        connection.remove_connection(settings.data_dir, os.getpid())
+        claim.release()
+
+
+def step(text: str) -> None:
+    """One start-up step, as it begins: on stderr, so the start-up story never mixes with what scripts read."""
+    errors.print(f"[dim]serve:[/] {escape(text)}", highlight=False)
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run_http(app, details: dict, tls, *, host: str, port: int, log_level: str) -> None:
+    import uvicorn
+
+    from ..api.server import create_http_app
+
+    url = details["armEndpoint"]
+
+    def listening() -> None:  # connection.json is written only once the port answers: it names a live server
+        step(f"Listening on {url}")
+        console.print(f"ARM endpoint and authority: {url}  (CA: {tls.ca or 'your own certificate'})")
+        console.print(f"Connection details: {connection.write_connection(app.settings.data_dir, details)}; "
+                      "for the SDK: eval \"$(subplane env)\"; for az: subplane az-login")
+        console.print(f"Health: {url}/_subplane/health")
+        if app.settings.emulator:
+            print_operator_key(app, details["operatorKey"])
+        console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
+        console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
+
+    config = uvicorn.Config(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
+                            ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
+                            access_log=False)  # our middleware logs each request, with correlation id and principal
+    # uvicorn shuts down gracefully on SIGTERM and then raises it again; exiting through Python (not the
+    # default action, which kills at once) lets serve's clean-up run.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    _AnnouncingServer(config, listening).run()
+
+
+def _exit_quietly(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+class _AnnouncingServer:
+    """uvicorn's server, calling ``on_listening`` once its sockets accept connections."""
+
+    def __new__(cls, config, on_listening):
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            async def startup(self, sockets=None) -> None:
+                await super().startup(sockets)
+                if self.started and not self.should_exit:
+                    on_listening()
+
+        return Server(config)
+
+
+class DataDirClaim:
+    """``<data-dir>/serve.lock``, locked by the serving process (``flock``: the lock ends with the process,
+    even a crashed one) and naming its pid and URL. Only the embedded SQLite database is claimed: processes
+    sharing a PostgreSQL database each have a data directory of their own and need no claim."""
+
+    FILE = "serve.lock"
+
+    def __init__(self, handle) -> None:
+        self._handle = handle
+
+    @classmethod
+    def take(cls, settings, url: str) -> "DataDirClaim":
+        if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
+            return cls(None)
+        import fcntl
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(settings.data_dir / cls.FILE, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = _holder(handle.read())
+            handle.close()
+            raise Conflict("DataDirectoryInUse",
+                           f"{settings.data_dir} is already served by {holder}. Stop that server, or give this one "
+                           "another --data-dir.", data_dir=str(settings.data_dir)) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "url": url}) + "\n")
+        handle.flush()
+        return cls(handle)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.truncate(0)  # the lock file stays (unlinking it would race a starting server)
+            self._handle.close()
+            self._handle = None
+
+
+def _holder(text: str) -> str:
+    try:
+        holder = json.loads(text)
+        return f"process {holder['pid']} at {holder['url']}"
+    except (ValueError, KeyError, TypeError):
+        return "another subplane serve process"
 
 
 def print_operator_key(app, key: str) -> None:

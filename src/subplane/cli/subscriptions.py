@@ -8,11 +8,11 @@ import typer
 
 from ..domain.errors import InvalidInput
 
-from .common import AsOption, CliContext, command
+from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, state_text, subscription_json, table
 
 app = typer.Typer(help="List, show, cancel, reactivate, delete and rename subscriptions.", no_args_is_help=True)
-SubArg = Annotated[str, typer.Argument(help="Subscription id or exact display name.")]
+SubArg = Annotated[str, typer.Argument(help="Subscription id or display name (capitals ignored where that is unique).")]
 
 
 def _show_one(cli: CliContext, sub, extra: dict | None = None) -> None:
@@ -45,7 +45,7 @@ def list_(*, cli: CliContext, as_: AsOption = None) -> None:
         return
     table("Subscriptions", ["Name", "Subscription id", "Offer", "State", "Deletion date"],
           [(s.display_name, s.subscription_id, s.offer_id, state_text(s), instant(s.deletion_date)) for s in subs],
-          whole=("Subscription id",))
+          whole=("Subscription id",), optional=("Offer", "Deletion date"))
 
 
 @command(app)
@@ -67,7 +67,8 @@ def create(
 @command(app)
 def show(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Show one subscription."""
-    _show_one(cli, cli.app.subscriptions.get(actor=cli.app.directory.principal(as_), ref=subscription))
+    actor = cli.app.directory.principal(as_)
+    _show_one(cli, cli.app.subscriptions.get(actor=actor, ref=subscription_ref(cli, actor, subscription)))
 
 
 @command(app)
@@ -82,10 +83,16 @@ def cancel(
         help="With a support plan: keep its auto-renew on or turn it off (asked when omitted on a terminal).")] = None,
     as_: AsOption = None,
 ) -> None:
-    """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date."""
+    """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date.
+
+    Cancelling one that is already cancelled changes nothing and exits 0, like the other commands whose
+    target is already in the state asked for (reactivating an active subscription, stopping a stopped VM)."""
     from .billing import ask_support_auto_renew
 
+    if not reason.strip():  # checked here too: the service asks no reason when nothing changes
+        raise InvalidInput("CancellationReasonRequired", "A reason for cancelling is required (--reason).")
     actor = cli.app.directory.principal(as_)
+    subscription = subscription_ref(cli, actor, subscription)
     support_auto_renew = ask_support_auto_renew(cli, actor, subscription, support_auto_renew)
     result = cli.app.subscriptions.cancel(actor=actor, ref=subscription, reason=reason,
                                           turn_off_resources=turn_off_resources, support_auto_renew=support_auto_renew)
@@ -97,6 +104,10 @@ def cancel(
         from .billing import estimate_json, show_final_estimate
 
         extra["finalEstimate"] = estimate_json(result.billing)
+    if not result.changed and not cli.json:
+        cancelled_on = result.subscription.cancelled_at
+        console.print(f"{result.subscription.display_name} was already cancelled"
+                      f"{' on ' + instant(cancelled_on) if cancelled_on else ''}, nothing changed.", highlight=False)
     _show_one(cli, result.subscription, extra)
     if result.billing is not None and not cli.json:
         show_final_estimate(result.billing)
@@ -108,7 +119,8 @@ def cancel(
 @command(app)
 def reactivate(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Reactivate a cancelled subscription before its deletion date."""
-    _show_one(cli, cli.app.subscriptions.reactivate(actor=cli.app.directory.principal(as_), ref=subscription))
+    actor = cli.app.directory.principal(as_)
+    _show_one(cli, cli.app.subscriptions.reactivate(actor=actor, ref=subscription_ref(cli, actor, subscription)))
 
 
 @command(app)
@@ -123,7 +135,8 @@ def delete(
     if not confirm_name:
         raise InvalidInput("ConfirmationNameRequired",
                            "Deleting is permanent: confirm with --confirm-name and the subscription's exact name.")
-    _show_one(cli, cli.app.subscriptions.delete(actor=cli.app.directory.principal(as_), ref=subscription,
+    actor = cli.app.directory.principal(as_)
+    _show_one(cli, cli.app.subscriptions.delete(actor=actor, ref=subscription_ref(cli, actor, subscription),
                                                 confirm_name=confirm_name))
 
 
@@ -131,4 +144,5 @@ def delete(
 def rename(subscription: SubArg, name: Annotated[str, typer.Argument(help="The new display name.")], *,
            cli: CliContext, as_: AsOption = None) -> None:
     """Rename a subscription."""
-    _show_one(cli, cli.app.subscriptions.rename(actor=cli.app.directory.principal(as_), ref=subscription, new_name=name))
+    actor = cli.app.directory.principal(as_)
+    _show_one(cli, cli.app.subscriptions.rename(actor=actor, ref=subscription_ref(cli, actor, subscription), new_name=name))
