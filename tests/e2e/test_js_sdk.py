@@ -46,6 +46,7 @@ def test_list_all_deallocate_start_and_group_delete_finish(live, scripts):
     assert "PowerState/deallocated" in result["deallocated"]
     assert "PowerState/running" in result["started"]
     assert result["groupExists"] is False
+    assert result["ip"]["name"] == "js-ip" and result["ip"]["address"] and result["ip"]["left"] == []
 
 
 class Story:
