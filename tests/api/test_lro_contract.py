@@ -92,7 +92,7 @@ CASES = {
     "storage-create": Case(_storage_create, 202, False, "resource"),
     # ResourceGroups_Delete: 202 with Location only, whose poll answers 200
     "group-delete": Case(lambda arm: arm.call("DELETE", _new_group(arm), version=RG_VERSION), 202, False, "empty"),
-    # Alias_Create: 201, final-state-via azure-async-operation
+    # Alias_Create: 201 with the alias and Azure-AsyncOperation; the poller then GETs the alias
     "alias-create": Case(_alias_create, 201, True, None),
     # BillingSubscriptions_Cancel: 202 with Location
     "billing-cancel": Case(_billing_cancel, 202, False, "empty"),

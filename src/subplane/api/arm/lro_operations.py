@@ -64,7 +64,7 @@ LRO_OPERATIONS: dict[str, LroOperation] = {
         ("StorageAccounts_Create",), _STORAGE, frozenset({200, 202}), False, FinalLocation.RESOURCE),
     "ResourceGroups_Delete": LroOperation(
         ("ResourceGroups_Delete",), _RESOURCES, frozenset({200, 202}), False, FinalLocation.RESULT),
-    # final-state-via: azure-async-operation; then the poller GETs the alias
+    # PUT, no final-state-via: after the monitor says Succeeded the poller GETs the alias
     "Alias_Create": LroOperation(
         ("Alias_Create",), _SUBSCRIPTION, frozenset({200, 201}), True, FinalLocation.NONE),
     # final-state-via: location
