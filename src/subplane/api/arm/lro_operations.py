@@ -67,7 +67,7 @@ LRO_OPERATIONS: dict[str, LroOperation] = {
     # PUT, no final-state-via: after the monitor says Succeeded the poller GETs the alias
     "Alias_Create": LroOperation(
         ("Alias_Create",), _SUBSCRIPTION, frozenset({200, 201}), True, FinalLocation.NONE),
-    # final-state-via: location
+    # 202 with Location and Retry-After, polled at the operation result
     "BillingSubscriptions_Cancel": LroOperation(
         ("BillingSubscriptions_Cancel",), _BILLING, frozenset({200, 202}), False, FinalLocation.RESULT),
 }
