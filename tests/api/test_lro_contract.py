@@ -11,6 +11,9 @@ from typing import Callable
 
 import pytest
 
+from subplane.api.arm import build_router
+from subplane.api.arm.lro_operations import LRO_OPERATIONS
+
 from .conftest import ACTION_VERSION
 
 VM_VERSION, NET_VERSION, STORAGE_VERSION, RG_VERSION = "2026-04-01", "2026-03-01", "2026-09-01", "2025-04-01"
@@ -151,3 +154,10 @@ def test_a_failed_operation_fails_its_monitor_and_its_final_poll(arm):
     final = arm.client.get(answer.headers[LOCATION], headers=auth)
     assert final.status_code == 400 and final.json()["error"]["code"] == "InUseResource"
     assert arm.call("GET", ip, version=NET_VERSION).status_code == 200  # nothing changed
+
+
+def test_every_polled_route_names_an_operation_that_may_answer_202():
+    """An injected fault answers a polled route with 202 and the polling headers of the route's operation."""
+    polled = {route.lro for route in build_router().routes if route.lro}
+    assert polled == {"VirtualMachines_PowerAction", "VirtualMachines_Delete", "ResourceGroups_Delete", "Network_Delete"}
+    assert all(202 in LRO_OPERATIONS[kind].initial_codes for kind in polled)
