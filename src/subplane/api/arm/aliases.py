@@ -60,7 +60,7 @@ def register(router: ArmRouter) -> None:
         state, created = ctx.app.management.aliases.create(actor=ctx.principal, request=_request(ctx))
         if not created:
             return render(state)
-        return lro(ctx, 201, render(state), location=False, subscription=state.alias.subscription_id)
+        return lro(ctx, "Alias_Create", 201, render(state), subscription=state.alias.subscription_id)
 
     @router.route("GET", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
     def get(ctx: ArmRequest):

@@ -146,7 +146,7 @@ def _register_subscriptions(router: ArmRouter) -> None:
         reason = (ctx.model.cancellationReason if ctx.model else None) or _CANCEL_REASON
         ctx.app.subscriptions.cancel(actor=ctx.principal, ref=sub.subscription_id, reason=reason,
                                      turn_off_resources=ctx.flag("IgnoreResourceCheck"))
-        return lro(ctx, 202, None, async_op=False, subscription=sub.subscription_id)
+        return lro(ctx, "BillingSubscriptions_Cancel", 202, subscription=sub.subscription_id)
 
 
 def _register_invoices(router: ArmRouter) -> None:

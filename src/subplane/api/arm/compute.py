@@ -1,7 +1,7 @@
 """Microsoft.Compute/virtualMachines: create/update, get (``$expand=instanceView``), lists, power actions, delete.
 
-Power actions complete synchronously in the domain; the answers are 202s with ``Azure-AsyncOperation`` and
-``Location`` whose first poll says Succeeded, so both the SDK and the CLI's final-state rules are met.
+Power actions complete synchronously in the domain; each long-running answer carries the polling headers its
+spec declares (see ``lro_operations``), whose first poll says Succeeded.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def register(router: ArmRouter) -> None:
         existing = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if existing is not None:
             vm = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
-            return lro(ctx, 200, render.virtual_machine(vm))
+            return lro(ctx, "VirtualMachines_CreateOrUpdate", 200, render.virtual_machine(vm))
         properties = body.properties or VmProperties()
         size = (properties.hardwareProfile or HardwareProfile()).vmSize or "Standard_B2s"
         nics = (properties.networkProfile or NetworkProfile()).networkInterfaces or []
@@ -56,27 +56,27 @@ def register(router: ArmRouter) -> None:
                                                  group=ctx.params["rg"], name=ctx.params["name"],
                                                  location=location_given(body.location), size=size,
                                                  nic_id=nics[0].id if nics else None, tags=body.tags)
-        return lro(ctx, 201, render.virtual_machine(vm), location=False)
+        return lro(ctx, "VirtualMachines_CreateOrUpdate", 201, render.virtual_machine(vm))
 
     @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):
         vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
         vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.model.tags)
-        return lro(ctx, 200, render.virtual_machine(vm))
+        return lro(ctx, "VirtualMachines_Update", 200, render.virtual_machine(vm))
 
-    @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE, lro=True)
+    @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE, lro="VirtualMachines_PowerAction")
     def power_action(ctx: ArmRequest):
         action = _ACTIONS.get(ctx.params["action"].lower())
         if action is None:
             raise ArmError(404, "InvalidResourceType", f"The action '{ctx.params['action']}' is not supported.")
         vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
         ctx.app.resources.vm_action(actor=ctx.principal, vm=vm.resource_id, action=action)
-        return lro(ctx, 202)
+        return lro(ctx, "VirtualMachines_PowerAction", 202)
 
-    @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE, lro=True)
+    @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE, lro="VirtualMachines_Delete")
     def delete(ctx: ArmRequest):
         vm = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if vm is None:
             return ArmResponse(204)
         ctx.app.resources.delete(actor=ctx.principal, ref=vm.resource_id)
-        return lro(ctx, 202)
+        return lro(ctx, "VirtualMachines_Delete", 202)

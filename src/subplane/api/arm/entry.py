@@ -126,7 +126,7 @@ class ArmApi:
         operation_id, fault = taken
         log.info("injected fault %s for %s (operation %s)", fault.code, operation, operation_id)
         if route.lro:
-            return lro(ctx, 202, operation=operation_id)
+            return lro(ctx, route.lro, 202, operation=operation_id)
         raise ArmError(409, fault.code, fault.message)
 
     async def _principal(self, request: Request) -> Principal:

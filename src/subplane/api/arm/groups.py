@@ -70,7 +70,7 @@ def register(router: ArmRouter) -> None:
                                                 name=ctx.params["rg"], location="", tags=ctx.model.tags)
         return render.group(group)
 
-    @router.route("DELETE", _RG, area=_AREA, lro=True)
+    @router.route("DELETE", _RG, area=_AREA, lro="ResourceGroups_Delete")
     def delete_group(ctx: ArmRequest):
         try:
             ctx.app.management.delete_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])
@@ -78,7 +78,7 @@ def register(router: ArmRouter) -> None:
             if error.code == "ResourceGroupNotFound":
                 raise lookup.group_not_found(ctx.params["rg"]) from None
             raise
-        return lro(ctx, 202, async_op=False)
+        return lro(ctx, "ResourceGroups_Delete", 202)
 
     @router.route("GET", "/subscriptions/{sub}/resources", area=_AREA)
     def list_resources(ctx: ArmRequest):

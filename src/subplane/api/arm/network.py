@@ -83,7 +83,7 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
         else:
             _put_nic(ctx, body)
         resource = lookup.get(ctx, rtype)
-        return lro(ctx, 200 if existing else 201, _render(ctx, resource, lookup.listed(ctx)), location=False)
+        return lro(ctx, "Network_CreateOrUpdate", 200 if existing else 201, _render(ctx, resource, lookup.listed(ctx)))
 
     @router.route("PATCH", item, area=_AREA, resource_type=rtype.value, body=TagsBody)
     def update_tags(ctx: ArmRequest):  # PublicIPAddresses_UpdateTags, NetworkInterfaces_UpdateTags: 200, the resource
@@ -91,10 +91,10 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
         resource = ctx.app.management.touch(actor=ctx.principal, resource_id=found.resource_id, tags=ctx.model.tags)
         return _render(ctx, resource, lookup.listed(ctx))
 
-    @router.route("DELETE", item, area=_AREA, resource_type=rtype.value)
+    @router.route("DELETE", item, area=_AREA, resource_type=rtype.value, lro="Network_Delete")
     def delete(ctx: ArmRequest):
         found = lookup.find(ctx, rtype)
         if found is None:
             return ArmResponse(204)
         ctx.app.resources.delete(actor=ctx.principal, ref=found.resource_id)
-        return ArmResponse(200)
+        return lro(ctx, "Network_Delete", 202)

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from ...domain.access import Principal
 from ..validation import whole_number
 from .errors import ArmError
+from .lro_operations import LRO_OPERATIONS, FinalLocation
 
 _PARAM = re.compile(r"\{(\w+)\}")
 # Operations finish synchronously; LRO answers still carry polling headers so clients follow ARM's protocol.
@@ -66,7 +67,7 @@ class Route:
     area: str
     resource_type: str
     anonymous: bool = False
-    lro: bool = False  # answers 202 and is polled: an injected fault fails it asynchronously
+    lro: str = ""  # the LRO_OPERATIONS key of a polled operation: an injected fault fails it asynchronously
     body: type[BaseModel] | None = None  # the schema of the body it reads; None: it reads none
     pattern: str = ""  # as registered, e.g. /subscriptions/{sub}/resourcegroups/{rg} (the fuzz tests fill it in)
 
@@ -86,7 +87,7 @@ class ArmRouter:
         self.routes: list[Route] = []
 
     def route(self, method: str, pattern: str, *, area: str, resource_type: str = "", anonymous: bool = False,
-              lro: bool = False, body: type[BaseModel] | None = None):
+              lro: str = "", body: type[BaseModel] | None = None):
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, compile_pattern(pattern), handler, area, resource_type, anonymous, lro,
                                      body, pattern))
@@ -127,18 +128,24 @@ def next_link(ctx: ArmRequest, skiptoken: object) -> str:
     return f"{ctx.base_url}{ctx.path}?{urlencode({'api-version': ctx.api_version, **query, '$skiptoken': str(skiptoken)})}"
 
 
-def lro(ctx: ArmRequest, status: int, body: Any = None, *, location: bool = True, async_op: bool = True,
-        subscription: str | None = None, operation: str | None = None) -> ArmResponse:
-    """A 201/202 with polling headers for work that is already done: the first poll says Succeeded
-    (or Failed, for an ``operation`` an emulator fault failed).
+def lro(ctx: ArmRequest, kind: str, status: int, body: Any = None, *, subscription: str | None = None,
+        operation: str | None = None) -> ArmResponse:
+    """The first answer of the long-running operation ``kind`` (a key of ``LRO_OPERATIONS``) for work that is
+    already done: ``status`` must be one the operation declares, and the polling headers are those its spec's
+    final-state rule implies; the first poll says Succeeded (or Failed, for an ``operation`` a fault failed).
 
     Polling URLs live under a subscription: the request's, else ``subscription`` (e.g. one just created)."""
+    facts = LRO_OPERATIONS[kind]
+    if status not in facts.initial_codes:
+        raise ValueError(f"{kind} declares {sorted(facts.initial_codes)}, not {status}")
     operation = operation or uuid.uuid4().hex
     subscription = ctx.params.get("sub") or subscription or "00000000-0000-0000-0000-000000000000"
     base = f"{ctx.base_url}/subscriptions/{subscription}"
     headers = {"Retry-After": LRO_RETRY_AFTER, "retry-after-ms": LRO_RETRY_AFTER_MS}
-    if async_op:
+    if facts.status_monitor:
         headers["Azure-AsyncOperation"] = f"{base}/providers/Microsoft.Resources/operationStatuses/{operation}?api-version={ctx.api_version}"
-    if location:
+    if facts.location is FinalLocation.RESULT:
         headers["Location"] = f"{base}/operationresults/{operation}?api-version={ctx.api_version}"
+    elif facts.location is FinalLocation.RESOURCE:
+        headers["Location"] = f"{ctx.base_url}{ctx.path}?api-version={ctx.api_version}"
     return ArmResponse(status, body, headers)

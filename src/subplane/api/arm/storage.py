@@ -63,7 +63,7 @@ def register(router: ArmRouter) -> None:
         ctx.app.resources.create_storage_account(
             actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
             sku=(body.sku or Sku()).name or "Standard_LRS", location=location_given(body.location), tags=body.tags)
-        return lro(ctx, 202)
+        return lro(ctx, "StorageAccounts_Create", 202)
 
     @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):

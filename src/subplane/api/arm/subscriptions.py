@@ -95,7 +95,7 @@ def register(router: ArmRouter) -> None:
         failure = ctx.app.faults.failure(ctx.params["op"])
         if failure is not None:
             raise ArmError(400, failure["code"], failure["message"])
-        # Every operation polled here (VM power actions and delete, resource-group delete, storage-account create)
-        # declares 200 among its responses in its spec; 204 is not declared for the power actions or the group
-        # delete, and the JavaScript pollers refuse an undeclared status.
+        # Every operation that advertises this Location (lro_operations: FinalLocation.RESULT) declares 200 without
+        # a body; 204 is not declared for the power actions or the group delete, and the JavaScript pollers refuse
+        # an undeclared status.
         return ArmResponse(200)
