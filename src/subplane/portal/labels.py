@@ -125,6 +125,8 @@ ERRORS = {
     "FirstBillingPeriodNotCompleted": N_("Offers can be switched once the first billing period has ended."),
     "OfferSwitchNotAllowed": N_("This offer cannot be switched to the chosen offer."),
     "UseUpgrade": N_("This offer has a spending limit: upgrade it to Pay-As-You-Go instead."),
+    "ClockAdvanceNotAllowed": N_("A Reader cannot move the emulator's clock: it is shared by every subscription. "
+                                 "Ask an Account Administrator, Owner or Contributor."),
     "CsrfTokenInvalid": N_("This form has expired or did not come from this portal. Go back, reload the page and "
                            "try again."),
 }
