@@ -10,6 +10,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from ..formatting import Formatter
+
 TEXT = {
     "nl": {"title": "Factuur", "number": "Factuurnummer", "date": "Factuurdatum", "due": "Vervaldatum",
            "account": "Factuurrekening", "subscription": "Abonnement", "period": "Factuurperiode",

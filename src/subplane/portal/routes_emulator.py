@@ -19,7 +19,7 @@ ASSET_PATHS = ("/favicon.ico", "/portal/static/", "/robots.txt")
 
 
 def _is_asset(path: str) -> bool:
-    return path == "/favicon.ico" or path.startswith(ASSET_PATHS)
+    return path.startswith(ASSET_PATHS)
 
 
 def _requests(app) -> list[dict]:
