@@ -140,3 +140,14 @@ def test_the_invoice_page_and_its_pdf_say_the_same_in_the_same_words(admin_nl):
     assert any(line.unit_price != line.unit_price.quantize(Decimal("0.01")) for line in invoice.lines)
     overview = admin_nl.get(f"/subscriptions/{sid}").text
     assert "vm/Standard" not in overview and "Virtuele machine Standard_" in overview  # the chart's legend too
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("resource_id", ["", "no-such-vm", "/subscriptions/x/resourceGroups/y", "%00"])
+def test_a_confirmation_for_a_resource_that_is_not_there_is_a_clear_refusal(admin_nl, resource_id):
+    sid = admin_nl.subscription_id("Productie")
+    asked = admin_nl.get(f"/subscriptions/{sid}/resources/delete", params={"resource_id": resource_id})
+    sent = admin_nl.post(f"/subscriptions/{sid}/resources/action", {"resource_id": resource_id, "action": "delete"})
+    for answer in (asked, sent):
+        assert 400 <= answer.status_code < 500, answer.status_code
+        assert '<div class="notice error" role="alert">' in answer.text and "<code>" in answer.text  # the stable code
