@@ -62,10 +62,10 @@ def amsterdam_offset(instant: datetime) -> tuple[timedelta, str]:
 
 
 def shown_in_amsterdam(instant: datetime) -> str:
-    """Day, time and zone as the English portal writes them ("1 Jan 2027 00:30 CET")."""
+    """Day, time and zone as the English portal writes them ("1 January 2027 00:30 CET")."""
     offset, name = amsterdam_offset(instant)
     local = instant + offset
-    return f"{local.day} {calendar.month_abbr[local.month]} {local.year} {local:%H:%M} {name}"
+    return f"{local.day} {calendar.month_name[local.month]} {local.year} {local:%H:%M} {name}"
 
 
 def expected_period_end(start: datetime, anchor_day: int) -> datetime:

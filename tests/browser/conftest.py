@@ -61,10 +61,12 @@ def fresh_server(tmp_path_factory) -> Iterator[ServerProcess]:
     server.stop()
 
 
-def new_page(browser, server: ServerProcess, language: str, *, bypass_csp: bool = False):
+def new_page(browser, server: ServerProcess, language: str, *, bypass_csp: bool = False,
+             viewport: tuple[int, int] = (1280, 900)):
     """A page in a fresh context whose browser asks for ``language``. ``bypass_csp`` lets axe be injected."""
+    width, height = viewport
     context = browser.new_context(locale={"nl": "nl-NL", "en": "en-GB"}[language], ignore_https_errors=True,
-                                  accept_downloads=True, viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True, viewport={"width": width, "height": height},
                                   bypass_csp=bypass_csp)
     context.set_default_timeout(15_000)
     return context.new_page()
@@ -87,6 +89,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the window (0: nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def serious_accessibility_violations(page) -> list[dict]:

@@ -82,10 +82,21 @@ def test_delete_checklist_before_and_after_its_conditions_are_met(browser, share
     assert page.locator("#check-wait").get_attribute("class") == "unmet"
     assert page.locator("#delete-button").is_disabled()
     screenshot(page, "en-delete-checklist-before")
+    page.get_by_label(re.compile("Type the subscription name")).fill("Proef")
+    page.wait_for_selector("#check-name.unmet")
+    page.get_by_label("Advance by").select_option("15m")
+    with page.expect_navigation():  # moving the clock reloads the page, with the name typed so far
+        page.get_by_role("button", name="Advance clock").click()
+    assert page.get_by_label(re.compile("Type the subscription name")).input_value() == "Proef"
     page.get_by_role("link", name="View resources").click()
     while page.locator("#resources tbody tr").count():
-        with page.expect_navigation():  # each delete posts a form: count the rows of the page it lands on
+        name = page.locator("#resources tbody tr").first.get_attribute("data-name")
+        with page.expect_navigation():  # the red Delete asks first, on a page of its own
             page.locator("#resources tbody tr").first.get_by_role("button", name=re.compile("^Delete ")).click()
+        page.get_by_role("heading", name=f"Delete {name}?").wait_for()
+        with page.expect_navigation():  # the delete posts a form: count the rows of the page it lands on
+            page.get_by_role("button", name=f"Yes, delete {name}").click()
+        assert page.locator("#resource-deleted").inner_text() == f"{name} deleted."
     assert page.locator("#no-resources").is_visible()
     page.get_by_label("Advance by").select_option("15m")
     page.get_by_role("button", name="Advance clock").click()

@@ -167,3 +167,25 @@ def authorize_create_subscription(principal: Principal, *, is_account_admin: boo
             f"on billing scope '{scope}': only its Account Administrator or a billing-account owner may.",
             action=CREATE_SUBSCRIPTION, scope=scope, principal=principal.name, principal_id=principal.principal_id,
         )
+
+
+ADVANCE_CLOCK = "Subplane/clock/advance"
+CLOCK_WRITE_ROLES = frozenset({Role.OWNER, Role.CONTRIBUTOR})
+
+
+def may_advance_clock(principal: Principal, *, is_account_admin: bool, roles: Iterable[Role]) -> bool:
+    """The emulator's clock is shared by every subscription: moving it changes what others are billed, so it
+    takes a role that may change things somewhere (an Account Administrator, Owner or Contributor), never
+    Reader alone."""
+    return principal.is_privileged or is_account_admin or any(role in CLOCK_WRITE_ROLES for role in roles)
+
+
+def authorize_advance_clock(principal: Principal, *, is_account_admin: bool, roles: Iterable[Role]) -> None:
+    if not may_advance_clock(principal, is_account_admin=is_account_admin, roles=roles):
+        raise Forbidden(
+            "ClockAdvanceNotAllowed",
+            f"The client '{principal.name}' with object id '{principal.principal_id}' may not move the emulator's "
+            "clock: it is shared by every subscription, so it takes an Account Administrator, an Owner or a "
+            "Contributor; a Reader only reads it.",
+            action=ADVANCE_CLOCK, principal=principal.name, principal_id=principal.principal_id,
+        )

@@ -25,7 +25,7 @@ class Bar:
 @dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
-    meters: list[tuple[str, str]]  # (meter, colour)
+    meters: list[tuple[str, str]]  # (meter's name, colour)
     y_labels: list[tuple[float, str]]  # (y, label)
     x_labels: list[tuple[float, str]]
     width: int = WIDTH
@@ -34,8 +34,9 @@ class Chart:
     baseline: float = HEIGHT - BOTTOM
 
 
-def daily_chart(daily: list[tuple[date, str, Decimal]], *, money, short_day) -> Chart | None:
-    """Stacked bars per day; ``money`` and ``short_day`` format labels in the page's locale."""
+def daily_chart(daily: list[tuple[date, str, Decimal]], *, money, day, short_day, meter_name) -> Chart | None:
+    """Stacked bars per day; ``money``, ``day``, ``short_day`` (the axis only, where a long date does not fit)
+    and ``meter_name`` word labels in the page's language."""
     if not daily:
         return None
     days = sorted({d for d, _, _ in daily})
@@ -46,17 +47,17 @@ def daily_chart(daily: list[tuple[date, str, Decimal]], *, money, short_day) -> 
     plot_height = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT - 8) / len(days)
     bars = []
-    for index, day in enumerate(days):
+    for index, bar_day in enumerate(days):
         y = HEIGHT - BOTTOM
         for meter in meters:
-            amount = sum((a for d, m, a in daily if d == day and m == meter), Decimal(0))
+            amount = sum((a for d, m, a in daily if d == bar_day and m == meter), Decimal(0))
             if amount <= 0:
                 continue
             height = float(amount / top) * plot_height
             y -= height
             bars.append(Bar(LEFT + index * slot + slot * 0.15, y, slot * 0.7, height, colours[meter],
-                            f"{short_day(day)} · {meter}: {money(amount)}"))
+                            f"{day(bar_day)} · {meter_name(meter)}: {money(amount)}"))
     y_labels = [(HEIGHT - BOTTOM - plot_height * f, money(top * Decimal(str(f)))) for f in (0, 0.5, 1)]
     step = max(1, len(days) // 8)
     x_labels = [(LEFT + i * slot + slot / 2, short_day(d)) for i, d in enumerate(days) if i % step == 0]
-    return Chart(bars, [(m, colours[m]) for m in meters], y_labels, x_labels)
+    return Chart(bars, [(meter_name(m), colours[m]) for m in meters], y_labels, x_labels)

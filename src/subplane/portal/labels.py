@@ -93,6 +93,10 @@ ACTIONS = {
     "vm.powerOff": N_("Virtual machine stopped"),
     "vm.restart": N_("Virtual machine restarted"),
     "vm.deallocate": N_("Virtual machine deallocated"),
+    "createBudget": N_("Budget created"),
+    "updateBudget": N_("Budget changed"),
+    "deleteBudget": N_("Budget deleted"),
+    "moveSubscription": N_("Subscription moved to another management group"),
     "billing.pay": N_("Invoice paid"),
     "billing.settle": N_("Balance settled"),
     "billing.setCard": N_("Payment card changed"),
@@ -125,6 +129,8 @@ ERRORS = {
     "FirstBillingPeriodNotCompleted": N_("Offers can be switched once the first billing period has ended."),
     "OfferSwitchNotAllowed": N_("This offer cannot be switched to the chosen offer."),
     "UseUpgrade": N_("This offer has a spending limit: upgrade it to Pay-As-You-Go instead."),
+    "ClockAdvanceNotAllowed": N_("A Reader cannot move the emulator's clock: it is shared by every subscription. "
+                                 "Ask an Account Administrator, Owner or Contributor."),
     "CsrfTokenInvalid": N_("This form has expired or did not come from this portal. Go back, reload the page and "
                            "try again."),
 }

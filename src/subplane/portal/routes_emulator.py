@@ -7,11 +7,31 @@ business, not a portal user's.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 
 from .web import Portal
 
 SHOWN = 50
+# What a browser fetches by itself along with a page: not requests anyone made, so not shown.
+ASSET_PATHS = ("/favicon.ico", "/portal/static/", "/robots.txt")
+
+
+def _is_asset(path: str) -> bool:
+    return path.startswith(ASSET_PATHS)
+
+
+def _requests(app) -> list[dict]:
+    """The newest requests people and clients made, each with its time as an instant to format."""
+    shown = []
+    for entry in app.request_log.newest_first():
+        if _is_asset(entry.get("path") or ""):
+            continue
+        shown.append({**entry, "at": datetime.fromisoformat(entry["time"])})
+        if len(shown) == SHOWN:
+            break
+    return shown
 
 
 def routes(portal: Portal) -> APIRouter:
@@ -24,6 +44,6 @@ def routes(portal: Portal) -> APIRouter:
         portal.require_emulator_controls(request)
         messages = app.notifications.list(limit=SHOWN, newest_first=True)
         return portal.render(request, "emulator.html", session=session,
-                             requests=app.request_log.newest_first(SHOWN), messages=messages)
+                             requests=_requests(app), messages=messages)
 
     return router

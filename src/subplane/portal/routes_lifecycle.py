@@ -37,6 +37,10 @@ def _what_turns_off(preview: CancelPreview) -> dict:
             "storage": turn_off.changed_of(ResourceType.STORAGE_ACCOUNT), "static_ips": turn_off.kept_of(ResourceType.PUBLIC_IP)}
 
 
+def _is_cancelled(sub) -> bool:
+    return sub.cancelled_at is not None or sub.state.value == "Deleted"
+
+
 def _reason_text(reason: str, other: str) -> str:
     if reason == "other":
         return other.strip()
@@ -57,11 +61,18 @@ def routes(portal: Portal) -> APIRouter:
             status_code=status_code,
         )
 
+    def already_cancelled(request, session, sub):
+        """What a cancelled subscription's Cancel page shows: its state and what can still be done."""
+        return portal.render(request, "cancelled.html", session=session, sub=sub,
+                             actions=queries.actions_for(app, session.principal, sub))
+
     @router.get("/subscriptions/{ref}/cancel")
     def cancel_start(request: Request, ref: str):
         session = portal.require_session(request)
         # Someone who may not cancel does not get the form either, not just a refusal at the end.
         sub = app.subscriptions.authorize(actor=session.principal, ref=ref, action=Action.CANCEL)
+        if _is_cancelled(sub):
+            return already_cancelled(request, session, sub)
         return cancel_form(request, session, sub)
 
     @router.post("/subscriptions/{ref}/cancel")
@@ -70,6 +81,9 @@ def routes(portal: Portal) -> APIRouter:
         session = portal.require_session(request)
         portal.check_csrf(session, csrf_token)
         sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        if _is_cancelled(sub):  # a form sent again (back button, second tab): nothing to cancel, nothing turned off
+            app.subscriptions.authorize(actor=session.principal, ref=sub.subscription_id, action=Action.CANCEL)
+            return already_cancelled(request, session, sub)
         turn_off = turn_off_resources == "yes"
         reason_text = _reason_text(reason, other)
         if not reason_text:
@@ -135,8 +149,9 @@ def routes(portal: Portal) -> APIRouter:
     def delete_page(request: Request, ref: str, confirm_name: str = ""):
         session = portal.require_session(request)
         context = delete_context(session, ref, confirm_name)
-        template = "delete_checks.html" if request.headers.get("HX-Request") else "delete.html"
-        return portal.render(request, template, session=session, **context)
+        partial = bool(request.headers.get("HX-Request"))
+        return portal.render(request, "delete_checks.html" if partial else "delete.html", session=session,
+                             partial=partial, **context)
 
     @router.post("/subscriptions/{ref}/delete")
     def delete(request: Request, ref: str, csrf_token: str = Form(""), confirm_name: str = Form("")):

@@ -42,7 +42,7 @@ def routes(portal: Portal) -> APIRouter:
         chart = None
         if estimate is not None:
             chart = daily_chart(estimate.daily, money=lambda a: fmt.money(a, estimate.currency),
-                                short_day=fmt.short_day)
+                                day=fmt.day, short_day=fmt.short_day, meter_name=fmt.meter)
         return portal.render(
             request, "overview.html", session=session, sub=sub, offer=app.offers.get(sub.offer_id),
             standing=queries.standing(app, session.principal, sub), summary=queries.summarise(resources),
@@ -125,7 +125,7 @@ def routes(portal: Portal) -> APIRouter:
         session = portal.require_session(request)
         portal.check_csrf(session, csrf_token)
         portal.require_emulator_controls(request)
-        app.clock_control.advance(parse_duration(duration))
+        app.clock_control.advance_as(parse_duration(duration), actor=session.principal)
         return RedirectResponse(safe_next(next), status_code=303)
 
     return router

@@ -35,8 +35,14 @@ def routes(portal: Portal) -> APIRouter:
                 return resource
         raise NotFound("ResourceNotFound", f"No storage account called {name!r} in this subscription.")
 
+    def resource_of(session, sub, resource_id: str):
+        resource = app.resources.get(actor=session.principal, ref=resource_id)
+        if resource.subscription_id.lower() != sub.subscription_id.lower():
+            raise NotFound("ResourceNotFound", "This resource is not part of this subscription.")
+        return resource
+
     @router.get("/subscriptions/{ref}/resources")
-    def resources(request: Request, ref: str):
+    def resources(request: Request, ref: str, deleted: str = ""):
         session = portal.require_session(request)
         sub = app.subscriptions.get(actor=session.principal, ref=ref)
         items = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
@@ -47,7 +53,17 @@ def routes(portal: Portal) -> APIRouter:
         return portal.render(
             request, "resources.html", session=session, sub=sub, items=items, vm_ips=vm_ips, nic_ips=nic_ips,
             may_write=Action.WRITE in allowed and _writable(sub), may_delete=Action.DELETE in allowed,
+            # the name comes from the redirect after a delete: said only while no resource has it
+            deleted=deleted if deleted and all(r.name != deleted for r in items) else "",
         )
+
+    @router.get("/subscriptions/{ref}/resources/delete")
+    def confirm_delete(request: Request, ref: str, resource_id: str = ""):
+        """The red Delete's confirmation step: a page of its own, so it works without JavaScript."""
+        session = portal.require_session(request)
+        sub = app.subscriptions.get(actor=session.principal, ref=ref)
+        return portal.render(request, "resource_delete.html", session=session, sub=sub,
+                             resource=resource_of(session, sub, resource_id))
 
     @router.post("/subscriptions/{ref}/resources/action")
     def vm_action(request: Request, ref: str, csrf_token: str = Form(""), resource_id: str = Form(""),
@@ -56,8 +72,10 @@ def routes(portal: Portal) -> APIRouter:
         portal.check_csrf(session, csrf_token)
         sub = app.subscriptions.get(actor=session.principal, ref=ref)
         if action == "delete":
+            name = resource_of(session, sub, resource_id).name
             app.resources.delete(actor=session.principal, ref=resource_id)
-        elif action in VM_ACTIONS:
+            return redirect(f"/subscriptions/{sub.subscription_id}/resources?deleted={quote(name, safe='')}")
+        if action in VM_ACTIONS:
             app.resources.vm_action(actor=session.principal, vm=resource_id, action=VM_ACTIONS[action])
         return redirect(f"/subscriptions/{sub.subscription_id}/resources")
 

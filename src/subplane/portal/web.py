@@ -81,12 +81,14 @@ class Portal:
         translations = i18n.translations(language)
         fmt = self.formatter(language)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        emulator_controls = self.emulator_controls(request)
         page = self.env.get_template(template).render(
             gettext=translations.gettext, ngettext=translations.ngettext, _=translations.gettext,
             lang=language, fmt=fmt, session=session, prefix=PREFIX, here=here,
             here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
             clock=self._clock_now() if session is not None else None, offers=self.app.offers,
-            emulator_controls=self.emulator_controls(request),
+            emulator_controls=emulator_controls,
+            clock_movable=session is not None and emulator_controls and self.may_move_clock(session),
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
             type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES,
             action_text=lambda code: labels.action_text(code, translations.gettext),
@@ -104,6 +106,9 @@ class Portal:
         to a loopback-only serve (services/operator_access.py); a browser cannot send the operator key."""
         return self.app.settings.simulated_clock and self.app.operator.open_to(request.client.host if request.client
                                                                                else None)
+
+    def may_move_clock(self, session: Session) -> bool:
+        return self.app.clock_control.may_advance(actor=session.principal)
 
     def require_emulator_controls(self, request: Request) -> None:
         if not self.app.settings.simulated_clock:

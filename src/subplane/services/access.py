@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import Callable
 
 from ..adapters.db.arm_repo import BillingRoleRepo
-from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_create_subscription, is_allowed,
-                             may_create_subscription, may_see_subscription, roles_at)
+from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_advance_clock,
+                             authorize_create_subscription, is_allowed, may_advance_clock, may_create_subscription,
+                             may_see_subscription, roles_at)
 from ..domain.lifecycle import Subscription
 from .management_groups import inherited_assignments, subscriptions_through_groups
 from .unit_of_work import UnitOfWork
@@ -94,3 +95,20 @@ def require_create(uow: UnitOfWork, principal: Principal, account) -> None:
     """Who may create subscriptions on a billing account (``directory_repo.BillingAccount``)."""
     authorize_create_subscription(principal, **_create_standing(uow, principal, account),
                                   scope=billing_scope_id(account.billing_account_id))
+
+
+def _clock_standing(uow: UnitOfWork, principal: Principal) -> dict:
+    """Every role the principal holds anywhere (subscriptions, groups within them, management groups)."""
+    roles = {a.role for a in uow.directory.role_assignments(principal_id=principal.principal_id)}
+    roles |= {a.role for a in uow.management_groups.assignments(principal_id=principal.principal_id)}
+    return {"is_account_admin": bool(uow.directory.billing_accounts_administered_by(principal.principal_id)),
+            "roles": roles}
+
+
+def may_advance_clock_for(uow: UnitOfWork, principal: Principal) -> bool:
+    return principal.is_privileged or may_advance_clock(principal, **_clock_standing(uow, principal))
+
+
+def require_advance_clock(uow: UnitOfWork, principal: Principal) -> None:
+    if not principal.is_privileged:
+        authorize_advance_clock(principal, **_clock_standing(uow, principal))

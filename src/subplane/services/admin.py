@@ -19,8 +19,10 @@ from typing import Callable
 
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
 from ..clock import SimulatedClock, format_duration, require_bounded_advance
+from ..domain.access import Principal
 from ..domain.errors import Conflict
 from ..domain.jobs import JobResult
+from . import access
 from .hooks import DueJobs
 from .unit_of_work import UowFactory
 from ..clock import Clock
@@ -63,6 +65,17 @@ class ClockService:
     def now(self) -> datetime:
         with self.uow(read_only=True) as uow:
             return uow.now
+
+    def may_advance(self, *, actor: Principal) -> bool:
+        """Whether ``actor`` may move the shared clock (``domain.access.may_advance_clock``)."""
+        with self.uow(read_only=True) as uow:
+            return access.may_advance_clock_for(uow, actor)
+
+    def advance_as(self, delta: timedelta, *, actor: Principal) -> AdvanceResult:
+        """``advance`` for a signed-in person: refused (403 ClockAdvanceNotAllowed) to a Reader."""
+        with self.uow(read_only=True) as uow:
+            access.require_advance_clock(uow, actor)
+        return self.advance(delta)
 
     def _simulated(self) -> SimulatedClock:
         if not isinstance(self.clock, SimulatedClock):

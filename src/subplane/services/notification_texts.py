@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from ..formatting import Formatter
 
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -148,11 +151,21 @@ def render(kind: str, language: str, *, event_data: dict, recipient: dict, subsc
         "days": one if days == 1 else many.format(n=days),
         "reason": event_data.get("stateReason") or "—",
         "invoice": event_data.get("invoiceNumber") or event_data.get("invoiceId") or "—",
-        "amount": f"{currency} {amount}".strip() if amount is not None else "—",
+        "amount": _money(amount, currency, language),
         "dueDate": format_date(event_data.get("dueDate"), language),
         "budget": event_data.get("budgetName") or "—",
         "threshold": event_data.get("threshold") or "—",
-        "spent": f"{currency} {event_data.get('spent')}".strip(),
-        "budgetAmount": f"{currency} {amount}".strip() if amount is not None else "—",
+        "spent": _money(event_data.get("spent"), currency, language),
+        "budgetAmount": _money(amount, currency, language),
     }
     return Message(kind, subject.format(**values), body.format(**values))
+
+
+def _money(amount, currency: str, language: str) -> str:
+    """In the message's language, as the portal and the invoice write it (``€ 13,47``, ``€13.47``)."""
+    if amount is None:
+        return "—"
+    try:
+        return Formatter(language).money(Decimal(str(amount)), currency) if currency else str(amount)
+    except (InvalidOperation, ValueError):
+        return f"{currency} {amount}".strip()
