@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tests.conformance.check import table, violations
 from tests.server import ServerProcess
 
 
@@ -35,9 +36,25 @@ class Live:
         return next(s.subscription_id for s in subs if s.display_name == name)
 
 
+@pytest.fixture(scope="session")
+def recorded_answers(tmp_path_factory):
+    """Every ARM answer the served Subplanes gave this session; at its end each is checked against the spec facts
+    (issue 12, item 6) and the session fails on any violation, with a table of them."""
+    folder = tmp_path_factory.mktemp("answers")
+    yield folder
+    found = []
+    for record_file in sorted(folder.glob("*.jsonl")):
+        for line in record_file.read_text("utf-8").splitlines():
+            r = json.loads(line)
+            found += violations(r["method"], r["route"], r["apiVersion"], r["status"], r["body"])
+    if found:
+        pytest.fail("responses that break the published specs:\n" + table(found), pytrace=False)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    server = ServerProcess(tmp_path_factory.mktemp("serve"), env={"SUBPLANE_ARM_PAGE_SIZE": "2"})
+def live(tmp_path_factory, recorded_answers, request):
+    server = ServerProcess(tmp_path_factory.mktemp("serve"), env={"SUBPLANE_ARM_PAGE_SIZE": "2"},
+                           record_to=recorded_answers / f"{request.module.__name__}.jsonl")
     try:
         assert server.url.startswith("https://") and server.ca_bundle
         yield Live(server)
