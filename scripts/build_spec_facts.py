@@ -111,6 +111,8 @@ AREAS: dict[str, dict] = {
 }
 
 _ALIASES_2021 = f"{_SUBSCRIPTION}/stable/2021-10-01/subscriptions.json"
+_SUBSCRIPTIONS_2022 = f"{_RESOURCES}/subscriptions/stable/2022-12-01/subscriptions.json"
+_ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", "subscription-actions", _ALIASES_2021,
@@ -129,6 +131,13 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
      "/providers/Microsoft.Subscription/aliases/{aliasName}", "delete"),
     ("GET", "/providers/Microsoft.Subscription/aliases", "subscription-actions", _ALIASES_2021,
      "/providers/Microsoft.Subscription/aliases", "get"),
+    ("GET", "/subscriptions", "subscriptions", _SUBSCRIPTIONS_2022, "/subscriptions", "get"),
+    ("GET", "/subscriptions/{sub}", "subscriptions", _SUBSCRIPTIONS_2022, "/subscriptions/{subscriptionId}", "get"),
+    ("GET", "/subscriptions/{sub}/locations", "subscriptions", _SUBSCRIPTIONS_2022,
+     "/subscriptions/{subscriptionId}/locations", "get"),
+    ("GET", "/tenants", "subscriptions", _SUBSCRIPTIONS_2022, "/tenants", "get"),
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
+     "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
 ]
 
 

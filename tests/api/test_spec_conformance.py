@@ -4,6 +4,7 @@ facts (issue 12, item 6), and every served route classified, so a new route cann
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -11,7 +12,7 @@ from subplane.api.arm import build_router
 from subplane.api.arm.spec_facts import facts
 from tests.conformance.check import operation_facts, schema_problems, table, violations
 
-from .conftest import ACTION_VERSION
+from .conftest import ACTION_VERSION, SUBS_VERSION
 from .test_aliases import _scope
 
 # Routes that are no published operation: Subplane's own, and the polls of long-running operations (their answers
@@ -49,11 +50,24 @@ _PENDING_FILE = Path(__file__).resolve().parents[1] / "conformance" / "pending_r
 _PENDING_AT_MOST = {tuple(line.split(" ", 1)) for line in _PENDING_FILE.read_text("utf-8").splitlines() if line}
 
 
+class _Call(NamedTuple):
+    method: str
+    path: str
+    body: object = None
+    version: str = ACTION_VERSION
+    query: dict | None = None
+
+
 def _drive(arm) -> list[tuple[str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
     alias = "/providers/Microsoft.Subscription/aliases/conformance"
+    window = "eventTimestamp ge '2000-01-01T00:00:00Z' and eventTimestamp le '2100-01-01T00:00:00Z'"
     calls = [
+        ("GET", "/subscriptions", None, SUBS_VERSION),
+        ("GET", f"/subscriptions/{sub}", None, SUBS_VERSION),
+        ("GET", f"/subscriptions/{sub}/locations", None, SUBS_VERSION),
+        ("GET", "/tenants", None, SUBS_VERSION),
         ("PUT", alias, {"properties": {"displayName": "Conformance", "workload": "DevTest",
                                        "billingScope": _scope(arm)}}),
         ("PUT", alias, {"properties": {"displayName": "Conformance", "workload": "DevTest",
@@ -66,12 +80,14 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
         ("POST", f"/subscriptions/{sub}/providers/Microsoft.Subscription/enable", None),
         ("DELETE", alias, None),
         ("DELETE", alias, None),
+        ("GET", f"/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", None, "2015-04-01",
+         {"$filter": window}),
     ]
     answers = []
-    for method, path, body in calls:
-        answer = arm.call(method, path, version=ACTION_VERSION, json=body)
-        assert answer.status_code < 400, (method, path, answer.text)
-        answers.append((method, path, answer.status_code, answer.json() if answer.content else None))
+    for call in map(lambda fields: _Call(*fields), calls):
+        answer = arm.call(call.method, call.path, version=call.version, json=call.body, params=call.query)
+        assert answer.status_code < 400, (call, answer.text)
+        answers.append((call.method, call.path, answer.status_code, answer.json() if answer.content else None))
     return answers
 
 
