@@ -112,6 +112,8 @@ AREAS: dict[str, dict] = {
 
 _ALIASES_2021 = f"{_SUBSCRIPTION}/stable/2021-10-01/subscriptions.json"
 _SUBSCRIPTIONS_2022 = f"{_RESOURCES}/subscriptions/stable/2022-12-01/subscriptions.json"
+_GROUPS_2023 = f"{_MANAGEMENT}/stable/2023-04-01/management.json"
+_GROUP = "/providers/Microsoft.Management/managementGroups/{groupId}"
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
@@ -136,6 +138,24 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("GET", "/subscriptions/{sub}/locations", "subscriptions", _SUBSCRIPTIONS_2022,
      "/subscriptions/{subscriptionId}/locations", "get"),
     ("GET", "/tenants", "subscriptions", _SUBSCRIPTIONS_2022, "/tenants", "get"),
+    # 2023-04-01 (TypeSpec-made) files the tenant's list under a subscription and repeats {groupId} in the
+    # descendants path; the operations, and their answers, are the ones Subplane serves at ARM's paths
+    ("GET", "/providers/Microsoft.Management/managementGroups", "management", _GROUPS_2023,
+     "/subscriptions/{subscriptionId}/providers/Microsoft.Management/managementGroups", "get"),
+    *[(method, "/providers/Microsoft.Management/managementGroups/{mg}", "management", _GROUPS_2023, _GROUP,
+       method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", "/providers/Microsoft.Management/managementGroups/{mg}/descendants", "management", _GROUPS_2023,
+     f"{_GROUP}/descendants/{{groupId}}", "get"),
+    ("POST", "/providers/Microsoft.Management/getEntities", "management", _GROUPS_2023,
+     "/providers/Microsoft.Management/getEntities", "post"),
+    ("GET", "/providers/Microsoft.Management/managementGroups/{mg}/settings", "management", _GROUPS_2023,
+     f"{_GROUP}/settings", "get"),
+    *[(method, "/providers/Microsoft.Management/managementGroups/{mg}/settings/default", "management", _GROUPS_2023,
+       f"{_GROUP}/settings/default", method.lower()) for method in ("GET", "PUT", "PATCH")],
+    ("GET", "/providers/Microsoft.Management/managementGroups/{mg}/subscriptions", "management", _GROUPS_2023,
+     f"{_GROUP}/subscriptions", "get"),
+    *[(method, "/providers/Microsoft.Management/managementGroups/{mg}/subscriptions/{sid}", "management",
+       _GROUPS_2023, f"{_GROUP}/subscriptions/{{subscriptionId}}", method.lower()) for method in ("GET", "PUT", "DELETE")],
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
 ]

@@ -3,6 +3,7 @@ facts (issue 12, item 6), and every served route classified, so a new route cann
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import NamedTuple
 
@@ -10,6 +11,7 @@ import pytest
 
 from subplane.api.arm import build_router
 from subplane.api.arm.spec_facts import facts
+from subplane.domain.access import Role
 from tests.conformance.check import operation_facts, schema_problems, table, violations
 
 from .conftest import ACTION_VERSION, SUBS_VERSION
@@ -58,6 +60,32 @@ class _Call(NamedTuple):
     query: dict | None = None
 
 
+def _management_group_calls(arm, sub: str) -> list[tuple]:
+    groups, version = "/providers/Microsoft.Management/managementGroups", "2023-04-01"
+    group, root = f"{groups}/conformance-mg", f"{groups}/{arm.tenant}"
+    settings = {"properties": {"requireAuthorizationForGroupCreation": False}}
+    with arm.app.uow() as uow:  # the operator grants the owner principal Owner at the root, as settings need
+        owner = uow.directory.find_principal("subplane-owner").principal_id
+        uow.management_groups.add_assignment(str(uuid.uuid4()), arm.tenant, Role.OWNER, owner, now=uow.now)
+    return [(method, path, body, version) for method, path, body in [
+        ("PUT", group, {"properties": {"displayName": "Conformance"}}),
+        ("PATCH", group, {"displayName": "Conformance MG"}),
+        ("GET", group, None),
+        ("GET", groups, None),
+        ("GET", f"{root}/descendants", None),
+        ("POST", "/providers/Microsoft.Management/getEntities", None),
+        ("PUT", f"{root}/settings/default", settings),
+        ("PATCH", f"{root}/settings/default", settings),
+        ("GET", f"{root}/settings/default", None),
+        ("GET", f"{root}/settings", None),
+        ("PUT", f"{group}/subscriptions/{sub}", None),
+        ("GET", f"{group}/subscriptions/{sub}", None),
+        ("GET", f"{group}/subscriptions", None),
+        ("DELETE", f"{group}/subscriptions/{sub}", None),
+        ("DELETE", group, None),
+    ]]
+
+
 def _drive(arm) -> list[tuple[str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
@@ -82,6 +110,7 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
         ("DELETE", alias, None),
         ("GET", f"/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", None, "2015-04-01",
          {"$filter": window}),
+        *_management_group_calls(arm, sub),
     ]
     answers = []
     for call in map(lambda fields: _Call(*fields), calls):
