@@ -114,6 +114,9 @@ _ALIASES_2021 = f"{_SUBSCRIPTION}/stable/2021-10-01/subscriptions.json"
 _SUBSCRIPTIONS_2022 = f"{_RESOURCES}/subscriptions/stable/2022-12-01/subscriptions.json"
 _GROUPS_2023 = f"{_MANAGEMENT}/stable/2023-04-01/management.json"
 _GROUP = "/providers/Microsoft.Management/managementGroups/{groupId}"
+_RESOURCES_2025 = f"{_RESOURCES}/resources/stable/2025-04-01/resources.json"
+_TAG_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
+               "/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{kind}/{name}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
@@ -156,6 +159,9 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
      f"{_GROUP}/subscriptions", "get"),
     *[(method, "/providers/Microsoft.Management/managementGroups/{mg}/subscriptions/{sid}", "management",
        _GROUPS_2023, f"{_GROUP}/subscriptions/{{subscriptionId}}", method.lower()) for method in ("GET", "PUT", "DELETE")],
+    *[(method, f"{scope}/providers/Microsoft.Resources/tags/default", "resources", _RESOURCES_2025,
+       "/{scope}/providers/Microsoft.Resources/tags/default", method.lower())
+      for scope in _TAG_SCOPES for method in ("GET", "PUT", "PATCH", "DELETE")],
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
 ]

@@ -60,6 +60,16 @@ class _Call(NamedTuple):
     query: dict | None = None
 
 
+def _tag_calls(arm) -> list[tuple]:
+    group = f"/subscriptions/{arm.subscription_id('Productie')}/resourceGroups/productie-rg"
+    tags = {"properties": {"tags": {"env": "prod"}}}
+    merge = {"operation": "Merge", "properties": {"tags": {"team": "web"}}}
+    return [(method, f"{scope}/providers/Microsoft.Resources/tags/default", body, "2025-04-01")
+            for scope in (group.rsplit("/resourceGroups/", 1)[0], group,
+                          f"{group}/providers/Microsoft.Compute/virtualMachines/web-01")
+            for method, body in (("PUT", tags), ("PATCH", merge), ("GET", None), ("DELETE", None))]
+
+
 def _management_group_calls(arm, sub: str) -> list[tuple]:
     groups, version = "/providers/Microsoft.Management/managementGroups", "2023-04-01"
     group, root = f"{groups}/conformance-mg", f"{groups}/{arm.tenant}"
@@ -111,6 +121,7 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
         ("GET", f"/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", None, "2015-04-01",
          {"$filter": window}),
         *_management_group_calls(arm, sub),
+        *_tag_calls(arm),
     ]
     answers = []
     for call in map(lambda fields: _Call(*fields), calls):
