@@ -159,6 +159,17 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
      f"{_GROUP}/subscriptions", "get"),
     *[(method, "/providers/Microsoft.Management/managementGroups/{mg}/subscriptions/{sid}", "management",
        _GROUPS_2023, f"{_GROUP}/subscriptions/{{subscriptionId}}", method.lower()) for method in ("GET", "PUT", "DELETE")],
+    *[(method, "/subscriptions/{sub}/resourcegroups/{rg}", "resources", _RESOURCES_2025,
+       "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}", method.lower())
+      for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", "/subscriptions/{sub}/resourcegroups", "resources", _RESOURCES_2025,
+     "/subscriptions/{subscriptionId}/resourcegroups", "get"),
+    ("GET", "/subscriptions/{sub}/resources", "resources", _RESOURCES_2025, "/subscriptions/{subscriptionId}/resources",
+     "get"),
+    ("GET", "/subscriptions/{sub}/resourcegroups/{rg}/resources", "resources", _RESOURCES_2025,
+     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/resources", "get"),
+    ("GET", "/subscriptions/{sub}/providers/{ns}", "resources", _RESOURCES_2025,
+     "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}", "get"),
     *[(method, f"{scope}/providers/Microsoft.Resources/tags/default", "resources", _RESOURCES_2025,
        "/{scope}/providers/Microsoft.Resources/tags/default", method.lower())
       for scope in _TAG_SCOPES for method in ("GET", "PUT", "PATCH", "DELETE")],

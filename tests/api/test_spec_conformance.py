@@ -60,6 +60,21 @@ class _Call(NamedTuple):
     query: dict | None = None
 
 
+def _resource_calls(sub: str) -> list[tuple]:
+    group, version = f"/subscriptions/{sub}/resourcegroups/conformance-rg", "2025-04-01"
+    return [(method, path, body, version) for method, path, body in [
+        ("PUT", group, {"location": "westeurope", "tags": {"env": "test"}}),
+        ("PUT", group, {"location": "westeurope"}),
+        ("PATCH", group, {"tags": {"env": "prod"}}),
+        ("GET", group, None),
+        ("GET", f"/subscriptions/{sub}/resourcegroups", None),
+        ("GET", f"/subscriptions/{sub}/resources", None),
+        ("GET", f"{group}/resources", None),
+        ("GET", f"/subscriptions/{sub}/providers/Microsoft.Compute", None),
+        ("DELETE", group, None),
+    ]]
+
+
 def _tag_calls(arm) -> list[tuple]:
     group = f"/subscriptions/{arm.subscription_id('Productie')}/resourceGroups/productie-rg"
     tags = {"properties": {"tags": {"env": "prod"}}}
@@ -122,6 +137,7 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
          {"$filter": window}),
         *_management_group_calls(arm, sub),
         *_tag_calls(arm),
+        *_resource_calls(sub),
     ]
     answers = []
     for call in map(lambda fields: _Call(*fields), calls):
