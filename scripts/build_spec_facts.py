@@ -117,6 +117,10 @@ _GROUP = "/providers/Microsoft.Management/managementGroups/{groupId}"
 _RESOURCES_2025 = f"{_RESOURCES}/resources/stable/2025-04-01/resources.json"
 _TAG_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
                "/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{kind}/{name}")
+_ASSIGNMENTS_2022 = ("specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/"
+                     "authorization-RoleAssignmentsCalls.json")
+_ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
+                      "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
@@ -173,6 +177,17 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     *[(method, f"{scope}/providers/Microsoft.Resources/tags/default", "resources", _RESOURCES_2025,
        "/{scope}/providers/Microsoft.Resources/tags/default", method.lower())
       for scope in _TAG_SCOPES for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments", "authorization", _ASSIGNMENTS_2022,
+     "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleAssignments", "get"),
+    ("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/roleAssignments", "authorization",
+     _ASSIGNMENTS_2022, "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
+                        "Microsoft.Authorization/roleAssignments", "get"),
+    ("GET", "/providers/Microsoft.Management/managementGroups/{mg}/providers/Microsoft.Authorization/roleAssignments",
+     "authorization", _ASSIGNMENTS_2022, "/{scope}/providers/Microsoft.Authorization/roleAssignments", "get"),
+    *[(method, f"{scope}/providers/Microsoft.Authorization/roleAssignments/{{assignment}}", "authorization",
+       _ASSIGNMENTS_2022, "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+       method.lower()) for scope in _ASSIGNMENT_SCOPES for method in ("GET", "PUT", "DELETE")
+      if (scope, method) != (_ASSIGNMENT_SCOPES[2], "GET")],  # a group's assignment is read through its list
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
 ]

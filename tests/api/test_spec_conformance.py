@@ -11,7 +11,7 @@ import pytest
 
 from subplane.api.arm import build_router
 from subplane.api.arm.spec_facts import facts
-from subplane.domain.access import Role
+from subplane.domain.access import ROLE_DEFINITION_IDS, Role
 from tests.conformance.check import operation_facts, schema_problems, table, violations
 
 from .conftest import ACTION_VERSION, SUBS_VERSION
@@ -60,6 +60,21 @@ class _Call(NamedTuple):
     query: dict | None = None
 
 
+def _assignment_calls(arm, sub: str) -> list[tuple]:
+    with arm.app.uow(read_only=True) as uow:
+        reader = uow.directory.find_principal("subplane-reader").principal_id
+    calls = []
+    for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg",
+                  "/providers/Microsoft.Management/managementGroups/conformance-mg"):
+        assignments = f"{scope}/providers/Microsoft.Authorization/roleAssignments"
+        one = f"{assignments}/{uuid.uuid4()}"
+        definition = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{ROLE_DEFINITION_IDS[Role.READER]}"
+        body = {"properties": {"roleDefinitionId": definition, "principalId": reader}}
+        reads = [("GET", one, None)] if "managementGroups" not in scope else []
+        calls += [("PUT", one, body), *reads, ("GET", assignments, None), ("DELETE", one, None)]
+    return [(method, path, body, "2022-04-01") for method, path, body in calls]
+
+
 def _resource_calls(sub: str) -> list[tuple]:
     group, version = f"/subscriptions/{sub}/resourcegroups/conformance-rg", "2025-04-01"
     return [(method, path, body, version) for method, path, body in [
@@ -85,7 +100,8 @@ def _tag_calls(arm) -> list[tuple]:
             for method, body in (("PUT", tags), ("PATCH", merge), ("GET", None), ("DELETE", None))]
 
 
-def _management_group_calls(arm, sub: str) -> list[tuple]:
+def _management_group_calls(arm, sub: str, then: list[tuple]) -> list[tuple]:
+    """The group's calls, ``then`` (calls that need the group), and the group's delete."""
     groups, version = "/providers/Microsoft.Management/managementGroups", "2023-04-01"
     group, root = f"{groups}/conformance-mg", f"{groups}/{arm.tenant}"
     settings = {"properties": {"requireAuthorizationForGroupCreation": False}}
@@ -107,11 +123,10 @@ def _management_group_calls(arm, sub: str) -> list[tuple]:
         ("GET", f"{group}/subscriptions/{sub}", None),
         ("GET", f"{group}/subscriptions", None),
         ("DELETE", f"{group}/subscriptions/{sub}", None),
-        ("DELETE", group, None),
-    ]]
+    ]] + then + [("DELETE", group, None, version)]
 
 
-def _drive(arm) -> list[tuple[str, str, int, object]]:
+def _drive(arm) -> list[tuple[str, str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
     alias = "/providers/Microsoft.Subscription/aliases/conformance"
@@ -135,7 +150,7 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
         ("DELETE", alias, None),
         ("GET", f"/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", None, "2015-04-01",
          {"$filter": window}),
-        *_management_group_calls(arm, sub),
+        *_management_group_calls(arm, sub, then=_assignment_calls(arm, sub)),
         *_tag_calls(arm),
         *_resource_calls(sub),
     ]
@@ -143,17 +158,18 @@ def _drive(arm) -> list[tuple[str, str, int, object]]:
     for call in map(lambda fields: _Call(*fields), calls):
         answer = arm.call(call.method, call.path, version=call.version, json=call.body, params=call.query)
         assert answer.status_code < 400, (call, answer.text)
-        answers.append((call.method, call.path, answer.status_code, answer.json() if answer.content else None))
+        answers.append((call.method, call.path, call.version, answer.status_code,
+                        answer.json() if answer.content else None))
     return answers
 
 
 def test_each_covered_operation_answers_as_its_spec_declares(arm):
     router = build_router()
     found, judged = [], set()
-    for method, path, status, body in _drive(arm):
+    for method, path, version, status, body in _drive(arm):
         route, _ = router.match(method, path)
         judged.add((method, route.pattern.lower()))
-        found += violations(method, route.pattern, ACTION_VERSION, status, body)
+        found += violations(method, route.pattern, version, status, body)
     assert not found, "responses that break the published specs:\n" + table(found)
     assert judged == set(operation_facts()), sorted(set(operation_facts()) - judged)
 
