@@ -126,7 +126,7 @@ def app(make_app) -> App:
 
 @pytest.fixture
 def demo_app(app) -> App:
-    from subplane.services import demo
+    from subplane import demo
 
     demo.seed(app)
     return app

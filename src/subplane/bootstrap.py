@@ -7,6 +7,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 from importlib import resources as package_files
 
 from sqlalchemy import Engine
@@ -19,6 +20,40 @@ from .clock import Clock, SimulatedClock, SystemClock
 from .domain.offers import OfferCatalogue
 from .services.unit_of_work import UnitOfWork
 from .settings import Settings
+
+if TYPE_CHECKING:  # the services are imported where they are built: a command imports only what it runs
+    from .adapters.tokens import TokenKeys
+    from .domain.authority import Authority
+    from .domain.prices import PriceList
+    from .jobs.runner import Runner
+    from .services.activity_log import ActivityLogService
+    from .services.admin import ClockService
+    from .services.aliases import AliasService
+    from .services.billing import BillingService
+    from .services.billing_accounts import BillingAccountService
+    from .services.blobs import BlobService
+    from .services.budgets import BudgetService
+    from .services.cost_query import CostQueryService
+    from .services.directory import DirectoryService
+    from .services.faults import FaultService
+    from .services.forgetting import Forgetting, FreedPages
+    from .services.identity import IdentityService
+    from .services.installation_secrets import InstallationSecrets
+    from .services.invoice_parties import CustomerDetailsService
+    from .services.invoicing import Invoicing
+    from .services.lockout import LockoutService
+    from .services.management import ManagementService
+    from .services.management_groups import ManagementGroupService
+    from .services.metering import Metering
+    from .services.notifications import NotificationService
+    from .services.operator_access import OperatorAccess
+    from .services.outbox_dispatch import OutboxDispatcher
+    from .services.request_log import RequestLog
+    from .services.resources import ResourceService
+    from .services.snapshots import SnapshotService
+    from .services.subscriptions import SubscriptionService
+    from .services.transitions import Transitions
+    from .services.webhooks import WebhookService
 
 
 def load_offers(settings: Settings) -> OfferCatalogue:
@@ -57,175 +92,223 @@ class App:
         return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or _storable_id(logs.correlation_id.get()),
                           read_only=read_only)
 
+    # Each service gets exactly the collaborators it uses. Built on first use (a CLI command builds only what it
+    # runs). Two calls close a cycle and are bound late, at call time: metering asks invoicing for the due invoices
+    # (a renewing credit waits for the ending period's), and the signing keys tell the token signer of a rotation.
+
+    # identity and the directory ----------------------------------------------------------------
     @cached_property
-    def subscriptions(self):
-        from .services.subscriptions import SubscriptionService
+    def lockout(self) -> LockoutService:
+        from .services.lockout import LockoutService
 
-        return SubscriptionService(self)
-
-    @cached_property
-    def resources(self):
-        from .services.resources import ResourceService
-
-        return ResourceService(self)
-
-    @cached_property
-    def directory(self):
-        from .services.directory import DirectoryService
-
-        return DirectoryService(self)
+        return LockoutService(self.uow, self.settings)
 
     @cached_property
-    def blobs(self):
-        from .services.blobs import BlobService
-
-        return BlobService(self)
-
-    @cached_property
-    def activity_log(self):
-        from .services.activity_log import ActivityLogService
-
-        return ActivityLogService(self.uow, self.offers)
-
-    @cached_property
-    def management_groups(self):
-        from .services.management_groups import ManagementGroupService
-
-        return ManagementGroupService(self.uow, self.offers)
-
-    @cached_property
-    def cost_query(self):
-        from .services.cost_query import CostQueryService
-
-        return CostQueryService(self.uow, self.billing)
-
-    @cached_property
-    def budgets(self):
-        from .services.budgets import BudgetService
-
-        return BudgetService(self.uow, self.billing, self.offers)
-
-    @cached_property
-    def customer_details(self):
-        from .services.invoice_parties import CustomerDetailsService
-
-        return CustomerDetailsService(self.uow)
-
-    @cached_property
-    def billing_accounts(self):
-        from .services.billing_accounts import BillingAccountService
-
-        return BillingAccountService(self.uow, self.billing, self.installation)
-
-    @cached_property
-    def freed_pages(self):
-        from .services.forgetting import FreedPages
-
-        return FreedPages(self.engine)
-
-    @cached_property
-    def clock_control(self):
-        from .services.admin import ClockService
-
-        return ClockService(self)
-
-    @cached_property
-    def jobs(self):
-        from .jobs.runner import Runner
-
-        return Runner(self)
-
-    # operability (issue 6) -------------------------------------------------------------------
-    @cached_property
-    def notifications(self):
-        from .services.notifications import NotificationService
-
-        return NotificationService(self)
-
-    @cached_property
-    def webhooks(self):
-        from .services.webhooks import WebhookService
-
-        return WebhookService(self)
-
-    @cached_property
-    def outbox_dispatcher(self):
-        from .services.outbox_dispatch import OutboxDispatcher
-
-        return OutboxDispatcher(self)
-
-    @cached_property
-    def snapshots(self):
-        from .services.snapshots import SnapshotService
-
-        return SnapshotService(self)
-
-    @cached_property
-    def faults(self):
-        from .services.faults import FaultService
-
-        return FaultService(self)
-
-    @cached_property
-    def operator(self):
-        from .services.operator_access import OperatorAccess
-
-        return OperatorAccess(self)
-
-    @cached_property
-    def request_log(self):
-        from .services.request_log import RequestLog
-
-        return RequestLog(self)
-
-    @cached_property
-    def billing(self):
-        from .services.billing import BillingService
-
-        return BillingService(self)
-
-    # ARM API and identity (issue 3) ---------------------------------------------------------
-    @cached_property
-    def identity(self):
+    def identity(self) -> IdentityService:
         from .services.identity import IdentityService
 
-        return IdentityService(self)
+        return IdentityService(self.uow, self.lockout)
 
     @cached_property
-    def authority(self):
+    def directory(self) -> DirectoryService:
+        from .services.directory import DirectoryService
+
+        return DirectoryService(self.uow, self.offers, self.lockout)
+
+    @cached_property
+    def authority(self) -> Authority:
         from .domain.authority import Authority
 
         return Authority(self.settings.public_base_urls)
 
     @cached_property
-    def signing_keys(self):
-        from .services.signing_keys import SigningKeyService
+    def installation(self) -> InstallationSecrets:
+        from .services.installation_secrets import InstallationSecrets
 
-        return SigningKeyService(self)
+        return InstallationSecrets(self.uow, self.settings.data_dir)
 
     @cached_property
-    def token_keys(self):
+    def signing_keys(self) -> SigningKeyService:
+        from .services.signing_keys import SigningKeyService
+
+        return SigningKeyService(self.uow, self.settings.data_dir, on_rotated=lambda now: self.token_keys.refresh(now))
+
+    @cached_property
+    def token_keys(self) -> TokenKeys:
         from .adapters.tokens import TokenKeys
 
         return TokenKeys(self.signing_keys.usable, self.authority)
 
     @cached_property
-    def installation(self):
-        from .services.installation_secrets import InstallationSecrets
+    def operator(self) -> OperatorAccess:
+        from .services.operator_access import OperatorAccess
 
-        return InstallationSecrets(self)
+        return OperatorAccess(self.uow, self.settings, self.installation)
+
+    # billing -------------------------------------------------------------------------------------
+    @cached_property
+    def prices(self) -> PriceList:
+        from .services.billing import load_price_list
+
+        return load_price_list(self.settings)
 
     @cached_property
-    def lockout(self):
-        from .services.lockout import LockoutService
+    def metering(self) -> Metering:
+        from .services.metering import Metering
 
-        return LockoutService(self)
+        return Metering(self.offers, self.prices, issue_due=lambda uow: self.invoicing.issue_due(uow))
 
     @cached_property
-    def management(self):
+    def invoicing(self) -> Invoicing:
+        from .services.invoicing import Invoicing
+
+        return Invoicing(self.offers, self.settings, self.prices, self.metering, self.transitions, self.forgetting)
+
+    @cached_property
+    def billing(self) -> BillingService:
+        from .services.billing import BillingService
+
+        return BillingService(self.uow, self.offers, self.settings, self.prices, self.metering, self.invoicing,
+                              self.transitions)
+
+    @cached_property
+    def cost_query(self) -> CostQueryService:
+        from .services.cost_query import CostQueryService
+
+        return CostQueryService(self.uow, self.billing)
+
+    @cached_property
+    def budgets(self) -> BudgetService:
+        from .services.budgets import BudgetService
+
+        return BudgetService(self.uow, self.billing, self.offers)
+
+    @cached_property
+    def customer_details(self) -> CustomerDetailsService:
+        from .services.invoice_parties import CustomerDetailsService
+
+        return CustomerDetailsService(self.uow)
+
+    @cached_property
+    def billing_accounts(self) -> BillingAccountService:
+        from .services.billing_accounts import BillingAccountService
+
+        return BillingAccountService(self.uow, self.billing, self.installation)
+
+    # the lifecycle ---------------------------------------------------------------------------------
+    @cached_property
+    def freed_pages(self) -> FreedPages:
+        from .services.forgetting import FreedPages
+
+        return FreedPages(self.engine)
+
+    @cached_property
+    def forgetting(self) -> Forgetting:
+        from .services.forgetting import Forgetting
+
+        return Forgetting(self.settings.zone, self.metering, self.freed_pages.reclaim)
+
+    @cached_property
+    def transitions(self) -> Transitions:
+        from .services.transitions import Transitions
+
+        return Transitions(self.metering, self.blobstore, self.forgetting)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionService:
+        from .services.subscriptions import SubscriptionService
+
+        return SubscriptionService(self.uow, self.offers, self.billing, self.metering, self.transitions)
+
+    @cached_property
+    def aliases(self) -> AliasService:
+        from .services.aliases import AliasService
+
+        return AliasService(self.uow, self.subscriptions)
+
+    @cached_property
+    def management_groups(self) -> ManagementGroupService:
+        from .services.management_groups import ManagementGroupService
+
+        return ManagementGroupService(self.uow, self.offers)
+
+    @cached_property
+    def activity_log(self) -> ActivityLogService:
+        from .services.activity_log import ActivityLogService
+
+        return ActivityLogService(self.uow, self.offers)
+
+    # resources -------------------------------------------------------------------------------------
+    @cached_property
+    def resources(self) -> ResourceService:
+        from .services.resources import ResourceService
+
+        return ResourceService(self.uow, self.offers, self.metering, self.blobstore)
+
+    @cached_property
+    def blobs(self) -> BlobService:
+        from .services.blobs import BlobService
+
+        return BlobService(self.uow, self.offers, self.resources, self.metering, self.blobstore)
+
+    @cached_property
+    def management(self) -> ManagementService:
         from .services.management import ManagementService
 
-        return ManagementService(self)
+        return ManagementService(self.uow, self.offers, self.resources, self.metering, self.blobstore,
+                                 self.installation, self.aliases)
+
+    # operability -----------------------------------------------------------------------------------
+    @cached_property
+    def jobs(self) -> Runner:
+        from .jobs.runner import Runner, handlers
+
+        return Runner(self.uow, self.instance, self.freed_pages,
+                      handlers(self.subscriptions, self.billing, self.budgets, self.blobstore))
+
+    @cached_property
+    def clock_control(self) -> ClockService:
+        from .services.admin import ClockService
+
+        return ClockService(self.uow, self.clock, self.instance, self.jobs)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        from .services.notifications import NotificationService
+
+        return NotificationService(self.uow, self.settings, self.instance)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        from .services.webhooks import WebhookService
+
+        return WebhookService(self.uow, self.settings, self.instance)
+
+    @cached_property
+    def outbox_dispatcher(self) -> OutboxDispatcher:
+        from .services.outbox_dispatch import OutboxDispatcher
+
+        return OutboxDispatcher(self.notifications, self.webhooks)
+
+    @cached_property
+    def request_log(self) -> RequestLog:
+        from .services.request_log import RequestLog
+
+        return RequestLog(self.uow, size=self.settings.request_log_size, instance=self.instance)
+
+    @cached_property
+    def snapshots(self) -> SnapshotService:
+        from . import demo
+        from .services.snapshots import SnapshotService
+
+        return SnapshotService(self.uow, self.settings, self.engine, self.blobstore, self.clock, self.clock_control,
+                               self.request_log, reseed=lambda: demo.seed(self))
+
+    @cached_property
+    def faults(self) -> FaultService:
+        from .services.faults import FaultService
+
+        return FaultService(self.uow, self.settings)
 
     def close(self) -> None:
         if "request_log" in self.__dict__:  # built (cached_property): store what its writer has queued

@@ -29,6 +29,9 @@ class Settings:
     port: int = 8443
     runner_interval_seconds: float = 5.0
     offers_file: Path | None = None
+    # overrides merged over the shipped price list and VAT data (services/billing.load_price_list)
+    prices_file: Path | None = None
+    tax_file: Path | None = None
     # where a new or reset simulated clock starts (emulator mode); None: the wall clock's now
     clock_start: datetime | None = None
     # recorded on the work a process claims (jobs, mails, deliveries); default host:pid
@@ -190,6 +193,8 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "port": number("SUBPLANE_PORT", "8443"),
         "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
+        "prices_file": Path(env["SUBPLANE_PRICES_FILE"]) if env.get("SUBPLANE_PRICES_FILE") else None,
+        "tax_file": Path(env["SUBPLANE_TAX_FILE"]) if env.get("SUBPLANE_TAX_FILE") else None,
         "clock_start": _instant(env, "SUBPLANE_CLOCK_START"),
         "display_timezone": env.get("SUBPLANE_TIMEZONE", "Europe/Amsterdam"),
         "instance_name": env.get("SUBPLANE_INSTANCE_NAME") or None,

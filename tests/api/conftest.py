@@ -69,7 +69,7 @@ def make_app(make_app):
 
 @pytest.fixture
 def arm_app(make_app):
-    from subplane.services import demo
+    from subplane import demo
 
     built = make_app(arm_throttle="off")
     demo.seed(built)
@@ -85,7 +85,7 @@ def arm(arm_app) -> Arm:
 def arm_from(make_app):
     """An Arm on the demo whose simulated clock starts at a given instant: for tests that read calendar positions
     (a month's days, a budget's period), so they hold whatever SUBPLANE_TEST_CLOCK_START says."""
-    from subplane.services import demo
+    from subplane import demo
 
     def factory(start) -> Arm:
         built = make_app(arm_throttle="off", clock_start=start)

@@ -14,7 +14,7 @@ import httpx
 
 from subplane import settings as settings_module
 from subplane.bootstrap import build_app
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 from tests.conftest import Database
 from tests.server import ServerProcess
 

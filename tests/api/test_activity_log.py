@@ -104,7 +104,7 @@ def test_reading_needs_read_on_the_subscription_and_a_known_version(arm):
 
 
 def test_pages_follow_next_link_without_gaps_or_repeats(make_app):
-    from subplane.services import demo
+    from subplane import demo
 
     from .conftest import Arm
 

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import delete
 
 from subplane.adapters.db.ops_tables import installation_secrets
-from subplane.services import demo
+from subplane import demo
 
 from .conftest import Arm
 

@@ -73,7 +73,7 @@ def _get(arm, path: str, token: str | None = None, **params):
 
 
 def _user_graph_token(arm, upn: str = "owner@contoso.example") -> str:
-    from subplane.services.demo import DEMO_PASSWORD
+    from subplane.demo import DEMO_PASSWORD
 
     answer = arm.client.post(f"/{arm.tenant}/oauth2/v2.0/token", data={
         "grant_type": "password", "username": upn, "password": DEMO_PASSWORD, "scope": f"{GRAPH}.default"})

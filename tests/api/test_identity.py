@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 
 
 def test_discovery_names_the_tenant_token_endpoint_first(arm):

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from subplane.domain.lockout import CLIENT, USER
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 from tests.conftest import BACKENDS
 
 from .served import ARM_SCOPE, Served

@@ -17,7 +17,7 @@ from subplane.adapters.tokens import REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, To
 from subplane.cli.main import app as cli_app
 from subplane.domain.access import OPERATOR
 from subplane.domain.resources import ResourceType
-from subplane.services import demo
+from subplane import demo
 from tests.conftest import BACKENDS
 
 from .served import Served

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from subplane.domain.throttle import parse_spec
-from subplane.services import demo
+from subplane import demo
 from subplane.services.throttle import LocalBuckets, SharedBuckets
 
 from .conftest import Arm
@@ -46,7 +46,7 @@ def test_two_processes_share_one_bucket_on_postgres_and_keep_one_each_on_sqlite(
 def test_concurrent_takes_never_let_more_through_than_the_size(make_app, tmp_path):
     """Sixteen threads on two apps (both with shared buckets, on either backend) race for five tokens."""
     limits = parse_spec(READS)
-    buckets = [SharedBuckets(make_app(data_dir=tmp_path / name), limits, wall_clock=lambda: 1_000.0)
+    buckets = [SharedBuckets(make_app(data_dir=tmp_path / name).uow, limits, wall_clock=lambda: 1_000.0)
                for name in ("a", "b")]
     outcomes, start = [], threading.Barrier(16)
 
@@ -76,7 +76,7 @@ class WallClock:
 def test_a_bucket_refills_with_wall_clock_time_and_a_refusal_takes_nothing(make_app, kind):
     clock = WallClock(1_000.0)
     limits = parse_spec("reads=2:0.5")
-    bucket = SharedBuckets(make_app(), limits, wall_clock=clock) if kind == "shared" else LocalBuckets(limits, clock)
+    bucket = SharedBuckets(make_app().uow, limits, wall_clock=clock) if kind == "shared" else LocalBuckets(limits, clock)
     assert [bucket.take("p", "s", "reads").remaining for _ in range(2)] == [1, 0]
     refused = bucket.take("p", "s", "reads")
     assert not refused.allowed and refused.retry_after == 2  # one token at 0.5/s
@@ -91,7 +91,7 @@ def test_a_bucket_refills_with_wall_clock_time_and_a_refusal_takes_nothing(make_
 
 def test_a_clock_that_steps_back_adds_no_tokens(make_app):
     clock = WallClock(1_000.0)
-    bucket = SharedBuckets(make_app(), parse_spec("reads=1:1"), wall_clock=clock)
+    bucket = SharedBuckets(make_app().uow, parse_spec("reads=1:1"), wall_clock=clock)
     assert bucket.take("p", "s", "reads").allowed
     clock.at -= 50.0  # another host whose clock lags
     assert not bucket.take("p", "s", "reads").allowed

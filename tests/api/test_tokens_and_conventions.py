@@ -117,7 +117,7 @@ def test_paths_and_namespaces_are_case_insensitive(arm):
 
 
 def test_paging_next_link_is_absolute_and_keeps_api_version(make_app):
-    from subplane.services import demo
+    from subplane import demo
 
     from .conftest import Arm
 
@@ -135,7 +135,7 @@ def test_paging_next_link_is_absolute_and_keeps_api_version(make_app):
 
 
 def test_throttle_answers_429_with_retry_after_and_counts_down(make_app):
-    from subplane.services import demo
+    from subplane import demo
 
     from .conftest import Arm
 

@@ -41,6 +41,9 @@ def test_cancel_on_day_12_gives_the_final_invoice_on_the_usual_date(demo_app):
     assert len(preview.vms_to_deallocate) == 2 and len(preview.ips_to_release) == 1 and preview.storage_to_read_only
     result = app.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="te duur", turn_off_resources=True)
     assert result.billing == preview.estimate  # the cancel result shows the figures the preview showed
+    turned_off = app.subscriptions.turned_off(actor=OPERATOR, ref="Productie", change_id=result.change_id)
+    assert (sorted(turned_off["vmsDeallocated"]), turned_off["ipsReleased"], turned_off["storageReadOnly"]) == (
+        sorted(preview.vms_to_deallocate), preview.ips_to_release, preview.storage_to_read_only)  # one rule
     cancelled_at = result.subscription.cancelled_at
     assert all(s.end is not None and s.end <= cancelled_at for s in spans_of(app, prod.subscription_id))
 

@@ -86,7 +86,7 @@ def test_a_dutch_business_invoice_carries_both_parties_and_validates(demo_app, e
 
 
 def test_eu_b2b_across_a_border_is_reverse_charged(make_app, en16931):
-    from subplane.services import demo
+    from subplane import demo
 
     app = make_app(seller_country="BE", seller_vat_id="BE0123456749", seller_name="Hosting BV Brussel")
     demo.seed(app)

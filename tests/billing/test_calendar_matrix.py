@@ -24,7 +24,7 @@ from subplane.bootstrap import build_app
 from subplane.domain import billing as rules
 from subplane.domain.access import OPERATOR
 from subplane.domain.lifecycle import Reason, State
-from subplane.services import demo
+from subplane import demo
 from subplane.services.subscriptions import DELETION_REMINDER, RETENTION_EXPIRY
 
 from ..portal.helpers import PortalClient

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from subplane.cli.connection import az_environment
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 
 AZ = os.environ.get("SUBPLANE_AZ") or shutil.which("az")
 pytestmark = pytest.mark.skipif(AZ is None, reason="azure-cli not installed (pip install subplane[azcli] in its own venv, set SUBPLANE_AZ)")

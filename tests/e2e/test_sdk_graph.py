@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 
 
 def _graph(live, token: str, path: str, **params) -> httpx.Response:

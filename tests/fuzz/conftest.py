@@ -141,7 +141,7 @@ def _known(app) -> dict[str, list[str]]:
 @pytest.fixture
 def arm(make_app):
     """The app in-process (TestClient over https, a 500 raises) with the demo and its tokens."""
-    from subplane.services import demo
+    from subplane import demo
 
     from tests.api.conftest import Arm
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from subplane.domain.access import OPERATOR
-from subplane.services import demo
+from subplane import demo
 
 from .helpers import storage_account
 

@@ -9,7 +9,7 @@ import pytest
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, Forbidden, InvalidInput
 from subplane.domain.resources import PowerState, VmAction
-from subplane.services import demo
+from subplane import demo
 
 from .helpers import by_name, principal, storage_account
 

@@ -22,7 +22,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import NotFound
 from subplane.domain.forgetting import deleted_display_name
 from subplane.domain.resources import VmAction
-from subplane.services import demo
+from subplane import demo
 from subplane.services.aliases import AliasRequest
 
 from ..conftest import POSTGRES_URL

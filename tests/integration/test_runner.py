@@ -61,7 +61,7 @@ def _history_after(tmp_path, name: str, steps: int) -> tuple[list, list]:
 
     from subplane import settings
     from subplane.bootstrap import build_app
-    from subplane.services import demo
+    from subplane import demo
 
     app = build_app(settings.load(env={}, data_dir=tmp_path / name))
     try:

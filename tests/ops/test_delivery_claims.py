@@ -14,7 +14,7 @@ from sqlalchemy import update
 from subplane.adapters.db.ops_repo import OpsRepo
 from subplane.adapters.db.ops_tables import notifications
 from subplane.domain.access import OPERATOR
-from subplane.services import demo
+from subplane import demo
 
 from ..integration.helpers import cancelled_trials
 from .receiver import Receiver

@@ -14,7 +14,7 @@ from subplane.adapters.db.coordination_tables import clock_advance
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict
 from subplane.domain.lifecycle import State
-from subplane.services import demo
+from subplane import demo
 from subplane.services.admin import STALE_AFTER
 
 

@@ -23,7 +23,7 @@ def two(make_app, tmp_path):
     apps = [make_app(data_dir=tmp_path / name, instance_name=f"process-{name}", request_log_size=5)
             for name in ("a", "b")]
     for app in apps:  # prune after every 10 stored rows instead of 100, so the test stays short
-        app.__dict__["request_log"] = RequestLog(app, prune_every=10)
+        app.__dict__["request_log"] = RequestLog(app.uow, size=app.settings.request_log_size, instance=app.instance, prune_every=10)
     clients = [TestClient(create_http_app(app, run_jobs=False), client=LOOPBACK) for app in apps]
     yield apps, clients
     for client in clients:
@@ -82,7 +82,7 @@ def test_a_purge_forgets_the_requests_that_named_the_subscription(two):
     from datetime import timedelta
 
     from subplane.domain.access import OPERATOR
-    from subplane.services import demo
+    from subplane import demo
 
     (a, b), (client_a, client_b) = two
     demo.seed(a)

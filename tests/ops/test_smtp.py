@@ -33,7 +33,7 @@ def smtp_server():
 
 
 def test_lifecycle_messages_arrive_by_smtp_in_the_accounts_language(make_app, smtp_server):
-    from subplane.services import demo
+    from subplane import demo
 
     controller, inbox = smtp_server
     app = make_app(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_from="noreply@subplane.test")
@@ -56,7 +56,7 @@ def test_lifecycle_messages_arrive_by_smtp_in_the_accounts_language(make_app, sm
 
 def test_english_account_and_unreachable_server_keeps_the_message_pending(make_app):
     from subplane.domain.access import OPERATOR
-    from subplane.services import demo
+    from subplane import demo
 
     app = make_app(smtp_host="127.0.0.1", smtp_port=free_port())  # nothing listens there
     demo.seed(app)

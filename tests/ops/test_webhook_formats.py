@@ -25,7 +25,7 @@ def receiver():
 
 
 def _deliver(make_app, receiver, fmt: str) -> tuple[dict, str, list[dict]]:
-    from subplane.services import demo
+    from subplane import demo
 
     app = make_app(webhook_retry_seconds=0.05)
     demo.seed(app)

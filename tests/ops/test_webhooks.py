@@ -29,7 +29,7 @@ def dispatch_until(app, done, timeout: float = 15.0) -> None:
 
 
 def test_failing_twice_then_succeeding_delivers_each_event_once_in_order(make_app, receiver):
-    from subplane.services import demo
+    from subplane import demo
 
     app = make_app(webhook_retry_seconds=0.05)
     demo.seed(app)
@@ -73,7 +73,7 @@ def test_failing_twice_then_succeeding_delivers_each_event_once_in_order(make_ap
 def test_order_is_kept_per_subscription_not_globally(make_app):
     """A failing subscription's events wait; another subscription's events still flow."""
     from subplane.domain.access import OPERATOR
-    from subplane.services import demo
+    from subplane import demo
 
     stubborn = Receiver(failures=1)
     try:

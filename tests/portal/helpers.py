@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from subplane.api.server import create_http_app
-from subplane.services.demo import DEMO_PASSWORD
+from subplane.demo import DEMO_PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

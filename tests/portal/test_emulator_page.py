@@ -27,7 +27,7 @@ def test_request_log_and_messages_in_the_portal(demo_app):
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_emulator_page_is_absent_in_production_mode(make_app):
-    from subplane.services import demo
+    from subplane import demo
 
     app = make_app(mode="production")
     with app.uow() as uow:  # production refuses the demo command; build the users the way an operator would

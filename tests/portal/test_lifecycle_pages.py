@@ -40,6 +40,10 @@ def test_cancel_in_dutch_reviews_then_cancels_and_says_what_happened(admin_nl):
     assert "web-01" in form and "db-01" in form and "contosodata" in form
     review = admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "review"})
     assert review.status_code == 200 and "Opzegging bevestigen" in review.text
+    for page in (form, review.text):  # the static IP is kept: said apart, never in the turn-off list
+        turn_off = page.split('<ul class="turn-off">')[1].split("</ul>")[0]
+        assert "web-01" in turn_off and "db-01-ip" not in turn_off
+        assert "db-01-ip" in page.split('<ul class="kept">')[1].split("</ul>")[0]
     assert admin_nl.app.subscriptions.get(actor=OPERATOR, ref=sid).state is State.ENABLED  # not yet
     result = admin_nl.post(f"/subscriptions/{sid}/cancel", {**CANCEL, "step": "confirm"})
     assert result.status_code == 200

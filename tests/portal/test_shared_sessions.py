@@ -12,8 +12,8 @@ from sqlalchemy import select
 from subplane.adapters.db.coordination_tables import portal_sessions
 from subplane.adapters.db.ops_tables import installation_secrets
 from subplane.portal.auth import SESSION_COOKIE, SIGNIN_SECRET
-from subplane.services import demo
-from subplane.services.demo import DEMO_PASSWORD
+from subplane import demo
+from subplane.demo import DEMO_PASSWORD
 
 from .helpers import CSRF, PortalClient
 

@@ -18,6 +18,7 @@ from subplane.domain.resources import (
     apply_effects,
     holds_dynamic_address,
     next_power_state,
+    preview_effects,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -78,3 +79,24 @@ def test_vm_power_table(state, action, expected):
 def test_dynamic_address_only_while_allocated():
     assert holds_dynamic_address(PowerState.RUNNING) and holds_dynamic_address(PowerState.STOPPED)
     assert not holds_dynamic_address(PowerState.DEALLOCATED)
+
+
+def test_the_cancel_preview_is_the_disable_table_applied_to_the_resources_as_they_are():
+    running = res(ResourceType.VIRTUAL_MACHINE, "web", power_state=PowerState.RUNNING)
+    stopped = res(ResourceType.VIRTUAL_MACHINE, "batch", power_state=PowerState.STOPPED)  # still allocated: billed
+    deallocated = res(ResourceType.VIRTUAL_MACHINE, "old", power_state=PowerState.DEALLOCATED)
+    dynamic = res(ResourceType.PUBLIC_IP, "web-ip", allocation_method=AllocationMethod.DYNAMIC, ip_address="20.0.0.1")
+    released = res(ResourceType.PUBLIC_IP, "idle-ip", allocation_method=AllocationMethod.DYNAMIC, ip_address=None)
+    static = res(ResourceType.PUBLIC_IP, "db-ip", allocation_method=AllocationMethod.STATIC, ip_address="20.0.0.2")
+    writable = res(ResourceType.STORAGE_ACCOUNT, "data", read_only=False)
+    frozen = res(ResourceType.STORAGE_ACCOUNT, "archive", read_only=True)
+    preview = preview_effects([running, stopped, deallocated, dynamic, released, static, writable, frozen], DISABLE_EFFECTS)
+    assert preview.changed_of(ResourceType.VIRTUAL_MACHINE) == [running, stopped]
+    assert preview.changed_of(ResourceType.PUBLIC_IP) == [dynamic]
+    assert preview.kept_of(ResourceType.PUBLIC_IP) == [static]  # kept through retention: never in the turn-off list
+    assert preview.changed_of(ResourceType.STORAGE_ACCOUNT) == [writable]
+    # what the preview says changes is exactly what applying the table changes
+    after = {r.resource_id: r for r in apply_effects(preview.changed + preview.kept + (deallocated, released, frozen),
+                                                     DISABLE_EFFECTS)}
+    before = {r.resource_id: r for r in (running, stopped, deallocated, dynamic, released, static, writable, frozen)}
+    assert {rid for rid in before if after[rid] != before[rid]} == {r.resource_id for r in preview.changed}

@@ -8,7 +8,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..clock import parse_duration
-from ..services import demo as demo_data
+from .. import demo as demo_data
 from .common import AsOption, CliContext, command
 from .render import console, emit_json, instant, table
 

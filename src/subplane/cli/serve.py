@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..services import demo as demo_data
+from .. import demo as demo_data
 from . import connection
 from .common import CliContext, command
 from .render import console

@@ -117,6 +117,31 @@ DISABLE_EFFECTS = (
 ENABLE_EFFECTS = (FieldEffect(ResourceType.STORAGE_ACCOUNT, "read_only", False),)
 
 
+@dataclass(frozen=True)
+class EffectPreview:
+    """What a set of effects would do to some resources: those it would change, and those of an affected type it
+    leaves as they are (a static public IP under a cancel). The cancel preview of every edge is this."""
+
+    changed: tuple[Resource, ...]
+    kept: tuple[Resource, ...]
+
+    def changed_of(self, rtype: ResourceType) -> list[Resource]:
+        return [r for r in self.changed if r.type is rtype]
+
+    def kept_of(self, rtype: ResourceType) -> list[Resource]:
+        return [r for r in self.kept if r.type is rtype]
+
+
+def preview_effects(resources: Iterable[Resource], effects: Iterable[FieldEffect]) -> EffectPreview:
+    effects = tuple(effects)
+    affected_types = {effect.resource_type for effect in effects}
+    resources = tuple(resources)
+    return EffectPreview(
+        changed=tuple(r for r in resources if any(effect.changes(r) for effect in effects)),
+        kept=tuple(r for r in resources if r.type in affected_types and not any(effect.matches(r) for effect in effects)),
+    )
+
+
 def apply_effects(resources: Iterable[Resource], effects: Iterable[FieldEffect]) -> list[Resource]:
     effects = tuple(effects)
     result = []

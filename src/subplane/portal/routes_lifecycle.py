@@ -9,19 +9,17 @@ from fastapi import APIRouter, Form, Request
 
 from ..domain.access import Action
 from ..domain.errors import DomainError
-from ..domain.resources import AllocationMethod, ResourceType
+from ..domain.resources import ResourceType
+from ..services.billing import CancelPreview
 from . import queries
 from . import labels
 from .labels import CANCEL_REASONS, N_
 from .web import Portal, redirect
 
 
-def _preview(app, actor, sub):
-    """Billing's cancel preview (support plan, estimated final charges), or ``None`` without billing."""
-    billing = queries.billing(app)
-    if billing is None or not hasattr(billing, "preview_cancel"):
-        return None
-    return billing.preview_cancel(actor=actor, ref=sub.subscription_id)
+def _preview(app, actor, sub) -> CancelPreview:
+    """What cancelling now would turn off and cost (the service's preview: the table the cancel runs)."""
+    return app.billing.preview_cancel(actor=actor, ref=sub.subscription_id)
 
 
 def _cancel(app, actor, sub, *, reason: str, turn_off: bool, support_auto_renew: str):
@@ -33,15 +31,10 @@ def _cancel(app, actor, sub, *, reason: str, turn_off: bool, support_auto_renew:
     return result, "off" if result.changed and plan.get("autoRenew") is False else None
 
 
-def _what_turns_off(resources) -> dict:
-    return {
-        "vms": [r for r in resources if r.type is ResourceType.VIRTUAL_MACHINE and r.power_state != "deallocated"],
-        "ips": [r for r in resources if r.type is ResourceType.PUBLIC_IP
-                and r.allocation_method is AllocationMethod.DYNAMIC and r.ip_address],
-        "static_ips": [r for r in resources if r.type is ResourceType.PUBLIC_IP
-                       and r.allocation_method is AllocationMethod.STATIC],
-        "storage": [r for r in resources if r.type is ResourceType.STORAGE_ACCOUNT],
-    }
+def _what_turns_off(preview: CancelPreview) -> dict:
+    turn_off = preview.turn_off
+    return {"vms": turn_off.changed_of(ResourceType.VIRTUAL_MACHINE), "ips": turn_off.changed_of(ResourceType.PUBLIC_IP),
+            "storage": turn_off.changed_of(ResourceType.STORAGE_ACCOUNT), "static_ips": turn_off.kept_of(ResourceType.PUBLIC_IP)}
 
 
 def _reason_text(reason: str, other: str) -> str:
@@ -58,9 +51,9 @@ def routes(portal: Portal) -> APIRouter:
         resources = app.resources.list(actor=session.principal, subscription=sub.subscription_id)
         preview = _preview(app, session.principal, sub)
         return portal.render(
-            request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(resources),
+            request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(preview),
             reasons=CANCEL_REASONS, reason=reason, other=other, turn_off=turn_off, error=error,
-            support_plan=preview.support_plan if preview else None, offer=app.offers.get(sub.offer_id),
+            support_plan=preview.support_plan, offer=app.offers.get(sub.offer_id),
             status_code=status_code,
         )
 
@@ -90,9 +83,8 @@ def routes(portal: Portal) -> APIRouter:
             preview = _preview(app, session.principal, sub)
             return portal.render(request, "cancel_confirm.html", session=session, sub=sub, reason=reason,
                                  other=other, reason_text=reason_text, turn_off=turn_off,
-                                 off=_what_turns_off(before), support_auto_renew=support_auto_renew,
-                                 support_plan=preview.support_plan if preview else None,
-                                 final=preview.estimate if preview else None)
+                                 off=_what_turns_off(preview), support_auto_renew=support_auto_renew,
+                                 support_plan=preview.support_plan, final=preview.estimate)
         result, support = _cancel(app, session.principal, sub, reason=reason_text, turn_off=turn_off,
                                   support_auto_renew=support_auto_renew)
         by_id = {r.resource_id: r for r in before}

@@ -47,7 +47,7 @@ class Portal:
         config = config or PortalConfig()
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-        sessions = PortalSessions(app, idle_seconds=config.idle_timeout_seconds,
+        sessions = PortalSessions(app.uow, idle_seconds=config.idle_timeout_seconds,
                                   lifetime_seconds=config.absolute_timeout_seconds)
         signin_tokens = SigninTokens(app.installation.shared(SIGNIN_SECRET, SigninTokens.new_secret))
         return cls(app, config, sessions, SigninThrottle(config), signin_tokens, env)

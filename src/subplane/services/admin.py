@@ -20,7 +20,10 @@ from typing import Callable
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
 from ..clock import SimulatedClock, format_duration, require_bounded_advance
 from ..domain.errors import Conflict
-from ..jobs.runner import JobResult
+from ..domain.jobs import JobResult
+from .hooks import DueJobs
+from .unit_of_work import UowFactory
+from ..clock import Clock
 
 log = logging.getLogger("subplane.clock")
 HEARTBEAT_SECONDS = 1.0  # wall clock (the database's, on PostgreSQL: hosts' clocks may differ)
@@ -50,18 +53,21 @@ class AdvanceClaim:
 
 
 class ClockService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, clock: Clock, instance: str, jobs: DueJobs) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.instance = instance
+        self.jobs = jobs
         self._running: set[str] = set()  # owners of the advances this process runs: never taken over here
 
     def now(self) -> datetime:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return uow.now
 
     def _simulated(self) -> SimulatedClock:
-        if not isinstance(self.app.clock, SimulatedClock):
+        if not isinstance(self.clock, SimulatedClock):
             raise Conflict("ClockNotSimulated", "The clock can only be advanced in emulator mode.")
-        return self.app.clock
+        return self.clock
 
     def advance(self, delta: timedelta, *, on_job: Callable[[JobResult], None] | None = None) -> AdvanceResult:
         """Finish an advance a dead process left, then advance by ``delta`` (409 while another runs)."""
@@ -72,10 +78,10 @@ class ClockService:
         """Claim the advance from now to now + ``delta`` (or to ``until``, measured from the clock read under
         the claim's lock); ``ClockAdvancing`` if any process holds one."""
         clock = self._simulated()
-        with self.app.uow(read_only=True) as uow:  # refuse at once, without queueing for SQLite's write lock
+        with self.uow(read_only=True) as uow:  # refuse at once, without queueing for SQLite's write lock
             _refuse_if_advancing(ClockAdvanceRepo(uow.conn).read())
         owner = self._new_owner()
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)
             _refuse_if_advancing(repo.read(for_update=True))  # a stale one too: resume_stale finishes it first
             started = clock.now(uow.conn, for_update=True)
@@ -90,10 +96,10 @@ class ClockService:
     def resume_stale(self, *, on_job: Callable[[JobResult], None] | None = None,
                      before_finish: Callable[[], object] | None = None) -> AdvanceResult | None:
         """Take over an advance whose owner stopped beating and finish it to its target; None if none."""
-        if not self.app.clock.simulated:
+        if not self.clock.simulated:
             return None
         owner = self._new_owner()
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)
             row = repo.read(for_update=True)
             if not repo.stale(row, STALE_AFTER) or row["owner"] in self._running or \
@@ -136,10 +142,10 @@ class ClockService:
 
     def status(self) -> dict:
         """What ``GET /_subplane/clock`` shows, the same from every process."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             row = ClockAdvanceRepo(uow.conn).read()
             now = uow.now
-        described = {"now": now.isoformat(), "simulated": self.app.clock.simulated,
+        described = {"now": now.isoformat(), "simulated": self.clock.simulated,
                      "status": row["status"] if row else READY, "reason": row["reason"] if row else None,
                      "lastAdvance": None}
         if row and row["target"] is not None:
@@ -165,25 +171,25 @@ class ClockService:
     def _step_to(self, target: datetime, on_job: Callable[[JobResult], None],
                  lost: threading.Event | None = None) -> list[JobResult]:
         clock = self._simulated()
-        jobs = list(self.app.jobs.run_due(on_job=on_job))
+        jobs = list(self.jobs.run_due(on_job=on_job))
         while True:
             if lost is not None and lost.is_set():
                 raise AdvanceTakenOver(f"another process took over the advance to {target.isoformat()}")
-            with self.app.uow() as uow:
+            with self.uow() as uow:
                 next_due = uow.jobs.next_due_at(not_after=target)
                 if next_due is None:
                     if uow.now < target:
                         clock.set(uow.conn, target)
                     break
                 clock.set(uow.conn, max(next_due, uow.now))
-            jobs.extend(self.app.jobs.run_due(on_job=on_job))
-        jobs.extend(self.app.jobs.run_due(on_job=on_job))
+            jobs.extend(self.jobs.run_due(on_job=on_job))
+        jobs.extend(self.jobs.run_due(on_job=on_job))
         return jobs
 
     def _beat(self, owner: str, stop: threading.Event, lost: threading.Event, counted: list[int]) -> None:
         while not stop.wait(HEARTBEAT_SECONDS):
             try:
-                with self.app.uow() as uow:
+                with self.uow() as uow:
                     if not ClockAdvanceRepo(uow.conn).beat(owner=owner, jobs_run=counted[0]):
                         lost.set()
                         return
@@ -191,13 +197,13 @@ class ClockService:
                 log.exception("clock heartbeat failed")
 
     def _finish(self, owner: str, status: str, jobs_run: int, jobs: list[dict] | None, reason: str | None) -> None:
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             if not ClockAdvanceRepo(uow.conn).finish(owner=owner, status=status, jobs_run=jobs_run, jobs=jobs,
                                                       reason=reason):
                 log.warning("clock advance of %s was taken over; its outcome is the other process's", owner)
 
     def _new_owner(self) -> str:
-        return f"{self.app.instance}/{uuid.uuid4().hex[:8]}"
+        return f"{self.instance}/{uuid.uuid4().hex[:8]}"
 
 
 

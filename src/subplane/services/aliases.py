@@ -27,6 +27,8 @@ from ..domain.tags import validate_tags
 from .access import may_create_on, require_create, visible_subscription_ids
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
+from .unit_of_work import UowFactory
+from .subscriptions import SubscriptionService
 
 # workload (lower-cased) -> (the spelling ARM answers with, the offer a subscription of it gets)
 WORKLOAD_OFFERS = {"production": ("Production", "MS-AZR-0003P"), "devtest": ("DevTest", "MS-AZR-0023P")}
@@ -66,19 +68,20 @@ def workload_offer(workload: str | None) -> tuple[str, str]:
 
 
 class AliasService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, subscriptions: SubscriptionService) -> None:
+        self.uow = uow
+        self.subscriptions = subscriptions
 
     # reads -------------------------------------------------------------------------------------
     def get(self, *, actor: Principal, name: str) -> AliasState:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             alias = AliasRepo(uow.conn).find(self._tenant(uow, actor), name)
             if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
                 raise NotFound("AliasNotFound", f"The subscription alias '{name}' could not be found.")
             return self._state(uow, alias)
 
     def list(self, *, actor: Principal) -> list[AliasState]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             visible = visible_subscription_ids(uow, actor)
             aliases = AliasRepo(uow.conn).list(self._tenant(uow, actor))
             return [self._state(uow, a) for a in aliases if self._may_see(uow, actor, a, visible)]
@@ -132,7 +135,7 @@ class AliasService:
                           created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
                           created_at=uow.now, tags=validate_tags(request.tags or {}))
             repo.add(alias)  # first: a racing PUT of the same name waits here on the primary key
-            self.app.subscriptions.create_in(uow, actor=actor, display_name=alias.display_name,
+            self.subscriptions.create_in(uow, actor=actor, display_name=alias.display_name,
                                              billing_account_id=alias.billing_account_id, offer_id=offer_id,
                                              owner_id=alias.owner_id, subscription_id=alias.subscription_id,
                                              management_group=request.management_group_id)
@@ -141,7 +144,7 @@ class AliasService:
                            target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
             return self._state(uow, alias), True
 
-        return audited(self.app, actor=actor, action="createAlias", subscription_id=None, target=request.name,
+        return audited(self.uow, actor=actor, action="createAlias", subscription_id=None, target=request.name,
                        correlation_id=None, work=work)
 
     @staticmethod
@@ -165,7 +168,7 @@ class AliasService:
                            target=alias_id(alias.name))
             return True
 
-        return audited(self.app, actor=actor, action="deleteAlias", subscription_id=None, target=name,
+        return audited(self.uow, actor=actor, action="deleteAlias", subscription_id=None, target=name,
                        correlation_id=None, work=work)
 
     # helpers -----------------------------------------------------------------------------------

@@ -6,24 +6,16 @@ so it is recorded afterwards in a transaction of its own, then re-raised to the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from ..domain.access import Principal
 from ..domain.errors import DomainError
 from ..domain.text import storable
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, UowFactory
 
 T = TypeVar("T")
 
 SUCCEEDED, REFUSED = "Succeeded", "Refused"
-
-
-@dataclass(frozen=True)
-class UnitsOfWork:
-    """What ``audited`` opens the work's and a refusal's units of work from, for a service given only the factory."""
-
-    uow: Callable[..., UnitOfWork]
 
 
 def record_success(
@@ -46,15 +38,15 @@ def _storable(value):
 
 
 def audited(
-    app, *, actor: Principal, action: str, subscription_id: str | None, target: str | None,
+    uow_factory: UowFactory, *, actor: Principal, action: str, subscription_id: str | None, target: str | None,
     correlation_id: str | None, work: Callable[[UnitOfWork], T],
 ) -> T:
-    uow = app.uow(correlation_id=correlation_id)
+    uow = uow_factory(correlation_id=correlation_id)
     try:
         with uow:
             return work(uow)
     except DomainError as error:
-        with app.uow(correlation_id=uow.correlation_id) as log:
+        with uow_factory(correlation_id=uow.correlation_id) as log:
             log.activity.record(
                 instant=log.now, actor=actor.name, action=action, outcome=REFUSED,
                 subscription_id=uow.subscription_id or subscription_id, target=_storable(target),

@@ -1,47 +1,45 @@
 """Billing use cases: estimates, the cancel preview, invoices and their documents, usage, payments,
-offer switching, upgrades and support plans. ``app.billing`` is this service; ``app.billing.metering``
-holds the hooks the core calls."""
+offer switching, upgrades and support plans. The lifecycle reaches it through ``hooks.BillingHooks``, and
+metering through ``hooks.MeteringHooks``."""
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources as package_files
-from pathlib import Path
 
 from ..adapters.db.billing_repo import DUE, PAST_DUE, Invoice, PeriodRow
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
-from ..domain.metering import ALLOCATED_POWER, billable
+from ..domain.metering import billable
 from ..domain.prices import PriceList
-from ..domain.resources import AllocationMethod, ResourceType
+from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, preview_effects
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
 from .invoicing import Invoicing
 from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering, repo
 from .subscriptions import resolve
 from .invoice_parties import customer_of, parties_of, seller_of, treatment
-from .unit_of_work import UnitOfWork
+from .hooks import SystemTransitions
+from .unit_of_work import UnitOfWork, UowFactory
+from ..domain.offers import OfferCatalogue
+from ..settings import Settings
 
 SUPPORT_PLANS = ("Developer", "Standard", "ProfessionalDirect")
 
 
-def load_price_list(settings) -> PriceList:
-    """The shipped price list and VAT data, plus ``SUBPLANE_PRICES_FILE`` / ``SUBPLANE_TAX_FILE`` overrides."""
+def load_price_list(settings: Settings) -> PriceList:
+    """The shipped price list and VAT data, plus the ``SUBPLANE_PRICES_FILE`` / ``SUBPLANE_TAX_FILE`` overrides."""
     data = package_files.files("subplane.data")
     prices = json.loads(data.joinpath("prices.json").read_text("utf-8"))
     tax = json.loads(data.joinpath("tax.json").read_text("utf-8"))
-    extra = dict(getattr(settings, "extra", {}) or {})
-    prices_file = extra.get("prices_file") or os.environ.get("SUBPLANE_PRICES_FILE")
-    tax_file = extra.get("tax_file") or os.environ.get("SUBPLANE_TAX_FILE")
-    overrides = [json.loads(Path(prices_file).read_text("utf-8"))] if prices_file else []
-    if tax_file:
-        override = json.loads(Path(tax_file).read_text("utf-8"))
+    overrides = [json.loads(settings.prices_file.read_text("utf-8"))] if settings.prices_file else []
+    if settings.tax_file:
+        override = json.loads(settings.tax_file.read_text("utf-8"))
         tax = {**tax, **override, "rates": {**tax["rates"], **override.get("rates", {})}}
     return PriceList.from_data(prices, tax, overrides)
 
@@ -87,21 +85,41 @@ class UsageDetails:
 
 @dataclass(frozen=True)
 class CancelPreview:
+    """What cancelling now would do: ``turn_off`` is ``DISABLE_EFFECTS`` applied to the resources as they are,
+    the same table the cancel runs."""
+
     subscription: Subscription
-    vms_to_deallocate: list[str]
-    ips_to_release: list[str]
-    static_ips_kept: list[str]
-    storage_to_read_only: list[str]
+    turn_off: EffectPreview
     support_plan: dict | None
     estimate: FinalEstimate
 
+    @property
+    def vms_to_deallocate(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.VIRTUAL_MACHINE)]
+
+    @property
+    def ips_to_release(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.PUBLIC_IP)]
+
+    @property
+    def static_ips_kept(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.kept_of(ResourceType.PUBLIC_IP)]
+
+    @property
+    def storage_to_read_only(self) -> list[str]:
+        return [r.resource_id for r in self.turn_off.changed_of(ResourceType.STORAGE_ACCOUNT)]
+
 
 class BillingService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.prices = load_price_list(app.settings)
-        self.metering = Metering(app, self.prices)
-        self.invoicing = Invoicing(app, self.prices)
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, settings: Settings, prices: PriceList,
+                 metering: Metering, invoicing: Invoicing, transitions: SystemTransitions) -> None:
+        self.uow = uow
+        self.offers = offers
+        self.settings = settings
+        self.prices = prices
+        self.metering = metering
+        self.invoicing = invoicing
+        self.transitions = transitions
 
     def job_handlers(self) -> dict:
         return self.invoicing.handlers()
@@ -123,7 +141,7 @@ class BillingService:
                                      through_end=until < credit["expires_at"])
         account = uow.directory.get_billing_account(sub.billing_account_id)
         totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
-                              vat_rate=treatment(self.prices, seller_of(self.app.settings),
+                              vat_rate=treatment(self.prices, seller_of(self.settings),
                                                  customer_of(uow, account.billing_account_id)).rate,
                               currency=row.currency)
         remaining = available - totals.credits if credit is not None and until < credit["expires_at"] else Decimal("0.00")
@@ -133,7 +151,7 @@ class BillingService:
                         [(d.day, d.meter, d.amount) for d in days])
 
     def estimate(self, *, actor: Principal, ref: str) -> Estimate:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             until = uow.now if billable(sub.state) or sub.state_changed_at is None else min(uow.now, sub.state_changed_at)
             return self._estimate(uow, sub, until, with_daily=True)
@@ -142,29 +160,20 @@ class BillingService:
         """The final-invoice estimate for a cancel at ``sub.cancelled_at`` (or now, for a preview)."""
         at = uow.now if billable(sub.state) or sub.cancelled_at is None else sub.cancelled_at
         est = self._estimate(uow, sub, at)
-        deletion = sub.deletion_date or at + timedelta(days=self.app.offers.get(sub.offer_id).retention_days)
+        deletion = sub.deletion_date or at + timedelta(days=self.offers.get(sub.offer_id).retention_days)
         return FinalEstimate(est.currency, est.charges, est.credits_to_apply, est.tax, est.total, est.credits_remaining,
                              est.period_start, est.invoice_date, deletion)
 
     def preview_cancel(self, *, actor: Principal, ref: str) -> CancelPreview:
         """What cancelling now would turn off and cost, without changing anything."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
-            resources = uow.resources.list(sub.subscription_id)
-            ips = [r for r in resources if r.type is ResourceType.PUBLIC_IP]
-            return CancelPreview(
-                sub,
-                [r.resource_id for r in resources if r.type is ResourceType.VIRTUAL_MACHINE and r.power_state in ALLOCATED_POWER],
-                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.DYNAMIC and r.ip_address],
-                [r.resource_id for r in ips if r.allocation_method is AllocationMethod.STATIC],
-                [r.resource_id for r in resources if r.type is ResourceType.STORAGE_ACCOUNT and not r.read_only],
-                repo(uow).support_plan(sub.subscription_id),
-                self.cancel_figures(uow, sub),
-            )
+            turn_off = preview_effects(uow.resources.list(sub.subscription_id), DISABLE_EFFECTS)
+            return CancelPreview(sub, turn_off, repo(uow).support_plan(sub.subscription_id), self.cancel_figures(uow, sub))
 
     # invoices --------------------------------------------------------------------------------
     def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Invoice]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             ids = None
             if subscription is not None:
                 ids = [self._readable(uow, actor, subscription).subscription_id]
@@ -172,7 +181,7 @@ class BillingService:
             return [i for i in invoices if self._may_see(uow, actor, i)]
 
     def get_invoice(self, *, actor: Principal, ref: str) -> Invoice:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             invoice = repo(uow).get_invoice(ref)
             if not self._may_see(uow, actor, invoice):
                 raise Forbidden("AuthorizationFailed", f"You may not see invoice {ref}.")
@@ -182,24 +191,24 @@ class BillingService:
         from ..adapters.pdf import render_invoice
 
         invoice = self.get_invoice(actor=actor, ref=ref)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             account = uow.directory.get_billing_account(invoice.billing_account_id)
             sub = uow.subscriptions.get(invoice.subscription_id)
-            seller, customer, vat = parties_of(uow, invoice, seller_of(self.app.settings), self.prices)
+            seller, customer, vat = parties_of(uow, invoice, seller_of(self.settings), self.prices)
         return render_invoice(invoice, account=account, subscription_name=invoice.subscription_name or sub.display_name,
-                              seller=seller, customer=customer, vat=vat, iban=self.app.settings.seller_iban)
+                              seller=seller, customer=customer, vat=vat, iban=self.settings.seller_iban)
 
     def invoice_ubl(self, *, actor: Principal, ref: str) -> bytes:
         """The invoice as UBL 2.1 XML (Peppol BIS Billing 3.0 / EN 16931), beside its PDF."""
         from ..adapters.ubl import render_ubl
 
         invoice = self.get_invoice(actor=actor, ref=ref)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = uow.subscriptions.get(invoice.subscription_id)
-            seller, customer, vat = parties_of(uow, invoice, seller_of(self.app.settings), self.prices)
+            seller, customer, vat = parties_of(uow, invoice, seller_of(self.settings), self.prices)
         return render_ubl(invoice, seller=seller, customer=customer, vat=vat,
                           subscription_name=invoice.subscription_name or sub.display_name,
-                          iban=self.app.settings.seller_iban)
+                          iban=self.settings.seller_iban)
 
     def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
         visible = visible_subscription_ids(uow, actor)
@@ -210,7 +219,7 @@ class BillingService:
         """Usage per UTC day and invoice line, for CSV and usage details. Rows are cut at billing-window
         edges and rounded by running totals (``rules.usage_rows``), so the rows of an invoice's period
         add up to its subtotal to the cent."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             row = repo(uow).find_period(sub.subscription_id)
             start = start or row.period_start
@@ -240,7 +249,7 @@ class BillingService:
                       end: datetime | None = None) -> "UsageDetails":
         """Usage rows (see ``usage``) with what a FinOps tool needs around them (subscription, offer, period)."""
         rows = self.usage(actor=actor, ref=ref, start=start, end=end)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             row = repo(uow).find_period(sub.subscription_id)
             period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
@@ -259,7 +268,7 @@ class BillingService:
         """Change the emulated card (``label`` adds one when there is none, ``remove`` takes it off file);
         with none of them it only shows the card."""
         if fails is None and label is None and not remove:
-            with self.app.uow(read_only=True) as uow:
+            with self.uow(read_only=True) as uow:
                 return repo(uow).profile(self._administered(uow, actor, account))
         if remove and (fails is not None or label):
             raise InvalidInput("ConflictingCardOptions", "Remove the card, or set it: not both at once.")
@@ -280,7 +289,7 @@ class BillingService:
                            details={"fails": fails_now})
             return repo(uow).profile(account_id)
 
-        return audited(self.app, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
+        return audited(self.uow, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
                        correlation_id=None)
 
     def pay(self, *, actor: Principal, invoice: str, method: str = "card") -> Invoice:
@@ -300,7 +309,7 @@ class BillingService:
                            target=found.invoice_number, details={"amount": str(found.total), "method": method})
             return repo(uow).get_invoice(found.invoice_id)
 
-        return audited(self.app, actor=actor, action="billing.pay", subscription_id=None, target=invoice, work=work,
+        return audited(self.uow, actor=actor, action="billing.pay", subscription_id=None, target=invoice, work=work,
                        correlation_id=None)
 
     def settle(self, *, actor: Principal, account: str) -> list[Invoice]:
@@ -315,14 +324,14 @@ class BillingService:
                            details={"invoices": [i.invoice_number for i in open_invoices]})
             return open_invoices
 
-        return audited(self.app, actor=actor, action="billing.settle", subscription_id=None, target=account, work=work,
+        return audited(self.uow, actor=actor, action="billing.settle", subscription_id=None, target=account, work=work,
                        correlation_id=None)
 
     # offers ----------------------------------------------------------------------------------
     def switch_offer(self, *, actor: Principal, ref: str, target_offer: str) -> tuple[Subscription, Invoice | None]:
         def work(uow: UnitOfWork):
             sub = self._for_account_admin(uow, actor, ref)
-            offer, target = self.app.offers.get(sub.offer_id), self.app.offers.get(target_offer)
+            offer, target = self.offers.get(sub.offer_id), self.offers.get(target_offer)
             if offer.spending_limit:
                 raise Conflict("UseUpgrade", f"'{offer.name}' has a spending limit; upgrade it to Pay-As-You-Go instead.")
             if target.offer_id not in offer.switch_targets:
@@ -332,13 +341,13 @@ class BillingService:
             if uow.now < row.first_period_end:
                 raise Conflict("FirstBillingPeriodNotCompleted",
                                f"Offers can be switched once the first billing period has ended ({row.first_period_end.date()}).")
-            self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
+            self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
                                                            actor=actor, data={"from": offer.offer_id, "to": target.offer_id})
             uow.subscriptions.set_offer(sub.subscription_id, target.offer_id)
             invoice = self._switch_day_invoice(uow, row)
             return uow.subscriptions.get(sub.subscription_id), invoice
 
-        return audited(self.app, actor=actor, action="switchOffer", subscription_id=None, target=ref, work=work,
+        return audited(self.uow, actor=actor, action="switchOffer", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
     def _switch_day_invoice(self, uow: UnitOfWork, row: PeriodRow) -> Invoice | None:
@@ -358,23 +367,23 @@ class BillingService:
         """Free Trial -> Pay-As-You-Go: re-enables a subscription the spending limit or credit expiry disabled."""
         def work(uow: UnitOfWork) -> Subscription:
             sub = self._for_account_admin(uow, actor, ref)
-            offer = self.app.offers.get(sub.offer_id)
+            offer = self.offers.get(sub.offer_id)
             if not offer.spending_limit or not offer.switch_targets:
                 raise Conflict("UpgradeNotAvailable", f"'{offer.name}' has no spending limit to upgrade from.")
-            target = self.app.offers.get(offer.switch_targets[0])
+            target = self.offers.get(offer.switch_targets[0])
             if sub.state is State.WARNED:  # the credit warning ends with the spending limit
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
+                self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
                                                                actor=actor)
             if sub.state is State.DISABLED and sub.state_reason in (Reason.SPENDING_LIMIT_REACHED, Reason.CREDIT_EXPIRED):
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.LIFT_SPENDING_LIMIT,
+                self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.LIFT_SPENDING_LIMIT,
                                                                actor=actor)
-            self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
+            self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.SWITCH_OFFER,
                                                            actor=actor, data={"from": offer.offer_id, "to": target.offer_id})
             uow.subscriptions.set_offer(sub.subscription_id, target.offer_id)
             uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=("billing.creditCheck",))
             return uow.subscriptions.get(sub.subscription_id)
 
-        return audited(self.app, actor=actor, action="upgrade", subscription_id=None, target=ref, work=work,
+        return audited(self.uow, actor=actor, action="upgrade", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
     def remove_spending_limit(self, *, actor: Principal, ref: str) -> Subscription:
@@ -382,7 +391,7 @@ class BillingService:
         the limit disabled (or warned about) is Enabled again (lifecycle.md §2, "limit removed")."""
         def work(uow: UnitOfWork) -> Subscription:
             sub = self._for_account_admin(uow, actor, ref)
-            offer = self.app.offers.get(sub.offer_id)
+            offer = self.offers.get(sub.offer_id)
             if not offer.spending_limit_removable:
                 raise Conflict("SpendingLimitNotRemovable",
                                f"'{offer.name}' has no spending limit that can be removed"
@@ -392,16 +401,16 @@ class BillingService:
             repo(uow).remove_spending_limit(sub.subscription_id, uow.now)
             uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(CREDIT_CHECK,))
             if (sub.state, sub.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED):
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id,
+                self.transitions.apply_system_transition(uow, sub.subscription_id,
                                                                LifecycleAction.LIFT_SPENDING_LIMIT, actor=actor)
             elif (sub.state, sub.state_reason) == (State.WARNED, Reason.CREDIT_NEARLY_USED):
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
+                self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
                                                                actor=actor)
             record_success(uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=sub.subscription_id,
                            details={"offerId": offer.offer_id})
             return uow.subscriptions.get(sub.subscription_id)
 
-        return audited(self.app, actor=actor, action="billing.removeSpendingLimit", subscription_id=None, target=ref,
+        return audited(self.uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=None, target=ref,
                        work=work, correlation_id=None)
 
     def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> dict | None:
@@ -421,7 +430,7 @@ class BillingService:
                            details={"plan": plan, "autoRenew": auto_renew})
             return repo(uow).support_plan(sub.subscription_id)
 
-        return audited(self.app, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
+        return audited(self.uow, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
     def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict | None:
@@ -440,7 +449,7 @@ class BillingService:
 
     def open_support_plan(self, *, actor: Principal, ref: str) -> dict | None:
         """The active support plan of a subscription a cancel would stop (for asking about auto-renew)."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)
             plan = repo(uow).support_plan(sub.subscription_id)
             if not billable(sub.state) or not plan or plan["ended_at"] is not None:
@@ -450,7 +459,7 @@ class BillingService:
     # access ----------------------------------------------------------------------------------
     def _readable(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:
         sub = resolve(uow, ref)
-        require(uow, self.app.offers, actor, sub, Action.READ)
+        require(uow, self.offers, actor, sub, Action.READ)
         return sub
 
     def _for_account_admin(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:

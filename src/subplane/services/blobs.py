@@ -14,17 +14,26 @@ from .access import require
 from .audit import audited, record_success
 from .file_removal import remove_after_commit, write_bytes
 from .unit_of_work import UnitOfWork
+from .unit_of_work import UowFactory
+from ..domain.offers import OfferCatalogue
+from ..adapters.blobstore import BlobStore
+from .hooks import MeteringHooks
+from .resources import ResourceService
 
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
 
 
 class BlobService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.offers = app.offers
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, resources: ResourceService, metering: MeteringHooks,
+                 blobstore: BlobStore) -> None:
+        self.uow = uow
+        self.offers = offers
+        self.resources = resources
+        self.metering = metering
+        self.blobstore = blobstore
 
     def _account(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Resource:
-        account = self.app.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
+        account = self.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
         # A write locks the subscription first and re-reads the account, so a cancel that commits
         # meanwhile is seen: from that commit on, no blob write gets through.
         sub = uow.subscriptions.get(account.subscription_id, for_update=action is Action.WRITE)
@@ -39,20 +48,20 @@ class BlobService:
         return account
 
     def list_containers(self, *, actor: Principal, account: str) -> list[str]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return uow.blobs.list_containers(self._account(uow, actor, account, Action.READ).resource_id)
 
     def list_blobs(self, *, actor: Principal, account: str, container: str) -> list[BlobInfo]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             acct = self._account(uow, actor, account, Action.READ)
             uow.blobs.require_container(acct.resource_id, container)
             return uow.blobs.list_blobs(acct.resource_id, container)
 
     def get(self, *, actor: Principal, account: str, container: str, name: str) -> tuple[BlobInfo, bytes]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             acct = self._account(uow, actor, account, Action.READ)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
-            return info, self.app.blobstore.read(uow.conn, info.storage_path)
+            return info, self.blobstore.read(uow.conn, info.storage_path)
 
     def create_container(self, *, actor: Principal, account: str, name: str, correlation_id=None) -> None:
         def work(uow: UnitOfWork) -> None:
@@ -63,7 +72,7 @@ class BlobService:
             record_success(uow, actor=actor, action="createContainer", subscription_id=acct.subscription_id,
                            target=f"{acct.resource_id}/blobServices/default/containers/{name}")
 
-        audited(self.app, actor=actor, action="createContainer", subscription_id=None, target=name,
+        audited(self.uow, actor=actor, action="createContainer", subscription_id=None, target=name,
                 correlation_id=correlation_id, work=work)
 
     def put(self, *, actor: Principal, account: str, container: str, name: str, data: bytes,
@@ -71,18 +80,18 @@ class BlobService:
         def work(uow: UnitOfWork) -> BlobInfo:
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.require_container(acct.resource_id, container)
-            path = write_bytes(self.app, uow, acct.subscription_id, data)
+            path = write_bytes(self.blobstore, uow, acct.subscription_id, data)
             info = BlobInfo(acct.resource_id, container, name, len(data), content_type,
                             hashlib.md5(data).hexdigest(), path, uow.now, uow.now)  # noqa: S324 - an etag, not security
             replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
-            self.app.billing.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
+            self.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
             if replaced:
-                remove_after_commit(self.app, uow, [replaced])
+                remove_after_commit(self.blobstore, uow, [replaced])
             record_success(uow, actor=actor, action="putBlob", subscription_id=acct.subscription_id,
                            target=f"{acct.name}/{container}/{name}", details={"size": len(data)})
             return info
 
-        return audited(self.app, actor=actor, action="putBlob", subscription_id=None, target=name,
+        return audited(self.uow, actor=actor, action="putBlob", subscription_id=None, target=name,
                        correlation_id=correlation_id, work=work)
 
     def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id=None) -> None:
@@ -90,10 +99,10 @@ class BlobService:
             acct = self._account(uow, actor, account, Action.WRITE)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
             uow.blobs.delete_blob(acct.resource_id, container, name)
-            self.app.billing.metering.sync(uow, acct.subscription_id)
-            remove_after_commit(self.app, uow, [info.storage_path])
+            self.metering.sync(uow, acct.subscription_id)
+            remove_after_commit(self.blobstore, uow, [info.storage_path])
             record_success(uow, actor=actor, action="deleteBlob", subscription_id=acct.subscription_id,
                            target=f"{acct.name}/{container}/{name}")
 
-        audited(self.app, actor=actor, action="deleteBlob", subscription_id=None, target=name,
+        audited(self.uow, actor=actor, action="deleteBlob", subscription_id=None, target=name,
                 correlation_id=correlation_id, work=work)

@@ -25,7 +25,7 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import State, ensure_writable
 from ..domain.offers import OfferCatalogue
 from .access import require
-from .audit import UnitsOfWork, audited, record_success
+from .audit import audited, record_success
 from .cost_query import UsageSource
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
@@ -56,7 +56,6 @@ class BudgetService:
         self._uow = uow
         self._usage = usage
         self._offers = offers
-        self._audit = UnitsOfWork(uow)
 
     # reads -----------------------------------------------------------------------------------------
     def get(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str) -> BudgetView:
@@ -115,7 +114,7 @@ class BudgetService:
                            details={"amount": str(budget.amount), "timeGrain": budget.time_grain})
             return budget, created, uow.now
 
-        budget, created, now = audited(self._audit, actor=actor, action="createBudget", subscription_id=None,
+        budget, created, now = audited(self._uow, actor=actor, action="createBudget", subscription_id=None,
                                        target=name, correlation_id=None, work=work)
         return self._view(budget, now), created
 
@@ -132,7 +131,7 @@ class BudgetService:
                            target=budget_id)
             return True
 
-        return audited(self._audit, actor=actor, action="deleteBudget", subscription_id=None, target=name,
+        return audited(self._uow, actor=actor, action="deleteBudget", subscription_id=None, target=name,
                        correlation_id=None, work=work)
 
     # the due job -------------------------------------------------------------------------------------

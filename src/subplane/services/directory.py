@@ -13,17 +13,22 @@ from .access import require
 from .audit import audited, record_success
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
+from .unit_of_work import UowFactory
+from ..domain.offers import OfferCatalogue
+from .lockout import LockoutService
 
 
 class DirectoryService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, lockout: LockoutService) -> None:
+        self.uow = uow
+        self.offers = offers
+        self.lockout = lockout
 
     def principal(self, name: str | None) -> Principal:
         """The principal called ``name``; without a name, the local operator."""
         if not name:
             return OPERATOR
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return uow.directory.find_principal(name)
 
     def authenticate_user(self, upn: str, password: str) -> Principal:
@@ -38,18 +43,18 @@ class DirectoryService:
 
     def _authenticate(self, kind: str, name: str, secret: str, stored_for, refusal) -> Principal:
         def check() -> Principal:
-            with self.app.uow(read_only=True) as uow:
+            with self.uow(read_only=True) as uow:
                 stored = stored_for(uow)
             if stored is None or not verify_secret(stored.secret_hash, secret):
                 raise refusal()
             return stored.principal
 
-        return self.app.lockout.checked(kind, name, check)
+        return self.lockout.checked(kind, name, check)
 
     # what Microsoft Graph reads: the caller's own tenant only --------------------------------------
     def directory_objects(self, actor: Principal, object_ids: list[str]) -> list[DirectoryObject]:
         """``directoryObjects/getByIds``: the users and service principals among ``object_ids``."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             tenant_id = uow.directory.principal_tenant(actor.principal_id)
             return uow.directory.directory_objects(tenant_id, object_ids) if tenant_id else []
 
@@ -81,7 +86,7 @@ class DirectoryService:
         return self._in_home(actor, lambda uow, tenant: [uow.directory.find_tenant(tenant)])
 
     def _in_home(self, actor: Principal, read) -> list:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             tenant_id = uow.directory.principal_tenant(actor.principal_id)
             return read(uow, tenant_id) if tenant_id else []
 
@@ -127,12 +132,12 @@ class DirectoryService:
             target = scope or sub.resource_id
             if not target.lower().startswith(sub.resource_id.lower()):
                 raise InvalidInput("InvalidScope", f"Scope {target!r} is not inside subscription {sub.subscription_id}.")
-            require(uow, self.app.offers, actor, sub, Action.ASSIGN_ROLES, target)
+            require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, target)
             assignment = RoleAssignment(str(uuid.uuid4()), target, role, principal_id)
             uow.directory.add_role_assignment(assignment, subscription_id=sub.subscription_id, now=uow.now)
             record_success(uow, actor=actor, action="assignRole", subscription_id=sub.subscription_id, target=target,
                            details={"role": role.value, "principalId": principal_id})
             return assignment
 
-        return audited(self.app, actor=actor, action="assignRole", subscription_id=None, target=subscription,
+        return audited(self.uow, actor=actor, action="assignRole", subscription_id=None, target=subscription,
                        correlation_id=correlation_id, work=work)

@@ -20,6 +20,8 @@ from datetime import datetime
 from ..adapters.db.ops_repo import FaultRepo
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
+from .unit_of_work import UowFactory
+from ..settings import Settings
 
 FAILED = "Failed"
 # subscription-level and tenant-level operations (cancel, role assignments, aliases) take no faults
@@ -45,11 +47,12 @@ def _fault(row: dict) -> Fault:
 
 
 class FaultService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, settings: Settings) -> None:
+        self.uow = uow
+        self.settings = settings
 
     def add(self, *, operation: str, code: str, message: str | None = None, count: int = 1) -> Fault:
-        self.app.settings.require_emulator("Fault injection")
+        self.settings.require_emulator("Fault injection")
         operation, code = (operation or "").strip(), (code or "").strip()
         if not _OPERATION.fullmatch(operation):
             raise InvalidInput("InvalidOperation", f"{operation!r} is not an ARM write operation such as "
@@ -61,7 +64,7 @@ class FaultService:
             raise InvalidInput("InvalidErrorCode", f"{code!r} is not an error code (letters and digits, e.g. AllocationFailed).")
         if not 1 <= count <= MAX_COUNT:
             raise InvalidInput("InvalidCount", f"count must be between 1 and {MAX_COUNT}, not {count}.")
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             row = {"fault_id": str(uuid.uuid4()), "operation": operation, "code": code,
                    "message": message or f"The operation '{operation}' failed: {code} (injected by the emulator).",
                    "remaining": count, "created_at": uow.now}
@@ -69,28 +72,28 @@ class FaultService:
         return _fault(row)
 
     def list(self) -> list[Fault]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return [_fault(r) for r in FaultRepo(uow.conn).list()]
 
     def clear(self) -> int:
-        self.app.settings.require_emulator("Fault injection")
-        with self.app.uow() as uow:
+        self.settings.require_emulator("Fault injection")
+        with self.uow() as uow:
             return FaultRepo(uow.conn).clear()
 
     def waiting(self, operation: str) -> bool:
         """Is a fault waiting for ``operation``? (A read; false outside emulator mode.)"""
-        if not self.app.settings.emulator:
+        if not self.settings.emulator:
             return False
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return FaultRepo(uow.conn).waiting(operation)
 
     def fail_next(self, operation: str, *, actor: Principal, subscription_id: str | None = None,
                   target: str | None = None) -> tuple[str, Fault] | None:
         """Consume one use of a fault for ``operation``, record the failed operation and the failure in the
         activity log, in one transaction; returns (operation id, fault), or None when no fault waits."""
-        if not self.app.settings.emulator:
+        if not self.settings.emulator:
             return None
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = FaultRepo(uow.conn)
             row = repo.take(operation)
             if row is None:
@@ -105,6 +108,6 @@ class FaultService:
 
     def failure(self, operation_id: str) -> dict | None:
         """``{"code", "message"}`` when ``operation_id`` failed by an injected fault, else None."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             row = FaultRepo(uow.conn).failure(operation_id)
         return {"code": row["code"], "message": row["message"]} if row else None

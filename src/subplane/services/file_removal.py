@@ -14,35 +14,34 @@ from __future__ import annotations
 import uuid
 from typing import Iterable
 
+from ..adapters.blobstore import BlobStore
 from .unit_of_work import UnitOfWork
 
 REMOVE_FILES = "remove_files"
 PURGE_FILES = "purge_files"
 
 
-def write_bytes(app, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
+def write_bytes(store: BlobStore, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
     """Store a blob's bytes for this unit of work; returns the key its metadata keeps."""
-    store = app.blobstore
     key = store.write(uow.conn, subscription_id, data)
     if not store.transactional:
         uow.after_rollback(lambda: store.remove(None, [key]))
     return key
 
 
-def remove_after_commit(app, uow: UnitOfWork, paths: Iterable[str]) -> None:
+def remove_after_commit(store: BlobStore, uow: UnitOfWork, paths: Iterable[str]) -> None:
     paths = [p for p in paths if p]
     if not paths:
         return
-    if app.blobstore.transactional:
-        app.blobstore.remove(uow.conn, paths)
+    if store.transactional:
+        store.remove(uow.conn, paths)
         return
     uow.jobs.schedule(kind=REMOVE_FILES, subject=str(uuid.uuid4()), due_at=uow.now, payload={"paths": paths})
-    uow.after_commit(lambda: remove_files(app.blobstore, paths))
+    uow.after_commit(lambda: remove_files(store, paths))
 
 
-def purge_after_commit(app, uow: UnitOfWork, subscription_id: str) -> None:
+def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_id: str) -> None:
     """Every byte of a purged subscription; call it before its blob metadata is deleted."""
-    store = app.blobstore
     if store.transactional:
         store.remove_subscription(uow.conn, subscription_id)
         return

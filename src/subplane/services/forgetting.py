@@ -11,7 +11,7 @@ import secrets
 import threading
 from contextlib import contextmanager
 from datetime import tzinfo
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..adapters.db.arm_repo import AliasRepo, SubscriptionTagRepo
 from ..adapters.db.coordination_repo import RequestLogRepo
@@ -22,35 +22,46 @@ from ..domain.lifecycle import Subscription
 from .notification_texts import render
 from .unit_of_work import UnitOfWork
 
-
-def forget(app, uow: UnitOfWork, subs: list[Subscription]) -> list[Subscription]:
-    """Scrub each deleted subscription; returns the records as they are kept (the caller saves them)."""
-    kept = [_forget_one(app, uow, sub) for sub in subs]
-    if kept:
-        uow.after_commit(app.freed_pages.reclaim)
-    return kept
+if TYPE_CHECKING:
+    from .hooks import MeteringHooks
 
 
-def _forget_one(app, uow: UnitOfWork, sub: Subscription) -> Subscription:
-    sub_id = sub.subscription_id
-    pseudonyms = Pseudonyms(secrets.token_bytes(32))  # never stored: no pseudonym leads back to its name
-    keep = {sub_id, sub.resource_id}
+class Forgetting:
+    """Scrubs deleted subscriptions in the purging transaction; ``billing`` forgets its own records of them and
+    ``reclaim`` gives the freed database pages back after the commit."""
 
-    def renames(values: list[str]) -> dict[str, str]:
-        return {v: pseudonyms.of(v) for v in values if v not in keep and not Pseudonyms.is_pseudonym(v)}
+    def __init__(self, zone: tzinfo, billing: MeteringHooks, reclaim: Callable[[], None]) -> None:
+        self.zone = zone
+        self.billing = billing
+        self.reclaim = reclaim
 
-    uow.activity.rename_targets(sub_id, renames(uow.activity.targets(sub_id)))
-    uow.activity.clear_details(sub_id)
-    events = uow.outbox.subjects_and_data(sub_id)
-    subjects = renames(sorted({subject for subject, _ in events.values()}))
-    rewritten = {key: (subjects.get(subject, subject), facts_only(data)) for key, (subject, data) in events.items()}
-    uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key]})
-    _render_messages_again(uow, sub_id, app.settings.zone)
-    AliasRepo(uow.conn).delete_for_subscription(sub_id)
-    SubscriptionTagRepo(uow.conn).delete(sub_id)
-    RequestLogRepo(uow.conn).forget_subscription(sub_id)
-    pending = app.billing.metering.forget(uow, sub_id)
-    return kept_record(sub, invoice_pending=pending)
+    def forget(self, uow: UnitOfWork, subs: list[Subscription]) -> list[Subscription]:
+        """Scrub each deleted subscription; returns the records as they are kept (the caller saves them)."""
+        kept = [self._forget_one(uow, sub) for sub in subs]
+        if kept:
+            uow.after_commit(self.reclaim)
+        return kept
+
+    def _forget_one(self, uow: UnitOfWork, sub: Subscription) -> Subscription:
+        sub_id = sub.subscription_id
+        pseudonyms = Pseudonyms(secrets.token_bytes(32))  # never stored: no pseudonym leads back to its name
+        keep = {sub_id, sub.resource_id}
+
+        def renames(values: list[str]) -> dict[str, str]:
+            return {v: pseudonyms.of(v) for v in values if v not in keep and not Pseudonyms.is_pseudonym(v)}
+
+        uow.activity.rename_targets(sub_id, renames(uow.activity.targets(sub_id)))
+        uow.activity.clear_details(sub_id)
+        events = uow.outbox.subjects_and_data(sub_id)
+        subjects = renames(sorted({subject for subject, _ in events.values()}))
+        rewritten = {key: (subjects.get(subject, subject), facts_only(data)) for key, (subject, data) in events.items()}
+        uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key]})
+        _render_messages_again(uow, sub_id, self.zone)
+        AliasRepo(uow.conn).delete_for_subscription(sub_id)
+        SubscriptionTagRepo(uow.conn).delete(sub_id)
+        RequestLogRepo(uow.conn).forget_subscription(sub_id)
+        pending = self.billing.forget(uow, sub_id)
+        return kept_record(sub, invoice_pending=pending)
 
 
 def _render_messages_again(uow: UnitOfWork, subscription_id: str, zone: tzinfo) -> None:

@@ -12,6 +12,8 @@ from ..adapters.passwords import verify_secret
 from ..domain.access import Principal, PrincipalKind
 from ..domain.errors import Forbidden, NotFound
 from ..domain.lockout import CLIENT, USER
+from .unit_of_work import UowFactory
+from .lockout import LockoutService
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,13 @@ class SignedIn:
 
 
 class IdentityService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, lockout: LockoutService) -> None:
+        self.uow = uow
+        self.lockout = lockout
 
     def tenant(self, ref: str) -> dict:
         """A tenant by GUID or by its domain name."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             found = uow.directory.find_tenant(ref.lower())
             if found is None:
                 found = next((t for t in uow.directory.list_tenants() if t["domain"].lower() == ref.lower()), None)
@@ -36,30 +39,30 @@ class IdentityService:
         return found
 
     def tenants(self) -> list[dict]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return uow.directory.list_tenants()
 
     def tenants_of(self, principal: Principal) -> list[dict]:
         """What ``GET /tenants`` lists: the caller's own tenants, never the whole directory."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return uow.directory.tenants_of(principal.principal_id)
 
     def refresh_user(self, tenant_id: str, user_id: str) -> SignedIn:
         """A refresh token's user, if still in the tenant it signed in to (a removed user gets no new tokens)."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             found = uow.directory.users_in(tenant_id, id=user_id)
         if not found:
             raise Forbidden("InvalidCredentials", "The user of this refresh token is not in the directory.")
         return SignedIn(Principal(found[0].object_id, found[0].name, PrincipalKind.USER), tenant_id, None)
 
     def sign_in_client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
-        return self.app.lockout.checked(CLIENT, client_id, lambda: self._client(tenant_id, client_id, secret))
+        return self.lockout.checked(CLIENT, client_id, lambda: self._client(tenant_id, client_id, secret))
 
     def sign_in_user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
-        return self.app.lockout.checked(USER, upn, lambda: self._user(tenant_id, upn, password))
+        return self.lockout.checked(USER, upn, lambda: self._user(tenant_id, upn, password))
 
     def _client(self, tenant_id: str, client_id: str, secret: str) -> SignedIn:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             stored = uow.directory.service_principal_credential(client_id)
         if stored is None or stored.client_id != client_id.lower() or stored.tenant_id != tenant_id:
             raise NotFound("ApplicationNotFound", f"Application with identifier '{client_id}' was not found in the "
@@ -70,7 +73,7 @@ class IdentityService:
         return SignedIn(stored.principal, stored.tenant_id, stored.client_id)
 
     def _user(self, tenant_id: str, upn: str, password: str) -> SignedIn:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             stored = uow.directory.user_credential(upn or "")
         if stored is None or stored.tenant_id != tenant_id or not verify_secret(stored.secret_hash, password or ""):
             raise Forbidden("InvalidCredentials", "Error validating credentials due to invalid username or password.")

@@ -14,6 +14,8 @@ from typing import Callable
 
 from ..adapters.db.ops_repo import SecretRepo
 from ..adapters.tls import LocalCa, ca_in_data_dir, new_ca
+from .unit_of_work import UowFactory
+from pathlib import Path
 
 STORAGE_KEY_SECRET = "storageKeySecret"
 LOCAL_CA = "localCa"
@@ -21,18 +23,19 @@ LEGACY_STORAGE_SECRET_FILE = ("keys", "storage-keys.secret")
 
 
 class InstallationSecrets:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, data_dir: Path) -> None:
+        self.uow = uow
+        self.data_dir = data_dir
         self._storage_key_secret: bytes | None = None
 
     def shared(self, name: str, make: Callable[[], str]) -> str:
         """The stored secret ``name``; the first process to ask stores ``make()``, the others read that one."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             stored = SecretRepo(uow.conn).secret(name)
         if stored is not None:
             return stored
         candidate = make()
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             return SecretRepo(uow.conn).keep_first_secret(name, candidate, uow.now)
 
     def storage_key_secret(self) -> bytes:
@@ -42,10 +45,10 @@ class InstallationSecrets:
         return self._storage_key_secret
 
     def _first_storage_secret(self) -> str:
-        legacy = self.app.settings.data_dir.joinpath(*LEGACY_STORAGE_SECRET_FILE)
+        legacy = self.data_dir.joinpath(*LEGACY_STORAGE_SECRET_FILE)
         return base64.b64encode(legacy.read_bytes() if legacy.exists() else os.urandom(32)).decode("ascii")
 
     def local_ca(self) -> LocalCa:
         """The local CA every process issues its server certificate from."""
         return LocalCa.from_text(self.shared(
-            LOCAL_CA, lambda: (ca_in_data_dir(self.app.settings.data_dir) or new_ca()).to_text()))
+            LOCAL_CA, lambda: (ca_in_data_dir(self.data_dir) or new_ca()).to_text()))

@@ -11,7 +11,7 @@ from ..domain.errors import Forbidden, InvalidInput
 from ..domain.invoice_parties import Party, VatTreatment, vat_treatment
 from ..domain.prices import PriceList
 from ..settings import Settings
-from .audit import UnitsOfWork, audited, record_success
+from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
 
 _VAT_ID_LENGTH = 32
@@ -60,7 +60,6 @@ class CustomerDetailsService:
 
     def __init__(self, uow: Callable[..., UnitOfWork]) -> None:
         self._uow = uow
-        self._audit = UnitsOfWork(uow)
 
     def set(self, *, actor: Principal, account: str, company_name: str, street: str, postal_code: str, city: str,
             vat_id: str = "", registration: str = "") -> Party:
@@ -85,5 +84,5 @@ class CustomerDetailsService:
                            target=found.billing_account_id, details={"vatId": fields["vat_id"]})
             return customer_of(uow, found.billing_account_id)
 
-        return audited(self._audit, actor=actor, action="billing.customerDetails", subscription_id=None,
+        return audited(self._uow, actor=actor, action="billing.customerDetails", subscription_id=None,
                        target=account, correlation_id=None, work=work)

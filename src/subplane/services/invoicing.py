@@ -29,13 +29,18 @@ from .metering import (
     ISSUE_INVOICES,
     NON_PAYMENT,
     PAYMENT_WARNING,
+    Metering,
     repo,
 )
 from ..domain.invoice_parties import VatTreatment
 from .bulk_work import cyclic_gc_paused
 from .invoice_parties import customer_of, freeze, seller_of, treatment
-from .forgetting import forget
+from .forgetting import Forgetting
 from .unit_of_work import UnitOfWork
+from .hooks import SystemTransitions
+from ..domain.offers import OfferCatalogue
+from ..domain.prices import PriceList
+from ..settings import Settings
 
 _CHUNK = 5000
 
@@ -58,9 +63,14 @@ def invoice_number(billing_account_id: str, sequence: int) -> str:
 
 
 class Invoicing:
-    def __init__(self, app, prices) -> None:
-        self.app = app
+    def __init__(self, offers: OfferCatalogue, settings: Settings, prices: PriceList, metering: Metering,
+                 transitions: SystemTransitions, forgetting: Forgetting) -> None:
+        self.offers = offers
+        self.settings = settings
         self.prices = prices
+        self.metering = metering
+        self.transitions = transitions
+        self.forgetting = forgetting
 
     def handlers(self) -> dict:
         return {
@@ -112,7 +122,7 @@ class Invoicing:
     def _forget_purged(self, uow: UnitOfWork, ids: list[str]) -> None:
         """Purged before their final invoice: now that it is issued, its name and usage can go too."""
         if ids:
-            for kept in forget(self.app, uow, uow.subscriptions.list(ids=ids)):
+            for kept in self.forgetting.forget(uow, uow.subscriptions.list(ids=ids)):
                 uow.subscriptions.save(kept)
 
     def _states(self, uow: UnitOfWork, ids: list[str]) -> dict[str, State]:
@@ -142,7 +152,7 @@ class Invoicing:
         per_account: dict[str, int] = defaultdict(int)
         for row, *_ in items:
             per_account[row.billing_account_id] += 1
-        seller = seller_of(self.app.settings)
+        seller = seller_of(self.settings)
         customers = {account: customer_of(uow, account) for account in sorted(per_account)}
         vat = {account: treatment(self.prices, seller, customer) for account, customer in customers.items()}
         next_number = repo(uow).take_invoice_numbers(per_account)
@@ -238,7 +248,7 @@ class Invoicing:
                             actor: Principal = SYSTEM) -> None:
         for sub in uow.subscriptions.list(billing_account_id=account_id):
             if sub.state in when and (when[sub.state] is None or when[sub.state] == sub.state_reason):
-                self.app.subscriptions.apply_system_transition(uow, sub.subscription_id, action, actor=actor)
+                self.transitions.apply_system_transition(uow, sub.subscription_id, action, actor=actor)
 
     # payment warnings ------------------------------------------------------------------------
     def payment_at_risk(self, uow: UnitOfWork, account_id: str) -> bool:
@@ -269,27 +279,27 @@ class Invoicing:
     # credit ----------------------------------------------------------------------------------
     def check_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
-        offer = self.app.offers.get(sub.offer_id)
-        if sub.state not in (State.ENABLED, State.WARNED) or not self.app.billing.metering.spending_limit_applies(uow, sub):
+        offer = self.offers.get(sub.offer_id)
+        if sub.state not in (State.ENABLED, State.WARNED) or not self.metering.spending_limit_applies(uow, sub):
             return
-        left, credit = self.app.billing.metering.credit_left(uow, sub, uow.now)
+        left, credit = self.metering.credit_left(uow, sub, uow.now)
         if credit is None or uow.now >= credit["expires_at"]:
             return
         if left <= 0:
-            self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
+            self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
             return
         if rules.credit_nearly_used(left, credit["amount"], offer.credit_warning_ratio):
-            sub = self.app.subscriptions.apply_system_transition(
+            sub = self.transitions.apply_system_transition(
                 uow, subscription_id, LifecycleAction.WARN_CREDIT_NEARLY_USED,
                 data={"creditLeft": str(rules.round_money(left, self._currency(uow, sub)))}).after
-        self.app.billing.metering.watch_credit(uow, sub)
+        self.metering.watch_credit(uow, sub)
 
     def expire_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
-        offer = self.app.offers.get(sub.offer_id)
+        offer = self.offers.get(sub.offer_id)
         if (sub.state in (State.ENABLED, State.WARNED) and not offer.credit_renews_each_period
-                and self.app.billing.metering.spending_limit_applies(uow, sub)):
-            self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.EXPIRE_CREDIT)
+                and self.metering.spending_limit_applies(uow, sub)):
+            self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.EXPIRE_CREDIT)
 
     def renew_credit(self, uow: UnitOfWork, subscription_id: str) -> None:
         """A new billing period brings a renewing credit back: a new grant for the period and, through the
@@ -299,9 +309,9 @@ class Invoicing:
         resumable = billable(sub.state) or (sub.state, sub.state_reason) == (State.DISABLED, Reason.SPENDING_LIMIT_REACHED)
         if not resumable:
             return  # cancelled or otherwise disabled: reactivation grants the credit again (metering.state_changed)
-        if self.app.billing.metering.renew_credit(uow, sub):
-            sub = self.app.subscriptions.apply_system_transition(uow, subscription_id, LifecycleAction.RENEW_CREDIT).after
-            self.app.billing.metering.watch_credit(uow, sub)
+        if self.metering.renew_credit(uow, sub):
+            sub = self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.RENEW_CREDIT).after
+            self.metering.watch_credit(uow, sub)
 
     def _currency(self, uow: UnitOfWork, sub) -> str:
         return repo(uow).find_period(sub.subscription_id).currency

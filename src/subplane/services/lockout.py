@@ -10,6 +10,8 @@ from typing import Callable, TypeVar
 from ..adapters.db.security_repo import LockoutRepo
 from ..domain.errors import DomainError, Forbidden
 from ..domain.lockout import CLIENT, USER, Attempts, LockoutPolicy, subject_key
+from .unit_of_work import UowFactory
+from ..settings import Settings
 
 T = TypeVar("T")
 
@@ -22,9 +24,8 @@ _LOCKED = {
 
 
 class LockoutService:
-    def __init__(self, app) -> None:
-        self.app = app
-        settings = app.settings
+    def __init__(self, uow: UowFactory, settings: Settings) -> None:
+        self.uow = uow
         self.policy = LockoutPolicy(threshold=settings.lockout_threshold,
                                     window=timedelta(seconds=settings.lockout_window_seconds),
                                     duration=timedelta(seconds=settings.lockout_seconds))
@@ -34,7 +35,7 @@ class LockoutService:
         A refusal from ``check`` is counted and raised again with ``failures`` (the count so far) in its
         params; a lock is ``Forbidden`` ``UserLocked`` / ``ClientLocked`` with ``until``."""
         key = subject_key(kind, name)
-        with self.app.uow() as uow:  # counted before the check: parallel guesses cannot outrun the count
+        with self.uow() as uow:  # counted before the check: parallel guesses cannot outrun the count
             repo = LockoutRepo(uow.conn)
             reserved = repo.reserve_attempt(key, kind, self.policy.failure(uow.now))
             until = None if reserved else self.policy.locked_until(repo.attempts(key), uow.now)
@@ -46,11 +47,11 @@ class LockoutService:
         except DomainError as refusal:
             refusal.params["failures"] = reserved.failures
             raise
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             LockoutRepo(uow.conn).forget(key)
         return result
 
     def attempts(self, kind: str, name: str) -> Attempts | None:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return LockoutRepo(uow.conn).attempts(subject_key(kind, name))
 

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 from dataclasses import replace
-from functools import cached_property
 
 from ..adapters.db.arm_repo import GroupTagRepo, SubscriptionTagRepo
 from ..domain.access import Action, Principal, Role, RoleAssignment
@@ -26,31 +25,35 @@ from .audit import audited, record_success
 from .file_removal import remove_after_commit
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
+from .unit_of_work import UowFactory
+from ..domain.offers import OfferCatalogue
+from ..adapters.blobstore import BlobStore
+from .hooks import MeteringHooks
+from .resources import ResourceService
+from .installation_secrets import InstallationSecrets
 
 _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 KEY_NAMES = ("key1", "key2")
 
 
 class ManagementService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.offers = app.offers
-
-    @property
-    def _resources(self):
-        return self.app.resources
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, resources: ResourceService, metering: MeteringHooks,
+                 blobstore: BlobStore, installation: InstallationSecrets, aliases: AliasService) -> None:
+        self.uow = uow
+        self.offers = offers
+        self._resources = resources
+        self.metering = metering
+        self.blobstore = blobstore
+        self.installation = installation
+        self.aliases = aliases
 
     def _run(self, actor, action, target, work):
-        return audited(self.app, actor=actor, action=action, subscription_id=None, target=target,
+        return audited(self.uow, actor=actor, action=action, subscription_id=None, target=target,
                        correlation_id=None, work=work)
-
-    @cached_property
-    def aliases(self) -> AliasService:
-        return AliasService(self.app)
 
     # resource groups -------------------------------------------------------------------------
     def list_groups(self, *, actor: Principal, subscription: str) -> list[ResourceGroup]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             may_read = readable(uow, self.offers, actor, sub)
             tags = GroupTagRepo(uow.conn).by_group(sub.subscription_id)
@@ -58,7 +61,7 @@ class ManagementService:
                     if may_read(g.resource_id)]
 
     def get_group(self, *, actor: Principal, subscription: str, name: str) -> ResourceGroup:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             group = self._resources.require_group(uow, sub, name)
             require(uow, self.offers, actor, sub, Action.READ, group.resource_id)
@@ -72,7 +75,7 @@ class ManagementService:
         ``tags`` replaces the object too); ``None`` keeps them (a PATCH without ``tags``).
         """
         tags = None if tags is None else validate_tags(tags)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
         created = existing is None
         if created:  # group and tags in one transaction
@@ -107,8 +110,8 @@ class ManagementService:
                           for b in uow.blobs.list_blobs(account.resource_id, c)]
                 uow.blobs.delete_account(account.resource_id)
             uow.resources.delete_group(sub.subscription_id, group.name)
-            self.app.billing.metering.sync(uow, sub.subscription_id)  # metered spans end with the resources
-            remove_after_commit(self.app, uow, paths)
+            self.metering.sync(uow, sub.subscription_id)  # metered spans end with the resources
+            remove_after_commit(self.blobstore, uow, paths)
             record_success(uow, actor=actor, action="deleteResourceGroup", subscription_id=sub.subscription_id,
                            target=group.resource_id)
 
@@ -149,7 +152,7 @@ class ManagementService:
             self._resources.lock_for_write(uow, actor, sub.subscription_id, vm.resource_id)
             uow.resources.add(vm)
             self._resources.sync_dynamic_ip(uow, vm, PowerState.RUNNING)
-            self.app.billing.metering.resources_added(uow, sub.subscription_id, [vm])
+            self.metering.resources_added(uow, sub.subscription_id, [vm])
             record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id,
                            target=vm.resource_id)
             return vm
@@ -172,7 +175,7 @@ class ManagementService:
     def scope_tags(self, *, actor: Principal, subscription: str, group: str | None = None,
                    resource_id: str | None = None) -> tuple[str, dict[str, str]]:
         """``Tags_GetAtScope``: (the scope's id, its tags) of a subscription, a group or a resource."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             scope, read, _ = self._tag_scope(uow, sub, group, resource_id)
             require(uow, self.offers, actor, sub, Action.READ, scope)
@@ -220,14 +223,14 @@ class ManagementService:
 
     def subscription_tags(self, subscription_ids: list[str]) -> dict[str, dict[str, str]]:
         """The tags of subscriptions the caller was already allowed to see (their ARM rendering shows them)."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return SubscriptionTagRepo(uow.conn).by_subscription(subscription_ids)
 
     # storage ------------------------------------------------------------------------------------
     def storage_name_available(self, name: str) -> tuple[bool, str | None]:
         if not isinstance(name, str) or not _STORAGE_NAME.fullmatch(name):
             return False, "AccountNameInvalid"
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             taken = uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT)
         return (False, "AlreadyExists") if taken else (True, None)
 
@@ -236,7 +239,7 @@ class ManagementService:
         if regenerate is not None and regenerate not in KEY_NAMES:
             raise InvalidInput("InvalidKeyName", f"keyName must be key1 or key2, not {regenerate!r}.")
 
-        secret = self.app.installation.storage_key_secret()  # before the unit of work: the first call stores it
+        secret = self.installation.storage_key_secret()  # before the unit of work: the first call stores it
 
         def work(uow: UnitOfWork) -> list[tuple[str, str]]:
             account = self._resources.resolve(uow, actor, account_id, ResourceType.STORAGE_ACCOUNT)
@@ -260,7 +263,7 @@ class ManagementService:
 
     # authorization ------------------------------------------------------------------------------
     def classic_administrators(self, *, actor: Principal, subscription: str) -> list[tuple[str, str]]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             require(uow, self.offers, actor, sub, Action.READ)
             account = uow.directory.get_billing_account(sub.billing_account_id)
@@ -268,13 +271,13 @@ class ManagementService:
         return [(admin["user_principal_name"], "ServiceAdministrator;AccountAdministrator")] if admin else []
 
     def role_assignments(self, *, actor: Principal, subscription: str) -> list[RoleAssignment]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             require(uow, self.offers, actor, sub, Action.READ)
             return uow.directory.role_assignments(subscription_id=sub.subscription_id)
 
     def get_role_assignment(self, *, actor: Principal, assignment_id: str) -> RoleAssignment:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             assignment, subscription_id = self._assignment(uow, assignment_id)
             require(uow, self.offers, actor, uow.subscriptions.get(subscription_id), Action.READ, assignment.scope)
             return assignment

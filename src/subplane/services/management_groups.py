@@ -23,7 +23,7 @@ from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import State, Subscription
 from ..domain.management_groups import HierarchySettings, ManagementGroup
 from ..domain.offers import OfferCatalogue
-from .audit import UnitsOfWork, audited, record_success
+from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
 
 _WRITERS = frozenset({Role.OWNER, Role.CONTRIBUTOR})
@@ -55,7 +55,6 @@ class ManagementGroupService:
     def __init__(self, uow: Callable[..., UnitOfWork], offers: OfferCatalogue) -> None:
         self._uow = uow
         self._offers = offers
-        self._audit_uow = UnitsOfWork(uow)
 
     # reads ---------------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[ManagementGroup]:
@@ -133,7 +132,7 @@ class ManagementGroupService:
                            target=group.resource_id, details={"parent": parent.group_id})
             return group, True
 
-        return audited(self._audit_uow, actor=actor, action="createManagementGroup", subscription_id=None,
+        return audited(self._uow, actor=actor, action="createManagementGroup", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def patch(self, *, actor: Principal, group_id: str, display_name: str | None,
@@ -142,7 +141,7 @@ class ManagementGroupService:
             tenant = tenant_of(uow, actor)
             return self._update(uow, actor, tenant, _group(uow, tenant, group_id), display_name, parent_id)
 
-        return audited(self._audit_uow, actor=actor, action="updateManagementGroup", subscription_id=None,
+        return audited(self._uow, actor=actor, action="updateManagementGroup", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def _update(self, uow: UnitOfWork, actor: Principal, tenant: str, group: ManagementGroup,
@@ -183,7 +182,7 @@ class ManagementGroupService:
                            target=group.resource_id)
             return True
 
-        return audited(self._audit_uow, actor=actor, action="deleteManagementGroup", subscription_id=None,
+        return audited(self._uow, actor=actor, action="deleteManagementGroup", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def place(self, *, actor: Principal, group_id: str, subscription_id: str) -> Placement:
@@ -195,7 +194,7 @@ class ManagementGroupService:
             _move(uow, self._offers, actor, tenant, sub, group)
             return Placement(group, sub)
 
-        return audited(self._audit_uow, actor=actor, action="moveSubscription", subscription_id=None,
+        return audited(self._uow, actor=actor, action="moveSubscription", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def remove(self, *, actor: Principal, group_id: str, subscription_id: str) -> None:
@@ -209,7 +208,7 @@ class ManagementGroupService:
                                f"The subscription '{subscription_id}' is not under '{group.group_id}'.")
             _move(uow, self._offers, actor, tenant, sub, tree.root_of(tenant))
 
-        audited(self._audit_uow, actor=actor, action="moveSubscription", subscription_id=None,
+        audited(self._uow, actor=actor, action="moveSubscription", subscription_id=None,
                 target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def save_settings(self, *, actor: Principal, group_id: str, change: SettingsChange) -> HierarchySettings:
@@ -238,7 +237,7 @@ class ManagementGroupService:
                                     "requireAuthorization": stored.require_authorization})
             return stored
 
-        return audited(self._audit_uow, actor=actor, action="updateHierarchySettings", subscription_id=None,
+        return audited(self._uow, actor=actor, action="updateHierarchySettings", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     # role assignments at group scope ------------------------------------------------------------------
@@ -267,7 +266,7 @@ class ManagementGroupService:
                            details={"role": role.value, "principalId": assignment.principal_id})
             return assignment
 
-        return audited(self._audit_uow, actor=actor, action="assignRole", subscription_id=None,
+        return audited(self._uow, actor=actor, action="assignRole", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def unassign(self, *, actor: Principal, group_id: str, assignment_id: str) -> RoleAssignment | None:
@@ -285,7 +284,7 @@ class ManagementGroupService:
                            target=group.resource_id, details={"assignmentId": found.assignment_id})
             return found
 
-        return audited(self._audit_uow, actor=actor, action="removeRoleAssignment", subscription_id=None,
+        return audited(self._uow, actor=actor, action="removeRoleAssignment", subscription_id=None,
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
 

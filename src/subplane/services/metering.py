@@ -16,6 +16,9 @@ from ..domain.metering import Meter, billable, check_priced, meters_for, reconci
 from ..domain.prices import Unit
 from ..domain.resources import Resource
 from .unit_of_work import UnitOfWork
+from typing import Callable
+from ..domain.offers import OfferCatalogue
+from ..domain.prices import PriceList
 
 ISSUE_INVOICES = "billing.issueInvoices"
 COLLECT_PAYMENTS = "billing.collectPayments"
@@ -41,9 +44,11 @@ def repo(uow: UnitOfWork) -> BillingRepo:
 
 
 class Metering:
-    def __init__(self, app, prices) -> None:
-        self.app = app
+    def __init__(self, offers: OfferCatalogue, prices: PriceList, issue_due: Callable[[UnitOfWork], int]) -> None:
+        """``issue_due``: invoicing's run of due invoices (a renewing credit waits for the ending period's)."""
+        self.offers = offers
         self.prices = prices
+        self.issue_due = issue_due
 
     # subscriptions ---------------------------------------------------------------------------
     def subscription_created(self, uow: UnitOfWork, sub: Subscription) -> None:
@@ -55,7 +60,7 @@ class Metering:
             raise InvalidInput("UnsupportedCurrency", f"The price list has no prices in {account.currency}.",
                                currency=account.currency)
         self.prices.vat_rate(account.country)
-        offer = self.app.offers.get(sub.offer_id)
+        offer = self.offers.get(sub.offer_id)
         anchor = rules.anchor_day_for(offer.billing_cycle, sub.created_at)
         period = rules.first_period(sub.created_at, anchor)
         repo(uow).add_period(PeriodRow(sub.subscription_id, account.billing_account_id, account.currency, anchor,
@@ -95,7 +100,7 @@ class Metering:
 
     def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
         credit = repo(uow).credits_for([subscription_id]).get(subscription_id)
-        renews = self.app.offers.get(uow.subscriptions.get(subscription_id).offer_id).credit_renews_each_period
+        renews = self.offers.get(uow.subscriptions.get(subscription_id).offer_id).credit_renews_each_period
         if credit is not None and credit["expires_at"] > uow.now and not renews:
             uow.jobs.schedule(kind=CREDIT_EXPIRY, subject=subscription_id, due_at=credit["expires_at"])
         row = repo(uow).find_period(subscription_id)
@@ -160,7 +165,7 @@ class Metering:
 
     def spending_limit_applies(self, uow: UnitOfWork, sub: Subscription) -> bool:
         """The offer has a spending limit and the Account Administrator has not removed it."""
-        if not self.app.offers.get(sub.offer_id).spending_limit:
+        if not self.offers.get(sub.offer_id).spending_limit:
             return False
         credit = repo(uow).credits_for([sub.subscription_id]).get(sub.subscription_id)
         return credit is not None and credit["limit_removed_at"] is None
@@ -168,12 +173,12 @@ class Metering:
     def renew_credit(self, uow: UnitOfWork, sub: Subscription) -> bool:
         """A renewing credit covers the billing period holding now: grant it if the stored grant is older,
         and schedule the next renewal at the period's end. True when a new grant was made."""
-        offer = self.app.offers.get(sub.offer_id)
+        offer = self.offers.get(sub.offer_id)
         if not (offer.credit_amount and offer.credit_renews_each_period):
             return False
         row = repo(uow).find_period(sub.subscription_id)
         if row.period_end <= uow.now:  # the ending period's invoice takes the old grant first
-            self.app.billing.invoicing.issue_due(uow)
+            self.issue_due(uow)
             row = repo(uow).find_period(sub.subscription_id)
         period = rules.period_containing(rules.Period(row.period_start, row.period_end), row.anchor_day, uow.now)
         uow.jobs.schedule(kind=CREDIT_RENEWAL, subject=sub.subscription_id, due_at=period.end)
@@ -186,7 +191,7 @@ class Metering:
     def watch_credit(self, uow: UnitOfWork, sub: Subscription) -> None:
         """With a spending limit, schedule the check at the instant the credit would run out, or, while
         Enabled, at the instant the offer's warning share of it is used (Warned / CreditNearlyUsed)."""
-        offer = self.app.offers.get(sub.offer_id)
+        offer = self.offers.get(sub.offer_id)
         if not offer.spending_limit or not billable(sub.state):
             return
         left, credit = self.credit_left(uow, sub, uow.now)

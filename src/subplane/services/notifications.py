@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from ..adapters.db.ops_repo import FAILED, PENDING, SENT, STORED, OpsRepo
 from ..adapters.notify import SmtpMailer
 from .notification_texts import message_kind, render
+from .unit_of_work import UowFactory
+from ..settings import Settings
 
 log = logging.getLogger("subplane.notifications")
 CONSUMER = "notifications"
@@ -38,14 +40,16 @@ def addressees(admin: str, data: dict) -> str:
 
 
 class NotificationService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.mailer = SmtpMailer.from_settings(app.settings)
+    def __init__(self, uow: UowFactory, settings: Settings, instance: str) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.instance = instance
+        self.mailer = SmtpMailer.from_settings(settings)
 
     def render_new(self) -> int:
         """Render a message for every new outbox event that asks for one; returns how many."""
         created = 0
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             ops = OpsRepo(uow.conn)
             position = ops.cursor(CONSUMER, for_update=True)
             for event in ops.outbox_after(position):
@@ -55,7 +59,7 @@ class NotificationService:
                 if kind is None or recipient is None:
                     continue
                 message = render(kind, recipient["language"], event_data=event["data"] or {}, recipient=recipient,
-                                 subscription_id=event["subscription_id"], zone=self.app.settings.zone)
+                                 subscription_id=event["subscription_id"], zone=self.settings.zone)
                 ops.add_notification(outbox_id=event["id"], kind=kind, subscription_id=event["subscription_id"],
                                      language=recipient["language"],
                                      recipient=addressees(recipient["user_principal_name"], event["data"] or {}),
@@ -77,8 +81,8 @@ class NotificationService:
 
     def _claim(self) -> list[dict]:
         now = wall_now()
-        with self.app.uow() as uow:
-            return OpsRepo(uow.conn).claim_notifications(instance=self.app.instance, now=now,
+        with self.uow() as uow:
+            return OpsRepo(uow.conn).claim_notifications(instance=self.instance, now=now,
                                                          lease_until=now + SEND_LEASE)
 
     def _send(self, batch: list[dict]) -> int:
@@ -99,20 +103,20 @@ class NotificationService:
                 log.warning("notification %s not sent: %s", message["id"], error)
             status = SENT if error is None else (FAILED if message["attempts"] + 1 >= MAX_SEND_ATTEMPTS else PENDING)
             retry_at = wall_now() + RETRY_DELAY * 2 ** message["attempts"] if status == PENDING else None
-            with self.app.uow() as uow:
+            with self.uow() as uow:
                 OpsRepo(uow.conn).mark_notification(message["id"], status=status, now=uow.now, error=error,
-                                                    claim=(self.app.instance, lease), retry_at=retry_at)
+                                                    claim=(self.instance, lease), retry_at=retry_at)
         return sent
 
     def _renew(self, message: dict) -> datetime | None:
         """A batch shares one lease: each message gets a fresh one right before it is sent, if still ours."""
         lease = wall_now() + SEND_LEASE
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             renewed = OpsRepo(uow.conn).renew_notification(
                 message["id"], claim=(message["claimed_by"], message["lease_until"]), lease_until=lease)
         return lease if renewed else None
 
     def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).notifications(subscription_id=subscription_id, limit=limit,
                                                    newest_first=newest_first)

@@ -21,6 +21,9 @@ import secrets
 from ..adapters.db.ops_repo import SecretRepo
 from ..domain.errors import Unauthenticated
 from ..settings import is_loopback
+from .unit_of_work import UowFactory
+from ..settings import Settings
+from .installation_secrets import InstallationSecrets
 
 OPERATOR_KEY = "operatorKey"
 KEY_HEADER = "x-subplane-operator-key"
@@ -28,16 +31,18 @@ KEY_PREFIX = "spk_"
 
 
 class OperatorAccess:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, settings: Settings, installation: InstallationSecrets) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.installation = installation
 
     def key(self) -> str:
         """The installation's operator key; the first process to ask makes it, the others read the same one."""
-        return self.app.installation.shared(OPERATOR_KEY, lambda: KEY_PREFIX + secrets.token_urlsafe(32))
+        return self.installation.shared(OPERATOR_KEY, lambda: KEY_PREFIX + secrets.token_urlsafe(32))
 
     def open_to(self, client_host: str | None) -> bool:
         """True when this caller needs no credential: loopback client of a loopback-only ``serve``."""
-        return self.app.settings.listens_on_loopback and is_loopback(client_host)
+        return self.settings.listens_on_loopback and is_loopback(client_host)
 
     def require(self, client_host: str | None, credential: str | None) -> None:
         """Refuse (401) a caller who needs the operator key and does not present the right one."""
@@ -49,7 +54,7 @@ class OperatorAccess:
                 "This Subplane listens on a non-loopback address, so its emulator controls need the operator key: "
                 f"send 'Authorization: Bearer <key>' or '{KEY_HEADER}: <key>' (the key is printed by `subplane "
                 "serve` and stored as operatorKey in connection.json).")
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             stored = SecretRepo(uow.conn).secret(OPERATOR_KEY)
         if stored is None or not hmac.compare_digest(_digest(credential), _digest(stored)):
             raise Unauthenticated("InvalidOperatorCredential", "The operator key is not this installation's.")

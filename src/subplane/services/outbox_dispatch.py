@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from .notifications import NotificationService
+from .webhooks import WebhookService
 
 log = logging.getLogger("subplane.outbox")
 
@@ -21,14 +23,15 @@ class DispatchResult:
 
 
 class OutboxDispatcher:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, notifications: NotificationService, webhooks: WebhookService) -> None:
+        self.notifications = notifications
+        self.webhooks = webhooks
 
     def run_once(self) -> DispatchResult:
-        rendered = self.app.notifications.render_new()
-        created = self.app.webhooks.fan_out()
-        sent = self.app.notifications.send_pending()
-        delivered = self.app.webhooks.deliver_due()
+        rendered = self.notifications.render_new()
+        created = self.webhooks.fan_out()
+        sent = self.notifications.send_pending()
+        delivered = self.webhooks.deliver_due()
         result = DispatchResult(rendered, sent, created, delivered)
         if any((rendered, sent, created, delivered)):
             log.info("outbox dispatched", extra={"dispatch": result.__dict__})

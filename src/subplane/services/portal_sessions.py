@@ -20,6 +20,7 @@ from typing import Callable
 
 from ..adapters.db.coordination_repo import PortalSessionRepo
 from ..domain.access import Principal, PrincipalKind
+from .unit_of_work import UowFactory
 
 TOUCH_AFTER_SECONDS = 60.0
 
@@ -40,9 +41,9 @@ def token_hash(token: str) -> str:
 
 
 class PortalSessions:
-    def __init__(self, app, *, idle_seconds: float, lifetime_seconds: float,
+    def __init__(self, uow: UowFactory, *, idle_seconds: float, lifetime_seconds: float,
                  clock: Callable[[], float] = time.time) -> None:
-        self.app = app
+        self.uow = uow
         self.idle_seconds = idle_seconds
         self.lifetime_seconds = lifetime_seconds
         self.clock = clock
@@ -56,7 +57,7 @@ class PortalSessions:
         session = Session(secrets.token_urlsafe(32), principal, upn, display_name, secrets.token_urlsafe(32), now, now)
         stored_principal = {"id": principal.principal_id, "name": principal.name, "kind": principal.kind.value,
                             "upn": upn, "displayName": display_name}
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = PortalSessionRepo(uow.conn)
             repo.remove_expired(now=_instant(now), idle_since=_instant(now - self.idle_seconds))
             repo.add(token_hash=token_hash(session.token), principal=stored_principal, csrf=session.csrf,
@@ -68,19 +69,19 @@ class PortalSessions:
         if not token:
             return None
         key = token_hash(token)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             row = PortalSessionRepo(uow.conn).find(key)
         if row is None:
             return None
         now = self.clock()
         last_seen = row["last_seen_at"].timestamp()
         if now - last_seen > self.idle_seconds or now > row["expires_at"].timestamp():
-            with self.app.uow() as uow:
+            with self.uow() as uow:
                 PortalSessionRepo(uow.conn).remove_expired(now=_instant(now),
                                                            idle_since=_instant(now - self.idle_seconds), token_hash=key)
             return None
         if now - last_seen > self.touch_after_seconds:
-            with self.app.uow() as uow:
+            with self.uow() as uow:
                 PortalSessionRepo(uow.conn).touch(key, seen_at=_instant(now))
             last_seen = now
         return _session(token, row, last_seen)
@@ -88,7 +89,7 @@ class PortalSessions:
     def end(self, token: str | None) -> None:
         if not token:
             return
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             PortalSessionRepo(uow.conn).remove(token_hash(token))
 
 

@@ -21,6 +21,7 @@ from collections import deque
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..adapters.db.coordination_repo import RequestLogRepo
+from .unit_of_work import UowFactory
 
 log = logging.getLogger("subplane.request_log")
 PRUNE_EVERY = 100
@@ -31,9 +32,10 @@ COLUMNS = {"time": "at", "method": "method", "path": "path", "route": "route", "
 
 
 class RequestLog:
-    def __init__(self, app, *, prune_every: int = PRUNE_EVERY) -> None:
-        self.app = app
-        self.size = max(app.settings.request_log_size, 1)
+    def __init__(self, uow: UowFactory, *, size: int, instance: str, prune_every: int = PRUNE_EVERY) -> None:
+        self.uow = uow
+        self.instance = instance
+        self.size = max(size, 1)
         self.prune_every = max(prune_every, 1)
         self._queued: deque[dict] = deque(maxlen=self.size)  # bounded: a database that is down costs no memory
         self._stored_since_prune = 0
@@ -46,7 +48,7 @@ class RequestLog:
     def add(self, entry: dict) -> None:
         """Queue one request (``entry`` as /_subplane/requests shows it, ``time`` an aware datetime)."""
         row = {column: entry.get(key) for key, column in COLUMNS.items()}
-        row["instance"] = self.app.instance
+        row["instance"] = self.instance
         self._queued.append(row)
         self._ensure_writer()
         self._wake.set()
@@ -54,7 +56,7 @@ class RequestLog:
     def newest_first(self, limit: int | None = None) -> list[dict]:
         self.store_queued()
         count = min(limit, self.size) if limit and limit > 0 else self.size
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             rows = RequestLogRepo(uow.conn).newest(count)
         return [_entry(row) for row in rows]
 
@@ -71,7 +73,7 @@ class RequestLog:
             if not batch:
                 return
             try:
-                with self.app.uow() as uow:
+                with self.uow() as uow:
                     repo = RequestLogRepo(uow.conn)
                     repo.add_many(batch)
                     self._stored_since_prune += len(batch)

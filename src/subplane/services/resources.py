@@ -27,6 +27,10 @@ from .audit import audited, record_success
 from .file_removal import remove_after_commit
 from .subscriptions import resolve
 from .unit_of_work import UnitOfWork
+from .unit_of_work import UowFactory
+from ..domain.offers import OfferCatalogue
+from ..adapters.blobstore import BlobStore
+from .hooks import MeteringHooks
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]?$")
 
@@ -37,9 +41,11 @@ def _check_name(kind: str, name: str) -> None:
 
 
 class ResourceService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.offers = app.offers
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, metering: MeteringHooks, blobstore: BlobStore) -> None:
+        self.uow = uow
+        self.offers = offers
+        self.metering = metering
+        self.blobstore = blobstore
 
     # lookups ---------------------------------------------------------------------------------
     def resolve(self, uow: UnitOfWork, actor: Principal, ref: str, rtype: ResourceType | None = None) -> Resource:
@@ -59,13 +65,13 @@ class ResourceService:
         return matches[0]
 
     def list(self, *, actor: Principal, subscription: str) -> list[Resource]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, subscription)
             may_read = readable(uow, self.offers, actor, sub)  # a resource group's Reader lists that group only
             return [r for r in uow.resources.list(sub.subscription_id) if may_read(r.resource_id)]
 
     def get(self, *, actor: Principal, ref: str, rtype: ResourceType | None = None) -> Resource:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             resource = self.resolve(uow, actor, ref, rtype)
             require(uow, self.offers, actor, uow.subscriptions.get(resource.subscription_id), Action.READ, resource.resource_id)
             return resource
@@ -81,7 +87,7 @@ class ResourceService:
         return sub
 
     def _run(self, actor, action, subscription_ref, target, work, correlation_id=None):
-        return audited(self.app, actor=actor, action=action, subscription_id=subscription_ref, target=target,
+        return audited(self.uow, actor=actor, action=action, subscription_id=subscription_ref, target=target,
                        correlation_id=correlation_id, work=work)
 
     def create_group(self, *, actor: Principal, subscription: str, name: str, location: str,
@@ -131,7 +137,7 @@ class ResourceService:
             ip = self.new_resource(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
                            ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
             uow.resources.add(ip)
-            self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip])
+            self.metering.resources_added(uow, sub.subscription_id, [ip])
             record_success(uow, actor=actor, action="createPublicIp", subscription_id=sub.subscription_id, target=ip.resource_id)
             return ip
 
@@ -164,7 +170,7 @@ class ResourceService:
             for resource in (ip, nic, vm):
                 if resource is not None:
                     uow.resources.add(resource)
-            self.app.billing.metering.resources_added(uow, sub.subscription_id, [ip, vm])
+            self.metering.resources_added(uow, sub.subscription_id, [ip, vm])
             record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id, target=vm.resource_id)
             return vm
 
@@ -181,7 +187,7 @@ class ResourceService:
             account = self.new_resource(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False,
                                         tags=tags)
             uow.resources.add(account)
-            self.app.billing.metering.resources_added(uow, sub.subscription_id, [account])
+            self.metering.resources_added(uow, sub.subscription_id, [account])
             record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
             return account
 
@@ -195,7 +201,7 @@ class ResourceService:
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.DISK, name)
             disk = self.new_resource(uow, sub, rg, ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
             uow.resources.add(disk)
-            self.app.billing.metering.resources_added(uow, sub.subscription_id, [disk])
+            self.metering.resources_added(uow, sub.subscription_id, [disk])
             record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)
             return disk
 
@@ -208,7 +214,7 @@ class ResourceService:
             target = next_power_state(machine, action)
             uow.resources.update_fields(machine.resource_id, power_state=target)
             released, assigned = self.sync_dynamic_ip(uow, machine, target)
-            self.app.billing.metering.sync(uow, machine.subscription_id)
+            self.metering.sync(uow, machine.subscription_id)
             record_success(uow, actor=actor, action=f"vm.{action.value}", subscription_id=machine.subscription_id,
                            target=machine.resource_id, details={"from": str(machine.power_state), "to": target.value,
                                                                 "ipReleased": released, "ipAssigned": assigned})
@@ -241,9 +247,9 @@ class ResourceService:
                 paths = [b.storage_path for c in uow.blobs.list_containers(resource.resource_id)
                          for b in uow.blobs.list_blobs(resource.resource_id, c)]
                 uow.blobs.delete_account(resource.resource_id)
-                remove_after_commit(self.app, uow, paths)
+                remove_after_commit(self.blobstore, uow, paths)
             uow.resources.delete(resource.resource_id)
-            self.app.billing.metering.sync(uow, resource.subscription_id)
+            self.metering.sync(uow, resource.subscription_id)
             record_success(uow, actor=actor, action="deleteResource", subscription_id=resource.subscription_id, target=resource.resource_id)
 
         return self._run(actor, "deleteResource", None, ref, work, correlation_id)

@@ -8,10 +8,13 @@ process that signed with it before it re-read the keys); the first read after th
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
 
 from ..adapters.db.ops_repo import RETIRING, SigningKeyRepo
 from ..adapters.tokens import (LEGACY_KEY_FILE, REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, SigningKey, key_id,
                                new_private_key_pem)
+from .unit_of_work import UowFactory
 
 RETIRE_AFTER = timedelta(seconds=TOKEN_LIFETIME_SECONDS + REFRESH_SECONDS)
 
@@ -23,17 +26,20 @@ def _wall(now: datetime | float | None) -> datetime:
 
 
 class SigningKeyService:
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, data_dir: Path, on_rotated: Callable[[float], None]) -> None:
+        """``on_rotated(now)``: this process's token signer takes the new key at once."""
+        self.uow = uow
+        self.data_dir = data_dir
+        self.on_rotated = on_rotated
 
     def usable(self, now: datetime | float | None = None) -> list[SigningKey]:
         """The keys not retired at ``now``, newest first; the first call on an empty table makes the first key."""
         now = _wall(now)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             rows = SigningKeyRepo(uow.conn).keys()
         if rows and not any(_due(row, now) for row in rows):
             return [_signing_key(row) for row in rows]
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = SigningKeyRepo(uow.conn)
             repo.retire_due(now)
             if not rows:
@@ -43,7 +49,7 @@ class SigningKeyService:
 
     def _first_key_pem(self) -> str:
         """A data directory's own key from before the table, so the tokens it signed keep working; else a new one."""
-        legacy = self.app.settings.data_dir / LEGACY_KEY_FILE
+        legacy = self.data_dir / LEGACY_KEY_FILE
         return legacy.read_text("ascii") if legacy.exists() else new_private_key_pem()
 
     def rotate(self, now: datetime | float | None = None) -> list[dict]:
@@ -52,15 +58,15 @@ class SigningKeyService:
         now = _wall(now)
         self.usable(now)  # the first key exists before anything is rotated away
         pem = new_private_key_pem()
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             SigningKeyRepo(uow.conn).rotate(key_id(pem), pem, now, now + RETIRE_AFTER)
-        self.app.token_keys.refresh(now.timestamp())  # this process signs with the new key at once; others within REFRESH_SECONDS
+        self.on_rotated(now.timestamp())  # this process signs with the new key at once; others within REFRESH_SECONDS
         return self.listing(now)
 
     def listing(self, now: datetime | float | None = None) -> list[dict]:
         """Every key, retired ones too, newest first, without the private key."""
         self.usable(now)
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             rows = SigningKeyRepo(uow.conn).keys(with_retired=True)
         return [{key: row[key] for key in ("generation", "kid", "status", "created_at", "retire_after")} for row in rows]
 

@@ -35,6 +35,14 @@ from ..adapters import snapshot_archive as archives
 from ..adapters.db import migrate
 from ..adapters.db.tables import counters, metadata
 from ..domain.errors import Conflict
+from .unit_of_work import UowFactory
+from ..adapters.blobstore import BlobStore
+from ..clock import Clock
+from ..settings import Settings
+from sqlalchemy import Engine
+from .admin import ClockService
+from .request_log import RequestLog
+from typing import Callable
 
 FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
@@ -76,19 +84,28 @@ def version_key(version: str) -> tuple[int, ...]:
 class SnapshotService:
     max_bytes = archives.MAX_UNCOMPRESSED_BYTES  # what an import unpacks at most
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, uow: UowFactory, settings: Settings, engine: Engine, blobstore: BlobStore, clock: Clock,
+                 clock_control: ClockService, request_log: RequestLog, reseed: Callable[[], dict]) -> None:
+        """``reseed``: the demo's seeding, run again by a reset that keeps the demo directory."""
+        self.uow = uow
+        self.settings = settings
+        self.engine = engine
+        self.blobstore = blobstore
+        self.clock = clock
+        self.clock_control = clock_control
+        self.request_log = request_log
+        self.reseed = reseed
 
     # export ------------------------------------------------------------------------------------
     def export(self, path: Path) -> dict:
-        self.app.settings.require_emulator("Snapshot export")
+        self.settings.require_emulator("Snapshot export")
         self.recover()  # the blob files that go with the tables
         manifest = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "subplaneVersion": __version__,
-                    "schemaRevisions": sorted(migrate.current_revisions(self.app.engine)), "tables": {}}
+                    "schemaRevisions": sorted(migrate.current_revisions(self.engine)), "tables": {}}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
-                self.app.uow(read_only=True) as uow:
+                self.uow(read_only=True) as uow:
             manifest["exportedAt"] = uow.now.isoformat()
             for table in carried_tables(all_tables(uow.conn)):
                 rows = uow.conn.execute(select(table).order_by(*table.primary_key.columns)).all()
@@ -99,7 +116,7 @@ class SnapshotService:
         return manifest
 
     def _export_blobs(self, conn, archive: zipfile.ZipFile) -> int:
-        store, count = self.app.blobstore, 0
+        store, count = self.blobstore, 0
         for key in store.keys(conn):
             with archive.open(archives.BLOBS + key, "w", force_zip64=True) as member:
                 for piece in store.pieces(conn, key):
@@ -125,11 +142,11 @@ class SnapshotService:
             )
 
     def import_(self, path: Path) -> dict:
-        self.app.settings.require_emulator("Snapshot import")
+        self.settings.require_emulator("Snapshot import")
         with archives.open_archive(Path(path)) as archive:
             manifest = archives.read_manifest(archive, FORMAT)
             self.check_compatible(manifest)
-            with self.app.uow(read_only=True) as uow:
+            with self.uow(read_only=True) as uow:
                 tables = all_tables(uow.conn)
             members = archives.check_members(archive, {t.name for t in carried_tables(tables)},
                                              max_bytes=self.max_bytes)
@@ -138,7 +155,7 @@ class SnapshotService:
             try:
                 self._replace_tables(archive, tables, members, token)
             except BaseException:
-                self.app.blobstore.discard_staged(str(token))
+                self.blobstore.discard_staged(str(token))
                 raise
         self.recover()  # the rename that makes the staged blob folder the blob root
         return manifest
@@ -151,16 +168,16 @@ class SnapshotService:
             raise archives.refused(f"The manifest names tables this Subplane does not have: {', '.join(sorted(unknown))}.")
         for name, table in by_name.items():
             member = members.tables.get(name)
-            count = sum(1 for _ in archives.rows(archive, member, table, self.app.engine.dialect)) if member else 0
+            count = sum(1 for _ in archives.rows(archive, member, table, self.engine.dialect)) if member else 0
             if isinstance(expected.get(name), int) and expected[name] != count:
                 raise archives.refused(f"The manifest promises {expected[name]} rows of {name}; the snapshot has {count}.")
 
     def _replace_tables(self, archive, tables: list[Table], members: archives.Members, token: int) -> None:
-        store = self.app.blobstore
+        store = self.blobstore
         try:
-            with self.app.uow() as uow:
-                self.app.clock_control.require_idle(uow)
-                self.app.clock_control.forget(uow)
+            with self.uow() as uow:
+                self.clock_control.require_idle(uow)
+                self.clock_control.forget(uow)
                 self._take_import_lock(uow.conn)
                 self._finish_pending_swap(uow.conn)
                 for leftover in store.leftovers():  # no other import runs: we hold the lock
@@ -207,20 +224,20 @@ class SnapshotService:
         """Finish the blob-folder rename of an import that committed, and remove what unfinished imports
         left. Called on every start (``bootstrap.build_app``), before exports and imports; costs one read
         when there is nothing to do."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             pending = self._pending_swap(uow.conn)
-        if pending is None and not self.app.blobstore.leftovers():
+        if pending is None and not self.blobstore.leftovers():
             return
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             self._take_import_lock(uow.conn)
             self._finish_pending_swap(uow.conn)
-            for leftover in self.app.blobstore.leftovers():
-                self.app.blobstore.discard(leftover)
+            for leftover in self.blobstore.leftovers():
+                self.blobstore.discard(leftover)
 
     def _finish_pending_swap(self, conn) -> None:
         token = self._pending_swap(conn)
         if token is not None:
-            self.app.blobstore.swap_in(str(token))
+            self.blobstore.swap_in(str(token))
             conn.execute(delete(counters).where(counters.c.name == PENDING_SWAP))
 
     @staticmethod
@@ -241,21 +258,19 @@ class SnapshotService:
         With ``demo`` the directory (tenants, users, service principals and their secrets, billing
         accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
         """
-        self.app.settings.require_emulator("Reset")
+        self.settings.require_emulator("Reset")
         self.recover()
-        with self.app.uow() as uow:
-            self.app.clock_control.require_idle(uow)
-            self.app.clock_control.forget(uow)
+        with self.uow() as uow:
+            self.clock_control.require_idle(uow)
+            self.clock_control.forget(uow)
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
-            self.app.request_log.clear(uow)  # not world state (a snapshot does not carry it), but a reset forgets it
-            self.app.clock.initialise(uow.conn, at)
-        self.app.blobstore.clear()
+            self.request_log.clear(uow)  # not world state (a snapshot does not carry it), but a reset forgets it
+            self.clock.initialise(uow.conn, at)
+        self.blobstore.clear()
         if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets
             return None
-        from . import demo as demo_data
-
-        return demo_data.seed(self.app)
+        return self.reseed()
 
     @staticmethod
     def _wipe(conn, tables: list[Table]) -> None:

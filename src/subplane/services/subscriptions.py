@@ -10,17 +10,15 @@ from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Decision, Subscription
+from ..domain.offers import OfferCatalogue
 from ..domain.resources import ResourceType
 from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
-from .file_removal import purge_after_commit
-from .forgetting import forget
+from .hooks import BillingHooks, MeteringHooks
 from .management_groups import decommission, place_new, recommission
-from .unit_of_work import UnitOfWork
+from .transitions import DELETION_REMINDER, RETENTION_EXPIRY, RETENTION_JOBS, Transitions, event_data  # noqa: F401
+from .unit_of_work import UnitOfWork, UowFactory
 
-RETENTION_EXPIRY = "retention_expiry"
-DELETION_REMINDER = "deletion_reminder"
-RETENTION_JOBS = (RETENTION_EXPIRY, DELETION_REMINDER)
 
 _GUID_LENGTH = 36
 
@@ -70,39 +68,37 @@ def _turned_off_counts(changed: dict) -> dict[str, int]:
     return {key: by_type.get(rtype, 0) for rtype, key in TURNED_OFF_KEYS.items()}
 
 
-def _event_data(details: dict) -> dict:
-    """What notifications and webhooks receive: the activity details without the internal change id
-    (a random id would also make a clock jump's events differ from the same time in steps)."""
-    return {key: value for key, value in details.items() if key != "changeId"}
-
-
 class SubscriptionService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.offers = app.offers
+    def __init__(self, uow: UowFactory, offers: OfferCatalogue, billing: BillingHooks, metering: MeteringHooks,
+                 transitions: Transitions) -> None:
+        self.uow = uow
+        self.offers = offers
+        self.billing = billing
+        self.metering = metering
+        self.transitions = transitions
 
     # reads -----------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[Subscription]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             visible = visible_subscription_ids(uow, actor)
             return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
 
     def get(self, *, actor: Principal, ref: str) -> Subscription:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require_visible(uow, self.offers, actor, sub)  # whoever sees it in the list may open it
             return sub
 
     def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, list[dict]]:
         """The subscription's activity log, newest first, for whoever may read the subscription."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
             return sub, uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
 
     def turned_off(self, *, actor: Principal, ref: str, change_id: str | None) -> dict[str, list[str]]:
         """The ids of the resources a cancel (``CancelResult.change_id``) turned off that still exist."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
             ids = uow.resources.changed_by(sub.subscription_id, change_id) if change_id else {}
@@ -111,17 +107,17 @@ class SubscriptionService:
     def authorize(self, *, actor: Principal, ref: str, action: Action, scope: str | None = None) -> Subscription:
         """Refuse (AuthorizationFailed) unless ``actor`` may do ``action`` (at ``scope`` inside the
         subscription, default the subscription); for pages that lead to it."""
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, action, scope)
             return sub
 
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return allowed_actions(uow, self.offers, actor, resolve(uow, ref))
 
     def delete_checklist(self, *, actor: Principal, ref: str, confirm_name: str | None = None):
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
             return lifecycle.delete_checklist(
@@ -138,7 +134,7 @@ class SubscriptionService:
             return self.create_in(uow, actor=actor, display_name=display_name, billing_account_id=billing_account_id,
                                   offer_id=offer_id, owner_id=owner_id, subscription_id=subscription_id)
 
-        return audited(self.app, actor=actor, action="create", subscription_id=subscription_id,
+        return audited(self.uow, actor=actor, action="create", subscription_id=subscription_id,
                        target=display_name, correlation_id=correlation_id, work=work)
 
     def create_in(
@@ -149,14 +145,14 @@ class SubscriptionService:
         offer = self.offers.get(offer_id)
         account = uow.directory.billing_account(billing_account_id)
         require_create(uow, actor, account)
-        self.app.billing.require_payment_method(uow, account.billing_account_id, offer)
+        self.billing.require_payment_method(uow, account.billing_account_id, offer)
         admin_tenant = uow.directory.user_tenant(account.admin_user_id)
         sub = lifecycle.new_subscription(
             subscription_id=(subscription_id or str(uuid.uuid4())).lower(), display_name=display_name,
             tenant_id=admin_tenant, billing_account_id=account.billing_account_id, offer=offer, now=uow.now,
         )
         uow.subscriptions.add(sub)
-        self.app.billing.metering.subscription_created(uow, sub)
+        self.metering.subscription_created(uow, sub)
         owner = owner_id or (actor.principal_id if actor.kind is PrincipalKind.USER else account.admin_user_id)
         uow.directory.add_role_assignment(
             RoleAssignment(str(uuid.uuid4()), sub.resource_id, Role.OWNER, owner),
@@ -185,27 +181,27 @@ class SubscriptionService:
             if not decision.changed:
                 previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
                 return replace(self._cancel_result(sub, False, previous["details"]),
-                               billing=self.app.billing.cancel_figures(uow, sub))
+                               billing=self.billing.cancel_figures(uow, sub))
             change_id = str(uuid.uuid4())
             counts = _turned_off_counts(uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id))
             uow.subscriptions.save(decision.after)
-            self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
+            self.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
             self._schedule_retention(uow, decision.after, offer)
             details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(),
                        "changeId": change_id, **counts}
             moved = decommission(uow, actor, decision.after)  # to the tenant's decommissioning group, if it names one
             if moved is not None:
                 details["managementGroup"] = moved["to"]
-            support = self.app.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
+            support = self.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
             if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
                 details["supportPlan"] = support
             record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, _event_data(details),
+            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, event_data(details),
                                         sub.subscription_id))
             return replace(self._cancel_result(decision.after, True, details),
-                           billing=self.app.billing.cancel_figures(uow, decision.after))
+                           billing=self.billing.cancel_figures(uow, decision.after))
 
-        return audited(self.app, actor=actor, action="cancel", subscription_id=None, target=ref,
+        return audited(self.uow, actor=actor, action="cancel", subscription_id=None, target=ref,
                        correlation_id=correlation_id, work=work)
 
     def reactivate(self, *, actor: Principal, ref: str, correlation_id: str | None = None) -> Subscription:
@@ -216,13 +212,13 @@ class SubscriptionService:
                 change_id = str(uuid.uuid4())
                 changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
                 uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
-                self.app.billing.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
+                self.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
                 recommission(uow, actor, decision.after)  # back to the group a decommissioning cancel moved it from
-                self._commit_transition(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
+                self.transitions.commit(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
                                         {"changeId": change_id, "storageWritable": sum(changed.values())})
             return decision.after
 
-        return audited(self.app, actor=actor, action="reactivate", subscription_id=None, target=ref,
+        return audited(self.uow, actor=actor, action="reactivate", subscription_id=None, target=ref,
                        correlation_id=correlation_id, work=work)
 
     def delete(self, *, actor: Principal, ref: str, confirm_name: str | None, correlation_id: str | None = None) -> Subscription:
@@ -233,22 +229,22 @@ class SubscriptionService:
                 resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
             )
             if decision.purges:
-                decision = self._purge(uow, decision)
-            self._commit_transition(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
+                decision = self.transitions.purge(uow, decision)
+            self.transitions.commit(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
             return decision.after
 
-        return audited(self.app, actor=actor, action="delete", subscription_id=None, target=ref,
+        return audited(self.uow, actor=actor, action="delete", subscription_id=None, target=ref,
                        correlation_id=correlation_id, work=work)
 
     def rename(self, *, actor: Principal, ref: str, new_name: str, correlation_id: str | None = None) -> Subscription:
         def work(uow: UnitOfWork) -> Subscription:
             sub = self._load_for(uow, actor, ref, Action.RENAME)
             decision = lifecycle.rename(sub, new_name=new_name, now=uow.now)
-            self._commit_transition(uow, actor, "rename", decision, events.SUBSCRIPTION_RENAMED,
+            self.transitions.commit(uow, actor, "rename", decision, events.SUBSCRIPTION_RENAMED,
                                     {"from": sub.display_name, "to": decision.after.display_name})
             return decision.after
 
-        return audited(self.app, actor=actor, action="rename", subscription_id=None, target=ref,
+        return audited(self.uow, actor=actor, action="rename", subscription_id=None, target=ref,
                        correlation_id=correlation_id, work=work)
 
     # system ----------------------------------------------------------------------------------
@@ -259,28 +255,9 @@ class SubscriptionService:
             return False
         decision = lifecycle.expire_retention(sub, now=uow.now)
         if decision.purges:
-            decision = self._purge(uow, decision)
-        self._commit_transition(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
+            decision = self.transitions.purge(uow, decision)
+        self.transitions.commit(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
         return True
-
-    def apply_system_transition(
-        self, uow: UnitOfWork, subscription_id: str, action: lifecycle.LifecycleAction, *, actor: Principal = SYSTEM,
-        data: dict | None = None,
-    ) -> Decision:
-        """Billing-driven transitions (spending limit, credit expiry, past due, settle) with their effects.
-
-        Runs inside the caller's unit of work, so billing can change money and state in one transaction.
-        """
-        sub = uow.subscriptions.get(subscription_id, for_update=True)
-        decision = lifecycle.system_transition(sub, action, now=uow.now)
-        if decision.changed:
-            change_id = str(uuid.uuid4())
-            changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
-            counts = {"changeId": change_id, "resourcesChanged": sum(changed.values())} if decision.effects else {}
-            self.app.billing.metering.state_changed(uow, sub, decision.after)
-            self._commit_transition(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED,
-                                    {**counts, **(data or {})})
-        return decision
 
     def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
         sub = uow.subscriptions.get(subscription_id)
@@ -298,16 +275,6 @@ class SubscriptionService:
         require(uow, self.offers, actor, sub, action)
         return sub
 
-    def _commit_transition(self, uow, actor, action, decision: Decision, event_type, data) -> None:
-        if not decision.changed:
-            return
-        after = decision.after
-        uow.subscriptions.save(after)
-        details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
-                   "previousState": decision.before.state.value, **data}
-        record_success(uow, actor=actor, action=action, subscription_id=after.subscription_id, details=details)
-        uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, _event_data(details), after.subscription_id))
-
     def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer) -> None:
         uow.jobs.schedule(kind=RETENTION_EXPIRY, subject=sub.subscription_id, due_at=sub.deletion_date)
         for days in offer.reminder_days_before_deletion:
@@ -315,17 +282,6 @@ class SubscriptionService:
             if due > uow.now:
                 uow.jobs.schedule(kind=DELETION_REMINDER, subject=sub.subscription_id, due_at=due,
                                   payload={"daysBefore": days})
-
-    def _purge(self, uow: UnitOfWork, decision: Decision) -> Decision:
-        """Remove what the subscription held and forget its words; returns the decision with the record
-        as it is kept (docs/data-retention.md)."""
-        sub = decision.before
-        purge_after_commit(self.app, uow, sub.subscription_id)  # the bytes: in the transaction, or right after it
-        uow.blobs.purge(sub.subscription_id)
-        uow.resources.purge(sub.subscription_id)
-        uow.directory.purge_role_assignments(sub.subscription_id)
-        uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
-        return replace(decision, after=forget(self.app, uow, [decision.after])[0])
 
     @staticmethod
     def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:

@@ -1,7 +1,7 @@
 """The ARM throttle: token buckets per principal, scope and kind (rule in ``domain/throttle.py``).
 
 ``SharedBuckets`` keep them in the database, so the documented limits hold across every process on it;
-``LocalBuckets`` keep them in this process's memory (see ``for_app`` for which one a backend gets).
+``LocalBuckets`` keep them in this process's memory (see ``buckets_for`` for which one a backend gets).
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ import time
 from ..adapters.db.throttle_repo import ThrottleRepo
 from ..domain import throttle as rule
 from ..domain.throttle import Limit, Taken
+from .unit_of_work import UowFactory
+from typing import Callable
 
 
 class SharedBuckets:
-    def __init__(self, app, limits: dict[str, Limit], wall_clock=time.time) -> None:
-        self.app, self.limits, self._clock = app, limits, wall_clock
+    def __init__(self, uow: UowFactory, limits: dict[str, Limit], wall_clock: Callable[[], float] = time.time) -> None:
+        self.uow, self.limits, self._clock = uow, limits, wall_clock
 
     def take(self, principal: str, scope: str, kind: str) -> Taken:
         limit, key, now = self.limits[kind], (principal, scope, kind), self._clock()
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             repo = ThrottleRepo(uow.conn)
             left = repo.take(key, limit, now)
             if left is not None:
@@ -46,13 +48,13 @@ class LocalBuckets:
         return rule.refused(limit, tokens)
 
 
-def for_app(app) -> SharedBuckets | LocalBuckets | None:
-    """``None`` when throttling is off. PostgreSQL, where several processes serve one database, shares
-    the buckets. SQLite keeps them in memory: one ``serve`` per database file, and a write per ARM read
-    would put every read behind SQLite's one writer (docs/architecture.md has the measurements)."""
-    limits = rule.parse_spec(app.settings.arm_throttle)
+def buckets_for(uow: UowFactory, spec: str, dialect: str) -> SharedBuckets | LocalBuckets | None:
+    """``None`` when throttling is off (``spec``: ``Settings.arm_throttle``). PostgreSQL, where several processes
+    serve one database, shares the buckets. SQLite keeps them in memory: one ``serve`` per database file, and a
+    write per ARM read would put every read behind SQLite's one writer (docs/architecture.md has the measurements)."""
+    limits = rule.parse_spec(spec)
     if limits is None:
         return None
-    if app.engine.dialect.name == "postgresql":
-        return SharedBuckets(app, limits)
+    if dialect == "postgresql":
+        return SharedBuckets(uow, limits)
     return LocalBuckets(limits)

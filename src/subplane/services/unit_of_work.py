@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -91,3 +91,9 @@ class UnitOfWork:
     def after_rollback(self, callback: Callable[[], None]) -> None:
         """Undo what cannot join the transaction (an object written before commit) when it rolls back."""
         self._after_rollback.append(callback)
+
+
+class UowFactory(Protocol):
+    """How a service opens its units of work (``App.uow`` in the composition root)."""
+
+    def __call__(self, *, correlation_id: str | None = None, read_only: bool = False) -> UnitOfWork: ...

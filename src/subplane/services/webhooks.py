@@ -20,6 +20,8 @@ from ..adapters import webhook_formats as formats
 from ..adapters.db.ops_repo import OpsRepo
 from ..adapters.notify import post_json
 from ..domain.errors import InvalidInput, NotFound
+from .unit_of_work import UowFactory
+from ..settings import Settings
 
 log = logging.getLogger("subplane.webhooks")
 CONSUMER = "webhooks"
@@ -56,10 +58,11 @@ def verify(secret: str, header: str, body: bytes, *, tolerance_seconds: float | 
 
 
 class WebhookService:
-    def __init__(self, app) -> None:
-        self.app = app
-        self.retry_seconds = app.settings.webhook_retry_seconds
-        self.max_attempts = app.settings.webhook_max_attempts
+    def __init__(self, uow: UowFactory, settings: Settings, instance: str) -> None:
+        self.uow = uow
+        self.instance = instance
+        self.retry_seconds = settings.webhook_retry_seconds
+        self.max_attempts = settings.webhook_max_attempts
         # One delivering thread per process (serve loop and clock endpoint both dispatch) saves claims
         # that would find nothing; correctness comes from the claims in the database.
         self._delivering = threading.Lock()
@@ -77,7 +80,7 @@ class WebhookService:
                                                        "at least 16 random bytes.")
         endpoint = {"id": str(uuid.uuid4()), "url": url, "secret": secret or formats.new_secret(),
                     "description": description, "created_at": wall_now(), "format": format}
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             ops = OpsRepo(uow.conn)
             ops.cursor(CONSUMER, for_update=True)
             if not ops.endpoints(active_only=True):  # the first endpoint starts with the events from now on
@@ -86,23 +89,23 @@ class WebhookService:
         return endpoint
 
     def list(self) -> list[dict]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).endpoints()
 
     def set_active(self, endpoint_id: str, active: bool) -> None:
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             if not OpsRepo(uow.conn).set_endpoint_active(endpoint_id, active):
                 raise NotFound("WebhookNotFound", f"No webhook endpoint with id {endpoint_id!r}.")
 
     def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> list[dict]:
-        with self.app.uow(read_only=True) as uow:
+        with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).deliveries(endpoint_id=endpoint_id, limit=limit)
 
     # dispatch ----------------------------------------------------------------------------------
     def fan_out(self) -> int:
         """One delivery per active endpoint for every outbox event not yet fanned out."""
         created = 0
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             ops = OpsRepo(uow.conn)
             position = ops.cursor(CONSUMER, for_update=True)
             endpoints = ops.endpoints(active_only=True)
@@ -141,18 +144,18 @@ class WebhookService:
     def _renew(self, row: dict, lease: datetime) -> datetime | None:
         """A batch shares one lease: each delivery gets a fresh one right before its POST, if still ours."""
         renewed = wall_now() + DELIVERY_LEASE
-        with self.app.uow() as uow:
-            held = OpsRepo(uow.conn).renew_delivery(row["id"], claim=(self.app.instance, lease), lease_until=renewed)
+        with self.uow() as uow:
+            held = OpsRepo(uow.conn).renew_delivery(row["id"], claim=(self.instance, lease), lease_until=renewed)
         return renewed if held else None
 
     def _claim(self) -> list[tuple[dict, datetime]]:
         """The deliveries whose turn has come, held by this instance for one lease (see ``claim_deliveries``)."""
         now = wall_now()
         lease = now + DELIVERY_LEASE
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             ops = OpsRepo(uow.conn)
             due = ops.deliverable(now)
-            won = ops.claim_deliveries([row["id"] for row in due], instance=self.app.instance, now=now,
+            won = ops.claim_deliveries([row["id"] for row in due], instance=self.instance, now=now,
                                        lease_until=lease)
         return [(row, lease) for row in due if row["id"] in won]
 
@@ -177,8 +180,8 @@ class WebhookService:
             retry_at = wall_now() + timedelta(seconds=min(self.retry_seconds * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS))
             log.warning("webhook %s to %s failed (%s); retry %d at %s", row["event_id"], row["url"], answer.error,
                         attempts, retry_at.isoformat())
-        with self.app.uow() as uow:
+        with self.uow() as uow:
             OpsRepo(uow.conn).record_attempt(row["id"], now=wall_now(), status_code=answer.status_code,
                                              error=answer.error, retry_at=retry_at, give_up=give_up,
-                                             claim=(self.app.instance, lease))
+                                             claim=(self.instance, lease))
         return 1 if answer.error is None else 0

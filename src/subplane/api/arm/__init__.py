@@ -25,6 +25,6 @@ def install(http, app) -> ArmApi:
     if settings.api_version_policy not in POLICIES:
         raise InvalidInput("InvalidSetting", f"api-version policy must be strict or lenient, not {settings.api_version_policy!r}")
     api = ArmApi(app, app.token_keys, build_router(), policy=settings.api_version_policy,
-                 throttle=throttle.for_app(app), page_size=settings.arm_page_size)
+                 throttle=throttle.buckets_for(app.uow, settings.arm_throttle, app.engine.dialect.name), page_size=settings.arm_page_size)
     http.router.routes.insert(0, ArmRoute(api))
     return api

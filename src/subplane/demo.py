@@ -6,12 +6,16 @@ import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..adapters.passwords import hash_secret, new_secret
-from ..adapters.db.arm_repo import BillingRoleRepo
-from ..adapters.db.ops_repo import SecretRepo
-from ..domain.access import OPERATOR, BillingRole, Role
-from ..domain.errors import NotFound
+from .adapters.passwords import hash_secret, new_secret
+from .adapters.db.arm_repo import BillingRoleRepo
+from .adapters.db.ops_repo import SecretRepo
+from .domain.access import OPERATOR, BillingRole, Role
+from .domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from .bootstrap import App
 
 DEMO_PASSWORD = "Contoso-demo-2026"
 DOMAIN = "contoso.example"
@@ -29,7 +33,7 @@ BLOBS = {
 }
 
 
-def seed(app) -> dict:
+def seed(app: App) -> dict:
     """Create the demo data if it is not there yet; return what ``demo.json`` holds."""
     app.settings.require_emulator("The demo data")
     demo_file = app.settings.data_dir / "demo.json"
@@ -62,7 +66,7 @@ def seed(app) -> dict:
     return demo
 
 
-def _directory(app, uow) -> tuple[str, str, dict[str, str]]:
+def _directory(app: App, uow) -> tuple[str, str, dict[str, str]]:
     tenant_id = app.directory.create_tenant(uow, name="Contoso", domain=DOMAIN)
     user_ids = {
         role: app.directory.create_user(uow, tenant_id=tenant_id, upn=f"{name}@{DOMAIN}", display_name=display,
@@ -74,7 +78,7 @@ def _directory(app, uow) -> tuple[str, str, dict[str, str]]:
     return account_id, tenant_id, user_ids
 
 
-def _service_principals(app, uow, tenant_id: str, demo_file: Path) -> list[dict]:
+def _service_principals(app: App, uow, tenant_id: str, demo_file: Path) -> list[dict]:
     """Secrets are stored hashed in the directory; their plain text, for ``demo.json``, is kept in
     ``installation_secrets`` (per principal object id), so every process on the database writes a
     ``demo.json`` that works and seeding never rotates a secret some client already holds."""
@@ -125,7 +129,7 @@ def _legacy_secrets(demo_file: Path) -> dict[str, str]:
 
 def _customer_details(uow, account_id: str) -> None:
     """What Contoso's invoices say about the customer: a Dutch business (domestic: 21% VAT)."""
-    from ..adapters.db.invoice_parties_repo import CustomerRepo
+    from .adapters.db.invoice_parties_repo import CustomerRepo
 
     repo = CustomerRepo(uow.conn)
     if repo.details(account_id) is None:
@@ -140,7 +144,7 @@ def _billing_roles(uow, account_id: str, principals: list[dict]) -> None:
             BillingRoleRepo(uow.conn).grant(account_id, principal["objectId"], BillingRole.OWNER.value, uow.now)
 
 
-def _subscription(app, name: str, offer_id: str, account_id: str, user_ids: dict, principals: list[dict]) -> None:
+def _subscription(app: App, name: str, offer_id: str, account_id: str, user_ids: dict, principals: list[dict]) -> None:
     with app.uow(read_only=True) as uow:
         if any(s.billing_account_id == account_id for s in uow.subscriptions.find_by_name(name)):
             return
@@ -165,7 +169,7 @@ MANAGEMENT_GROUPS = (("contoso-platform", "Platform", None), ("contoso-landing-z
                      ("contoso-decommissioned", "Decommissioned", None))
 
 
-def _management_groups(app, principals: list[dict]) -> None:
+def _management_groups(app: App, principals: list[dict]) -> None:
     """Contoso's tree; the Productie subscription under Landing zones → Productie, the owner principal Owner of
     Landing zones. Decommissioning is not switched on: `subplane management-groups decommission-into
     contoso-decommissioned` does that."""
@@ -184,11 +188,11 @@ def _management_groups(app, principals: list[dict]) -> None:
                                      principal_id=owner["objectId"], role=Role.OWNER)
 
 
-def _budget(app) -> None:
+def _budget(app: App) -> None:
     """A monthly budget of EUR 100 on Productie that mails FinOps at 80% and 100%."""
     from datetime import date
 
-    from ..domain.budgets import BudgetNotification
+    from .domain.budgets import BudgetNotification
 
     with app.uow(read_only=True) as uow:
         production = uow.subscriptions.find_by_name("Productie")
@@ -209,7 +213,7 @@ def _budget(app) -> None:
                                    BudgetNotification("at100", True, "GreaterThan", Decimal(100), contacts)])
 
 
-def _production_resources(app, subscription_id: str) -> None:
+def _production_resources(app: App, subscription_id: str) -> None:
     sub = subscription_id
     app.resources.create_group(actor=OPERATOR, subscription=sub, name="productie-rg", location="westeurope")
     app.resources.create_vm(actor=OPERATOR, subscription=sub, group="productie-rg", name="web-01",
