@@ -119,6 +119,8 @@ _TAG_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}
                "/subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{kind}/{name}")
 _ASSIGNMENTS_2022 = ("specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/"
                      "authorization-RoleAssignmentsCalls.json")
+_DEFINITIONS_2022 = _ASSIGNMENTS_2022.replace("RoleAssignmentsCalls", "RoleDefinitionsCalls")
+_DEFINITION_SCOPES = ("", "/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
 _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
@@ -177,6 +179,9 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     *[(method, f"{scope}/providers/Microsoft.Resources/tags/default", "resources", _RESOURCES_2025,
        "/{scope}/providers/Microsoft.Resources/tags/default", method.lower())
       for scope in _TAG_SCOPES for method in ("GET", "PUT", "PATCH", "DELETE")],
+    *[("GET", f"{scope}/providers/Microsoft.Authorization/roleDefinitions{one}", "authorization", _DEFINITIONS_2022,
+       f"/{{scope}}/providers/Microsoft.Authorization/roleDefinitions{spec_one}", "get")
+      for scope in _DEFINITION_SCOPES for one, spec_one in (("", ""), ("/{definition}", "/{roleDefinitionId}"))],
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments", "authorization", _ASSIGNMENTS_2022,
      "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleAssignments", "get"),
     ("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/roleAssignments", "authorization",

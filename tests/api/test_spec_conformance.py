@@ -71,6 +71,9 @@ def _assignment_calls(arm, sub: str) -> list[tuple]:
         body = {"properties": {"roleDefinitionId": definition, "principalId": reader}}
         reads = [("GET", one, None)] if "managementGroups" not in scope else []
         calls += [("PUT", one, body), *reads, ("GET", assignments, None), ("DELETE", one, None)]
+    for scope in ("", f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg"):
+        definitions = f"{scope}/providers/Microsoft.Authorization/roleDefinitions"
+        calls += [("GET", definitions, None), ("GET", f"{definitions}/{ROLE_DEFINITION_IDS[Role.READER]}", None)]
     return [(method, path, body, "2022-04-01") for method, path, body in calls]
 
 
