@@ -66,7 +66,7 @@ def live(tmp_path_factory, recorded_answers, request):
 # asks https://<authority host>/common/userrealm on port 443 whatever port the authority names: a user sign-in needs
 # Subplane on port 443, as it would be deployed.
 @pytest.fixture(scope="session")
-def live_on_443(tmp_path_factory):
+def live_on_443(tmp_path_factory, recorded_answers):
     import random
     import socket
 
@@ -80,7 +80,8 @@ def live_on_443(tmp_path_factory):
             pytest.skip("binding port 443 needs root or CAP_NET_BIND_SERVICE (MSAL's user realm discovery uses 443)")
         except OSError as error:
             pytest.skip(f"{host}:443 is not free: {error}")
-    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443)
+    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443,
+                           record_to=recorded_answers / "live_on_443.jsonl")
     try:
         yield Live(server)
     finally:
