@@ -2,7 +2,8 @@
 
 Interface used by e2e and browser tests: ``ServerProcess.url`` (scheme://host:port),
 ``.data_dir``, ``.ca_bundle`` (path of the CA certificate when the server speaks HTTPS, else None),
-``.env`` (environment for CLI subprocesses pointed at the same data), and ``.stop()``.
+``.env`` (environment for CLI subprocesses pointed at the same data), and ``.stop()``. With ``record_to``, every
+ARM answer is appended to that file (tests/conformance/recording.py) for the spec conformance check.
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(self, data_dir: Path, *, demo: bool = True, extra_args: list[str] | None = None,
-                 env: dict[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None) -> None:
+                 env: dict[str, str] | None = None, host: str = "127.0.0.1", port: int | None = None,
+                 record_to: Path | None = None) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port()
         self.env = {**os.environ, "SUBPLANE_DATA_DIR": str(data_dir), **(env or {})}
         args = [sys.executable, "-m", "subplane.cli.main", "serve", "--port", str(self.port)]
+        if record_to is not None:  # every ARM answer appended to record_to, for the spec conformance check
+            args[2] = "tests.conformance.recording"
+            self.env["SUBPLANE_RECORD_RESPONSES"] = str(record_to)
+            self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                                   self.env.get("PYTHONPATH")]))
         if host != "127.0.0.1":  # the local certificate names it too
             args += ["--host", host, "--hostname", host]
         if demo:

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tests.conformance.check import table, violations
 from tests.server import ServerProcess
 
 
@@ -35,9 +36,25 @@ class Live:
         return next(s.subscription_id for s in subs if s.display_name == name)
 
 
+@pytest.fixture(scope="session")
+def recorded_answers(tmp_path_factory):
+    """Every ARM answer the served Subplanes gave this session; at its end each is checked against the spec facts
+    (issue 12, item 6) and the session fails on any violation, with a table of them."""
+    folder = tmp_path_factory.mktemp("answers")
+    yield folder
+    found = []
+    for record_file in sorted(folder.glob("*.jsonl")):
+        for line in record_file.read_text("utf-8").splitlines():
+            r = json.loads(line)
+            found += violations(r["method"], r["route"], r["apiVersion"], r["status"], r["body"])
+    if found:
+        pytest.fail("responses that break the published specs:\n" + table(found), pytrace=False)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    server = ServerProcess(tmp_path_factory.mktemp("serve"), env={"SUBPLANE_ARM_PAGE_SIZE": "2"})
+def live(tmp_path_factory, recorded_answers, request):
+    server = ServerProcess(tmp_path_factory.mktemp("serve"), env={"SUBPLANE_ARM_PAGE_SIZE": "2"},
+                           record_to=recorded_answers / f"{request.module.__name__}.jsonl")
     try:
         assert server.url.startswith("https://") and server.ca_bundle
         yield Live(server)
@@ -49,7 +66,7 @@ def live(tmp_path_factory):
 # asks https://<authority host>/common/userrealm on port 443 whatever port the authority names: a user sign-in needs
 # Subplane on port 443, as it would be deployed.
 @pytest.fixture(scope="session")
-def live_on_443(tmp_path_factory):
+def live_on_443(tmp_path_factory, recorded_answers):
     import random
     import socket
 
@@ -63,7 +80,8 @@ def live_on_443(tmp_path_factory):
             pytest.skip("binding port 443 needs root or CAP_NET_BIND_SERVICE (MSAL's user realm discovery uses 443)")
         except OSError as error:
             pytest.skip(f"{host}:443 is not free: {error}")
-    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443)
+    server = ServerProcess(tmp_path_factory.mktemp("serve443"), host=host, port=443,
+                           record_to=recorded_answers / "live_on_443.jsonl")
     try:
         yield Live(server)
     finally:

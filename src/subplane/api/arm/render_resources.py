@@ -142,12 +142,12 @@ def role_definition(scope: str, role_name: str) -> dict:
 
 
 def role_assignment(a: RoleAssignment, subscription_id: str, principal_type: str = "User") -> dict:
+    """No condition nor description is kept: they are left out, as the spec's strings are not nullable."""
     definition = ROLE_DEFINITION_IDS[a.role]
     return {
         "id": f"{a.scope.rstrip('/')}/providers/Microsoft.Authorization/roleAssignments/{a.assignment_id}",
         "name": a.assignment_id, "type": "Microsoft.Authorization/roleAssignments",
         "properties": {"scope": a.scope, "principalId": a.principal_id, "principalType": principal_type,
                        "roleDefinitionId": f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/"
-                                           f"roleDefinitions/{definition}",
-                       "condition": None, "conditionVersion": None, "description": None},
+                                           f"roleDefinitions/{definition}"},
     }
