@@ -17,6 +17,7 @@ from .adapters.blobstore import BlobStore, FileBlobStore
 from .adapters.db import migrate
 from .adapters.db.engine import make_engine
 from .clock import Clock, SimulatedClock, SystemClock
+from .domain.errors import InvalidInput
 from .domain.offers import OfferCatalogue
 from .services.unit_of_work import UnitOfWork
 from .settings import Settings
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # the services are imported where they are built: a command i
     from .services.outbox_dispatch import OutboxDispatcher
     from .services.request_log import RequestLog
     from .services.resources import ResourceService
+    from .services.signing_keys import SigningKeyService
     from .services.snapshots import SnapshotService
     from .services.subscriptions import SubscriptionService
     from .services.transitions import Transitions
@@ -131,7 +133,10 @@ class App:
     def signing_keys(self) -> SigningKeyService:
         from .services.signing_keys import SigningKeyService
 
-        return SigningKeyService(self.uow, self.settings.data_dir, on_rotated=lambda now: self.token_keys.refresh(now))
+        return SigningKeyService(self.uow, self.settings.data_dir, on_rotated=self._sign_with_rotated_key)
+
+    def _sign_with_rotated_key(self, now: float) -> None:
+        self.token_keys.refresh(now)
 
     @cached_property
     def token_keys(self) -> TokenKeys:
@@ -325,6 +330,8 @@ def make_blob_store(settings: Settings) -> BlobStore:
     if settings.blob_store == "s3":
         from .adapters import blobstore_s3
 
+        if not settings.s3_bucket:  # Settings.from_env checks this; a Settings built in code may not have
+            raise InvalidInput("InvalidSetting", "SUBPLANE_BLOB_STORE=s3 needs SUBPLANE_S3_BUCKET.")
         client = blobstore_s3.client(settings.s3_endpoint, settings.s3_region)
         return blobstore_s3.S3BlobStore(client, settings.s3_bucket, settings.s3_prefix)
     return FileBlobStore(settings.data_dir / "blobs")

@@ -43,8 +43,7 @@ def seed(app: App) -> dict:
             account_id, tenant_id, user_ids = _directory(app, uow)
         else:
             account_id, tenant_id = account.billing_account_id, uow.directory.user_tenant(account.admin_user_id)
-            user_ids = {role: uow.directory.user_credential(f"{name}@{DOMAIN}").principal.principal_id
-                        for name, _, role in USERS}
+            user_ids = {role: _demo_user_id(uow, f"{name}@{DOMAIN}") for name, _, role in USERS}
         principals = _service_principals(app, uow, tenant_id, demo_file)
         _billing_roles(uow, account_id, principals)
         _customer_details(uow, account_id)
@@ -64,6 +63,14 @@ def seed(app: App) -> dict:
     demo_file.write_text(json.dumps(demo, indent=2) + "\n", encoding="utf-8")
     demo_file.chmod(0o600)
     return demo
+
+
+def _demo_user_id(uow, upn: str) -> str:
+    credential = uow.directory.user_credential(upn)
+    if credential is None:
+        raise NotFound("DemoUserNotFound", f"The demo billing account exists but its user {upn} does not; "
+                                           "restore the user or start from an empty database.")
+    return credential.principal.principal_id
 
 
 def _directory(app: App, uow) -> tuple[str, str, dict[str, str]]:

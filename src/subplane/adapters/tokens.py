@@ -123,7 +123,13 @@ class TokenKeys:
         return self._set
 
     def _parse(self, key: SigningKey) -> rsa.RSAPrivateKey:
-        return self._parsed.get(key.kid) or serialization.load_pem_private_key(key.private_key_pem.encode("ascii"), None)
+        parsed = self._parsed.get(key.kid)
+        if parsed is not None:
+            return parsed
+        loaded = serialization.load_pem_private_key(key.private_key_pem.encode("ascii"), None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"The signing key {key.kid} is not an RSA key (tokens are signed RS256).")
+        return loaded
 
     def _current(self, now: float) -> _KeySet:
         held = self._set

@@ -298,12 +298,13 @@ def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = Non
     """What cancelling now would turn off, the estimated final invoice, and the deletion date. Changes nothing."""
     actor = cli.app.directory.principal(as_)
     preview = cli.app.billing.preview_cancel(actor=actor, ref=subscription_ref(cli, actor, subscription))
-    data = {"subscriptionId": preview.subscription.subscription_id, "vmsToDeallocate": preview.vms_to_deallocate,
-            "ipsToRelease": preview.ips_to_release, "staticIpsKept": preview.static_ips_kept,
-            "storageToReadOnly": preview.storage_to_read_only,
-            "supportPlan": ({"plan": preview.support_plan.plan, "autoRenew": preview.support_plan.auto_renew}
-                            if preview.support_plan and preview.support_plan.ended_at is None else None),
-            "estimate": estimate_json(preview.estimate)}
+    data: dict[str, Any] = {
+        "subscriptionId": preview.subscription.subscription_id, "vmsToDeallocate": preview.vms_to_deallocate,
+        "ipsToRelease": preview.ips_to_release, "staticIpsKept": preview.static_ips_kept,
+        "storageToReadOnly": preview.storage_to_read_only,
+        "supportPlan": ({"plan": preview.support_plan.plan, "autoRenew": preview.support_plan.auto_renew}
+                        if preview.support_plan and preview.support_plan.ended_at is None else None),
+        "estimate": estimate_json(preview.estimate)}
     if cli.json:
         emit_json(data)
         return

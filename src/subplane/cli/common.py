@@ -144,7 +144,8 @@ def command(group: typer.Typer, name: str | None = None, *, creates: bool = Fals
             finally:
                 cli.close()
 
-        wrapper.__signature__ = inspect.Signature(own + _COMMON)
+        # typer reads the options from inspect.signature, which honours __signature__ (not declared in typeshed)
+        setattr(wrapper, "__signature__", inspect.Signature(own + _COMMON))
         group.command(name, **kwargs)(wrapper)
         return fn
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any, Iterable, overload
 
 from rich.console import Console
 from rich.cells import cell_len
@@ -19,6 +19,10 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 
+@overload
+def instant(value: datetime) -> str: ...
+@overload
+def instant(value: datetime | None) -> str | None: ...
 def instant(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 

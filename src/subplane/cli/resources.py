@@ -44,6 +44,8 @@ def _vm(cli: CliContext, vm: str, action: VmAction, as_: str | None) -> None:
     if cli.json:
         emit_json(resource_json(result))
     else:
+        if result.power_state is None:
+            raise ValueError(f"The virtual machine {result.name} has no power state after {action.value}.")
         console.print(f"{result.name}: {result.power_state.value}")
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Callable
 
 import typer
 from rich.markup import escape
@@ -17,6 +17,9 @@ from ..domain.errors import Conflict
 from . import connection
 from .common import CliContext, command
 from .render import console, errors
+
+if TYPE_CHECKING:  # uvicorn is imported only when serve runs
+    import uvicorn
 
 commands = typer.Typer()
 
@@ -136,26 +139,24 @@ def _run_http(app, details: dict, tls, *, host: str, port: int, log_level: str) 
     # uvicorn shuts down gracefully on SIGTERM and then raises it again; exiting through Python (not the
     # default action, which kills at once) lets serve's clean-up run.
     signal.signal(signal.SIGTERM, _exit_quietly)
-    _AnnouncingServer(config, listening).run()
+    _announcing_server(config, listening).run()
 
 
 def _exit_quietly(signum, frame) -> None:
     raise SystemExit(0)
 
 
-class _AnnouncingServer:
+def _announcing_server(config: uvicorn.Config, on_listening: Callable[[], None]) -> uvicorn.Server:
     """uvicorn's server, calling ``on_listening`` once its sockets accept connections."""
+    import uvicorn
 
-    def __new__(cls, config, on_listening):
-        import uvicorn
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started and not self.should_exit:
+                on_listening()
 
-        class Server(uvicorn.Server):
-            async def startup(self, sockets=None) -> None:
-                await super().startup(sockets)
-                if self.started and not self.should_exit:
-                    on_listening()
-
-        return Server(config)
+    return Server(config)
 
 
 class DataDirClaim:

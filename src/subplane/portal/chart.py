@@ -48,7 +48,7 @@ def daily_chart(daily: list[tuple[date, str, Decimal]], *, money, day, short_day
     slot = (WIDTH - LEFT - 8) / len(days)
     bars = []
     for index, bar_day in enumerate(days):
-        y = HEIGHT - BOTTOM
+        y: float = HEIGHT - BOTTOM
         for meter in meters:
             amount = sum((a for d, m, a in daily if d == bar_day and m == meter), Decimal(0))
             if amount <= 0:

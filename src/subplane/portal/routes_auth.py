@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal, TypedDict
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -13,7 +14,16 @@ from .labels import N_
 from .auth import PRESESSION_COOKIE, SESSION_COOKIE
 from .web import PREFIX, Portal, redirect, safe_next
 
-COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "lax", "path": PREFIX}
+
+
+class CookieFlags(TypedDict):
+    httponly: bool
+    secure: bool
+    samesite: Literal["lax", "strict", "none"]
+    path: str
+
+
+COOKIE_FLAGS: CookieFlags = {"httponly": True, "secure": True, "samesite": "lax", "path": PREFIX}
 
 
 def routes(portal: Portal) -> APIRouter:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +19,9 @@ from ..services.portal_sessions import PortalSessions, Session
 from .auth import SESSION_COOKIE, SIGNIN_SECRET, PortalConfig, SigninThrottle, SigninTokens, csrf_matches
 from . import labels
 from .labels import error_text, state_text
+
+if TYPE_CHECKING:  # the composition root builds the portal; imported for the annotation only
+    from ..bootstrap import App
 
 TEMPLATES = Path(__file__).parent / "templates"
 PREFIX = "/portal"
@@ -35,7 +39,7 @@ class CsrfRefused(Exception):
 class Portal:
     """What the portal's routes share: the app, its settings, the session store (in the database) and templates."""
 
-    app: object
+    app: App
     config: PortalConfig
     sessions: PortalSessions
     throttle: SigninThrottle
@@ -43,7 +47,7 @@ class Portal:
     env: Environment
 
     @classmethod
-    def build(cls, app, config: PortalConfig | None = None) -> "Portal":
+    def build(cls, app: App, config: PortalConfig | None = None) -> "Portal":
         config = config or PortalConfig()
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)

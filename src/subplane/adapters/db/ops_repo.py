@@ -288,7 +288,10 @@ class SecretRepo:
         insert_for = dialect_insert(self.conn)
         self.conn.execute(insert_for(installation_secrets).values(name=name, value=value, created_at=now)
                           .on_conflict_do_nothing())
-        return self.secret(name)
+        stored = self.secret(name)
+        if stored is None:
+            raise RuntimeError(f"The installation secret {name!r} is missing right after it was stored.")
+        return stored
 
 
 ACTIVE, RETIRING, RETIRED = "active", "retiring", "retired"

@@ -3,6 +3,7 @@ that a purge rewrites a deleted subscription's (docs/data-retention.md)."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +50,7 @@ class ActivityRepo:
     def window(self, *, subscription_id: str, since: datetime, until: datetime, before_id: int | None = None,
                correlation_id: str | None = None, scope: str | None = None, actor: str | None = None,
                outcomes: tuple[str, ...] | None = None, exclude_actions: tuple[str, ...] = (),
-               limit: int = 200) -> list[dict]:
+               limit: int = 200) -> builtins.list[dict]:  # ``list`` is a method of this class
         """A subscription's records in ``[since, until]``, newest first, below ``before_id`` (keyset paging).
         ``scope``: a resource id; its records and those of what lies below it, compared case-insensitively
         as ARM compares ids."""
@@ -91,7 +92,7 @@ class ActivityRepo:
         return self.conn.execute(query).scalar_one()
 
     # purge (docs/data-retention.md) -------------------------------------------------------------
-    def targets(self, subscription_id: str) -> list[str]:
+    def targets(self, subscription_id: str) -> builtins.list[str]:
         return list(self.conn.execute(select(activity.c.target).distinct().where(
             activity.c.subscription_id == subscription_id, activity.c.target.is_not(None))).scalars())
 

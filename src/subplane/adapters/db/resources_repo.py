@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import asdict
 from ipaddress import IPv4Address
 from typing import Iterable
@@ -147,7 +148,8 @@ class ResourceRepo:
             changed[effect] = self.conn.execute(statement).rowcount
         return changed
 
-    def changed_by(self, subscription_id: str, change_id: str) -> dict[ResourceType, list[str]]:
+    # ``builtins.list``: in this class ``list`` names the method above
+    def changed_by(self, subscription_id: str, change_id: str) -> dict[ResourceType, builtins.list[str]]:
         """The ids of the resources that the lifecycle change ``change_id`` changed (and that still exist)."""
         rows = self.conn.execute(
             select(resources.c.type, resources.c.resource_id)

@@ -111,7 +111,7 @@ def _filter(collection: str, text: str | None) -> dict:
         return {"appId": found.group(2).replace("''", "'")}  # a service principal's one name is its appId
     found = _EQUALS.match(text) or _STARTS.match(text)
     key = _FILTERABLE[collection].get(found.group(1).lower()) if found else None
-    if key is None:
+    if found is None or key is None:
         raise GraphError(400, "Request_UnsupportedQuery", f"Unsupported or invalid query filter clause "
                                                           f"specified: '{text}'.")
     value = found.group(2).replace("''", "'")
