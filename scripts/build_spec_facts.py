@@ -124,6 +124,34 @@ _DEFINITION_SCOPES = ("", "/subscriptions/{sub}", "/subscriptions/{sub}/resource
 _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
+# --- conf-resources (issue 12 item 6, group B): providers, classic administrators, compute, network, storage ---
+_CLASSIC_ADMINS_2015 = ("specification/authorization/resource-manager/Microsoft.Authorization/stable/2015-07-01/"
+                        "authorization-ClassicAdminCalls.json")
+_STORAGE_2025 = "specification/storage/resource-manager/Microsoft.Storage/stable/2025-06-01/storage.json"
+_STORAGE_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
+_SPEC_ACCOUNT = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/"
+                 "storageAccounts/{accountName}")
+_CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("GET", "/subscriptions/{sub}/providers", "resources", _RESOURCES_2025, "/subscriptions/{subscriptionId}/providers",
+     "get"),
+    ("POST", "/subscriptions/{sub}/providers/{ns}/register", "resources", _RESOURCES_2025,
+     "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}/register", "post"),
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Authorization/classicAdministrators", "authorization",
+     _CLASSIC_ADMINS_2015, "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/classicAdministrators",
+     "get"),
+    ("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability", "storage", _STORAGE_2025,
+     "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/checkNameAvailability", "post"),
+    ("GET", f"/subscriptions/{{sub}}{_STORAGE_ACCOUNTS}", "storage", _STORAGE_2025,
+     f"/subscriptions/{{subscriptionId}}{_STORAGE_ACCOUNTS}", "get"),
+    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}", "storage", _STORAGE_2025,
+     f"/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroupName}}{_STORAGE_ACCOUNTS}", "get"),
+    *[(method, f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}/{{name}}", "storage", _STORAGE_2025,
+       _SPEC_ACCOUNT, method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
+    *[("POST", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}/{{name}}/{action}", "storage",
+       _STORAGE_2025, f"{_SPEC_ACCOUNT}/{action}", "post") for action in ("listKeys", "regenerateKey")],
+]
+# --- end of conf-resources ---
+
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", "subscription-actions", _ALIASES_2021,
@@ -195,6 +223,7 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
       if (scope, method) != (_ASSIGNMENT_SCOPES[2], "GET")],  # a group's assignment is read through its list
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
+    *_CONF_RESOURCES_OPERATIONS,
 ]
 
 

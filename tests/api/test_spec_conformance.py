@@ -128,6 +128,34 @@ def _management_group_calls(arm, sub: str, then: list[tuple]) -> list[tuple]:
     ]] + then + [("DELETE", group, None, version)]
 
 
+# --- conf-resources (issue 12 item 6, group B): providers, classic administrators, compute, network, storage ---
+def _conf_resources_calls(arm) -> list[tuple]:
+    sub = arm.subscription_id("Productie")
+    accounts = "/providers/Microsoft.Storage/storageAccounts"
+    account, storage = f"/subscriptions/{sub}/resourceGroups/productie-rg{accounts}/confres01st", "2025-06-01"
+    create = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    return [
+        ("GET", f"/subscriptions/{sub}/providers", None, "2025-04-01"),
+        ("POST", f"/subscriptions/{sub}/providers/Microsoft.Compute/register", None, "2025-04-01"),
+        ("GET", f"/subscriptions/{sub}/providers/Microsoft.Authorization/classicAdministrators", None, "2015-07-01"),
+        *[(method, path, body, storage) for method, path, body in [
+            ("POST", f"/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability",
+             {"name": "confres01st", "type": "Microsoft.Storage/storageAccounts"}),
+            ("PUT", account, create),  # a new account: 202, then the account
+            ("PUT", account, create),
+            ("GET", account, None),
+            ("PATCH", account, {"tags": {"env": "test"}}),
+            ("GET", f"/subscriptions/{sub}{accounts}", None),
+            ("GET", f"/subscriptions/{sub}/resourceGroups/productie-rg{accounts}", None),
+            ("POST", f"{account}/listKeys", None),
+            ("POST", f"{account}/regenerateKey", {"keyName": "key1"}),
+            ("DELETE", account, None),
+            ("DELETE", account, None),  # no such account any more: 204
+        ]],
+    ]
+# --- end of conf-resources ---
+
+
 def _drive(arm) -> list[tuple[str, str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
@@ -155,6 +183,7 @@ def _drive(arm) -> list[tuple[str, str, str, int, object]]:
         *_management_group_calls(arm, sub, then=_assignment_calls(arm, sub)),
         *_tag_calls(arm),
         *_resource_calls(sub),
+        *_conf_resources_calls(arm),
     ]
     answers = []
     for call in (_Call(*fields) for fields in calls):
