@@ -131,6 +131,20 @@ _STORAGE_2025 = "specification/storage/resource-manager/Microsoft.Storage/stable
 _STORAGE_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
 _SPEC_ACCOUNT = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/"
                  "storageAccounts/{accountName}")
+_SPEC_GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+_NETWORK_2025 = "specification/network/resource-manager/Microsoft.Network/stable/2025-05-01"
+
+
+def _network_rows(kind: str, spec_name: str, relative: str) -> list[tuple[str, str, str, str, str, str]]:
+    """A network resource's six operations: its two lists and the item's GET, PUT, PATCH and DELETE."""
+    kinds = f"/providers/Microsoft.Network/{kind}"
+    group, spec_group = "/subscriptions/{sub}/resourceGroups/{rg}", _SPEC_GROUP
+    return [("GET", f"/subscriptions/{{sub}}{kinds}", "network", relative, f"/subscriptions/{{subscriptionId}}{kinds}", "get"),
+            ("GET", f"{group}{kinds}", "network", relative, f"{spec_group}{kinds}", "get"),
+            *[(method, f"{group}{kinds}/{{name}}", "network", relative, f"{spec_group}{kinds}/{{{spec_name}}}",
+               method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")]]
+
+
 _CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("GET", "/subscriptions/{sub}/providers", "resources", _RESOURCES_2025, "/subscriptions/{subscriptionId}/providers",
      "get"),
@@ -149,6 +163,9 @@ _CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
        _SPEC_ACCOUNT, method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
     *[("POST", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}/{{name}}/{action}", "storage",
        _STORAGE_2025, f"{_SPEC_ACCOUNT}/{action}", "post") for action in ("listKeys", "regenerateKey")],
+    *[row for kind, spec_name, file in (("publicIPAddresses", "publicIpAddressName", "publicIpAddress.json"),
+                                        ("networkInterfaces", "networkInterfaceName", "networkInterface.json"))
+      for row in _network_rows(kind, spec_name, f"{_NETWORK_2025}/{file}")],
 ]
 # --- end of conf-resources ---
 

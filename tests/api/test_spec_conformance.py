@@ -152,7 +152,26 @@ def _conf_resources_calls(arm) -> list[tuple]:
             ("DELETE", account, None),
             ("DELETE", account, None),  # no such account any more: 204
         ]],
+        *_network_calls(f"/subscriptions/{sub}", "productie-rg"),
     ]
+
+
+def _network_calls(subscription: str, group: str) -> list[tuple]:
+    """A public IP and a NIC bound to it: created (201), put again (200), patched, read, listed, deleted twice."""
+    network = f"{subscription}/resourceGroups/{group}/providers/Microsoft.Network"
+    ip, nic = f"{network}/publicIPAddresses/confres-ip", f"{network}/networkInterfaces/confres-nic"
+    ip_body = {"location": "westeurope", "sku": {"name": "Standard"},
+               "properties": {"publicIPAllocationMethod": "Static"}}
+    nic_body = {"location": "westeurope",
+                "properties": {"ipConfigurations": [{"properties": {"publicIPAddress": {"id": ip}}}]}}
+    calls = []
+    for path, body in ((ip, ip_body), (nic, nic_body)):
+        collection = path.rsplit("/", 1)[0]
+        calls += [("PUT", path, body), ("PUT", path, body), ("PATCH", path, {"tags": {"env": "test"}}), ("GET", path, None),
+                  ("GET", collection, None),
+                  ("GET", f"{subscription}/providers/Microsoft.Network/{collection.rsplit('/', 1)[1]}", None)]
+    calls += [("DELETE", nic, None), ("DELETE", nic, None), ("DELETE", ip, None), ("DELETE", ip, None)]
+    return [(method, path, body, "2025-05-01") for method, path, body in calls]
 # --- end of conf-resources ---
 
 
