@@ -132,6 +132,9 @@ _STORAGE_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
 _SPEC_ACCOUNT = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/"
                  "storageAccounts/{accountName}")
 _SPEC_GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+_COMPUTE_2025 = "specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2025-04-01/virtualMachine.json"
+_VMS = "/providers/Microsoft.Compute/virtualMachines"
+_VM, _SPEC_VM = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}/{{name}}", f"{_SPEC_GROUP}{_VMS}/{{vmName}}"
 _NETWORK_2025 = "specification/network/resource-manager/Microsoft.Network/stable/2025-05-01"
 
 
@@ -166,6 +169,13 @@ _CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     *[row for kind, spec_name, file in (("publicIPAddresses", "publicIpAddressName", "publicIpAddress.json"),
                                         ("networkInterfaces", "networkInterfaceName", "networkInterface.json"))
       for row in _network_rows(kind, spec_name, f"{_NETWORK_2025}/{file}")],
+    ("GET", f"/subscriptions/{{sub}}{_VMS}", "compute", _COMPUTE_2025, f"/subscriptions/{{subscriptionId}}{_VMS}", "get"),
+    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}", "compute", _COMPUTE_2025, f"{_SPEC_GROUP}{_VMS}", "get"),
+    *[(method, _VM, "compute", _COMPUTE_2025, _SPEC_VM, method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", f"{_VM}/instanceView", "compute", _COMPUTE_2025, f"{_SPEC_VM}/instanceView", "get"),
+    # one served route for the four power actions: VirtualMachines_Start, _PowerOff, _Restart and _Deallocate declare
+    # the same answers (200 and 202, no body; long-running) in this file, so Start's stand for all four
+    ("POST", f"{_VM}/{{action}}", "compute", _COMPUTE_2025, f"{_SPEC_VM}/start", "post"),
 ]
 # --- end of conf-resources ---
 

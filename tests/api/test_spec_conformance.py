@@ -153,7 +153,22 @@ def _conf_resources_calls(arm) -> list[tuple]:
             ("DELETE", account, None),  # no such account any more: 204
         ]],
         *_network_calls(f"/subscriptions/{sub}", "productie-rg"),
+        *_vm_calls(f"/subscriptions/{sub}", "productie-rg"),
     ]
+
+
+def _vm_calls(subscription: str, group: str) -> list[tuple]:
+    """A VM created (201), put again (200), patched, read (with its instance view too), listed, through its four power
+    actions, and deleted twice (202, then 204)."""
+    vms = "/providers/Microsoft.Compute/virtualMachines"
+    vm = f"{subscription}/resourceGroups/{group}{vms}/confres-vm"
+    body = {"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B2s"}}}
+    calls = [("PUT", vm, body, None), ("PUT", vm, body, None), ("PATCH", vm, {"tags": {"env": "test"}}, None),
+             ("GET", vm, None, None), ("GET", vm, None, {"$expand": "instanceView"}), ("GET", f"{vm}/instanceView", None, None),
+             ("GET", f"{subscription}/resourceGroups/{group}{vms}", None, None), ("GET", f"{subscription}{vms}", None, None),
+             *[("POST", f"{vm}/{action}", None, None) for action in ("powerOff", "start", "restart", "deallocate")],
+             ("DELETE", vm, None, None), ("DELETE", vm, None, None)]
+    return [(method, path, body, "2025-04-01", query) for method, path, body, query in calls]
 
 
 def _network_calls(subscription: str, group: str) -> list[tuple]:
