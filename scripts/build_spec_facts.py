@@ -132,7 +132,8 @@ _STORAGE_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
 _SPEC_ACCOUNT = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/"
                  "storageAccounts/{accountName}")
 _SPEC_GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
-_COMPUTE_2025 = "specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2025-04-01/virtualMachine.json"
+_COMPUTE_2025 = ("specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2025-04-01/"
+                 "virtualMachine.json")
 _VMS = "/providers/Microsoft.Compute/virtualMachines"
 _VM, _SPEC_VM = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}/{{name}}", f"{_SPEC_GROUP}{_VMS}/{{vmName}}"
 _NETWORK_2025 = "specification/network/resource-manager/Microsoft.Network/stable/2025-05-01"
@@ -141,10 +142,11 @@ _NETWORK_2025 = "specification/network/resource-manager/Microsoft.Network/stable
 def _network_rows(kind: str, spec_name: str, relative: str) -> list[tuple[str, str, str, str, str, str]]:
     """A network resource's six operations: its two lists and the item's GET, PUT, PATCH and DELETE."""
     kinds = f"/providers/Microsoft.Network/{kind}"
-    group, spec_group = "/subscriptions/{sub}/resourceGroups/{rg}", _SPEC_GROUP
-    return [("GET", f"/subscriptions/{{sub}}{kinds}", "network", relative, f"/subscriptions/{{subscriptionId}}{kinds}", "get"),
-            ("GET", f"{group}{kinds}", "network", relative, f"{spec_group}{kinds}", "get"),
-            *[(method, f"{group}{kinds}/{{name}}", "network", relative, f"{spec_group}{kinds}/{{{spec_name}}}",
+    group = "/subscriptions/{sub}/resourceGroups/{rg}"
+    return [("GET", f"/subscriptions/{{sub}}{kinds}", "network", relative, f"/subscriptions/{{subscriptionId}}{kinds}",
+             "get"),
+            ("GET", f"{group}{kinds}", "network", relative, f"{_SPEC_GROUP}{kinds}", "get"),
+            *[(method, f"{group}{kinds}/{{name}}", "network", relative, f"{_SPEC_GROUP}{kinds}/{{{spec_name}}}",
                method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")]]
 
 
@@ -169,9 +171,12 @@ _CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     *[row for kind, spec_name, file in (("publicIPAddresses", "publicIpAddressName", "publicIpAddress.json"),
                                         ("networkInterfaces", "networkInterfaceName", "networkInterface.json"))
       for row in _network_rows(kind, spec_name, f"{_NETWORK_2025}/{file}")],
-    ("GET", f"/subscriptions/{{sub}}{_VMS}", "compute", _COMPUTE_2025, f"/subscriptions/{{subscriptionId}}{_VMS}", "get"),
-    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}", "compute", _COMPUTE_2025, f"{_SPEC_GROUP}{_VMS}", "get"),
-    *[(method, _VM, "compute", _COMPUTE_2025, _SPEC_VM, method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", f"/subscriptions/{{sub}}{_VMS}", "compute", _COMPUTE_2025, f"/subscriptions/{{subscriptionId}}{_VMS}",
+     "get"),
+    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}", "compute", _COMPUTE_2025, f"{_SPEC_GROUP}{_VMS}",
+     "get"),
+    *[(method, _VM, "compute", _COMPUTE_2025, _SPEC_VM, method.lower())
+      for method in ("GET", "PUT", "PATCH", "DELETE")],
     ("GET", f"{_VM}/instanceView", "compute", _COMPUTE_2025, f"{_SPEC_VM}/instanceView", "get"),
     # one served route for the four power actions: VirtualMachines_Start, _PowerOff, _Restart and _Deallocate declare
     # the same answers (200 and 202, no body; long-running) in this file, so Start's stand for all four

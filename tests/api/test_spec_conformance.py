@@ -164,8 +164,10 @@ def _vm_calls(subscription: str, group: str) -> list[tuple]:
     vm = f"{subscription}/resourceGroups/{group}{vms}/confres-vm"
     body = {"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B2s"}}}
     calls = [("PUT", vm, body, None), ("PUT", vm, body, None), ("PATCH", vm, {"tags": {"env": "test"}}, None),
-             ("GET", vm, None, None), ("GET", vm, None, {"$expand": "instanceView"}), ("GET", f"{vm}/instanceView", None, None),
-             ("GET", f"{subscription}/resourceGroups/{group}{vms}", None, None), ("GET", f"{subscription}{vms}", None, None),
+             ("GET", vm, None, None), ("GET", vm, None, {"$expand": "instanceView"}),
+             ("GET", f"{vm}/instanceView", None, None),
+             ("GET", f"{subscription}/resourceGroups/{group}{vms}", None, None),
+             ("GET", f"{subscription}{vms}", None, None),
              *[("POST", f"{vm}/{action}", None, None) for action in ("powerOff", "start", "restart", "deallocate")],
              ("DELETE", vm, None, None), ("DELETE", vm, None, None)]
     return [(method, path, body, "2025-04-01", query) for method, path, body, query in calls]
@@ -182,8 +184,8 @@ def _network_calls(subscription: str, group: str) -> list[tuple]:
     calls = []
     for path, body in ((ip, ip_body), (nic, nic_body)):
         collection = path.rsplit("/", 1)[0]
-        calls += [("PUT", path, body), ("PUT", path, body), ("PATCH", path, {"tags": {"env": "test"}}), ("GET", path, None),
-                  ("GET", collection, None),
+        calls += [("PUT", path, body), ("PUT", path, body), ("PATCH", path, {"tags": {"env": "test"}}),
+                  ("GET", path, None), ("GET", collection, None),
                   ("GET", f"{subscription}/providers/Microsoft.Network/{collection.rsplit('/', 1)[1]}", None)]
     calls += [("DELETE", nic, None), ("DELETE", nic, None), ("DELETE", ip, None), ("DELETE", ip, None)]
     return [(method, path, body, "2025-05-01") for method, path, body in calls]
