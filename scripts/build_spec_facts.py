@@ -125,6 +125,9 @@ _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGrou
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # --- conf-resources (issue 12 item 6, group B): providers, classic administrators, compute, network, storage ---
+# These excerpts keep what Subplane answers; a property whose definition was not read (the VM's extension resources,
+# a storage account's identity, placement, geo-replication and routing settings, a NIC tap configuration's
+# properties) is left out, each named in the excerpt's x-subplane-excerpt, and so is not checked.
 _CLASSIC_ADMINS_2015 = ("specification/authorization/resource-manager/Microsoft.Authorization/stable/2015-07-01/"
                         "authorization-ClassicAdminCalls.json")
 _STORAGE_2025 = "specification/storage/resource-manager/Microsoft.Storage/stable/2025-06-01/storage.json"
