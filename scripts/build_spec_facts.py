@@ -124,6 +124,19 @@ _DEFINITION_SCOPES = ("", "/subscriptions/{sub}", "/subscriptions/{sub}/resource
 _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
+# --- Group A (conf-billing): budgets and usage details (Microsoft.Consumption), cost query, Microsoft.Billing ---
+_CONSUMPTION_2024 = "specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/consumption.json"
+_BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
+_GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", "consumption", _CONSUMPTION_2024,
+     "/{scope}/providers/Microsoft.Consumption/usageDetails", "get"),
+    *[("GET", f"{scope}/providers/Microsoft.Consumption/budgets", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets", "get") for scope in _BUDGET_SCOPES],
+    *[(method, f"{scope}/providers/Microsoft.Consumption/budgets/{{name}}", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", method.lower())
+      for scope in _BUDGET_SCOPES for method in ("GET", "PUT", "DELETE")],
+]
+# --- end of Group A ---
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", "subscription-actions", _ALIASES_2021,
@@ -195,6 +208,8 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
       if (scope, method) != (_ASSIGNMENT_SCOPES[2], "GET")],  # a group's assignment is read through its list
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
+    # --- Group A (conf-billing): Microsoft.Consumption, Microsoft.CostManagement query, Microsoft.Billing ---
+    *_GROUP_A_OPERATIONS,
 ]
 
 

@@ -128,6 +128,31 @@ def _management_group_calls(arm, sub: str, then: list[tuple]) -> list[tuple]:
     ]] + then + [("DELETE", group, None, version)]
 
 
+# --- Group A (conf-billing): budgets and usage details, cost query, Microsoft.Billing ---
+def _group_a_consumption_calls(sub: str) -> list[tuple]:
+    version = "2024-08-01"
+    budget = {"properties": {"category": "Cost", "amount": 100, "timeGrain": "Monthly",
+                             "timePeriod": {"startDate": "2026-11-01T00:00:00Z", "endDate": "2027-11-01T00:00:00Z"},
+                             "notifications": {"at80": {"enabled": True, "operator": "GreaterThan", "threshold": 80,
+                                                        "contactEmails": ["finops@contoso.example"]}}}}
+    calls = [("GET", f"/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", None, version)]
+    for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg"):
+        budgets = f"{scope}/providers/Microsoft.Consumption/budgets"
+        calls += [(method, path, body, version) for method, path, body in [
+            ("PUT", f"{budgets}/conformance", budget),  # 201
+            ("PUT", f"{budgets}/conformance", budget),  # 200
+            ("GET", f"{budgets}/conformance", None),
+            ("GET", budgets, None),
+            ("DELETE", f"{budgets}/conformance", None),
+        ]]
+    return calls
+
+
+def _group_a_calls(arm) -> list[tuple]:
+    return _group_a_consumption_calls(arm.subscription_id("Productie"))
+# --- end of Group A ---
+
+
 def _drive(arm) -> list[tuple[str, str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
@@ -155,6 +180,7 @@ def _drive(arm) -> list[tuple[str, str, str, int, object]]:
         *_management_group_calls(arm, sub, then=_assignment_calls(arm, sub)),
         *_tag_calls(arm),
         *_resource_calls(sub),
+        *_group_a_calls(arm),
     ]
     answers = []
     for call in (_Call(*fields) for fields in calls):
