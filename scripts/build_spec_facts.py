@@ -127,6 +127,8 @@ _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stabl
 # --- Group A (conf-billing): budgets and usage details (Microsoft.Consumption), cost query, Microsoft.Billing ---
 _CONSUMPTION_2024 = "specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/consumption.json"
 _BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
+_COST_2025 = "specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/costmanagement.json"
+_COST_SCOPES = (*_BUDGET_SCOPES, "/providers/Microsoft.Billing/billingAccounts/{account}")
 _GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", "consumption", _CONSUMPTION_2024,
      "/{scope}/providers/Microsoft.Consumption/usageDetails", "get"),
@@ -135,6 +137,8 @@ _GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     *[(method, f"{scope}/providers/Microsoft.Consumption/budgets/{{name}}", "consumption", _CONSUMPTION_2024,
        "/{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", method.lower())
       for scope in _BUDGET_SCOPES for method in ("GET", "PUT", "DELETE")],
+    *[("POST", f"{scope}/providers/Microsoft.CostManagement/query", "costmanagement", _COST_2025,
+       "/{scope}/providers/Microsoft.CostManagement/query", "post") for scope in _COST_SCOPES],
 ]
 # --- end of Group A ---
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).

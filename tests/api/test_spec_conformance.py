@@ -148,8 +148,17 @@ def _group_a_consumption_calls(sub: str) -> list[tuple]:
     return calls
 
 
+def _group_a_cost_calls(arm, sub: str) -> list[tuple]:
+    query = {"type": "ActualCost", "timeframe": "MonthToDate",
+             "dataset": {"granularity": "Daily", "aggregation": {"totalCost": {"name": "Cost", "function": "Sum"}},
+                         "grouping": [{"type": "Dimension", "name": "ResourceGroupName"}]}}
+    return [("POST", f"{scope}/providers/Microsoft.CostManagement/query", query, "2025-03-01")
+            for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg", _scope(arm))]
+
+
 def _group_a_calls(arm) -> list[tuple]:
-    return _group_a_consumption_calls(arm.subscription_id("Productie"))
+    sub = arm.subscription_id("Productie")
+    return _group_a_consumption_calls(sub) + _group_a_cost_calls(arm, sub)
 # --- end of Group A ---
 
 
