@@ -129,6 +129,28 @@ _CONSUMPTION_2024 = "specification/consumption/resource-manager/Microsoft.Consum
 _BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
 _COST_2025 = "specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/costmanagement.json"
 _COST_SCOPES = (*_BUDGET_SCOPES, "/providers/Microsoft.Billing/billingAccounts/{account}")
+_BILLING_2024 = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01"
+_ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
+_ACCOUNT, _SPEC_ACCOUNT = "/{account}", "/{billingAccountName}"
+_BY_SUB, _SPEC_BY_SUB = "/default/billingSubscriptions/{sid}/invoices", "/default/billingSubscriptions/{subscriptionId}/invoices"
+# (method, route under billingAccounts, spec file, the spec's path under billingAccounts)
+_BILLING_ROUTES = [
+    ("GET", "", "billingAccount.json", ""),
+    ("GET", _ACCOUNT, "billingAccount.json", _SPEC_ACCOUNT),
+    ("GET", f"{_ACCOUNT}/billingSubscriptions", "billingSubscription.json", f"{_SPEC_ACCOUNT}/billingSubscriptions"),
+    *[(method, f"{_ACCOUNT}/billingSubscriptions/{{sid}}{action}", "billingSubscription.json",
+       f"{_SPEC_ACCOUNT}/billingSubscriptions/{{billingSubscriptionName}}{action}")
+      for method, action in (("GET", ""), ("POST", "/cancel"))],
+    ("GET", f"{_ACCOUNT}/invoices", "invoice.json", f"{_SPEC_ACCOUNT}/invoices"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}", "invoice.json", f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}"),
+    ("POST", f"{_ACCOUNT}/invoices/{{invoice}}/download", "invoice.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/download"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}/transactions", "transaction.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/transactions"),
+    ("GET", _BY_SUB, "invoice.json", _SPEC_BY_SUB),
+    ("GET", f"{_BY_SUB}/{{invoice}}", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}"),
+    ("POST", f"{_BY_SUB}/{{invoice}}/download", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}/download"),
+]
 _GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", "consumption", _CONSUMPTION_2024,
      "/{scope}/providers/Microsoft.Consumption/usageDetails", "get"),
@@ -139,6 +161,8 @@ _GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
       for scope in _BUDGET_SCOPES for method in ("GET", "PUT", "DELETE")],
     *[("POST", f"{scope}/providers/Microsoft.CostManagement/query", "costmanagement", _COST_2025,
        "/{scope}/providers/Microsoft.CostManagement/query", "post") for scope in _COST_SCOPES],
+    *[(method, f"{_ACCOUNTS}{route}", "billing", f"{_BILLING_2024}/{file}", f"{_ACCOUNTS}{spec_path}", method.lower())
+      for method, route, file, spec_path in _BILLING_ROUTES],
 ]
 # --- end of Group A ---
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).

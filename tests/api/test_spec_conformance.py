@@ -4,6 +4,7 @@ facts (issue 12, item 6), and every served route classified, so a new route cann
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -156,9 +157,36 @@ def _group_a_cost_calls(arm, sub: str) -> list[tuple]:
             for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg", _scope(arm))]
 
 
+def _group_a_billing_calls(arm) -> list[tuple]:
+    """Microsoft.Billing after the demo's first invoices (the clock moves on 35 days), the cancel last."""
+    version, accounts = "2024-04-01", "/providers/Microsoft.Billing/billingAccounts"
+    account = f"{accounts}/{arm.demo['billingAccountId']}"
+    arm.app.clock_control.advance(timedelta(days=35))
+    listed = arm.call("GET", f"{account}/invoices", version=version).json()["value"]
+    invoice = next(i for i in listed if i["properties"]["subTotal"]["value"] > 0)
+    number, sub = invoice["name"], invoice["properties"]["subscriptionId"]
+    by_subscription = f"{accounts}/default/billingSubscriptions/{sub}/invoices"
+    cancelled = arm.subscription_id("Ontwikkeling")
+    return [(method, path, body, version, query) for method, path, body, query in [
+        ("GET", accounts, None, None),
+        ("GET", account, None, None),
+        ("GET", f"{account}/billingSubscriptions", None, None),
+        ("GET", f"{account}/billingSubscriptions/{sub}", None, None),
+        ("GET", f"{account}/invoices", None, None),
+        ("GET", f"{account}/invoices/{number}", None, None),
+        ("GET", f"{account}/invoices/{number}/transactions", None, None),
+        ("POST", f"{account}/invoices/{number}/download", None, None),
+        ("GET", by_subscription, None, None),
+        ("GET", f"{by_subscription}/{number}", None, None),
+        ("POST", f"{by_subscription}/{number}/download", None, None),
+        ("POST", f"{account}/billingSubscriptions/{cancelled}/cancel", {"cancellationReason": "Other"},
+         {"IgnoreResourceCheck": "true"}),
+    ]]
+
+
 def _group_a_calls(arm) -> list[tuple]:
     sub = arm.subscription_id("Productie")
-    return _group_a_consumption_calls(sub) + _group_a_cost_calls(arm, sub)
+    return _group_a_consumption_calls(sub) + _group_a_cost_calls(arm, sub) + _group_a_billing_calls(arm)
 # --- end of Group A ---
 
 

@@ -87,11 +87,12 @@ def render_transaction(account_id: str, invoice, line) -> dict[str, Any]:
     name = f"{invoice.invoice_number}-{line.line_no}"
     return {"id": f"{_ACCOUNTS}/{account_id}/transactions/{name}", "name": name,
             "type": "Microsoft.Billing/billingAccounts/transactions",
-            "properties": {"kind": "Other", "transactionType": "Billed", "date": _day(line.from_at),
+            "properties": {"kind": "all", "transactionType": "Usage Charge", "date": _day(line.from_at),
                            "invoice": invoice.invoice_number, "invoiceId": f"{_ACCOUNTS}/{account_id}/invoices/"
                                                                             f"{invoice.invoice_number}",
                            "productDescription": meter_name(line.meter), "productFamily": line.meter.split("/")[0],
-                           "partNumber": line.meter, "quantity": float(line.quantity), "unitOfMeasure": line.unit,
+                           # the spec's quantity is a whole count purchased; metered usage is its number "units"
+                           "partNumber": line.meter, "units": float(line.quantity), "unitOfMeasure": line.unit,
                            "billingCurrency": c, "pricingCurrency": c,
                            "effectivePrice": _amount(line.unit_price, c), "marketPrice": _amount(line.unit_price, c),
                            "subTotal": _amount(line.amount, c), "transactionAmount": _amount(line.amount, c),
