@@ -125,14 +125,17 @@ _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGrou
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
 # --- Group A (conf-billing): budgets and usage details (Microsoft.Consumption), cost query, Microsoft.Billing ---
-_CONSUMPTION_2024 = "specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/consumption.json"
+_CONSUMPTION_2024 = ("specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/"
+                     "consumption.json")
 _BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
-_COST_2025 = "specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/costmanagement.json"
+_COST_2025 = ("specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/"
+              "costmanagement.json")
 _COST_SCOPES = (*_BUDGET_SCOPES, "/providers/Microsoft.Billing/billingAccounts/{account}")
 _BILLING_2024 = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01"
 _ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
 _ACCOUNT, _SPEC_ACCOUNT = "/{account}", "/{billingAccountName}"
-_BY_SUB, _SPEC_BY_SUB = "/default/billingSubscriptions/{sid}/invoices", "/default/billingSubscriptions/{subscriptionId}/invoices"
+_BY_SUB = "/default/billingSubscriptions/{sid}/invoices"
+_SPEC_BY_SUB = "/default/billingSubscriptions/{subscriptionId}/invoices"
 # (method, route under billingAccounts, spec file, the spec's path under billingAccounts)
 _BILLING_ROUTES = [
     ("GET", "", "billingAccount.json", ""),
