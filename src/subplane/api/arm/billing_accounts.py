@@ -87,7 +87,7 @@ def render_transaction(account_id: str, invoice, line) -> dict[str, Any]:
     name = f"{invoice.invoice_number}-{line.line_no}"
     return {"id": f"{_ACCOUNTS}/{account_id}/transactions/{name}", "name": name,
             "type": "Microsoft.Billing/billingAccounts/transactions",
-            "properties": {"kind": "all", "transactionType": "Usage Charge", "date": _day(line.from_at),
+            "properties": {"kind": "Other", "transactionType": "Billed", "date": _day(line.from_at),
                            "invoice": invoice.invoice_number, "invoiceId": f"{_ACCOUNTS}/{account_id}/invoices/"
                                                                             f"{invoice.invoice_number}",
                            "productDescription": meter_name(line.meter), "productFamily": line.meter.split("/")[0],
