@@ -187,6 +187,50 @@ _CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
 ]
 # --- end of conf-resources ---
 
+# --- Group A (conf-billing): budgets and usage details (Microsoft.Consumption), cost query, Microsoft.Billing ---
+_CONSUMPTION_2024 = ("specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/"
+                     "consumption.json")
+_BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
+_COST_2025 = ("specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/"
+              "costmanagement.json")
+_COST_SCOPES = (*_BUDGET_SCOPES, "/providers/Microsoft.Billing/billingAccounts/{account}")
+_BILLING_2024 = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01"
+_ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
+_ACCOUNT, _SPEC_ACCOUNT = "/{account}", "/{billingAccountName}"
+_BY_SUB = "/default/billingSubscriptions/{sid}/invoices"
+_SPEC_BY_SUB = "/default/billingSubscriptions/{subscriptionId}/invoices"
+# (method, route under billingAccounts, spec file, the spec's path under billingAccounts)
+_BILLING_ROUTES = [
+    ("GET", "", "billingAccount.json", ""),
+    ("GET", _ACCOUNT, "billingAccount.json", _SPEC_ACCOUNT),
+    ("GET", f"{_ACCOUNT}/billingSubscriptions", "billingSubscription.json", f"{_SPEC_ACCOUNT}/billingSubscriptions"),
+    *[(method, f"{_ACCOUNT}/billingSubscriptions/{{sid}}{action}", "billingSubscription.json",
+       f"{_SPEC_ACCOUNT}/billingSubscriptions/{{billingSubscriptionName}}{action}")
+      for method, action in (("GET", ""), ("POST", "/cancel"))],
+    ("GET", f"{_ACCOUNT}/invoices", "invoice.json", f"{_SPEC_ACCOUNT}/invoices"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}", "invoice.json", f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}"),
+    ("POST", f"{_ACCOUNT}/invoices/{{invoice}}/download", "invoice.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/download"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}/transactions", "transaction.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/transactions"),
+    ("GET", _BY_SUB, "invoice.json", _SPEC_BY_SUB),
+    ("GET", f"{_BY_SUB}/{{invoice}}", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}"),
+    ("POST", f"{_BY_SUB}/{{invoice}}/download", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}/download"),
+]
+_GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", "consumption", _CONSUMPTION_2024,
+     "/{scope}/providers/Microsoft.Consumption/usageDetails", "get"),
+    *[("GET", f"{scope}/providers/Microsoft.Consumption/budgets", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets", "get") for scope in _BUDGET_SCOPES],
+    *[(method, f"{scope}/providers/Microsoft.Consumption/budgets/{{name}}", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", method.lower())
+      for scope in _BUDGET_SCOPES for method in ("GET", "PUT", "DELETE")],
+    *[("POST", f"{scope}/providers/Microsoft.CostManagement/query", "costmanagement", _COST_2025,
+       "/{scope}/providers/Microsoft.CostManagement/query", "post") for scope in _COST_SCOPES],
+    *[(method, f"{_ACCOUNTS}{route}", "billing", f"{_BILLING_2024}/{file}", f"{_ACCOUNTS}{spec_path}", method.lower())
+      for method, route, file, spec_path in _BILLING_ROUTES],
+]
+# --- end of Group A ---
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", "subscription-actions", _ALIASES_2021,
@@ -259,6 +303,8 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
     *_CONF_RESOURCES_OPERATIONS,
+    # --- Group A (conf-billing): Microsoft.Consumption, Microsoft.CostManagement query, Microsoft.Billing ---
+    *_GROUP_A_OPERATIONS,
 ]
 
 

@@ -4,6 +4,7 @@ facts (issue 12, item 6), and every served route classified, so a new route cann
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -190,6 +191,64 @@ def _network_calls(subscription: str, group: str) -> list[tuple]:
     calls += [("DELETE", nic, None), ("DELETE", nic, None), ("DELETE", ip, None), ("DELETE", ip, None)]
     return [(method, path, body, "2025-05-01") for method, path, body in calls]
 # --- end of conf-resources ---
+# --- Group A (conf-billing): budgets and usage details, cost query, Microsoft.Billing ---
+def _group_a_consumption_calls(sub: str) -> list[tuple]:
+    version = "2024-08-01"
+    budget = {"properties": {"category": "Cost", "amount": 100, "timeGrain": "Monthly",
+                             "timePeriod": {"startDate": "2026-11-01T00:00:00Z", "endDate": "2027-11-01T00:00:00Z"},
+                             "notifications": {"at80": {"enabled": True, "operator": "GreaterThan", "threshold": 80,
+                                                        "contactEmails": ["finops@contoso.example"]}}}}
+    calls = [("GET", f"/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", None, version)]
+    for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg"):
+        budgets = f"{scope}/providers/Microsoft.Consumption/budgets"
+        calls += [(method, path, body, version) for method, path, body in [
+            ("PUT", f"{budgets}/conformance", budget),  # 201
+            ("PUT", f"{budgets}/conformance", budget),  # 200
+            ("GET", f"{budgets}/conformance", None),
+            ("GET", budgets, None),
+            ("DELETE", f"{budgets}/conformance", None),
+        ]]
+    return calls
+
+
+def _group_a_cost_calls(arm, sub: str) -> list[tuple]:
+    query = {"type": "ActualCost", "timeframe": "MonthToDate",
+             "dataset": {"granularity": "Daily", "aggregation": {"totalCost": {"name": "Cost", "function": "Sum"}},
+                         "grouping": [{"type": "Dimension", "name": "ResourceGroupName"}]}}
+    return [("POST", f"{scope}/providers/Microsoft.CostManagement/query", query, "2025-03-01")
+            for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg", _scope(arm))]
+
+
+def _group_a_billing_calls(arm) -> list[tuple]:
+    """Microsoft.Billing after the demo's first invoices (the clock moves on 35 days), the cancel last."""
+    version, accounts = "2024-04-01", "/providers/Microsoft.Billing/billingAccounts"
+    account = f"{accounts}/{arm.demo['billingAccountId']}"
+    arm.app.clock_control.advance(timedelta(days=35))
+    listed = arm.call("GET", f"{account}/invoices", version=version).json()["value"]
+    invoice = next(i for i in listed if i["properties"]["subTotal"]["value"] > 0)
+    number, sub = invoice["name"], invoice["properties"]["subscriptionId"]
+    by_subscription = f"{accounts}/default/billingSubscriptions/{sub}/invoices"
+    return [(method, path, body, version, query) for method, path, body, query in [
+        ("GET", accounts, None, None),
+        ("GET", account, None, None),
+        ("GET", f"{account}/billingSubscriptions", None, None),
+        ("GET", f"{account}/billingSubscriptions/{sub}", None, None),
+        ("GET", f"{account}/invoices", None, None),
+        ("GET", f"{account}/invoices/{number}", None, None),
+        ("GET", f"{account}/invoices/{number}/transactions", None, None),
+        ("POST", f"{account}/invoices/{number}/download", None, None),
+        ("GET", by_subscription, None, None),
+        ("GET", f"{by_subscription}/{number}", None, None),
+        ("POST", f"{by_subscription}/{number}/download", None, None),
+        ("POST", f"{account}/billingSubscriptions/{sub}/cancel", {"cancellationReason": "Other"},
+         {"IgnoreResourceCheck": "true"}),
+    ]]
+
+
+def _group_a_calls(arm) -> list[tuple]:
+    sub = arm.subscription_id("Productie")
+    return _group_a_consumption_calls(sub) + _group_a_cost_calls(arm, sub) + _group_a_billing_calls(arm)
+# --- end of Group A ---
 
 
 def _drive(arm) -> list[tuple[str, str, str, int, object]]:
@@ -221,6 +280,11 @@ def _drive(arm) -> list[tuple[str, str, str, int, object]]:
         *_resource_calls(sub),
         *_conf_resources_calls(arm),
     ]
+    # the groups' calls are built after the calls above ran: billing's move the clock on to the first invoices
+    return _answers(arm, calls) + _answers(arm, _group_a_calls(arm))
+
+
+def _answers(arm, calls: list[tuple]) -> list[tuple[str, str, str, int, object]]:
     answers = []
     for call in (_Call(*fields) for fields in calls):
         answer = arm.call(call.method, call.path, version=call.version, json=call.body, params=call.query)
