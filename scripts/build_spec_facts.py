@@ -124,6 +124,113 @@ _DEFINITION_SCOPES = ("", "/subscriptions/{sub}", "/subscriptions/{sub}/resource
 _ASSIGNMENT_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}",
                       "/providers/Microsoft.Management/managementGroups/{mg}")
 _ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json"
+# --- conf-resources (issue 12 item 6, group B): providers, classic administrators, compute, network, storage ---
+# These excerpts keep what Subplane answers; a property whose definition was not read (the VM's extension resources,
+# a storage account's identity, placement, geo-replication and routing settings, a NIC tap configuration's
+# properties) is left out, each named in the excerpt's x-subplane-excerpt, and so is not checked.
+_CLASSIC_ADMINS_2015 = ("specification/authorization/resource-manager/Microsoft.Authorization/stable/2015-07-01/"
+                        "authorization-ClassicAdminCalls.json")
+_STORAGE_2025 = "specification/storage/resource-manager/Microsoft.Storage/stable/2025-06-01/storage.json"
+_STORAGE_ACCOUNTS = "/providers/Microsoft.Storage/storageAccounts"
+_SPEC_ACCOUNT = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Storage/"
+                 "storageAccounts/{accountName}")
+_SPEC_GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+_COMPUTE_2025 = ("specification/compute/resource-manager/Microsoft.Compute/ComputeRP/stable/2025-04-01/"
+                 "virtualMachine.json")
+_VMS = "/providers/Microsoft.Compute/virtualMachines"
+_VM, _SPEC_VM = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}/{{name}}", f"{_SPEC_GROUP}{_VMS}/{{vmName}}"
+_NETWORK_2025 = "specification/network/resource-manager/Microsoft.Network/stable/2025-05-01"
+
+
+def _network_rows(kind: str, spec_name: str, relative: str) -> list[tuple[str, str, str, str, str, str]]:
+    """A network resource's six operations: its two lists and the item's GET, PUT, PATCH and DELETE."""
+    kinds = f"/providers/Microsoft.Network/{kind}"
+    group = "/subscriptions/{sub}/resourceGroups/{rg}"
+    return [("GET", f"/subscriptions/{{sub}}{kinds}", "network", relative, f"/subscriptions/{{subscriptionId}}{kinds}",
+             "get"),
+            ("GET", f"{group}{kinds}", "network", relative, f"{_SPEC_GROUP}{kinds}", "get"),
+            *[(method, f"{group}{kinds}/{{name}}", "network", relative, f"{_SPEC_GROUP}{kinds}/{{{spec_name}}}",
+               method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")]]
+
+
+_CONF_RESOURCES_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("GET", "/subscriptions/{sub}/providers", "resources", _RESOURCES_2025, "/subscriptions/{subscriptionId}/providers",
+     "get"),
+    ("POST", "/subscriptions/{sub}/providers/{ns}/register", "resources", _RESOURCES_2025,
+     "/subscriptions/{subscriptionId}/providers/{resourceProviderNamespace}/register", "post"),
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Authorization/classicAdministrators", "authorization",
+     _CLASSIC_ADMINS_2015, "/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/classicAdministrators",
+     "get"),
+    ("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability", "storage", _STORAGE_2025,
+     "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/checkNameAvailability", "post"),
+    ("GET", f"/subscriptions/{{sub}}{_STORAGE_ACCOUNTS}", "storage", _STORAGE_2025,
+     f"/subscriptions/{{subscriptionId}}{_STORAGE_ACCOUNTS}", "get"),
+    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}", "storage", _STORAGE_2025,
+     f"/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroupName}}{_STORAGE_ACCOUNTS}", "get"),
+    *[(method, f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}/{{name}}", "storage", _STORAGE_2025,
+       _SPEC_ACCOUNT, method.lower()) for method in ("GET", "PUT", "PATCH", "DELETE")],
+    *[("POST", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_STORAGE_ACCOUNTS}/{{name}}/{action}", "storage",
+       _STORAGE_2025, f"{_SPEC_ACCOUNT}/{action}", "post") for action in ("listKeys", "regenerateKey")],
+    *[row for kind, spec_name, file in (("publicIPAddresses", "publicIpAddressName", "publicIpAddress.json"),
+                                        ("networkInterfaces", "networkInterfaceName", "networkInterface.json"))
+      for row in _network_rows(kind, spec_name, f"{_NETWORK_2025}/{file}")],
+    ("GET", f"/subscriptions/{{sub}}{_VMS}", "compute", _COMPUTE_2025, f"/subscriptions/{{subscriptionId}}{_VMS}",
+     "get"),
+    ("GET", f"/subscriptions/{{sub}}/resourceGroups/{{rg}}{_VMS}", "compute", _COMPUTE_2025, f"{_SPEC_GROUP}{_VMS}",
+     "get"),
+    *[(method, _VM, "compute", _COMPUTE_2025, _SPEC_VM, method.lower())
+      for method in ("GET", "PUT", "PATCH", "DELETE")],
+    ("GET", f"{_VM}/instanceView", "compute", _COMPUTE_2025, f"{_SPEC_VM}/instanceView", "get"),
+    # one served route for the four power actions: VirtualMachines_Start, _PowerOff, _Restart and _Deallocate declare
+    # the same answers (200 and 202, no body; long-running) in this file, so Start's stand for all four
+    ("POST", f"{_VM}/{{action}}", "compute", _COMPUTE_2025, f"{_SPEC_VM}/start", "post"),
+]
+# --- end of conf-resources ---
+
+# --- Group A (conf-billing): budgets and usage details (Microsoft.Consumption), cost query, Microsoft.Billing ---
+_CONSUMPTION_2024 = ("specification/consumption/resource-manager/Microsoft.Consumption/stable/2024-08-01/"
+                     "consumption.json")
+_BUDGET_SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
+_COST_2025 = ("specification/cost-management/resource-manager/Microsoft.CostManagement/stable/2025-03-01/"
+              "costmanagement.json")
+_COST_SCOPES = (*_BUDGET_SCOPES, "/providers/Microsoft.Billing/billingAccounts/{account}")
+_BILLING_2024 = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01"
+_ACCOUNTS = "/providers/Microsoft.Billing/billingAccounts"
+_ACCOUNT, _SPEC_ACCOUNT = "/{account}", "/{billingAccountName}"
+_BY_SUB = "/default/billingSubscriptions/{sid}/invoices"
+_SPEC_BY_SUB = "/default/billingSubscriptions/{subscriptionId}/invoices"
+# (method, route under billingAccounts, spec file, the spec's path under billingAccounts)
+_BILLING_ROUTES = [
+    ("GET", "", "billingAccount.json", ""),
+    ("GET", _ACCOUNT, "billingAccount.json", _SPEC_ACCOUNT),
+    ("GET", f"{_ACCOUNT}/billingSubscriptions", "billingSubscription.json", f"{_SPEC_ACCOUNT}/billingSubscriptions"),
+    *[(method, f"{_ACCOUNT}/billingSubscriptions/{{sid}}{action}", "billingSubscription.json",
+       f"{_SPEC_ACCOUNT}/billingSubscriptions/{{billingSubscriptionName}}{action}")
+      for method, action in (("GET", ""), ("POST", "/cancel"))],
+    ("GET", f"{_ACCOUNT}/invoices", "invoice.json", f"{_SPEC_ACCOUNT}/invoices"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}", "invoice.json", f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}"),
+    ("POST", f"{_ACCOUNT}/invoices/{{invoice}}/download", "invoice.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/download"),
+    ("GET", f"{_ACCOUNT}/invoices/{{invoice}}/transactions", "transaction.json",
+     f"{_SPEC_ACCOUNT}/invoices/{{invoiceName}}/transactions"),
+    ("GET", _BY_SUB, "invoice.json", _SPEC_BY_SUB),
+    ("GET", f"{_BY_SUB}/{{invoice}}", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}"),
+    ("POST", f"{_BY_SUB}/{{invoice}}/download", "invoice.json", f"{_SPEC_BY_SUB}/{{invoiceName}}/download"),
+]
+_GROUP_A_OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
+    ("GET", "/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", "consumption", _CONSUMPTION_2024,
+     "/{scope}/providers/Microsoft.Consumption/usageDetails", "get"),
+    *[("GET", f"{scope}/providers/Microsoft.Consumption/budgets", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets", "get") for scope in _BUDGET_SCOPES],
+    *[(method, f"{scope}/providers/Microsoft.Consumption/budgets/{{name}}", "consumption", _CONSUMPTION_2024,
+       "/{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", method.lower())
+      for scope in _BUDGET_SCOPES for method in ("GET", "PUT", "DELETE")],
+    *[("POST", f"{scope}/providers/Microsoft.CostManagement/query", "costmanagement", _COST_2025,
+       "/{scope}/providers/Microsoft.CostManagement/query", "post") for scope in _COST_SCOPES],
+    *[(method, f"{_ACCOUNTS}{route}", "billing", f"{_BILLING_2024}/{file}", f"{_ACCOUNTS}{spec_path}", method.lower())
+      for method, route, file, spec_path in _BILLING_ROUTES],
+]
+# --- end of Group A ---
 # Served operation (method, Subplane's route pattern) -> (area, spec file, the spec's path, the spec's method).
 OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
     ("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", "subscription-actions", _ALIASES_2021,
@@ -195,6 +302,9 @@ OPERATIONS: list[tuple[str, str, str, str, str, str]] = [
       if (scope, method) != (_ASSIGNMENT_SCOPES[2], "GET")],  # a group's assignment is read through its list
     ("GET", "/subscriptions/{sub}/providers/Microsoft.Insights/eventtypes/management/values", "insights", _ACTIVITY_LOG,
      "/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values", "get"),
+    *_CONF_RESOURCES_OPERATIONS,
+    # --- Group A (conf-billing): Microsoft.Consumption, Microsoft.CostManagement query, Microsoft.Billing ---
+    *_GROUP_A_OPERATIONS,
 ]
 
 

@@ -77,6 +77,9 @@ def test_invoices_by_account_and_subscription_agree_and_filter_on_invoice_date(i
                      version=VERSION).json()["value"]
     assert sum(Decimal(str(t["properties"]["transactionAmount"]["value"])) for t in lines) == \
         Decimal(str(props["subTotal"]["value"]))
+    # metered usage is the spec's number "units" (its "quantity" is an integer count of purchases)
+    assert all(t["properties"]["units"] >= 0 and "quantity" not in t["properties"] for t in lines)
+    assert any(t["properties"]["units"] > 0 for t in lines)
 
 
 def test_download_links_serve_the_pdf_and_the_ubl_and_cannot_be_forged(invoiced):

@@ -53,6 +53,8 @@ def test_create_get_list_and_replace(arm):
     assert body["properties"]["currentSpend"]["unit"] == "EUR"
     replaced = arm.call("PUT", _path(sub, "monthly"), version=VERSION, json=_budget(amount=250, thresholds=(80,)))
     assert replaced.status_code == 200 and replaced.json()["properties"]["amount"] == 250
+    etag = replaced.json()["eTag"]
+    assert etag != body["eTag"] and arm.call("GET", _path(sub, "monthly"), version=VERSION).json()["eTag"] == etag
     listed = arm.call("GET", _path(sub), version=VERSION).json()["value"]
     assert [b["name"] for b in listed] == ["monthly", "productie-monthly"]  # with the demo's own
     assert arm.call("GET", _path(sub, "monthly"), version=VERSION, role="reader").status_code == 200

@@ -4,6 +4,7 @@ facts (issue 12, item 6), and every served route classified, so a new route cann
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -128,6 +129,128 @@ def _management_group_calls(arm, sub: str, then: list[tuple]) -> list[tuple]:
     ]] + then + [("DELETE", group, None, version)]
 
 
+# --- conf-resources (issue 12 item 6, group B): providers, classic administrators, compute, network, storage ---
+def _conf_resources_calls(arm) -> list[tuple]:
+    sub = arm.subscription_id("Productie")
+    accounts = "/providers/Microsoft.Storage/storageAccounts"
+    account, storage = f"/subscriptions/{sub}/resourceGroups/productie-rg{accounts}/confres01st", "2025-06-01"
+    create = {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    return [
+        ("GET", f"/subscriptions/{sub}/providers", None, "2025-04-01"),
+        ("POST", f"/subscriptions/{sub}/providers/Microsoft.Compute/register", None, "2025-04-01"),
+        ("GET", f"/subscriptions/{sub}/providers/Microsoft.Authorization/classicAdministrators", None, "2015-07-01"),
+        *[(method, path, body, storage) for method, path, body in [
+            ("POST", f"/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability",
+             {"name": "confres01st", "type": "Microsoft.Storage/storageAccounts"}),
+            ("PUT", account, create),  # a new account: 202, then the account
+            ("PUT", account, create),
+            ("GET", account, None),
+            ("PATCH", account, {"tags": {"env": "test"}}),
+            ("GET", f"/subscriptions/{sub}{accounts}", None),
+            ("GET", f"/subscriptions/{sub}/resourceGroups/productie-rg{accounts}", None),
+            ("POST", f"{account}/listKeys", None),
+            ("POST", f"{account}/regenerateKey", {"keyName": "key1"}),
+            ("DELETE", account, None),
+            ("DELETE", account, None),  # no such account any more: 204
+        ]],
+        *_network_calls(f"/subscriptions/{sub}", "productie-rg"),
+        *_vm_calls(f"/subscriptions/{sub}", "productie-rg"),
+    ]
+
+
+def _vm_calls(subscription: str, group: str) -> list[tuple]:
+    """A VM created (201), put again (200), patched, read (with its instance view too), listed, through its four power
+    actions, and deleted twice (202, then 204)."""
+    vms = "/providers/Microsoft.Compute/virtualMachines"
+    vm = f"{subscription}/resourceGroups/{group}{vms}/confres-vm"
+    body = {"location": "westeurope", "properties": {"hardwareProfile": {"vmSize": "Standard_B2s"}}}
+    calls = [("PUT", vm, body, None), ("PUT", vm, body, None), ("PATCH", vm, {"tags": {"env": "test"}}, None),
+             ("GET", vm, None, None), ("GET", vm, None, {"$expand": "instanceView"}),
+             ("GET", f"{vm}/instanceView", None, None),
+             ("GET", f"{subscription}/resourceGroups/{group}{vms}", None, None),
+             ("GET", f"{subscription}{vms}", None, None),
+             *[("POST", f"{vm}/{action}", None, None) for action in ("powerOff", "start", "restart", "deallocate")],
+             ("DELETE", vm, None, None), ("DELETE", vm, None, None)]
+    return [(method, path, body, "2025-04-01", query) for method, path, body, query in calls]
+
+
+def _network_calls(subscription: str, group: str) -> list[tuple]:
+    """A public IP and a NIC bound to it: created (201), put again (200), patched, read, listed, deleted twice."""
+    network = f"{subscription}/resourceGroups/{group}/providers/Microsoft.Network"
+    ip, nic = f"{network}/publicIPAddresses/confres-ip", f"{network}/networkInterfaces/confres-nic"
+    ip_body = {"location": "westeurope", "sku": {"name": "Standard"},
+               "properties": {"publicIPAllocationMethod": "Static"}}
+    nic_body = {"location": "westeurope",
+                "properties": {"ipConfigurations": [{"properties": {"publicIPAddress": {"id": ip}}}]}}
+    calls = []
+    for path, body in ((ip, ip_body), (nic, nic_body)):
+        collection = path.rsplit("/", 1)[0]
+        calls += [("PUT", path, body), ("PUT", path, body), ("PATCH", path, {"tags": {"env": "test"}}),
+                  ("GET", path, None), ("GET", collection, None),
+                  ("GET", f"{subscription}/providers/Microsoft.Network/{collection.rsplit('/', 1)[1]}", None)]
+    calls += [("DELETE", nic, None), ("DELETE", nic, None), ("DELETE", ip, None), ("DELETE", ip, None)]
+    return [(method, path, body, "2025-05-01") for method, path, body in calls]
+# --- end of conf-resources ---
+# --- Group A (conf-billing): budgets and usage details, cost query, Microsoft.Billing ---
+def _group_a_consumption_calls(sub: str) -> list[tuple]:
+    version = "2024-08-01"
+    budget = {"properties": {"category": "Cost", "amount": 100, "timeGrain": "Monthly",
+                             "timePeriod": {"startDate": "2026-11-01T00:00:00Z", "endDate": "2027-11-01T00:00:00Z"},
+                             "notifications": {"at80": {"enabled": True, "operator": "GreaterThan", "threshold": 80,
+                                                        "contactEmails": ["finops@contoso.example"]}}}}
+    calls = [("GET", f"/subscriptions/{sub}/providers/Microsoft.Consumption/usageDetails", None, version)]
+    for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg"):
+        budgets = f"{scope}/providers/Microsoft.Consumption/budgets"
+        calls += [(method, path, body, version) for method, path, body in [
+            ("PUT", f"{budgets}/conformance", budget),  # 201
+            ("PUT", f"{budgets}/conformance", budget),  # 200
+            ("GET", f"{budgets}/conformance", None),
+            ("GET", budgets, None),
+            ("DELETE", f"{budgets}/conformance", None),
+        ]]
+    return calls
+
+
+def _group_a_cost_calls(arm, sub: str) -> list[tuple]:
+    query = {"type": "ActualCost", "timeframe": "MonthToDate",
+             "dataset": {"granularity": "Daily", "aggregation": {"totalCost": {"name": "Cost", "function": "Sum"}},
+                         "grouping": [{"type": "Dimension", "name": "ResourceGroupName"}]}}
+    return [("POST", f"{scope}/providers/Microsoft.CostManagement/query", query, "2025-03-01")
+            for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourceGroups/productie-rg", _scope(arm))]
+
+
+def _group_a_billing_calls(arm) -> list[tuple]:
+    """Microsoft.Billing after the demo's first invoices (the clock moves on 35 days), the cancel last."""
+    version, accounts = "2024-04-01", "/providers/Microsoft.Billing/billingAccounts"
+    account = f"{accounts}/{arm.demo['billingAccountId']}"
+    arm.app.clock_control.advance(timedelta(days=35))
+    listed = arm.call("GET", f"{account}/invoices", version=version).json()["value"]
+    invoice = next(i for i in listed if i["properties"]["subTotal"]["value"] > 0)
+    number, sub = invoice["name"], invoice["properties"]["subscriptionId"]
+    by_subscription = f"{accounts}/default/billingSubscriptions/{sub}/invoices"
+    return [(method, path, body, version, query) for method, path, body, query in [
+        ("GET", accounts, None, None),
+        ("GET", account, None, None),
+        ("GET", f"{account}/billingSubscriptions", None, None),
+        ("GET", f"{account}/billingSubscriptions/{sub}", None, None),
+        ("GET", f"{account}/invoices", None, None),
+        ("GET", f"{account}/invoices/{number}", None, None),
+        ("GET", f"{account}/invoices/{number}/transactions", None, None),
+        ("POST", f"{account}/invoices/{number}/download", None, None),
+        ("GET", by_subscription, None, None),
+        ("GET", f"{by_subscription}/{number}", None, None),
+        ("POST", f"{by_subscription}/{number}/download", None, None),
+        ("POST", f"{account}/billingSubscriptions/{sub}/cancel", {"cancellationReason": "Other"},
+         {"IgnoreResourceCheck": "true"}),
+    ]]
+
+
+def _group_a_calls(arm) -> list[tuple]:
+    sub = arm.subscription_id("Productie")
+    return _group_a_consumption_calls(sub) + _group_a_cost_calls(arm, sub) + _group_a_billing_calls(arm)
+# --- end of Group A ---
+
+
 def _drive(arm) -> list[tuple[str, str, str, int, object]]:
     """One call of each covered operation, in an order that leaves each one something to act on."""
     sub = arm.subscription_id("Ontwikkeling")
@@ -155,7 +278,13 @@ def _drive(arm) -> list[tuple[str, str, str, int, object]]:
         *_management_group_calls(arm, sub, then=_assignment_calls(arm, sub)),
         *_tag_calls(arm),
         *_resource_calls(sub),
+        *_conf_resources_calls(arm),
     ]
+    # the groups' calls are built after the calls above ran: billing's move the clock on to the first invoices
+    return _answers(arm, calls) + _answers(arm, _group_a_calls(arm))
+
+
+def _answers(arm, calls: list[tuple]) -> list[tuple[str, str, str, int, object]]:
     answers = []
     for call in (_Call(*fields) for fields in calls):
         answer = arm.call(call.method, call.path, version=call.version, json=call.body, params=call.query)

@@ -17,10 +17,13 @@ from enum import StrEnum
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .metering import Span
 from .prices import PriceList, Unit
+
+if TYPE_CHECKING:
+    from .offers import Offer
 
 MINOR_UNITS = {"JPY": 0, "KRW": 0}
 _MICROSECOND = timedelta(microseconds=1)
@@ -157,7 +160,8 @@ def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool
     The first month is charged once the span has started, even when it ended at the same instant (a
     plan bought and cancelled at once has started its month). ``through_end`` also counts a month that
     starts exactly at ``end``: an estimate "up to now" includes a plan bought now."""
-    steps, index = [], 0
+    steps: list[tuple[datetime, datetime]] = []
+    index = 0
     if span.end is not None and span.end < span.start:  # resumed for a later month, ended before it began
         return steps
     while True:
@@ -171,7 +175,7 @@ def month_steps(span: Span, start: datetime, end: datetime, *, through_end: bool
         index += 1
 
 
-def needs_payment_method(offer) -> bool:
+def needs_payment_method(offer: Offer) -> bool:
     """Signing up needs a payment method unless the offer starts on credit (lifecycle.md §2, create)."""
     return not offer.credit_amount
 
@@ -327,7 +331,7 @@ def usage_rows(spans: list[Span], windows: Iterable[tuple[datetime, datetime]], 
         hi = min(window_end, end)
         if hi <= max(window_start, start):
             continue
-        running: dict[tuple, Fraction] = {}
+        running: dict[tuple[Any, ...], Fraction] = {}
         points = _cut_points(window_start, hi, start)
         for lo, piece_end in zip(points, points[1:]):
             for line in rate(spans, lo, piece_end, prices, currency):
@@ -358,7 +362,7 @@ class CreditGrant:
     granted_at: datetime
     expires_at: datetime
     used: Decimal = Decimal("0.00")
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def left(self) -> Decimal:

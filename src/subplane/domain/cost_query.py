@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import InvalidInput
 
@@ -41,7 +41,7 @@ def _type_of(resource_id: str) -> str:
 
 
 # each dimension a query may group by, and how a usage row answers it
-DIMENSIONS = {
+DIMENSIONS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
     "resourcegroup": ("ResourceGroup", lambda r: _group_of(r["resourceId"])),
     "resourcegroupname": ("ResourceGroupName", lambda r: _group_of(r["resourceId"])),
     "resourceid": ("ResourceId", lambda r: r["resourceId"].lower()),
@@ -74,7 +74,7 @@ class CostQuery:
 @dataclass(frozen=True)
 class CostTable:
     columns: list[tuple[str, str]]  # (name, "Number" | "String")
-    rows: list[list]
+    rows: list[list[Any]]
 
 
 def check(query: CostQuery) -> None:
@@ -123,9 +123,9 @@ def window(query: CostQuery, now: datetime, billing_period: tuple[datetime, date
     return this_month, now
 
 
-def aggregate(rows: Iterable[Mapping], query: CostQuery, currency: str) -> CostTable:
+def aggregate(rows: Iterable[Mapping[str, Any]], query: CostQuery, currency: str) -> CostTable:
     """Sum the rows per day (when daily) and per grouping, in date then group order."""
-    sums: dict[tuple, list[Decimal]] = {}
+    sums: dict[tuple[Any, ...], list[Decimal]] = {}
     for row in rows:
         key = ((int(row["date"].replace("-", "")),) if query.daily else ()) + \
               tuple(DIMENSIONS[g][1](row) for g in query.groupings)

@@ -6,6 +6,8 @@ the invoices kept by law.
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import hmac
 from dataclasses import replace
@@ -28,7 +30,7 @@ def kept_record(sub: Subscription, *, invoice_pending: bool) -> Subscription:
     return replace(sub, display_name=name, cancellation_reason=None)
 
 
-def facts_only(data: dict) -> dict:
+def facts_only(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key in FACT_KEYS}
 
 

@@ -7,6 +7,8 @@ the subscription after the action, the resource effects to apply, and the event 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -188,12 +190,13 @@ def _rule_for(sub: Subscription, action: LifecycleAction) -> Rule:
     return rule
 
 
-def _transition(sub: Subscription, action: LifecycleAction, now: datetime, **changes) -> Decision:
+def _transition(sub: Subscription, action: LifecycleAction, now: datetime, **changes: Any) -> Decision:
     rule = _rule_for(sub, action)
     if rule.outcome is Outcome.SAME:
         return Decision(sub, sub, rule)
     after = sub
     if rule.outcome is Outcome.CHANGE:
+        assert rule.to_state is not None, rule  # the table gives every CHANGE rule its state (test_lifecycle_table)
         after = replace(sub, state=rule.to_state, state_reason=rule.to_reason, state_changed_at=now)
     return Decision(sub, replace(after, **changes), rule)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import InvalidInput
 
@@ -55,7 +55,7 @@ class PriceList:
 
     @classmethod
     def from_data(cls, price_data: Mapping[str, Any], tax_data: Mapping[str, Any],
-                  overrides: list[Mapping[str, Any]] = ()) -> "PriceList":
+                  overrides: Sequence[Mapping[str, Any]] = ()) -> "PriceList":
         units = {meter: Unit(unit) for meter, unit in price_data["meters"].items()}
         tiers = {sku: tuple((int(size), tier) for size, tier in rows) for sku, rows in price_data.get("diskTiers", {}).items()}
         collected: dict[tuple[str, str], dict[datetime, Decimal]] = {}

@@ -39,7 +39,7 @@ def parse_spec(spec: str | None) -> dict[str, Limit] | None:
         return None
     if spec == "default":
         spec = DEFAULT_SPEC
-    limits = parse_spec(DEFAULT_SPEC) if spec != DEFAULT_SPEC else {}
+    limits = (parse_spec(DEFAULT_SPEC) or {}) if spec != DEFAULT_SPEC else {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         kind, _, numbers = item.partition("=")
         capacity, _, rate = numbers.partition(":")

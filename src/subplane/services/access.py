@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from ..adapters.db.arm_repo import BillingRoleRepo
 from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_advance_clock,
@@ -12,9 +12,11 @@ from ..domain.access import (AccessContext, Action, Principal, authorize, author
 from ..domain.lifecycle import Subscription
 from .management_groups import inherited_assignments, subscriptions_through_groups
 from .unit_of_work import UnitOfWork
+from ..domain.offers import OfferCatalogue
+from ..adapters.db.directory_repo import BillingAccount
 
 
-def _standing(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> tuple[AccessContext, list]:
+def _standing(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> tuple[AccessContext, list[Any]]:
     """The principal's context at the subscription's scope, and its role assignments anywhere inside it."""
     assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
     assignments += inherited_assignments(uow, sub, principal.principal_id)  # roles at its management groups
@@ -28,32 +30,32 @@ def _standing(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) 
     return ctx, assignments
 
 
-def _at(ctx: AccessContext, assignments: list, scope: str) -> AccessContext:
+def _at(ctx: AccessContext, assignments: list[Any], scope: str) -> AccessContext:
     return replace(ctx, roles=frozenset(roles_at(ctx.principal, scope, assignments)))
 
 
-def access_context(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
+def access_context(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
     ctx, assignments = _standing(uow, offers, principal, sub)
     return ctx if scope is None else _at(ctx, assignments, scope)
 
 
-def require(uow: UnitOfWork, offers, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
+def require(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
     authorize(access_context(uow, offers, principal, sub, scope), action, scope or sub.resource_id)
 
 
-def _visible(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> tuple[AccessContext, list]:
+def _visible(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> tuple[AccessContext, list[Any]]:
     ctx, assignments = _standing(uow, offers, principal, sub)
     if not may_see_subscription(ctx, assigned_within=bool(assignments)):
         authorize(ctx, Action.READ, sub.resource_id)  # raises the usual AuthorizationFailed
     return ctx, assignments
 
 
-def require_visible(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> None:
+def require_visible(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> None:
     """The subscription's record: readable by whoever sees it in the list (``visible_subscription_ids``)."""
     _visible(uow, offers, principal, sub)
 
 
-def readable(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> Callable[[str], bool]:
+def readable(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> Callable[[str], bool]:
     """Refused unless ``sub`` is visible (``require_visible``); then which scopes inside it the principal may
     read, from one load of its assignments for the whole list."""
     ctx, assignments = _visible(uow, offers, principal, sub)
@@ -62,7 +64,7 @@ def readable(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -
     return lambda scope: is_allowed(_at(ctx, assignments, scope), Action.READ)
 
 
-def allowed_actions(uow: UnitOfWork, offers, principal: Principal, sub: Subscription) -> set[Action]:
+def allowed_actions(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> set[Action]:
     ctx = access_context(uow, offers, principal, sub)
     return {action for action in Action if is_allowed(ctx, action)}
 
@@ -82,22 +84,22 @@ def billing_scope_id(billing_account_id: str) -> str:
     return f"/providers/Microsoft.Billing/billingAccounts/{billing_account_id}"
 
 
-def _create_standing(uow: UnitOfWork, principal: Principal, account) -> dict:
+def _create_standing(uow: UnitOfWork, principal: Principal, account: BillingAccount) -> dict[str, Any]:
     return {"is_account_admin": account.admin_user_id == principal.principal_id,
             "billing_roles": BillingRoleRepo(uow.conn).roles_of(account.billing_account_id, principal.principal_id)}
 
 
-def may_create_on(uow: UnitOfWork, principal: Principal, account) -> bool:
+def may_create_on(uow: UnitOfWork, principal: Principal, account: BillingAccount) -> bool:
     return may_create_subscription(principal, **_create_standing(uow, principal, account))
 
 
-def require_create(uow: UnitOfWork, principal: Principal, account) -> None:
+def require_create(uow: UnitOfWork, principal: Principal, account: BillingAccount) -> None:
     """Who may create subscriptions on a billing account (``directory_repo.BillingAccount``)."""
     authorize_create_subscription(principal, **_create_standing(uow, principal, account),
                                   scope=billing_scope_id(account.billing_account_id))
 
 
-def _clock_standing(uow: UnitOfWork, principal: Principal) -> dict:
+def _clock_standing(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
     """Every role the principal holds anywhere (subscriptions, groups within them, management groups)."""
     roles = {a.role for a in uow.directory.role_assignments(principal_id=principal.principal_id)}
     roles |= {a.role for a in uow.management_groups.assignments(principal_id=principal.principal_id)}

@@ -3,9 +3,10 @@ Azure Monitor's activity-log API (``api/arm/activity_log.py``). Allowed and refu
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
@@ -40,7 +41,7 @@ class EventQuery:
 @dataclass(frozen=True)
 class EventPage:
     subscription: Subscription
-    records: list[dict]
+    records: list[dict[str, Any]]
     next_before: int | None  # the keyset token of the next page, None on the last
 
 

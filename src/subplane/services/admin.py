@@ -15,7 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
 from ..clock import SimulatedClock, format_duration, require_bounded_advance
@@ -26,6 +26,7 @@ from . import access
 from .hooks import DueJobs
 from .unit_of_work import UowFactory
 from ..clock import Clock
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("subplane.clock")
 HEARTBEAT_SECONDS = 1.0  # wall clock (the database's, on PostgreSQL: hosts' clocks may differ)
@@ -115,7 +116,7 @@ class ClockService:
         with self.uow() as uow:
             repo = ClockAdvanceRepo(uow.conn)
             row = repo.read(for_update=True)
-            if not repo.stale(row, STALE_AFTER) or row["owner"] in self._running or \
+            if row is None or not repo.stale(row, STALE_AFTER) or row["owner"] in self._running or \
                     not repo.take_over(old_owner=row["owner"], new_owner=owner):
                 return None
         log.warning("finishing the clock advance to %s that %s left", row["target"].isoformat(), row["owner"])
@@ -153,12 +154,12 @@ class ClockService:
         self._finish(claim.owner, READY, counted[0], [_job_entry(j) for j in jobs], None)
         return AdvanceResult(claim.started_at, claim.target, jobs)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         """What ``GET /_subplane/clock`` shows, the same from every process."""
         with self.uow(read_only=True) as uow:
             row = ClockAdvanceRepo(uow.conn).read()
             now = uow.now
-        described = {"now": now.isoformat(), "simulated": self.clock.simulated,
+        described: dict[str, Any] = {"now": now.isoformat(), "simulated": self.clock.simulated,
                      "status": row["status"] if row else READY, "reason": row["reason"] if row else None,
                      "lastAdvance": None}
         if row and row["target"] is not None:
@@ -169,7 +170,7 @@ class ClockService:
                 described["lastAdvance"].update(to=row["target"].isoformat(), jobs=row["jobs"] or [])
         return described
 
-    def require_idle(self, uow) -> None:
+    def require_idle(self, uow: UnitOfWork) -> None:
         """Reset and snapshot import refuse to run under a live advance (one whose owner died holds
         nothing up: they replace the whole state anyway)."""
         repo = ClockAdvanceRepo(uow.conn)
@@ -177,7 +178,7 @@ class ClockService:
         if not repo.stale(row, STALE_AFTER):
             _refuse_if_advancing(row)
 
-    def forget(self, uow) -> None:
+    def forget(self, uow: UnitOfWork) -> None:
         ClockAdvanceRepo(uow.conn).clear()
 
     # ------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ class ClockService:
             except Exception:  # noqa: BLE001 - a missed beat is retried; a long outage lets another take over
                 log.exception("clock heartbeat failed")
 
-    def _finish(self, owner: str, status: str, jobs_run: int, jobs: list[dict] | None, reason: str | None) -> None:
+    def _finish(self, owner: str, status: str, jobs_run: int, jobs: list[dict[str, Any]] | None, reason: str | None) -> None:
         with self.uow() as uow:
             if not ClockAdvanceRepo(uow.conn).finish(owner=owner, status=status, jobs_run=jobs_run, jobs=jobs,
                                                       reason=reason):
@@ -220,11 +221,11 @@ class ClockService:
 
 
 
-def _refuse_if_advancing(row: dict | None) -> None:
+def _refuse_if_advancing(row: dict[str, Any] | None) -> None:
     if row and row["status"] == ADVANCING:
         raise Conflict("ClockAdvancing", f"The clock is already advancing to {row['target'].isoformat()} "
                                          f"({row['owner']}); poll GET /_subplane/clock or wait for it.")
 
 
-def _job_entry(job: JobResult) -> dict:
+def _job_entry(job: JobResult) -> dict[str, Any]:
     return {"kind": job.kind, "subject": job.subject, "dueAt": job.due_at.isoformat(), "outcome": job.outcome}

@@ -13,6 +13,8 @@ billing profiles or invoice sections are kept as given but not modelled); ``work
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 import uuid
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
 from .unit_of_work import UowFactory
 from .subscriptions import SubscriptionService
+from ..adapters.db.directory_repo import BillingAccount
 
 # workload (lower-cased) -> (the spelling ARM answers with, the offer a subscription of it gets)
 WORKLOAD_OFFERS = {"production": ("Production", "MS-AZR-0003P"), "devtest": ("DevTest", "MS-AZR-0023P")}
@@ -55,7 +58,7 @@ class AliasRequest:
     billing_scope: str | None
     workload: str | None = None
     owner_id: str | None = None
-    tags: dict | None = None
+    tags: dict[str, Any] | None = None
     existing_subscription_id: str | None = None
     management_group_id: str | None = None  # additionalProperties.managementGroupId: where the subscription starts
 
@@ -130,8 +133,8 @@ class AliasService:
             owner = self._owner(uow, request.owner_id, account) if request.owner_id else (
                 account.admin_user_id if actor.is_privileged else actor.principal_id)
             alias = Alias(tenant_id=tenant, name=request.name, subscription_id=str(uuid.uuid4()),
-                          billing_account_id=account.billing_account_id, billing_scope=request.billing_scope,
-                          workload=workload, display_name=request.display_name.strip(), owner_id=owner,
+                          billing_account_id=account.billing_account_id, billing_scope=request.billing_scope or "",
+                          workload=workload, display_name=(request.display_name or "").strip(), owner_id=owner,
                           created_by_id=actor.principal_id, created_by=actor.name, created_by_kind=actor.kind.value,
                           created_at=uow.now, tags=validate_tags(request.tags or {}))
             repo.add(alias)  # first: a racing PUT of the same name waits here on the primary key
@@ -178,8 +181,8 @@ class AliasService:
         return None if actor.is_privileged else uow.directory.principal_tenant(actor.principal_id)
 
     @staticmethod
-    def _billing_account(uow: UnitOfWork, scope: str):
-        match = _BILLING_SCOPE.match(scope.strip())
+    def _billing_account(uow: UnitOfWork, scope: str | None) -> BillingAccount:
+        match = _BILLING_SCOPE.match((scope or "").strip())
         if match is None:
             raise InvalidInput("InvalidBillingScope",
                                f"Billing scope {scope!r} is not valid: use /providers/Microsoft.Billing/billingAccounts/{{id}}.")
@@ -190,7 +193,7 @@ class AliasService:
                                billing_scope=scope) from None
 
     @staticmethod
-    def _owner(uow: UnitOfWork, owner_id: str, account) -> str:
+    def _owner(uow: UnitOfWork, owner_id: str, account: BillingAccount) -> str:
         """``subscriptionOwnerId`` must be a user or service principal of the tenant the subscription joins."""
         if uow.directory.principal_tenant(owner_id) != uow.directory.user_tenant(account.admin_user_id):
             raise InvalidInput("InvalidSubscriptionOwnerId",

@@ -28,7 +28,7 @@ def record_success(
     )
 
 
-def _storable(value):
+def _storable(value: Any) -> Any:
     """A refusal is recorded even when the refused input holds text no database can store."""
     if isinstance(value, str):
         return storable(value)

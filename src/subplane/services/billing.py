@@ -4,13 +4,16 @@ metering through ``hooks.MeteringHooks``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources as package_files
 
-from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, SupportPlan
+from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentProfile, SupportPlan
+from ..domain.offers import Offer
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput
@@ -80,7 +83,7 @@ class UsageDetails:
     subscription_name: str
     offer_id: str
     period: tuple[datetime, datetime]
-    rows: list[dict]
+    rows: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class BillingService:
         self.invoicing = invoicing
         self.transitions = transitions
 
-    def job_handlers(self) -> dict:
+    def job_handlers(self) -> dict[str, Any]:
         return self.invoicing.handlers()
 
     # estimates -------------------------------------------------------------------------------
@@ -172,7 +175,8 @@ class BillingService:
             return CancelPreview(sub, turn_off, uow.billing.support_plan(sub.subscription_id), self.cancel_figures(uow, sub))
 
     # invoices --------------------------------------------------------------------------------
-    def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Invoice]:
+    def list_invoices(self, *, actor: Principal, subscription: str | None = None,
+                      status: InvoiceStatus | None = None) -> list[Invoice]:
         with self.uow(read_only=True) as uow:
             ids = None
             if subscription is not None:
@@ -215,7 +219,7 @@ class BillingService:
         return visible is None or invoice.subscription_id in visible
 
     # usage -----------------------------------------------------------------------------------
-    def usage(self, *, actor: Principal, ref: str, start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    def usage(self, *, actor: Principal, ref: str, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
         """Usage per UTC day and invoice line, for CSV and usage details. Rows are cut at billing-window
         edges and rounded by running totals (``rules.usage_rows``), so the rows of an invoice's period
         add up to its subtotal to the cent."""
@@ -256,7 +260,7 @@ class BillingService:
         return UsageDetails(sub.display_name, sub.offer_id, (period.start, period.end), rows)
 
     # payments --------------------------------------------------------------------------------
-    def require_payment_method(self, uow: UnitOfWork, billing_account_id: str, offer) -> None:
+    def require_payment_method(self, uow: UnitOfWork, billing_account_id: str, offer: Offer) -> None:
         """Sign-up (lifecycle.md §2): the billing account needs a payment method unless the offer has credit."""
         if rules.needs_payment_method(offer) and not uow.billing.profile(billing_account_id).has_card:
             raise Conflict("PaymentMethodRequired",
@@ -264,7 +268,7 @@ class BillingService:
                            "add a card (`subplane billing card ACCOUNT --label ...`) first.", offer_id=offer.offer_id)
 
     def set_card(self, *, actor: Principal, account: str, fails: bool | None, label: str | None = None,
-                 remove: bool = False) -> dict:
+                 remove: bool = False) -> PaymentProfile:
         """Change the emulated card (``label`` adds one when there is none, ``remove`` takes it off file);
         with none of them it only shows the card."""
         if fails is None and label is None and not remove:
@@ -275,7 +279,7 @@ class BillingService:
         if label is not None and not label.strip():
             raise InvalidInput("InvalidCardLabel", "A card needs a label, e.g. 'Visa •••• 4242'.")
 
-        def work(uow: UnitOfWork) -> dict:
+        def work(uow: UnitOfWork) -> PaymentProfile:
             account_id = self._administered(uow, actor, account)
             current = uow.billing.profile(account_id)
             fails_now = current.card_fails if fails is None else fails
@@ -329,7 +333,7 @@ class BillingService:
 
     # offers ----------------------------------------------------------------------------------
     def switch_offer(self, *, actor: Principal, ref: str, target_offer: str) -> tuple[Subscription, Invoice | None]:
-        def work(uow: UnitOfWork):
+        def work(uow: UnitOfWork) -> tuple[Subscription, Invoice | None]:
             sub = self._for_account_admin(uow, actor, ref)
             offer, target = self.offers.get(sub.offer_id), self.offers.get(target_offer)
             if offer.spending_limit:
@@ -418,7 +422,7 @@ class BillingService:
         if plan is not None and plan not in SUPPORT_PLANS:
             raise InvalidInput("UnknownSupportPlan", f"Support plans are {', '.join(SUPPORT_PLANS)}, not {plan!r}.")
 
-        def work(uow: UnitOfWork):
+        def work(uow: UnitOfWork) -> SupportPlan | None:
             sub = self._for_account_admin(uow, actor, ref)
             if plan is not None and not billable(sub.state):
                 raise Conflict("ReadOnlyDisabledSubscription", "A support plan can only be bought on an active subscription.")
@@ -433,7 +437,7 @@ class BillingService:
         return audited(self.uow, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
                        correlation_id=None)
 
-    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict | None:
+    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict[str, Any] | None:
         """Called in the cancel's transaction with the user's choice (``None``: the plan's stored setting).
         Without auto-renew the plan ends now: its month is already billed in full, no proration. Returns
         ``{"plan", "autoRenew"}`` for an active plan, else ``None``."""
@@ -447,7 +451,7 @@ class BillingService:
             uow.billing.set_support_plan(subscription_id, plan=None, auto_renew=False, now=uow.now)
         return {"plan": plan.plan, "autoRenew": keep}
 
-    def open_support_plan(self, *, actor: Principal, ref: str) -> dict | None:
+    def open_support_plan(self, *, actor: Principal, ref: str) -> dict[str, Any] | None:
         """The active support plan of a subscription a cancel would stop (for asking about auto-renew)."""
         with self.uow(read_only=True) as uow:
             sub = self._readable(uow, actor, ref)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -23,15 +23,16 @@ from ..domain.invoice_parties import Party
 from ..domain.lifecycle import Subscription
 from .invoice_parties import customer_of
 from .unit_of_work import UnitOfWork
+from ..domain.billing import Invoice
 
 DOCUMENT_KINDS = ("pdf", "ubl")
 LINK_LIFETIME = timedelta(hours=1)  # wall clock: a download link is for people and tools, not simulated time
 
 
 class InvoiceReads(Protocol):
-    def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list: ...
+    def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Any]: ...
 
-    def get_invoice(self, *, actor: Principal, ref: str): ...
+    def get_invoice(self, *, actor: Principal, ref: str) -> Invoice: ...
 
     def invoice_pdf(self, *, actor: Principal, ref: str) -> bytes: ...
 
@@ -84,7 +85,7 @@ class BillingAccountService:
 
     # invoices ------------------------------------------------------------------------------------------
     def invoices(self, *, actor: Principal, name: str | None = None, subscription: str | None = None,
-                 period_start: date | None = None, period_end: date | None = None) -> list:
+                 period_start: date | None = None, period_end: date | None = None) -> list[Any]:
         """By account (its administrator or billing roles) or by subscription (whoever reads it); ``period_*``
         filter on the invoice date, as Microsoft.Billing's periodStartDate/periodEndDate do."""
         if name is not None:
@@ -98,7 +99,7 @@ class BillingAccountService:
         return [i for i in found if (period_start is None or i.invoice_date >= period_start)
                 and (period_end is None or i.invoice_date <= period_end)]
 
-    def invoice(self, *, actor: Principal, name: str | None, invoice: str, subscription: str | None = None):
+    def invoice(self, *, actor: Principal, name: str | None, invoice: str, subscription: str | None = None) -> Invoice:
         if name is not None:
             with self._uow(read_only=True) as uow:
                 account = self._visible(uow, actor, name)

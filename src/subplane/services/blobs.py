@@ -63,7 +63,7 @@ class BlobService:
             info = uow.blobs.get_blob(acct.resource_id, container, name)
             return info, self.blobstore.read(uow.conn, info.storage_path)
 
-    def create_container(self, *, actor: Principal, account: str, name: str, correlation_id=None) -> None:
+    def create_container(self, *, actor: Principal, account: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
             if not _CONTAINER.match(name):
                 raise InvalidInput("InvalidContainerName", f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
@@ -76,7 +76,7 @@ class BlobService:
                 correlation_id=correlation_id, work=work)
 
     def put(self, *, actor: Principal, account: str, container: str, name: str, data: bytes,
-            content_type: str = "application/octet-stream", correlation_id=None) -> BlobInfo:
+            content_type: str = "application/octet-stream", correlation_id: str | None = None) -> BlobInfo:
         def work(uow: UnitOfWork) -> BlobInfo:
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.require_container(acct.resource_id, container)
@@ -94,7 +94,7 @@ class BlobService:
         return audited(self.uow, actor=actor, action="putBlob", subscription_id=None, target=name,
                        correlation_id=correlation_id, work=work)
 
-    def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id=None) -> None:
+    def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
             acct = self._account(uow, actor, account, Action.WRITE)
             info = uow.blobs.get_blob(acct.resource_id, container, name)

@@ -10,6 +10,7 @@ after a cancel nothing accrues, so nothing is sent (after a reactivation, checks
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -94,8 +95,8 @@ class BudgetService:
 
     # writes ----------------------------------------------------------------------------------------
     def put(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str, category: str,
-            amount: Decimal, time_grain: str, start, end,
-            notifications: list[rules.BudgetNotification]) -> tuple[BudgetView, bool]:
+            amount: Decimal, time_grain: str, start: datetime, end: datetime | None,
+            notifications: builtins.list[rules.BudgetNotification]) -> tuple[BudgetView, bool]:
         def work(uow: UnitOfWork) -> tuple[Budget, bool, datetime]:
             sub = resolve(uow, subscription)
             scope = scope_of(sub.subscription_id, resource_group)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from ..domain import cost_query as rules
 from ..domain.access import Principal
@@ -17,7 +17,7 @@ class UsageSource(Protocol):
     """Billing's usage rows of one subscription, as the usage CSV and usage details read them."""
 
     def usage(self, *, actor: Principal, ref: str, start: datetime | None = None,
-              end: datetime | None = None) -> list[dict]: ...
+              end: datetime | None = None) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class CostQueryService:
         start, end = rules.window(query, now, None, None)
         if query.timeframe == "BillingMonthToDate" and scope.billing_account_id is None:
             start, end = None, now  # billing's usage starts at the subscription's own open period
-        rows: list[dict] = []
+        rows: list[dict[str, Any]] = []
         readable = 0
         for subscription in subscriptions:
             try:

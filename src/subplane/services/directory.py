@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import uuid
 
 from ..adapters.db.directory_repo import BillingAccount, DirectoryObject
 from ..adapters.passwords import hash_secret, verify_secret
 from ..domain.access import OPERATOR, Action, Principal, PrincipalKind, Role, RoleAssignment
-from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ..domain.lockout import CLIENT, USER
 from .access import require
 from .audit import audited, record_success
@@ -41,13 +43,15 @@ class DirectoryService:
                                   lambda uow: uow.directory.service_principal_credential(client_id),
                                   lambda: Forbidden("InvalidClientSecret", "The client id or secret is incorrect."))
 
-    def _authenticate(self, kind: str, name: str, secret: str, stored_for, refusal) -> Principal:
+    def _authenticate(self, kind: str, name: str, secret: str, stored_for: Callable[[UnitOfWork], Any],
+                      refusal: Callable[[], DomainError]) -> Principal:
         def check() -> Principal:
             with self.uow(read_only=True) as uow:
                 stored = stored_for(uow)
             if stored is None or not verify_secret(stored.secret_hash, secret):
                 raise refusal()
-            return stored.principal
+            principal: Principal = stored.principal
+            return principal
 
         return self.lockout.checked(kind, name, check)
 
@@ -70,7 +74,7 @@ class DirectoryService:
 
     def user(self, actor: Principal, ref: str) -> DirectoryObject:
         """A user of the caller's tenant by object id or user principal name."""
-        found = self.users(actor, **{"userPrincipalName" if "@" in ref else "id": ref})
+        found = self.users(actor, userPrincipalName=ref) if "@" in ref else self.users(actor, id=ref)
         return self._one(found, ref)
 
     def me(self, actor: Principal) -> DirectoryObject:
@@ -81,11 +85,11 @@ class DirectoryService:
     def service_principal(self, actor: Principal, object_id: str) -> DirectoryObject:
         return self._one(self.service_principals(actor, id=object_id), object_id)
 
-    def organization(self, actor: Principal) -> list[dict]:
+    def organization(self, actor: Principal) -> list[dict[str, Any]]:
         """The caller's tenant (Graph's ``organization``); nothing for a principal the directory no longer has."""
         return self._in_home(actor, lambda uow, tenant: [uow.directory.find_tenant(tenant)])
 
-    def _in_home(self, actor: Principal, read) -> list:
+    def _in_home(self, actor: Principal, read: Callable[[UnitOfWork, str], list[Any]]) -> list[Any]:
         with self.uow(read_only=True) as uow:
             tenant_id = uow.directory.principal_tenant(actor.principal_id)
             return read(uow, tenant_id) if tenant_id else []
@@ -126,7 +130,7 @@ class DirectoryService:
         return account_id
 
     def assign_role(self, *, actor: Principal, subscription: str, principal_id: str, role: Role,
-                    scope: str | None = None, correlation_id=None) -> RoleAssignment:
+                    scope: str | None = None, correlation_id: str | None = None) -> RoleAssignment:
         def work(uow: UnitOfWork) -> RoleAssignment:
             sub = resolve(uow, subscription)
             target = scope or sub.resource_id

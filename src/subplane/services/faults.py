@@ -12,6 +12,8 @@ of the emulator's state (reset and snapshots include them).
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 import uuid
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ class Fault:
     created_at: datetime
 
 
-def _fault(row: dict) -> Fault:
+def _fault(row: dict[str, Any]) -> Fault:
     return Fault(row["fault_id"], row["operation"], row["code"], row["message"], row["remaining"], row["created_at"])
 
 
@@ -106,7 +108,7 @@ class FaultService:
                                 details={"injectedFault": row["fault_id"], "operationId": operation_id})
             return operation_id, _fault(row)
 
-    def failure(self, operation_id: str) -> dict | None:
+    def failure(self, operation_id: str) -> dict[str, Any] | None:
         """``{"code", "message"}`` when ``operation_id`` failed by an injected fault, else None."""
         with self.uow(read_only=True) as uow:
             row = FaultRepo(uow.conn).failure(operation_id)

@@ -16,6 +16,7 @@ from typing import Iterable
 
 from ..adapters.blobstore import BlobStore
 from .unit_of_work import UnitOfWork
+from sqlalchemy import Connection
 
 REMOVE_FILES = "remove_files"
 PURGE_FILES = "purge_files"
@@ -49,5 +50,5 @@ def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_id: str) 
     uow.after_commit(lambda: store.remove_subscription(None, subscription_id))
 
 
-def remove_files(blobstore, paths: Iterable[str], conn=None) -> None:
+def remove_files(blobstore: BlobStore, paths: Iterable[str], conn: Connection | None = None) -> None:
     blobstore.remove(conn, paths)

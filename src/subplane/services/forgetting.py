@@ -21,6 +21,7 @@ from ..domain.forgetting import Pseudonyms, deleted_display_name, facts_only, ke
 from ..domain.lifecycle import Subscription
 from .notification_texts import render
 from .unit_of_work import UnitOfWork
+from sqlalchemy import Engine
 
 if TYPE_CHECKING:
     from .hooks import MeteringHooks
@@ -81,7 +82,7 @@ class FreedPages:
     """Reclaims the pages purges freed (``reclaim_freed_pages``) after their commit: at once, or, inside
     ``batched`` (the runner's run of due jobs, which may purge thousands), once when the batch ends."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
         self._batches = 0

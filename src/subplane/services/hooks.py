@@ -40,7 +40,7 @@ class BillingHooks(Protocol):
 
     def cancel_figures(self, uow: UnitOfWork, sub: Subscription) -> Any: ...
 
-    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict | None: ...
+    def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict[str, Any] | None: ...
 
 
 class SystemTransitions(Protocol):
@@ -48,7 +48,7 @@ class SystemTransitions(Protocol):
 
     def apply_system_transition(
         self, uow: UnitOfWork, subscription_id: str, action: LifecycleAction, *, actor: Principal = SYSTEM,
-        data: dict | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Decision: ...
 
 

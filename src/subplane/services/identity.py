@@ -6,6 +6,8 @@ using the directory tables and the stored (hashed) secrets. Every check goes thr
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from ..adapters.passwords import verify_secret
@@ -28,7 +30,7 @@ class IdentityService:
         self.uow = uow
         self.lockout = lockout
 
-    def tenant(self, ref: str) -> dict:
+    def tenant(self, ref: str) -> dict[str, Any]:
         """A tenant by GUID or by its domain name."""
         with self.uow(read_only=True) as uow:
             found = uow.directory.find_tenant(ref.lower())
@@ -38,11 +40,11 @@ class IdentityService:
             raise NotFound("TenantNotFound", f"Tenant '{ref}' not found.", tenant=ref)
         return found
 
-    def tenants(self) -> list[dict]:
+    def tenants(self) -> list[dict[str, Any]]:
         with self.uow(read_only=True) as uow:
             return uow.directory.list_tenants()
 
-    def tenants_of(self, principal: Principal) -> list[dict]:
+    def tenants_of(self, principal: Principal) -> list[dict[str, Any]]:
         """What ``GET /tenants`` lists: the caller's own tenants, never the whole directory."""
         with self.uow(read_only=True) as uow:
             return uow.directory.tenants_of(principal.principal_id)

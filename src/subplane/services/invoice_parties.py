@@ -13,6 +13,7 @@ from ..domain.prices import PriceList
 from ..settings import Settings
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
+from ..domain.billing import Invoice
 
 _VAT_ID_LENGTH = 32
 # the columns of billing_account_details (adapters/db/invoice_parties_tables.py)
@@ -44,7 +45,7 @@ def freeze(uow: UnitOfWork, rows: list[tuple[str, Party, Party, VatTreatment]]) 
     InvoicePartiesRepo(uow.conn).add_many(rows)
 
 
-def parties_of(uow: UnitOfWork, invoice, seller: Party, prices: PriceList) -> tuple[Party, Party, VatTreatment]:
+def parties_of(uow: UnitOfWork, invoice: Invoice, seller: Party, prices: PriceList) -> tuple[Party, Party, VatTreatment]:
     """As frozen at issue (with the invoice's own rate); an invoice issued before parties were kept gets today's."""
     frozen = InvoicePartiesRepo(uow.conn).of(invoice.invoice_id)
     if frozen is not None:

@@ -7,18 +7,20 @@ and it is idempotent: an invoice is unique per (subscription, period start).
 
 from __future__ import annotations
 
+from typing import Any
+
 import uuid
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from ..domain.billing import BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
+from ..domain.billing import BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus
 from ..domain import billing as rules
 from ..domain import events
 from ..domain.access import SYSTEM, Principal
 from ..domain.events import DomainEvent
-from ..domain.lifecycle import LifecycleAction, Reason, State
+from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
 from ..domain.metering import Span, billable
 from .metering import (
     BATCH_SUBJECT,
@@ -71,7 +73,7 @@ class Invoicing:
         self.transitions = transitions
         self.forgetting = forgetting
 
-    def handlers(self) -> dict:
+    def handlers(self) -> dict[str, Any]:
         return {
             ISSUE_INVOICES: lambda uow, job: self.issue_due(uow),
             COLLECT_PAYMENTS: lambda uow, job: self.collect(uow),
@@ -139,7 +141,7 @@ class Invoicing:
                 grouped[span.subscription_id].append(span)
         return grouped
 
-    def store(self, uow: UnitOfWork, items: list[tuple]) -> list[Invoice]:
+    def store(self, uow: UnitOfWork, items: list[tuple[Any, ...]]) -> list[Invoice]:
         """``items``: (period row, start, end, invoice date, rated lines, spans) per invoice."""
         # Turn rated lines into invoices (credits, VAT, numbers, due dates) and insert them in bulk.
         if not items:
@@ -182,7 +184,8 @@ class Invoicing:
             uow.jobs.schedule(kind=COLLECT_PAYMENTS, subject=BATCH_SUBJECT, due_at=midnight(due + timedelta(days=1)))
         return invoices
 
-    def _invoice(self, row: BillingPeriod, start, end, invoice_date: date, lines, spans, credit, vat: VatTreatment,
+    def _invoice(self, row: BillingPeriod, start: datetime, end: datetime, invoice_date: date,
+                 lines: list[rules.RatedLine], spans: list[Span], credit: Credit | None, vat: VatTreatment,
                  sequence: int, now: datetime) -> Invoice:
         currency = row.currency
         eligible = Decimal("0.00")
@@ -243,7 +246,7 @@ class Invoicing:
         self._transition_account(uow, account_id, LifecycleAction.SETTLE,
                                  {State.PAST_DUE: None, State.DISABLED: Reason.NON_PAYMENT}, actor=actor)
 
-    def _transition_account(self, uow: UnitOfWork, account_id: str, action: LifecycleAction, when: dict, *,
+    def _transition_account(self, uow: UnitOfWork, account_id: str, action: LifecycleAction, when: dict[str, Any], *,
                             actor: Principal = SYSTEM) -> None:
         for sub in uow.subscriptions.list(billing_account_id=account_id):
             if sub.state in when and (when[sub.state] is None or when[sub.state] == sub.state_reason):
@@ -281,8 +284,11 @@ class Invoicing:
         offer = self.offers.get(sub.offer_id)
         if sub.state not in (State.ENABLED, State.WARNED) or not self.metering.spending_limit_applies(uow, sub):
             return
-        left, credit = self.metering.credit_left(uow, sub, uow.now)
-        if credit is None or uow.now >= credit.expires_at:
+        found = self.metering.credit_left(uow, sub, uow.now)
+        if found is None:
+            return
+        left, credit = found
+        if uow.now >= credit.expires_at:
             return
         if left <= 0:
             self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.REACH_SPENDING_LIMIT)
@@ -312,5 +318,5 @@ class Invoicing:
             sub = self.transitions.apply_system_transition(uow, subscription_id, LifecycleAction.RENEW_CREDIT).after
             self.metering.watch_credit(uow, sub)
 
-    def _currency(self, uow: UnitOfWork, sub) -> str:
+    def _currency(self, uow: UnitOfWork, sub: Subscription) -> str:
         return uow.billing.get_period(sub.subscription_id).currency

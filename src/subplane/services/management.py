@@ -7,6 +7,8 @@ for writes (deletes stay allowed on a Disabled subscription), and an audited act
 
 from __future__ import annotations
 
+from typing import Any, Callable, TypeVar
+
 import base64
 import hashlib
 import hmac
@@ -16,7 +18,7 @@ from dataclasses import replace
 from ..adapters.db.arm_repo import GroupTagRepo, SubscriptionTagRepo
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
-from ..domain.lifecycle import ensure_not_deleted, ensure_writable
+from ..domain.lifecycle import Subscription, ensure_not_deleted, ensure_writable
 from ..domain.tags import changed_tags, stored_tags, validate_tags
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from .access import readable, require
@@ -31,6 +33,8 @@ from ..adapters.blobstore import BlobStore
 from .hooks import MeteringHooks
 from .resources import ResourceService
 from .installation_secrets import InstallationSecrets
+
+T = TypeVar("T")
 
 _STORAGE_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 KEY_NAMES = ("key1", "key2")
@@ -47,7 +51,7 @@ class ManagementService:
         self.installation = installation
         self.aliases = aliases
 
-    def _run(self, actor, action, target, work):
+    def _run(self, actor: Principal, action: str, target: str | None, work: Callable[[UnitOfWork], T]) -> T:
         return audited(self.uow, actor=actor, action=action, subscription_id=None, target=target,
                        correlation_id=None, work=work)
 
@@ -77,8 +81,7 @@ class ManagementService:
         tags = None if tags is None else validate_tags(tags)
         with self.uow(read_only=True) as uow:
             existing = uow.resources.find_group(resolve(uow, subscription).subscription_id, name)
-        created = existing is None
-        if created:  # group and tags in one transaction
+        if existing is None:  # group and tags in one transaction
             return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location,
                                                 tags=tags), True
 
@@ -95,7 +98,7 @@ class ManagementService:
                                target=existing.resource_id, details={"tags": sorted(tags)})
             return replace(existing, tags=repo.get(existing.subscription_id, existing.name))
 
-        return self._run(actor, "updateResourceGroup", name, work), created
+        return self._run(actor, "updateResourceGroup", name, work), False
 
     def delete_group(self, *, actor: Principal, subscription: str, name: str) -> None:
         def work(uow: UnitOfWork) -> None:
@@ -140,7 +143,7 @@ class ManagementService:
         return self._run(actor, "createNetworkInterface", name, work)
 
     def create_vm_on_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
-                         size: str, nic_id: str | None, tags: dict | None = None) -> Resource:
+                         size: str, nic_id: str | None, tags: dict[str, Any] | None = None) -> Resource:
         """A running VM attached to an existing NIC; a dynamic public IP on that NIC gets its address."""
         def work(uow: UnitOfWork) -> Resource:
             sub = resolve(uow, subscription)
@@ -159,7 +162,7 @@ class ManagementService:
 
         return self._run(actor, "createVirtualMachine", name, work)
 
-    def touch(self, *, actor: Principal, resource_id: str, tags: dict | None = None) -> Resource:
+    def touch(self, *, actor: Principal, resource_id: str, tags: dict[str, Any] | None = None) -> Resource:
         """PUT on an existing resource or PATCH: the write must be allowed; tags are kept in properties."""
         def work(uow: UnitOfWork) -> Resource:
             resource = uow.resources.get(resource_id)
@@ -182,10 +185,10 @@ class ManagementService:
             return scope, read()
 
     def change_scope_tags(self, *, actor: Principal, subscription: str, group: str | None = None,
-                          resource_id: str | None = None, operation: str, tags: dict | None) -> tuple[str, dict]:
+                          resource_id: str | None = None, operation: str, tags: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         """``Tags_CreateOrUpdateAtScope`` (operation Replace), ``Tags_UpdateAtScope`` (Merge, Replace, Delete) and
         ``Tags_DeleteAtScope`` (Replace with none): one transaction, refused like any write where writes are."""
-        def work(uow: UnitOfWork) -> tuple[str, dict]:
+        def work(uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
             sub = resolve(uow, subscription)
             scope, read, write = self._tag_scope(uow, sub, group, resource_id)
             self._resources.lock_for_write(uow, actor, sub.subscription_id, scope)
@@ -198,7 +201,8 @@ class ManagementService:
 
         return self._run(actor, "updateTags", resource_id or group or subscription, work)
 
-    def _tag_scope(self, uow: UnitOfWork, sub, group: str | None, resource_id: str | None):
+    def _tag_scope(self, uow: UnitOfWork, sub: Subscription, group: str | None,
+                   resource_id: str | None) -> tuple[str, Callable[[], dict[str, str]], Callable[[dict[str, Any]], None]]:
         """(scope id, read, write) for the subscription, group or resource named; NotFound when it is not there."""
         if resource_id is not None:
             self._resources.require_group(uow, sub, group or "")
@@ -206,7 +210,7 @@ class ManagementService:
             if resource.subscription_id != sub.subscription_id:
                 raise NotFound("ResourceNotFound", f"The resource '{resource_id}' was not found.")
 
-            def write_resource(tags: dict) -> None:
+            def write_resource(tags: dict[str, Any]) -> None:
                 current = uow.resources.get(resource.resource_id)
                 uow.resources.update_fields(resource.resource_id, properties={**current.properties, "tags": tags})
 
@@ -214,12 +218,12 @@ class ManagementService:
                                                               .properties.get("tags")), write_resource)
         if group is not None:
             found = self._resources.require_group(uow, sub, group)
-            repo = GroupTagRepo(uow.conn)
-            return (found.resource_id, lambda: repo.get(sub.subscription_id, found.name),
-                    lambda tags: repo.set(sub.subscription_id, found.name, tags))
-        repo = SubscriptionTagRepo(uow.conn)
-        return (sub.resource_id, lambda: repo.get(sub.subscription_id),
-                lambda tags: repo.set(sub.subscription_id, tags))
+            groups = GroupTagRepo(uow.conn)
+            return (found.resource_id, lambda: groups.get(sub.subscription_id, found.name),
+                    lambda tags: groups.set(sub.subscription_id, found.name, tags))
+        subscriptions = SubscriptionTagRepo(uow.conn)
+        return (sub.resource_id, lambda: subscriptions.get(sub.subscription_id),
+                lambda tags: subscriptions.set(sub.subscription_id, tags))
 
     def subscription_tags(self, subscription_ids: list[str]) -> dict[str, dict[str, str]]:
         """The tags of subscriptions the caller was already allowed to see (their ARM rendering shows them)."""

@@ -13,9 +13,10 @@ and the decommissioning move of a cancel (and back, on reactivation), in the can
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Any, Callable
 
 from ..domain import management_groups as tree
 from ..domain.access import Principal, Role, RoleAssignment
@@ -35,7 +36,7 @@ class GroupView:
     path: list[ManagementGroup]  # the root first, down to the group's parent
     children: list["GroupView"]
     subscriptions: list[Subscription]
-    updated: tuple | None  # (instant, by) of the last change; None for the root
+    updated: tuple[Any, ...] | None  # (instant, by) of the last change; None for the root
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class ManagementGroupService:
             group = _readable(uow, actor, tenant, group_id)
             return _view(uow, tenant, group, depth=None if recurse else 1)
 
-    def descendants(self, *, actor: Principal, group_id: str) -> list[tuple[str, ManagementGroup | Subscription, str]]:
+    def descendants(self, *, actor: Principal, group_id: str) -> builtins.list[tuple[str, ManagementGroup | Subscription, str]]:
         """(kind, item, parent group id) for every group and subscription below, parents before children."""
         with self._uow(read_only=True) as uow:
             tenant = tenant_of(uow, actor)
@@ -241,7 +242,7 @@ class ManagementGroupService:
                        target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     # role assignments at group scope ------------------------------------------------------------------
-    def assignments(self, *, actor: Principal, group_id: str) -> list[RoleAssignment]:
+    def assignments(self, *, actor: Principal, group_id: str) -> builtins.list[RoleAssignment]:
         """Assignments at the group and above it (what applies there)."""
         with self._uow(read_only=True) as uow:
             tenant = tenant_of(uow, actor)
@@ -295,7 +296,7 @@ def tenant_of(uow: UnitOfWork, actor: Principal) -> str:
         return tenant
     tenants = uow.directory.list_tenants()
     if actor.is_privileged and len(tenants) == 1:
-        return tenants[0]["tenant_id"]
+        return str(tenants[0]["tenant_id"])
     raise InvalidInput("TenantRequired", "Management groups belong to a tenant; this principal has none.")
 
 
@@ -346,7 +347,7 @@ def place_new(uow: UnitOfWork, actor: Principal, sub: Subscription, group_id: st
     uow.management_groups.place(sub.subscription_id, group.group_id)
 
 
-def decommission(uow: UnitOfWork, actor: Principal, sub: Subscription) -> dict | None:
+def decommission(uow: UnitOfWork, actor: Principal, sub: Subscription) -> dict[str, Any] | None:
     """A cancel's move to the tenant's decommissioning group, remembering where it came from; the move's
     details, or None when the tenant names no such group (or it is there already)."""
     target = uow.management_groups.settings(sub.tenant_id).decommission_group
@@ -362,7 +363,7 @@ def decommission(uow: UnitOfWork, actor: Principal, sub: Subscription) -> dict |
     return details
 
 
-def recommission(uow: UnitOfWork, actor: Principal, sub: Subscription) -> dict | None:
+def recommission(uow: UnitOfWork, actor: Principal, sub: Subscription) -> dict[str, Any] | None:
     """Reactivation's move back to the group a cancel took the subscription from (the root if it is gone)."""
     back = uow.management_groups.return_to(sub.subscription_id)
     if back is None:

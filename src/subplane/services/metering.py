@@ -7,16 +7,17 @@ spending limit, non-payment). Nothing here commits: the caller's transaction doe
 
 from __future__ import annotations
 
+from fractions import Fraction
 from datetime import datetime, timedelta
 
-from ..domain.billing import BillingPeriod
+from ..domain.billing import BillingPeriod, Credit
 from ..domain import billing as rules
 from ..domain.lifecycle import State, Subscription
 from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
 from ..domain.prices import Unit
 from ..domain.resources import Resource
 from .unit_of_work import UnitOfWork
-from typing import Callable
+from typing import Any, Callable
 from ..domain.offers import OfferCatalogue
 from ..domain.prices import PriceList
 
@@ -117,14 +118,15 @@ class Metering:
         changes = reconcile(uow.billing.open_spans(subscription_id), wanted)
         if not changes.close and not changes.open:
             return
-        uow.billing.close([s.span_id for s in changes.close], uow.now)
+        uow.billing.close([s.span_id for s in changes.close if s.span_id is not None], uow.now)  # stored: all have ids
         uow.billing.open(subscription_id, changes.open, uow.now, starts=self._resumed_months(uow, subscription_id, changes.open))
         self.watch_credit(uow, sub)
 
-    def _resumed_months(self, uow: UnitOfWork, subscription_id: str, meters: list[Meter]) -> dict:
+    def _resumed_months(self, uow: UnitOfWork, subscription_id: str,
+                        meters: list[Meter]) -> dict[tuple[str, str], datetime]:
         """A monthly plan that comes back (reactivation, settle, upgrade) resumes after the month it was
         already charged for, so no stretch of time is charged twice."""
-        starts = {}
+        starts: dict[tuple[str, str], datetime] = {}
         for meter in meters:
             if self.prices.unit(meter.meter) is not Unit.MONTH_STEP:
                 continue
@@ -143,12 +145,12 @@ class Metering:
         return wanted
 
     # credit ----------------------------------------------------------------------------------
-    def credit_left(self, uow: UnitOfWork, sub: Subscription, at: datetime):
-        """(exact credit left at ``at`` after usage not yet invoiced, credit row) or (None, None)."""
+    def credit_left(self, uow: UnitOfWork, sub: Subscription, at: datetime) -> tuple[Fraction, Credit] | None:
+        """(exact credit left at ``at`` after usage not yet invoiced, credit row), or None without a credit."""
         credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
         row = uow.billing.get_period(sub.subscription_id)
-        if credit is None or row is None:
-            return None, None
+        if credit is None:
+            return None
         until = min(at, credit.expires_at)
         spans = uow.billing.spans_between(row.period_start, until, [sub.subscription_id]) if until > row.period_start else []
         used_now = rules.accrued(spans, row.period_start, until, self.prices, row.currency) if spans else 0
@@ -185,8 +187,11 @@ class Metering:
         offer = self.offers.get(sub.offer_id)
         if not offer.spending_limit or not billable(sub.state):
             return
-        left, credit = self.credit_left(uow, sub, uow.now)
-        if credit is None or uow.now >= credit.expires_at or credit.limit_removed_at is not None:
+        found = self.credit_left(uow, sub, uow.now)
+        if found is None:
+            return
+        left, credit = found
+        if uow.now >= credit.expires_at or credit.limit_removed_at is not None:
             return
         currency = self._currency(uow, sub.subscription_id)
         per_second = rules.burn_rate(uow.billing.open_spans(sub.subscription_id), self.prices, currency, uow.now)

@@ -6,6 +6,8 @@ need no change here) and rendered from the event's data. Unknown languages fall 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -99,7 +101,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 DAYS = {"en": ("1 day", "{n} days"), "nl": ("1 dag", "{n} dagen")}
 
 
-def message_kind(event_type: str, data: dict) -> str | None:
+def message_kind(event_type: str, data: dict[str, Any]) -> str | None:
     """Which message (if any) an outbox event asks for."""
     name = event_type.replace(".", "").lower()
     if name.endswith("subscriptioncancelled"):
@@ -120,7 +122,7 @@ def message_kind(event_type: str, data: dict) -> str | None:
             return None  # e.g. an offer switch: nothing was disabled or enabled
         if data.get("previousState") == "Warned" and state == "Enabled":
             return None  # a warning that cleared: the subscription was never off
-        return {"Disabled": "subscriptionDisabled", "Enabled": "subscriptionEnabled"}.get(state)
+        return {"Disabled": "subscriptionDisabled", "Enabled": "subscriptionEnabled"}.get(str(state))
     return None
 
 
@@ -134,7 +136,7 @@ def format_date(value: str | datetime | None, language: str, zone: tzinfo = time
     return f"{instant.day} {months[instant.month - 1]} {instant.year}"
 
 
-def render(kind: str, language: str, *, event_data: dict, recipient: dict, subscription_id: str | None,
+def render(kind: str, language: str, *, event_data: dict[str, Any], recipient: dict[str, Any], subscription_id: str | None,
            zone: tzinfo = timezone.utc) -> Message:
     """``zone``: where the reader lives, for the deletion instant's day; a due date is a calendar date."""
     language = language if language in TEMPLATES[kind] else "en"
@@ -161,7 +163,7 @@ def render(kind: str, language: str, *, event_data: dict, recipient: dict, subsc
     return Message(kind, subject.format(**values), body.format(**values))
 
 
-def _money(amount, currency: str, language: str) -> str:
+def _money(amount: Decimal | str | None, currency: str, language: str) -> str:
     """In the message's language, as the portal and the invoice write it (``€ 13,47``, ``€13.47``)."""
     if amount is None:
         return "—"

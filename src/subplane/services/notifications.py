@@ -6,6 +6,8 @@ event. Sending happens outside any transaction; each message's outcome is record
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -30,7 +32,7 @@ def wall_now() -> datetime:
 MAX_RECIPIENTS_TEXT = 320  # the stored recipient column: the administrator first, then contacts while they fit
 
 
-def addressees(admin: str, data: dict) -> str:
+def addressees(admin: str, data: dict[str, Any]) -> str:
     """The administrator, plus the contact e-mails an event names (a budget's notification), in one To line."""
     names = [admin]
     for email in data.get("contactEmails") or []:
@@ -76,16 +78,16 @@ class NotificationService:
             return 0
         sent = 0
         while batch := self._claim():
-            sent += self._send(batch)
+            sent += self._send(self.mailer, batch)
         return sent
 
-    def _claim(self) -> list[dict]:
+    def _claim(self) -> list[dict[str, Any]]:
         now = wall_now()
         with self.uow() as uow:
             return OpsRepo(uow.conn).claim_notifications(instance=self.instance, now=now,
                                                          lease_until=now + SEND_LEASE)
 
-    def _send(self, batch: list[dict]) -> int:
+    def _send(self, mailer: SmtpMailer, batch: list[dict[str, Any]]) -> int:
         sent = 0
         for message in batch:
             lease = self._renew(message)
@@ -93,7 +95,7 @@ class NotificationService:
                 continue  # held so long (slow sends before it) that its lease ran out: another sender has it
             error = None
             try:
-                self.mailer.send(to=message["recipient"], subject=message["subject"], body=message["body"],
+                mailer.send(to=message["recipient"], subject=message["subject"], body=message["body"],
                                  language=message["language"],
                                  headers={"X-Subplane-Notification": str(message["id"]),
                                           "X-Subplane-Kind": message["kind"]})
@@ -108,7 +110,7 @@ class NotificationService:
                                                     claim=(self.instance, lease), retry_at=retry_at)
         return sent
 
-    def _renew(self, message: dict) -> datetime | None:
+    def _renew(self, message: dict[str, Any]) -> datetime | None:
         """A batch shares one lease: each message gets a fresh one right before it is sent, if still ours."""
         lease = wall_now() + SEND_LEASE
         with self.uow() as uow:
@@ -116,7 +118,7 @@ class NotificationService:
                 message["id"], claim=(message["claimed_by"], message["lease_until"]), lease_until=lease)
         return lease if renewed else None
 
-    def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict]:
+    def list(self, *, subscription_id: str | None = None, limit: int = 500, newest_first: bool = False) -> list[dict[str, Any]]:
         with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).notifications(subscription_id=subscription_id, limit=limit,
                                                    newest_first=newest_first)

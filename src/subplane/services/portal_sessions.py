@@ -16,7 +16,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from ..adapters.db.coordination_repo import PortalSessionRepo
 from ..domain.access import Principal, PrincipalKind
@@ -93,7 +93,7 @@ class PortalSessions:
             PortalSessionRepo(uow.conn).remove(token_hash(token))
 
 
-def _session(token: str, row: dict, last_seen: float) -> Session:
+def _session(token: str, row: dict[str, Any], last_seen: float) -> Session:
     stored = row["principal"]
     principal = Principal(stored["id"], stored["name"], PrincipalKind(stored["kind"]))
     return Session(token, principal, stored["upn"], stored["displayName"], row["csrf"],

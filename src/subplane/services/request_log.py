@@ -14,6 +14,8 @@ hold up to ``prune_every`` rows more per process; readers never get more than th
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import threading
 from collections import deque
@@ -22,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..adapters.db.coordination_repo import RequestLogRepo
 from .unit_of_work import UowFactory
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("subplane.request_log")
 PRUNE_EVERY = 100
@@ -37,7 +40,7 @@ class RequestLog:
         self.instance = instance
         self.size = max(size, 1)
         self.prune_every = max(prune_every, 1)
-        self._queued: deque[dict] = deque(maxlen=self.size)  # bounded: a database that is down costs no memory
+        self._queued: deque[dict[str, Any]] = deque(maxlen=self.size)  # bounded: a database that is down costs no memory
         self._stored_since_prune = 0
         self._store_lock = threading.Lock()
         self._wake = threading.Event()
@@ -45,7 +48,7 @@ class RequestLog:
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
 
-    def add(self, entry: dict) -> None:
+    def add(self, entry: dict[str, Any]) -> None:
         """Queue one request (``entry`` as /_subplane/requests shows it, ``time`` an aware datetime)."""
         row = {column: entry.get(key) for key, column in COLUMNS.items()}
         row["instance"] = self.instance
@@ -53,14 +56,14 @@ class RequestLog:
         self._ensure_writer()
         self._wake.set()
 
-    def newest_first(self, limit: int | None = None) -> list[dict]:
+    def newest_first(self, limit: int | None = None) -> list[dict[str, Any]]:
         self.store_queued()
         count = min(limit, self.size) if limit and limit > 0 else self.size
         with self.uow(read_only=True) as uow:
             rows = RequestLogRepo(uow.conn).newest(count)
         return [_entry(row) for row in rows]
 
-    def clear(self, uow) -> None:
+    def clear(self, uow: UnitOfWork) -> None:
         """Forget every request, in ``uow`` (the reset's transaction), and what this process still had queued."""
         self._queued.clear()  # not under the store lock: a writer holding it may wait for this very transaction
         RequestLogRepo(uow.conn).clear()
@@ -106,7 +109,7 @@ class RequestLog:
             self.store_queued()
 
 
-def _entry(row: dict) -> dict:
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
     entry = {key: row[column] for key, column in COLUMNS.items()}
     entry["time"] = entry["time"].isoformat(timespec="milliseconds")
     return entry

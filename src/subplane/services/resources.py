@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable, TypeVar
+
 import re
 from dataclasses import replace
 
@@ -31,6 +33,8 @@ from .unit_of_work import UowFactory
 from ..domain.offers import OfferCatalogue
 from ..adapters.blobstore import BlobStore
 from .hooks import MeteringHooks
+
+T = TypeVar("T")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,78}[A-Za-z0-9_]?$")
 
@@ -77,7 +81,8 @@ class ResourceService:
             return resource
 
     # writes ----------------------------------------------------------------------------------
-    def lock_for_write(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str, action=Action.WRITE) -> Subscription:
+    def lock_for_write(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str,
+                       action: Action = Action.WRITE) -> Subscription:
         sub = uow.subscriptions.get(subscription_id, for_update=True)
         uow.subscription_id = sub.subscription_id
         ensure_not_deleted(sub)
@@ -86,12 +91,13 @@ class ResourceService:
             ensure_writable(sub)
         return sub
 
-    def _run(self, actor, action, subscription_ref, target, work, correlation_id=None):
+    def _run(self, actor: Principal, action: str, subscription_ref: str | None, target: str | None,
+             work: Callable[[UnitOfWork], T], correlation_id: str | None = None) -> T:
         return audited(self.uow, actor=actor, action=action, subscription_id=subscription_ref, target=target,
                        correlation_id=correlation_id, work=work)
 
     def create_group(self, *, actor: Principal, subscription: str, name: str, location: str,
-                     tags: dict[str, str] | None = None, correlation_id=None) -> ResourceGroup:
+                     tags: dict[str, str] | None = None, correlation_id: str | None = None) -> ResourceGroup:
         def work(uow: UnitOfWork) -> ResourceGroup:
             _check_name("Resource group", name)
             sub = resolve(uow, subscription)
@@ -110,7 +116,8 @@ class ResourceService:
             raise NotFound("ResourceGroupNotFound", f"Resource group '{name}' could not be found.", name=name)
         return group
 
-    def _prepare(self, uow: UnitOfWork, actor, subscription: str, group: str, rtype: ResourceType, name: str):
+    def _prepare(self, uow: UnitOfWork, actor: Principal, subscription: str, group: str, rtype: ResourceType,
+                 name: str) -> tuple[Subscription, ResourceGroup]:
         """Lock the subscription and check the right first, before touching any other row, so every
         write takes its locks in the same order (subscription, then counters and resources)."""
         _check_name("Resource", name)
@@ -119,18 +126,19 @@ class ResourceService:
         self.lock_for_write(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
         return sub, rg
 
-    def new_resource(self, uow, sub, group, rtype, name, location, *, tags: dict | None = None, **fields) -> Resource:
+    def new_resource(self, uow: UnitOfWork, sub: Subscription, group: ResourceGroup, rtype: ResourceType, name: str,
+                     location: str | None, *, tags: dict[str, Any] | None = None, **fields: Any) -> Resource:
         """A resource not yet stored; ``tags`` (ARM's) are kept in its properties, in the creating transaction."""
         _check_name("Resource", name)
         if tags:
             tags = validate_tags(tags, storage_account=rtype is ResourceType.STORAGE_ACCOUNT)
             fields["properties"] = {**fields.get("properties", {}), "tags": tags}
         rid = resource_id(sub.subscription_id, group.name, rtype, name)
-        location = require_location(location) if location else group.location
-        return Resource(rid, sub.subscription_id, group.name, rtype, name, location, uow.now, **fields)
+        where = require_location(location) if location else group.location  # the group's, when not given
+        return Resource(rid, sub.subscription_id, group.name, rtype, name, where, uow.now, **fields)
 
-    def create_public_ip(self, *, actor, subscription: str, group: str, name: str, allocation: str = "Dynamic",
-                         sku: str = "Basic", location: str | None = None, correlation_id=None) -> Resource:
+    def create_public_ip(self, *, actor: Principal, subscription: str, group: str, name: str, allocation: str = "Dynamic",
+                         sku: str = "Basic", location: str | None = None, correlation_id: str | None = None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             method = self._allocation(allocation, sku)
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.PUBLIC_IP, name)
@@ -153,8 +161,8 @@ class ResourceService:
             raise InvalidInput("StandardSkuPublicIPAddressesMustBeStatic", "Standard SKU public IP addresses must use Static allocation.")
         return method
 
-    def create_vm(self, *, actor, subscription: str, group: str, name: str, size: str = "Standard_B2s",
-                  location: str | None = None, public_ip: str | None = "Dynamic", correlation_id=None) -> Resource:
+    def create_vm(self, *, actor: Principal, subscription: str, group: str, name: str, size: str = "Standard_B2s",
+                  location: str | None = None, public_ip: str | None = "Dynamic", correlation_id: str | None = None) -> Resource:
         """A VM with its network interface (and optionally a public IP), started like Azure does."""
         def work(uow: UnitOfWork) -> Resource:
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.VIRTUAL_MACHINE, name)
@@ -176,8 +184,8 @@ class ResourceService:
 
         return self._run(actor, "createVirtualMachine", None, name, work, correlation_id)
 
-    def create_storage_account(self, *, actor, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
-                               location: str | None = None, tags: dict | None = None, correlation_id=None) -> Resource:
+    def create_storage_account(self, *, actor: Principal, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
+                               location: str | None = None, tags: dict[str, Any] | None = None, correlation_id: str | None = None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             if not re.fullmatch(r"[a-z0-9]{3,24}", name):
                 raise InvalidInput("AccountNameInvalid", f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
@@ -193,8 +201,8 @@ class ResourceService:
 
         return self._run(actor, "createStorageAccount", None, name, work, correlation_id)
 
-    def create_disk(self, *, actor, subscription: str, group: str, name: str, size_gb: int = 128, sku: str = "Premium_LRS",
-                    location: str | None = None, correlation_id=None) -> Resource:
+    def create_disk(self, *, actor: Principal, subscription: str, group: str, name: str, size_gb: int = 128, sku: str = "Premium_LRS",
+                    location: str | None = None, correlation_id: str | None = None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             if size_gb <= 0:
                 raise InvalidInput("InvalidDiskSize", "A disk's size must be a positive number of GB.")
@@ -207,7 +215,7 @@ class ResourceService:
 
         return self._run(actor, "createDisk", None, name, work, correlation_id)
 
-    def vm_action(self, *, actor: Principal, vm: str, action: VmAction, correlation_id=None) -> Resource:
+    def vm_action(self, *, actor: Principal, vm: str, action: VmAction, correlation_id: str | None = None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             machine = self.resolve(uow, actor, vm, ResourceType.VIRTUAL_MACHINE)
             self.lock_for_write(uow, actor, machine.subscription_id, machine.resource_id)
@@ -238,7 +246,7 @@ class ResourceService:
             return ip.ip_address, None
         return None, None
 
-    def delete(self, *, actor: Principal, ref: str, correlation_id=None) -> None:
+    def delete(self, *, actor: Principal, ref: str, correlation_id: str | None = None) -> None:
         """Deletes are allowed on disabled subscriptions, so users can clean up during retention."""
         def work(uow: UnitOfWork) -> None:
             resource = self.resolve(uow, actor, ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..adapters.db.ops_repo import RETIRING, SigningKeyRepo
 from ..adapters.tokens import (LEGACY_KEY_FILE, REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, SigningKey, key_id,
@@ -52,7 +52,7 @@ class SigningKeyService:
         legacy = self.data_dir / LEGACY_KEY_FILE
         return legacy.read_text("ascii") if legacy.exists() else new_private_key_pem()
 
-    def rotate(self, now: datetime | float | None = None) -> list[dict]:
+    def rotate(self, now: datetime | float | None = None) -> list[dict[str, Any]]:
         """A new signing key; the one it replaces verifies until its tokens have expired, then retires.
         Returns the listing after it (the new key first)."""
         now = _wall(now)
@@ -63,7 +63,7 @@ class SigningKeyService:
         self.on_rotated(now.timestamp())  # this process signs with the new key at once; others within REFRESH_SECONDS
         return self.listing(now)
 
-    def listing(self, now: datetime | float | None = None) -> list[dict]:
+    def listing(self, now: datetime | float | None = None) -> list[dict[str, Any]]:
         """Every key, retired ones too, newest first, without the private key."""
         self.usable(now)
         with self.uow(read_only=True) as uow:
@@ -71,10 +71,10 @@ class SigningKeyService:
         return [{key: row[key] for key in ("generation", "kid", "status", "created_at", "retire_after")} for row in rows]
 
 
-def _due(row: dict, now: datetime) -> bool:
-    return row["status"] == RETIRING and row["retire_after"] <= now
+def _due(row: dict[str, Any], now: datetime) -> bool:
+    return bool(row["status"] == RETIRING and row["retire_after"] <= now)
 
 
-def _signing_key(row: dict) -> SigningKey:
+def _signing_key(row: dict[str, Any]) -> SigningKey:
     retire_after = row["retire_after"].timestamp() if row["retire_after"] is not None else None
     return SigningKey(row["kid"], row["private_key"], retire_after)

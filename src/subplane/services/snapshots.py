@@ -37,12 +37,13 @@ from ..adapters.db.tables import counters, metadata
 from ..domain.errors import Conflict
 from .unit_of_work import UowFactory
 from ..adapters.blobstore import BlobStore
-from ..clock import Clock
+from ..clock import Clock, SimulatedClock
 from ..settings import Settings
 from sqlalchemy import Engine
 from .admin import ClockService
 from .request_log import RequestLog
-from typing import Callable
+from typing import Any, Callable, Iterable
+from sqlalchemy import Connection
 
 FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1
@@ -54,7 +55,7 @@ PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob fold
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
 
-def all_tables(conn) -> list[Table]:
+def all_tables(conn: Connection) -> list[Table]:
     """Every table of emulator state, of every feature area, that exists in this database, parents before children."""
     from ..adapters import db
 
@@ -85,7 +86,7 @@ class SnapshotService:
     max_bytes = archives.MAX_UNCOMPRESSED_BYTES  # what an import unpacks at most
 
     def __init__(self, uow: UowFactory, settings: Settings, engine: Engine, blobstore: BlobStore, clock: Clock,
-                 clock_control: ClockService, request_log: RequestLog, reseed: Callable[[], dict]) -> None:
+                 clock_control: ClockService, request_log: RequestLog, reseed: Callable[[], dict[str, Any]]) -> None:
         """``reseed``: the demo's seeding, run again by a reset that keeps the demo directory."""
         self.uow = uow
         self.settings = settings
@@ -97,11 +98,12 @@ class SnapshotService:
         self.reseed = reseed
 
     # export ------------------------------------------------------------------------------------
-    def export(self, path: Path) -> dict:
+    def export(self, path: Path) -> dict[str, Any]:
         self.settings.require_emulator("Snapshot export")
         self.recover()  # the blob files that go with the tables
-        manifest = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "subplaneVersion": __version__,
-                    "schemaRevisions": sorted(migrate.current_revisions(self.engine)), "tables": {}}
+        counts: dict[str, int] = {}
+        manifest: dict[str, Any] = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "subplaneVersion": __version__,
+                                    "schemaRevisions": sorted(migrate.current_revisions(self.engine)), "tables": counts}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
@@ -110,12 +112,12 @@ class SnapshotService:
             for table in carried_tables(all_tables(uow.conn)):
                 rows = uow.conn.execute(select(table).order_by(*table.primary_key.columns)).all()
                 archive.writestr(f"{archives.TABLES}{table.name}.jsonl", archives.table_lines(rows))
-                manifest["tables"][table.name] = len(rows)
+                counts[table.name] = len(rows)
             manifest["blobFiles"] = self._export_blobs(uow.conn, archive)
             archive.writestr(archives.MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
         return manifest
 
-    def _export_blobs(self, conn, archive: zipfile.ZipFile) -> int:
+    def _export_blobs(self, conn: Connection, archive: zipfile.ZipFile) -> int:
         store, count = self.blobstore, 0
         for key in store.keys(conn):
             with archive.open(archives.BLOBS + key, "w", force_zip64=True) as member:
@@ -125,7 +127,7 @@ class SnapshotService:
         return count
 
     # import ------------------------------------------------------------------------------------
-    def check_compatible(self, manifest: dict) -> None:
+    def check_compatible(self, manifest: dict[str, Any]) -> None:
         theirs = str(manifest.get("subplaneVersion", "0"))
         revisions = manifest.get("schemaRevisions", [])
         unknown = set(map(str, revisions if isinstance(revisions, list) else [revisions])) - known_revisions()
@@ -141,7 +143,7 @@ class SnapshotService:
                 f"which reads snapshot format {FORMAT_VERSION} and older. Upgrade Subplane to import it.",
             )
 
-    def import_(self, path: Path) -> dict:
+    def import_(self, path: Path) -> dict[str, Any]:
         self.settings.require_emulator("Snapshot import")
         with archives.open_archive(Path(path)) as archive:
             manifest = archives.read_manifest(archive, FORMAT)
@@ -160,9 +162,10 @@ class SnapshotService:
         self.recover()  # the rename that makes the staged blob folder the blob root
         return manifest
 
-    def _check_rows(self, archive, tables: list[Table], members: archives.Members, manifest: dict) -> None:
+    def _check_rows(self, archive: zipfile.ZipFile, tables: list[Table], members: archives.Members, manifest: dict[str, Any]) -> None:
         """Read every table file once without writing, so a bad last line refuses before anything changes."""
-        expected = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
+        listed = manifest.get("tables")
+        expected: dict[str, Any] = listed if isinstance(listed, dict) else {}
         by_name = {table.name: table for table in tables}
         if unknown := set(expected) - set(by_name):
             raise archives.refused(f"The manifest names tables this Subplane does not have: {', '.join(sorted(unknown))}.")
@@ -172,7 +175,7 @@ class SnapshotService:
             if isinstance(expected.get(name), int) and expected[name] != count:
                 raise archives.refused(f"The manifest promises {expected[name]} rows of {name}; the snapshot has {count}.")
 
-    def _replace_tables(self, archive, tables: list[Table], members: archives.Members, token: int) -> None:
+    def _replace_tables(self, archive: zipfile.ZipFile, tables: list[Table], members: archives.Members, token: int) -> None:
         store = self.blobstore
         try:
             with self.uow() as uow:
@@ -196,8 +199,8 @@ class SnapshotService:
             raise archives.refused(f"The snapshot's rows break a rule of this database: {reason}") from None
 
     @staticmethod
-    def _insert(conn, table: Table, rows) -> None:
-        batch: list[dict] = []
+    def _insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) == BATCH:
@@ -206,7 +209,7 @@ class SnapshotService:
         if batch:
             conn.execute(insert(table), batch)
 
-    def _fix_sequences(self, conn, tables: list[Table]) -> None:
+    def _fix_sequences(self, conn: Connection, tables: list[Table]) -> None:
         if conn.engine.dialect.name != "postgresql":
             return
         for table in tables:
@@ -234,24 +237,24 @@ class SnapshotService:
             for leftover in self.blobstore.leftovers():
                 self.blobstore.discard(leftover)
 
-    def _finish_pending_swap(self, conn) -> None:
+    def _finish_pending_swap(self, conn: Connection) -> None:
         token = self._pending_swap(conn)
         if token is not None:
             self.blobstore.swap_in(str(token))
             conn.execute(delete(counters).where(counters.c.name == PENDING_SWAP))
 
     @staticmethod
-    def _pending_swap(conn) -> int | None:
+    def _pending_swap(conn: Connection) -> int | None:
         return conn.execute(select(counters.c.value).where(counters.c.name == PENDING_SWAP)).scalar()
 
     @staticmethod
-    def _take_import_lock(conn) -> None:
+    def _take_import_lock(conn: Connection) -> None:
         """One import (or recovery) at a time across processes. SQLite's write transaction is the lock already."""
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
 
     # reset -------------------------------------------------------------------------------------
-    def reset(self, *, demo: bool = False, at: datetime | None = None) -> dict | None:
+    def reset(self, *, demo: bool = False, at: datetime | None = None) -> dict[str, Any] | None:
         """Empty every table and the blob store; the clock restarts at ``at``, else at the configured
         clock start, else at the wall clock's now.
 
@@ -259,6 +262,9 @@ class SnapshotService:
         accounts) is kept and the demo is seeded again, so credentials and ``connection.json`` stay valid.
         """
         self.settings.require_emulator("Reset")
+        clock = self.clock
+        if not isinstance(clock, SimulatedClock):  # emulator mode runs the simulated clock; this is its reset
+            raise Conflict("ClockNotSimulated", "Reset restarts the simulated clock; this server runs on the wall clock.")
         self.recover()
         with self.uow() as uow:
             self.clock_control.require_idle(uow)
@@ -266,13 +272,13 @@ class SnapshotService:
             tables = all_tables(uow.conn)
             self._wipe(uow.conn, [t for t in tables if not (demo and t.name in DEMO_DIRECTORY)])
             self.request_log.clear(uow)  # not world state (a snapshot does not carry it), but a reset forgets it
-            self.clock.initialise(uow.conn, at)
+            clock.initialise(uow.conn, at)
         self.blobstore.clear()
         if not demo:  # demo.json stays: importing a snapshot brings its identities back, and their secrets
             return None
         return self.reseed()
 
     @staticmethod
-    def _wipe(conn, tables: list[Table]) -> None:
+    def _wipe(conn: Connection, tables: list[Table]) -> None:
         for table in reversed(tables):
             conn.execute(delete(table))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+from typing import Any
+
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -9,8 +12,9 @@ from datetime import timedelta
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
-from ..domain.lifecycle import Decision, Subscription
-from ..domain.offers import OfferCatalogue
+from ..domain.lifecycle import Decision, DeleteCheck, Subscription
+from ..domain.offers import Offer, OfferCatalogue
+from ..domain.resources import FieldEffect
 from ..domain.resources import ResourceType
 from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
@@ -41,7 +45,7 @@ class CancelResult:
     change_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # keys of TURNED_OFF_KEYS
     billing: object | None = None  # services.billing.FinalEstimate: the figures the cancel preview showed
-    support_plan: dict | None = None  # {"plan", "autoRenew"}: the support plan's auto-renew as the cancel left it
+    support_plan: dict[str, Any] | None = None  # {"plan", "autoRenew"}: the support plan's auto-renew as the cancel left it
 
 
 def resolve(uow: UnitOfWork, ref: str) -> Subscription:
@@ -63,7 +67,7 @@ def resolve(uow: UnitOfWork, ref: str) -> Subscription:
     return matches[0]
 
 
-def _turned_off_counts(changed: dict) -> dict[str, int]:
+def _turned_off_counts(changed: dict[FieldEffect, int]) -> dict[str, int]:
     by_type = {effect.resource_type: count for effect, count in changed.items()}
     return {key: by_type.get(rtype, 0) for rtype, key in TURNED_OFF_KEYS.items()}
 
@@ -89,14 +93,14 @@ class SubscriptionService:
             require_visible(uow, self.offers, actor, sub)  # whoever sees it in the list may open it
             return sub
 
-    def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, list[dict]]:
+    def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, builtins.list[dict[str, Any]]]:
         """The subscription's activity log, newest first, for whoever may read the subscription."""
         with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
             return sub, uow.activity.list(subscription_id=sub.subscription_id, limit=limit)
 
-    def turned_off(self, *, actor: Principal, ref: str, change_id: str | None) -> dict[str, list[str]]:
+    def turned_off(self, *, actor: Principal, ref: str, change_id: str | None) -> dict[str, builtins.list[str]]:
         """The ids of the resources a cancel (``CancelResult.change_id``) turned off that still exist."""
         with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
@@ -116,7 +120,7 @@ class SubscriptionService:
         with self.uow(read_only=True) as uow:
             return allowed_actions(uow, self.offers, actor, resolve(uow, ref))
 
-    def delete_checklist(self, *, actor: Principal, ref: str, confirm_name: str | None = None):
+    def delete_checklist(self, *, actor: Principal, ref: str, confirm_name: str | None = None) -> builtins.list[DeleteCheck]:
         with self.uow(read_only=True) as uow:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, Action.READ)
@@ -187,7 +191,9 @@ class SubscriptionService:
             uow.subscriptions.save(decision.after)
             self.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
             self._schedule_retention(uow, decision.after, offer)
-            details = {"reason": decision.after.cancellation_reason, "deletionDate": decision.after.deletion_date.isoformat(),
+            deletion_date = decision.after.deletion_date
+            assert deletion_date is not None  # a cancel always sets it (lifecycle.cancel)
+            details: dict[str, Any] = {"reason": decision.after.cancellation_reason, "deletionDate": deletion_date.isoformat(),
                        "changeId": change_id, **counts}
             moved = decommission(uow, actor, decision.after)  # to the tenant's decommissioning group, if it names one
             if moved is not None:
@@ -275,16 +281,19 @@ class SubscriptionService:
         require(uow, self.offers, actor, sub, action)
         return sub
 
-    def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer) -> None:
-        uow.jobs.schedule(kind=RETENTION_EXPIRY, subject=sub.subscription_id, due_at=sub.deletion_date)
+    def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer: Offer) -> None:
+        deletion_date = sub.deletion_date
+        if deletion_date is None:  # only a cancel schedules retention, and a cancel sets the date
+            raise ValueError(f"subscription {sub.subscription_id} has no deletion date to schedule retention for")
+        uow.jobs.schedule(kind=RETENTION_EXPIRY, subject=sub.subscription_id, due_at=deletion_date)
         for days in offer.reminder_days_before_deletion:
-            due = sub.deletion_date - timedelta(days=days)
+            due = deletion_date - timedelta(days=days)
             if due > uow.now:
                 uow.jobs.schedule(kind=DELETION_REMINDER, subject=sub.subscription_id, due_at=due,
                                   payload={"daysBefore": days})
 
     @staticmethod
-    def _cancel_result(sub: Subscription, changed: bool, details: dict) -> CancelResult:
+    def _cancel_result(sub: Subscription, changed: bool, details: dict[str, Any]) -> CancelResult:
         # activity written before change markers existed held id lists: report their lengths
         counts = {key: len(v) if isinstance(v := details.get(key, 0), list) else v for key in TURNED_OFF_KEYS.values()}
         return CancelResult(sub, changed, details.get("changeId"), counts, support_plan=details.get("supportPlan"))

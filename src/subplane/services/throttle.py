@@ -13,7 +13,7 @@ from ..adapters.db.throttle_repo import ThrottleRepo
 from ..domain import throttle as rule
 from ..domain.throttle import Limit, Taken
 from .unit_of_work import UowFactory
-from typing import Callable
+from typing import Any, Callable
 
 
 class SharedBuckets:
@@ -32,9 +32,9 @@ class SharedBuckets:
 
 
 class LocalBuckets:
-    def __init__(self, limits: dict[str, Limit], clock=time.monotonic) -> None:
+    def __init__(self, limits: dict[str, Limit], clock: Callable[[], float] = time.monotonic) -> None:
         self.limits, self._clock = limits, clock
-        self._buckets: dict[tuple, tuple[float, float]] = {}
+        self._buckets: dict[tuple[Any, ...], tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def take(self, principal: str, scope: str, kind: str) -> Taken:

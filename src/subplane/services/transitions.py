@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uuid
 from dataclasses import replace
 
@@ -22,7 +24,7 @@ DELETION_REMINDER = "deletion_reminder"
 RETENTION_JOBS = (RETENTION_EXPIRY, DELETION_REMINDER)
 
 
-def event_data(details: dict) -> dict:
+def event_data(details: dict[str, Any]) -> dict[str, Any]:
     """What notifications and webhooks receive: the activity details without the internal change id
     (a random id would also make a clock jump's events differ from the same time in steps)."""
     return {key: value for key, value in details.items() if key != "changeId"}
@@ -36,7 +38,7 @@ class Transitions:
 
     def apply_system_transition(
         self, uow: UnitOfWork, subscription_id: str, action: lifecycle.LifecycleAction, *, actor: Principal = SYSTEM,
-        data: dict | None = None,
+        data: dict[str, Any] | None = None,
     ) -> Decision:
         """Billing-driven transitions (spending limit, credit expiry, past due, settle) with their effects.
 
@@ -54,7 +56,7 @@ class Transitions:
         return decision
 
     def commit(self, uow: UnitOfWork, actor: Principal, action: str, decision: Decision, event_type: str,
-               data: dict) -> None:
+               data: dict[str, Any]) -> None:
         """Save the decision's record, log it and emit its event (nothing when nothing changed)."""
         if not decision.changed:
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime
+from types import TracebackType
 from typing import Callable, Protocol
 
 from sqlalchemy import Connection, Engine
@@ -56,7 +57,7 @@ class UnitOfWork:
         self.billing = BillingRepo(connection)
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         committed = False
         try:
             if exc_type is None:

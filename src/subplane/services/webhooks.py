@@ -8,6 +8,9 @@ Retry times use the wall clock (the receiver's availability is real time, even i
 
 from __future__ import annotations
 
+import builtins
+from typing import Any
+
 import hashlib
 import hmac
 import logging
@@ -36,7 +39,7 @@ def wall_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def event_id(outbox_row: dict) -> str:
+def event_id(outbox_row: dict[str, Any]) -> str:
     """Stable per event: the same id on every endpoint and every retry."""
     key = f"{outbox_row['id']}|{outbox_row['instant'].isoformat()}|{outbox_row['type']}|{outbox_row['subject']}"
     return str(uuid.uuid5(EVENT_NAMESPACE, key))
@@ -69,7 +72,7 @@ class WebhookService:
 
     # registration ------------------------------------------------------------------------------
     def add(self, *, url: str, secret: str | None = None, description: str | None = None,
-            format: str = "subplane") -> dict:
+            format: str = "subplane") -> dict[str, Any]:
         if not url.startswith(("http://", "https://")):
             raise InvalidInput("InvalidWebhookUrl", f"Webhook URL must start with http:// or https://, not {url!r}.")
         if format not in formats.FORMATS:
@@ -88,7 +91,7 @@ class WebhookService:
             ops.add_endpoint(**endpoint)
         return endpoint
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[dict[str, Any]]:
         with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).endpoints()
 
@@ -97,7 +100,7 @@ class WebhookService:
             if not OpsRepo(uow.conn).set_endpoint_active(endpoint_id, active):
                 raise NotFound("WebhookNotFound", f"No webhook endpoint with id {endpoint_id!r}.")
 
-    def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> list[dict]:
+    def deliveries(self, *, endpoint_id: str | None = None, limit: int = 200) -> builtins.list[dict[str, Any]]:
         with self.uow(read_only=True) as uow:
             return OpsRepo(uow.conn).deliveries(endpoint_id=endpoint_id, limit=limit)
 
@@ -141,14 +144,14 @@ class WebhookService:
                     delivered += self._attempt(row, renewed)
         return delivered
 
-    def _renew(self, row: dict, lease: datetime) -> datetime | None:
+    def _renew(self, row: dict[str, Any], lease: datetime) -> datetime | None:
         """A batch shares one lease: each delivery gets a fresh one right before its POST, if still ours."""
         renewed = wall_now() + DELIVERY_LEASE
         with self.uow() as uow:
             held = OpsRepo(uow.conn).renew_delivery(row["id"], claim=(self.instance, lease), lease_until=renewed)
         return renewed if held else None
 
-    def _claim(self) -> list[tuple[dict, datetime]]:
+    def _claim(self) -> builtins.list[tuple[dict[str, Any], datetime]]:
         """The deliveries whose turn has come, held by this instance for one lease (see ``claim_deliveries``)."""
         now = wall_now()
         lease = now + DELIVERY_LEASE
@@ -159,7 +162,7 @@ class WebhookService:
                                        lease_until=lease)
         return [(row, lease) for row in due if row["id"] in won]
 
-    def _attempt(self, row: dict, lease: datetime) -> int:
+    def _attempt(self, row: dict[str, Any], lease: datetime) -> int:
         fmt = row.get("format") or "subplane"
         rendered = formats.render(fmt, row)
         now = int(time.time())

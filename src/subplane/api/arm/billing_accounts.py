@@ -91,7 +91,8 @@ def render_transaction(account_id: str, invoice, line) -> dict[str, Any]:
                            "invoice": invoice.invoice_number, "invoiceId": f"{_ACCOUNTS}/{account_id}/invoices/"
                                                                             f"{invoice.invoice_number}",
                            "productDescription": meter_name(line.meter), "productFamily": line.meter.split("/")[0],
-                           "partNumber": line.meter, "quantity": float(line.quantity), "unitOfMeasure": line.unit,
+                           # the spec's quantity is a whole count purchased; metered usage is its number "units"
+                           "partNumber": line.meter, "units": float(line.quantity), "unitOfMeasure": line.unit,
                            "billingCurrency": c, "pricingCurrency": c,
                            "effectivePrice": _amount(line.unit_price, c), "marketPrice": _amount(line.unit_price, c),
                            "subTotal": _amount(line.amount, c), "transactionAmount": _amount(line.amount, c),

@@ -3,10 +3,11 @@ and resource-group scope: create or replace (201, then 200), get with the period
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
-from ...domain.budgets import BudgetNotification
+from ...domain.budgets import Budget, BudgetNotification
 from ...services.budgets import BudgetView
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
 from .schemas import BudgetBody
@@ -16,10 +17,15 @@ _TYPE = "Microsoft.Consumption/budgets"
 _SCOPES = ("/subscriptions/{sub}", "/subscriptions/{sub}/resourceGroups/{rg}")
 
 
+def _etag(budget: Budget) -> str:
+    """The same for the same budget in every process (``hash()`` of text is salted per process), new on a change."""
+    return f'"{hashlib.sha256(repr(budget).encode()).hexdigest()[:16]}"'
+
+
 def render(view: BudgetView) -> dict[str, Any]:
     b = view.budget
     return {
-        "id": b.resource_id, "name": b.name, "type": _TYPE, "eTag": f'"{abs(hash((b.amount, b.time_grain))):x}"',
+        "id": b.resource_id, "name": b.name, "type": _TYPE, "eTag": _etag(b),
         "properties": {
             "category": "Cost", "amount": float(b.amount), "timeGrain": b.time_grain,
             "timePeriod": {"startDate": f"{b.start.isoformat()}T00:00:00Z", "endDate": f"{b.end.isoformat()}T00:00:00Z"},

@@ -69,5 +69,5 @@ LRO_OPERATIONS: dict[str, LroOperation] = {
         ("Alias_Create",), _SUBSCRIPTION, frozenset({200, 201}), True, FinalLocation.NONE),
     # 202 with Location and Retry-After, polled at the operation result
     "BillingSubscriptions_Cancel": LroOperation(
-        ("BillingSubscriptions_Cancel",), _BILLING, frozenset({200, 202}), False, FinalLocation.RESULT),
+        ("BillingSubscriptions_Cancel",), _BILLING, frozenset({202}), False, FinalLocation.RESULT),
 }
