@@ -136,7 +136,8 @@ def test_user_errors_are_one_line_without_traceback(cli):
     for args, code in ((["subscriptions", "show", "Bestaat-niet"], 4),
                        (["clock", "advance", "soon"], 2),
                        (["subscriptions", "cancel", "Productie", "--turn-off-resources"], 2),
-                       (["vm", "start", "web-01", "--as", "nobody@contoso.example"], 4)):
+                       (["vm", "start", "web-01", "--as", "nobody@contoso.example"], 4),
+                       (["invoices", "list", "--status", "Unpaid"], 2)):
         done = cli(*args, ok=False)
         assert done.returncode == code, (args, done.stderr)
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from ..domain.access import Principal
+from ..domain.billing import InvoiceStatus
 from ..domain.errors import InvalidInput
 from . import subscriptions
 from .common import AsOption, CliContext, command, subscription_ref
@@ -97,7 +98,7 @@ def list_invoices(*, cli: CliContext, subscription: Annotated[str | None, typer.
                   as_: AsOption = None) -> None:
     """The invoices you can see, oldest first."""
     invoices = cli.app.billing.list_invoices(actor=cli.app.directory.principal(as_), subscription=subscription,
-                                             status=status)
+                                             status=_invoice_status(status))
     if cli.json:
         emit_json([invoice_json(i, with_lines=False) for i in invoices])
         return
@@ -110,6 +111,16 @@ def list_invoices(*, cli: CliContext, subscription: Annotated[str | None, typer.
 
 def _subscription_names(cli: CliContext, as_: str | None) -> dict[str, str]:
     return {s.subscription_id: s.display_name for s in cli.app.subscriptions.list(actor=cli.app.directory.principal(as_))}
+
+
+def _invoice_status(text: str | None) -> InvoiceStatus | None:
+    if text is None:
+        return None
+    try:
+        return InvoiceStatus(text)
+    except ValueError:
+        raise InvalidInput("InvalidInvoiceStatus", f"--status must be one of "
+                                                   f"{', '.join(s.value for s in InvoiceStatus)}, not {text!r}.") from None
 
 
 @command(invoices_app, "show")
