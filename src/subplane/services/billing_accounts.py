@@ -23,14 +23,15 @@ from ..domain.invoice_parties import Party
 from ..domain.lifecycle import Subscription
 from .invoice_parties import customer_of
 from .unit_of_work import UnitOfWork
-from ..domain.billing import Invoice
+from ..domain.billing import Invoice, InvoiceStatus
 
 DOCUMENT_KINDS = ("pdf", "ubl")
 LINK_LIFETIME = timedelta(hours=1)  # wall clock: a download link is for people and tools, not simulated time
 
 
 class InvoiceReads(Protocol):
-    def list_invoices(self, *, actor: Principal, subscription: str | None = None, status: str | None = None) -> list[Any]: ...
+    def list_invoices(self, *, actor: Principal, subscription: str | None = None,
+                      status: InvoiceStatus | None = None) -> list[Invoice]: ...
 
     def get_invoice(self, *, actor: Principal, ref: str) -> Invoice: ...
 

@@ -26,7 +26,7 @@ def _wall(now: datetime | float | None) -> datetime:
 
 
 class SigningKeyService:
-    def __init__(self, uow: UowFactory, data_dir: Path, on_rotated: Callable[[float], None]) -> None:
+    def __init__(self, uow: UowFactory, data_dir: Path, on_rotated: Callable[[float], object]) -> None:
         """``on_rotated(now)``: this process's token signer takes the new key at once."""
         self.uow = uow
         self.data_dir = data_dir

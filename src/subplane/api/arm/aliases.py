@@ -27,21 +27,20 @@ def render(state: AliasState) -> dict:
     """The spec types every property as a string, none nullable: an absent one is left out, never null."""
     a = state.alias
     created_by_type = "Application" if a.created_by_kind == PrincipalKind.SERVICE_PRINCIPAL.value else "User"
-    body = {
+    properties = {
+        "subscriptionId": a.subscription_id, "displayName": a.display_name,
+        "provisioningState": state.provisioning_state, "acceptOwnershipState": "Completed",
+        "billingScope": a.billing_scope, "workload": a.workload, "subscriptionOwnerId": a.owner_id,
+        "createdTime": _iso(a.created_at), "tags": stored_tags(a.tags),
+        "managementGroupId": scope_of(state.management_group) if state.management_group else None,
+    }
+    return {
         "id": alias_id(a.name), "name": a.name, "type": _TYPE,
-        "properties": {
-            "subscriptionId": a.subscription_id, "displayName": a.display_name,
-            "provisioningState": state.provisioning_state, "acceptOwnershipState": "Completed",
-            "billingScope": a.billing_scope, "workload": a.workload, "subscriptionOwnerId": a.owner_id,
-            "createdTime": _iso(a.created_at), "tags": stored_tags(a.tags),
-            "managementGroupId": scope_of(state.management_group) if state.management_group else None,
-        },
+        "properties": {k: v for k, v in properties.items() if v is not None},
         "systemData": {"createdBy": a.created_by, "createdByType": created_by_type, "createdAt": _iso(a.created_at),
                        "lastModifiedBy": a.created_by, "lastModifiedByType": created_by_type,
                        "lastModifiedAt": _iso(a.created_at)},
     }
-    body["properties"] = {k: v for k, v in body["properties"].items() if v is not None}
-    return body
 
 
 def _request(ctx: ArmRequest) -> AliasRequest:

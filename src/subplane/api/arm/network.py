@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from ...domain.resources import Resource, ResourceType
 from . import lookup
 from . import render_resources as render
@@ -16,7 +18,7 @@ _KINDS = {
     "publicIPAddresses": ResourceType.PUBLIC_IP,
     "networkInterfaces": ResourceType.NETWORK_INTERFACE,
 }
-_BODIES = {ResourceType.PUBLIC_IP: PublicIpPutBody, ResourceType.NETWORK_INTERFACE: NicPutBody}
+_BODIES: dict[ResourceType, type[BaseModel]] = {ResourceType.PUBLIC_IP: PublicIpPutBody, ResourceType.NETWORK_INTERFACE: NicPutBody}
 
 
 def _render(ctx: ArmRequest, resource: Resource, everything: list[Resource]) -> dict:

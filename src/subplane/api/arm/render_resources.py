@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from ...domain.access import ROLE_DEFINITION_IDS, RoleAssignment
+from ...domain.access import ROLE_DEFINITION_IDS, Role, RoleAssignment
 from ...domain.resources import PowerState, Resource, ResourceGroup
 from ...domain.tags import stored_tags
 
@@ -83,7 +84,7 @@ def virtual_machine(vm: Resource, *, expand_instance_view: bool = False) -> dict
 
 
 def public_ip(ip: Resource, nic: Resource | None = None) -> dict:
-    properties = {
+    properties: dict[str, Any] = {
         "provisioningState": "Succeeded", "resourceGuid": _stable_guid(ip.resource_id),
         "publicIPAddressVersion": "IPv4", "publicIPAllocationMethod": ip.allocation_method.value if ip.allocation_method else "Dynamic",
         "idleTimeoutInMinutes": 4, "ipTags": [],
@@ -127,7 +128,7 @@ def storage_account(account: Resource, base_url: str) -> dict:
 
 
 def role_definition(scope: str, role_name: str) -> dict:
-    guid = ROLE_DEFINITION_IDS[role_name]
+    guid = ROLE_DEFINITION_IDS[Role(role_name)]
     description, actions = ROLE_DESCRIPTIONS[role_name]
     return {
         "id": f"{scope.rstrip('/')}/providers/Microsoft.Authorization/roleDefinitions/{guid}", "name": guid,
