@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:  # Alembic is imported only when a migration runs (see above)
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_LOCK = 0x5B5_0001  # an arbitrary, fixed advisory-lock key for "Subplane migrates"
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
 
 
-def alembic_config():
+def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()
