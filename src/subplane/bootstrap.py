@@ -50,7 +50,6 @@ if TYPE_CHECKING:  # the services are imported where they are built: a command i
     from .services.operator_access import OperatorAccess
     from .services.outbox_dispatch import OutboxDispatcher
     from .services.request_log import RequestLog
-    from .services.signing_keys import SigningKeyService
     from .services.resources import ResourceService
     from .services.signing_keys import SigningKeyService
     from .services.snapshots import SnapshotService

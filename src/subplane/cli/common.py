@@ -144,8 +144,9 @@ def command(group: typer.Typer, name: str | None = None, *, creates: bool = Fals
             finally:
                 cli.close()
 
-        # typer reads the options from inspect.signature, which honours __signature__ (not declared in typeshed)
-        setattr(wrapper, "__signature__", inspect.Signature(own + _COMMON))
+        # typer reads the options from inspect.signature, which honours __signature__; typeshed does not declare
+        # it on functions, so the one ignore below is for the stub
+        wrapper.__signature__ = inspect.Signature(own + _COMMON)  # type: ignore[attr-defined]
         group.command(name, **kwargs)(wrapper)
         return fn
 
