@@ -153,8 +153,9 @@ def az_login(az: str, config_dir: Path, details: dict, role: str = "owner") -> s
         done = subprocess.run(step, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise Conflict("AzCommandFailed", f"{' '.join(step[1:3])} failed: {done.stderr.strip()}")
-    return subprocess.run([az, "login", "--service-principal", "-u", principal["clientId"], "-p",
-                           principal["clientSecret"], "--tenant", details["tenantId"], "-o", "json"],
+    # --password=VALUE: a generated secret may start with "-", which argparse would read as an option
+    return subprocess.run([az, "login", "--service-principal", "-u", principal["clientId"],
+                           f"--password={principal['clientSecret']}", "--tenant", details["tenantId"], "-o", "json"],
                           env=env, capture_output=True, text=True)
 
 

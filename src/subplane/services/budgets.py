@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Callable
 
@@ -95,7 +95,7 @@ class BudgetService:
 
     # writes ----------------------------------------------------------------------------------------
     def put(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str, category: str,
-            amount: Decimal, time_grain: str, start: datetime, end: datetime | None,
+            amount: Decimal, time_grain: str, start: date, end: date | None,
             notifications: builtins.list[rules.BudgetNotification]) -> tuple[BudgetView, bool]:
         def work(uow: UnitOfWork) -> tuple[Budget, bool, datetime]:
             sub = resolve(uow, subscription)

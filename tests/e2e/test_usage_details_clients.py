@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from azure.mgmt.consumption import ConsumptionManagementClient
 
-from tests.e2e.conftest import Live, live  # noqa: F401 - the running server fixture
+from .conftest import Live
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
