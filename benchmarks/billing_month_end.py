@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -36,7 +36,7 @@ from subplane.bootstrap import build_app
 from subplane.domain.billing import round_money
 
 console = Console()
-UTC = timezone.utc
+UTC = UTC
 PERIOD_START = datetime(2026, 12, 1, tzinfo=UTC)
 PERIOD_END = datetime(2027, 1, 1, tzinfo=UTC)
 BEFORE = datetime(2026, 11, 15, tzinfo=UTC)
@@ -65,7 +65,7 @@ def activity(rng: random.Random, sub_id: str) -> tuple[list[dict], datetime | No
     for vm in range(rng.randint(1, 2)):
         meter, start = rng.choice(SIZES), BEFORE
         cuts = sorted(instant_in_month(rng) for _ in range(rng.choice((0, 2, 4))))
-        for stop, restart in zip(cuts[::2], cuts[1::2]):
+        for stop, restart in zip(cuts[::2], cuts[1::2], strict=False):
             add(f"vm{vm}", meter, 1, start, stop)
             start = restart
         add(f"vm{vm}", meter, 1, start, None)
@@ -146,8 +146,8 @@ def issued(app) -> dict[str, dict]:
     with app.engine.connect() as conn:
         heads = {r.invoice_id: r for r in conn.execute(select(billing_invoices)).all()}
         lines = defaultdict(dict)
-        for l in conn.execute(select(billing_invoice_lines)).all():
-            lines[l.invoice_id][(l.resource_id, l.meter, l.unit_price)] = l.amount
+        for line in conn.execute(select(billing_invoice_lines)).all():
+            lines[line.invoice_id][(line.resource_id, line.meter, line.unit_price)] = line.amount
     return {h.subscription_id: {"subtotal": h.subtotal, "tax": h.tax, "total": h.total, "lines": lines[i]}
             for i, h in heads.items()}
 

@@ -131,7 +131,7 @@ def main() -> int:
         naive = measure("naive loop", naive_loop, app, ids["naive"])
 
     over_raw, under_naive = service / raw, naive / service
-    grid = Table(title="Cancel of a subscription with %s resources" % f"{args.resources:,}")
+    grid = Table(title=f"Cancel of a subscription with {args.resources:,} resources")
     for column in ("method", "median", "ratio", "target", "met"):
         grid.add_column(column)
     grid.add_row("raw SQL update", f"{raw * 1000:.1f} ms", "1.0x (baseline)", "", "")

@@ -82,8 +82,8 @@ def read_throughput(size: int, seconds: int, root: Path) -> tuple[float, float |
 
 def delivery_time(size: int, events: int, root: Path) -> tuple[float, int]:
     from subplane import settings as settings_module
-    from subplane.bootstrap import build_app
     from subplane.adapters.db.tables import outbox
+    from subplane.bootstrap import build_app
 
     database = Database("postgres", root)
     receiver = Receiver()

@@ -7,8 +7,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 from importlib import resources as package_files
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 

@@ -7,14 +7,14 @@ every process on the same database shares it; it moves only when advanced, and o
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Connection, select, update
 
+from .adapters.db.bulk import dialect_insert
 from .adapters.db.tables import clock as clock_table
 from .domain.errors import Conflict, InvalidInput
-from .adapters.db.bulk import dialect_insert
 
 _DURATION = re.compile(r"([0-9]{1,12})\s*(w|d|h|m|s)", re.IGNORECASE)
 MAX_ADVANCE = timedelta(days=36525)  # a hundred years: far past any retention, invoice or reminder deadline
@@ -60,7 +60,7 @@ def format_duration(delta: timedelta) -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Clock(Protocol):
@@ -76,15 +76,15 @@ class SystemClock:
         return utc_now()
 
 
-EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant (``2028-02-29T10:00:00Z``, or a date for its midnight UTC); a bare time is UTC."""
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        instant = (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        instant = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):  # OverflowError: an offset past the calendar's first or last day
         raise InvalidInput("InvalidInstant",
                            f"Cannot read instant {text!r}; use ISO 8601 such as 2028-02-29T10:00:00Z.") from None

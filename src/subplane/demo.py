@@ -8,9 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .adapters.passwords import hash_secret, new_secret
 from .adapters.db.arm_repo import BillingRoleRepo
 from .adapters.db.ops_repo import SecretRepo
+from .adapters.passwords import hash_secret, new_secret
 from .domain.access import OPERATOR, BillingRole, Role
 from .domain.errors import NotFound
 

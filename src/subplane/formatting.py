@@ -8,7 +8,7 @@ Babel in the language's region (nl: ``â‚¬ 1.234,56``, ``4 maart 2027``; en: ``â‚
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -58,7 +58,7 @@ def unit_word(unit: str, quantity: Decimal, language: str) -> str:
 def inclusive_end(end: date | datetime) -> date:
     """The last day of a period whose end is an exclusive boundary (midnight UTC of the day after)."""
     if isinstance(end, datetime):
-        utc = end.astimezone(timezone.utc) if end.tzinfo is not None else end
+        utc = end.astimezone(UTC) if end.tzinfo is not None else end
         day = utc.date()
         return day - timedelta(days=1) if utc.time() == datetime.min.time() else day
     return end - timedelta(days=1)
@@ -66,7 +66,7 @@ def inclusive_end(end: date | datetime) -> date:
 
 def _utc_day(value: date | datetime) -> date:
     if isinstance(value, datetime):
-        return (value.astimezone(timezone.utc) if value.tzinfo is not None else value).date()
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).date()
     return value
 
 
@@ -75,7 +75,7 @@ class Formatter:
     with its abbreviation (CET/CEST), so the same stored UTC instant reads right on either side of a DST
     switch; calendar days (invoice dates, billing periods) are UTC days, as billing counts them."""
 
-    def __init__(self, language: str, zone: tzinfo = timezone.utc) -> None:
+    def __init__(self, language: str, zone: tzinfo = UTC) -> None:
         self.language = _language(language)
         self.zone = zone
         self.locale = Locale.parse(LOCALES[self.language])
@@ -103,7 +103,7 @@ class Formatter:
         return format_date(value, "d MMM", locale=self.locale)
 
     def _local(self, value: datetime) -> datetime:
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return aware.astimezone(self.zone)
 
     # numbers -----------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -210,7 +210,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     values["trusted_proxies"] = parse_trusted_proxies(values["trusted_proxies"])
     settings = Settings(**values)
     try:
-        settings.zone
+        _ = settings.zone  # resolved now, so a zone the system does not know fails at start
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput("InvalidSetting", f"time zone {settings.display_timezone!r} is not an IANA zone "
                                              "such as Europe/Amsterdam or UTC.") from None

@@ -3,7 +3,7 @@ spec allows, refusals as Failed, keyset paging, 90 days of history."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -140,5 +140,5 @@ def test_history_older_than_90_days_is_not_served(arm):
     assert not any(e["resourceGroupName"] == "old" for e in _events(arm, sub))
     with arm.app.uow(read_only=True) as uow:  # Subplane's own log keeps it
         assert any("/resourceGroups/old" in (r["target"] or "") for r in uow.activity.list(subscription_id=sub))
-    now = datetime.now(timezone.utc) + timedelta(days=3650)
+    now = datetime.now(UTC) + timedelta(days=3650)
     assert _events(arm, sub, f"eventTimestamp ge '{now.isoformat()}'") == []

@@ -3,7 +3,7 @@ threshold as the clock advances mails and emits one event per threshold per peri
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ VERSION = "2024-08-01"
 
 
 # these tests read calendar positions (November's days, a monthly budget's periods): their clock starts here
-NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ billing-account scopes, agreeing to the cent with the invoices and the usage row
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ VERSION = "2025-03-01"
 
 
 # these tests read calendar positions (November's days, a monthly budget's periods): their clock starts here
-NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+NOVEMBER_10 = datetime(2026, 11, 10, 9, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import delete
 
-from subplane.adapters.db.ops_tables import installation_secrets
 from subplane import demo
+from subplane.adapters.db.ops_tables import installation_secrets
 
 from .conftest import Arm
 

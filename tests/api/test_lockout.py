@@ -11,8 +11,8 @@ import uuid
 import httpx
 import pytest
 
-from subplane.domain.lockout import CLIENT, USER
 from subplane.demo import DEMO_PASSWORD
+from subplane.domain.lockout import CLIENT, USER
 from tests.conftest import BACKENDS
 
 from .served import ARM_SCOPE, Served

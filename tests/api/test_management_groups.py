@@ -129,7 +129,7 @@ def test_an_alias_places_its_subscription_and_a_cancel_decommissions_it(arm):
     alias = arm.call("PUT", "/providers/Microsoft.Subscription/aliases/vended-three", version=ACTION_VERSION, json=body)
     assert alias.status_code == 201 and alias.json()["properties"]["managementGroupId"] == f"{GROUPS}/landing"
     sub = alias.json()["properties"]["subscriptionId"]
-    group_of = lambda: arm.call("GET", f"/providers/Microsoft.Subscription/aliases/vended-three",  # noqa: E731
+    group_of = lambda: arm.call("GET", "/providers/Microsoft.Subscription/aliases/vended-three",  # noqa: E731
                                 version=ACTION_VERSION).json()["properties"]["managementGroupId"]
     cancel = arm.call("POST", f"/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", version=ACTION_VERSION,
                       params={"IgnoreResourceCheck": "true"})

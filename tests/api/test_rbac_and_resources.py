@@ -39,7 +39,8 @@ def _calls(sub: str) -> dict:
         "vm-start": ("POST", f"{vm}/start", VM_VERSION, None, "Microsoft.Compute/virtualMachines/start/action"),
         "list-keys": ("POST", f"{account}/listKeys", STORAGE_VERSION, None, "Microsoft.Storage/storageAccounts/listKeys/action"),
         "assign-role": ("PUT", f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}",
-                        AUTH_VERSION, {"properties": {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{READER_ROLE}",
+                        AUTH_VERSION, {"properties": {"roleDefinitionId":
+                                                      f"/providers/Microsoft.Authorization/roleDefinitions/{READER_ROLE}",
                                                       "principalId": str(uuid.uuid4())}},
                         "Microsoft.Authorization/roleAssignments/write"),
         "rename": ("POST", f"/subscriptions/{sub}/providers/Microsoft.Subscription/rename", ACTION_VERSION,

@@ -11,13 +11,13 @@ import jwt
 import pytest
 from typer.testing import CliRunner
 
+from subplane import demo
 from subplane.adapters.db.ops_repo import SigningKeyRepo
 from subplane.adapters.tls import ensure_certificates, new_ca
 from subplane.adapters.tokens import REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, TokenRejected, key_id, new_private_key_pem
 from subplane.cli.main import app as cli_app
 from subplane.domain.access import OPERATOR
 from subplane.domain.resources import ResourceType
-from subplane import demo
 from tests.conftest import BACKENDS
 
 from .served import Served

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from subplane.domain.throttle import parse_spec
 from subplane import demo
+from subplane.domain.throttle import parse_spec
 from subplane.services.throttle import LocalBuckets, SharedBuckets
 
 from .conftest import Arm

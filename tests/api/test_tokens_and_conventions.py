@@ -7,9 +7,8 @@ import json
 import time
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 import pytest
-
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .conftest import ACTION_VERSION, SUBS_VERSION
 

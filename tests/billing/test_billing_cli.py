@@ -64,7 +64,7 @@ def test_the_founding_story_cancel_on_day_12(cli, tmp_path):
     invoice = cli.json("invoices", "show", invoices[0]["invoiceNumber"])
     assert invoice["periodStart"] == preview["estimate"]["periodStart"]
     assert invoice["total"] == preview["estimate"]["total"]
-    assert all(when(l["to"]) <= cancel_at for l in invoice["lines"])
+    assert all(when(line["to"]) <= cancel_at for line in invoice["lines"])
     assert Decimal(invoice["total"]) == Decimal(invoice["subtotal"]) - Decimal(invoice["credits"]) + Decimal(invoice["tax"])
     assert {"invoiceNumber", "billingAccount", "invoiceDate", "dueDate", "currency", "subtotal", "credits", "tax",
             "total", "status", "lines"} <= set(invoice)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
@@ -18,7 +18,7 @@ from subplane.domain.metering import Meter, Span, check_priced, meters_for, reco
 from subplane.domain.prices import PriceList, Unit
 from subplane.domain.resources import AllocationMethod, PowerState, Resource, ResourceType
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def load(overrides=()) -> PriceList:
@@ -34,7 +34,10 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def span(meter="vm/Standard_B2s", start=at(2026, 1, 5), end=None, quantity=1, resource="/r/vm1", sub="s1") -> Span:
+SPAN_START = at(2026, 1, 5)
+
+
+def span(meter="vm/Standard_B2s", start=SPAN_START, end=None, quantity=1, resource="/r/vm1", sub="s1") -> Span:
     return Span(sub, resource, meter, quantity, start, end)
 
 
@@ -80,7 +83,7 @@ def test_a_price_change_mid_period_splits_the_line():
     cheaper = {"priceLists": [{"effectiveFrom": "2026-01-15T00:00:00Z", "EUR": {"vm/Standard_B2s": "0.0400"}}]}
     prices = load([cheaper])
     lines = rules.rate([span(start=at(2026, 1, 10))], at(2026, 1, 5), at(2026, 1, 20), prices, "EUR")
-    assert [(l.unit_price, l.quantity, l.amount("EUR")) for l in lines] == [
+    assert [(item.unit_price, item.quantity, item.amount("EUR")) for item in lines] == [
         (Decimal("0.0416"), Decimal("120.000000"), Decimal("4.99")),
         (Decimal("0.0400"), Decimal("120.000000"), Decimal("4.80"))]
 
@@ -96,7 +99,7 @@ def test_support_plans_bill_each_started_month_in_full():
     plan = span(meter="support/Standard", start=at(2026, 1, 31, 12), end=at(2026, 3, 2), resource="/support")
     lines = rules.rate([plan], at(2026, 1, 1), at(2026, 4, 1), PRICES, "EUR")
     # months start Jan 31 and Feb 28 (clamped); ended on Mar 2, inside the second month: billed in full, no proration
-    assert [(l.quantity, l.amount("EUR")) for l in lines] == [(Decimal("2.000000"), Decimal("186.00"))]
+    assert [(item.quantity, item.amount("EUR")) for item in lines] == [(Decimal("2.000000"), Decimal("186.00"))]
     assert [s for s, _ in rules.month_steps(plan, at(2026, 1, 1), at(2026, 4, 1))] == [at(2026, 1, 31, 12), at(2026, 2, 28, 12)]
     assert rules.rate([plan], at(2026, 3, 1), at(2026, 4, 1), PRICES, "EUR") == []
 
@@ -108,9 +111,9 @@ def test_a_plan_bought_and_ended_at_one_instant_has_started_its_month_and_is_bil
     plan = span(meter="support/Developer", start=instant, end=instant, resource="/support")
     before = rules.rate([plan], at(2026, 1, 1), instant, PRICES, "EUR")
     after = rules.rate([plan], instant, at(2026, 2, 1), PRICES, "EUR")
-    assert before == [] and [l.amount("EUR") for l in after] == [Decimal("27.00")]
+    assert before == [] and [item.amount("EUR") for item in after] == [Decimal("27.00")]
     up_to_now = rules.rate([plan], at(2026, 1, 1), instant, PRICES, "EUR", through_end=True)  # an estimate at that instant
-    assert [l.amount("EUR") for l in up_to_now] == [Decimal("27.00")]
+    assert [item.amount("EUR") for item in up_to_now] == [Decimal("27.00")]
 
 
 def test_rounding_is_half_up_once_per_line():
@@ -188,7 +191,7 @@ def test_billing_a_to_c_equals_a_to_b_plus_b_to_c_before_rounding(spans, x, y, z
 def test_invoice_total_is_lines_minus_credits_plus_tax_exactly(spans, cut, credit, country):
     end = BASE + timedelta(seconds=cut)
     lines = rules.rate(spans, BASE, end, PRICES, "EUR")
-    amounts = [l.amount("EUR") for l in lines]
+    amounts = [item.amount("EUR") for item in lines]
     totals = rules.totals(amounts, credit_available=Decimal(credit), credit_eligible=sum(amounts, Decimal(0)),
                           vat_rate=PRICES.vat_rate(country), currency="EUR")
     assert totals.subtotal == sum(amounts, Decimal("0.00"))
@@ -210,7 +213,7 @@ def test_nothing_after_a_cancel_instant_is_billed(spans, cancel_offset):
     # a monthly plan is billed per started month: only a month that started at the cancel instant itself
     # (the plan was bought then) can be charged from it on, never one that starts after it
     assert rules.accrued(closed, cancel + timedelta(microseconds=1), far, PRICES, "EUR") == 0
-    assert all(l.end <= cancel or l.unit is Unit.MONTH_STEP for l in rules.rate(closed, BASE, far, PRICES, "EUR"))
+    assert all(item.end <= cancel or item.unit is Unit.MONTH_STEP for item in rules.rate(closed, BASE, far, PRICES, "EUR"))
 
 
 # usage rows (the CSV) against invoice lines ----------------------------------------------------
@@ -241,7 +244,7 @@ def test_usage_rows_are_cut_at_window_edges_and_never_reach_before_start():
 def test_usage_rows_of_a_window_sum_to_its_invoice_subtotal_to_the_cent(spans, window_offset, length, second_cut):
     start = BASE + timedelta(seconds=window_offset)  # any instant: switch-day windows start mid-day
     end = start + timedelta(seconds=length)
-    subtotal = sum((l.amount("EUR") for l in rules.rate(spans, start, end, PRICES, "EUR")), Decimal("0.00"))
+    subtotal = sum((item.amount("EUR") for item in rules.rate(spans, start, end, PRICES, "EUR")), Decimal("0.00"))
     rows = rules.usage_rows(spans, [(start, end)], start, end, PRICES, "EUR")
     assert sum((r.amount for r in rows), Decimal("0.00")) == subtotal
     assert all(abs(rules.exact(r.amount) - r.line.amount_exact) < Fraction(1, 100) for r in rows)

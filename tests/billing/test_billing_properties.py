@@ -59,7 +59,7 @@ def test_invoices_bill_exactly_the_running_seconds_of_billable_periods(demo_app,
 
     invoices = [app.billing.get_invoice(actor=OPERATOR, ref=i.invoice_id)
                 for i in app.billing.list_invoices(actor=OPERATOR, subscription=sub.subscription_id)]
-    hours = sum((l.quantity for i in invoices for l in i.lines if l.meter == "vm/Standard_B1s"), Decimal(0))
+    hours = sum((line.quantity for i in invoices for line in i.lines if line.meter == "vm/Standard_B1s"), Decimal(0))
     assert abs(hours * 3600 - billed_seconds) <= Decimal("0.0036") * len(invoices)  # 6-decimal display of hours
     for invoice in invoices:
         assert invoice.total == invoice.subtotal - invoice.credits + invoice.tax

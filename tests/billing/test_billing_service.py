@@ -54,13 +54,13 @@ def test_cancel_on_day_12_gives_the_final_invoice_on_the_usual_date(demo_app):
     assert invoice.invoice_date == period.invoice_date and invoice.period_start == period.start
     assert invoice.total == preview.estimate.total and invoice.subtotal == preview.estimate.charges
     assert invoice.total == invoice.subtotal - invoice.credits + invoice.tax
-    assert invoice.subtotal == sum(l.amount for l in invoice.lines)
+    assert invoice.subtotal == sum(item.amount for item in invoice.lines)
     assert invoice.tax == (invoice.subtotal * Decimal("0.21")).quantize(Decimal("0.01"))
-    assert all(l.to_at <= cancelled_at for l in invoice.lines)
+    assert all(item.to_at <= cancelled_at for item in invoice.lines)
     vm_hours = Decimal((cancelled_at - prod.created_at).total_seconds()) / 3600
-    vm_lines = [l for l in invoice.lines if l.meter.startswith("vm/")]
-    assert len(vm_lines) == 2 and all(abs(l.quantity - vm_hours) < Decimal("0.001") for l in vm_lines)
-    assert {l.meter for l in invoice.lines} >= {"vm/Standard_B2s", "vm/Standard_D2s_v5", "ip/Basic/Dynamic",
+    vm_lines = [item for item in invoice.lines if item.meter.startswith("vm/")]
+    assert len(vm_lines) == 2 and all(abs(item.quantity - vm_hours) < Decimal("0.001") for item in vm_lines)
+    assert {item.meter for item in invoice.lines} >= {"vm/Standard_B2s", "vm/Standard_D2s_v5", "ip/Basic/Dynamic",
                                                "ip/Basic/Static", "storage/Standard_LRS"}
 
     app.clock_control.advance(timedelta(days=70))  # keeping the data costs nothing
@@ -165,10 +165,10 @@ def test_reactivation_bills_again_from_its_instant_only(demo_app):
     assert open_spans and all(s.start >= reactivated for s in open_spans)
     app.clock_control.advance(timedelta(hours=10))
     lines = app.billing.estimate(actor=OPERATOR, ref="Productie").lines
-    web = [l for l in lines if l.meter == "vm/Standard_B2s"]
-    assert sum(l.quantity for l in web) == Decimal("58.000000")  # 48 h before cancel + 10 h after reactivation
-    db = [l for l in lines if l.meter == "vm/Standard_D2s_v5"]
-    assert sum(l.quantity for l in db) == Decimal("48.000000")  # still deallocated
+    web = [item for item in lines if item.meter == "vm/Standard_B2s"]
+    assert sum(item.quantity for item in web) == Decimal("58.000000")  # 48 h before cancel + 10 h after reactivation
+    db = [item for item in lines if item.meter == "vm/Standard_D2s_v5"]
+    assert sum(item.quantity for item in db) == Decimal("48.000000")  # still deallocated
 
 
 def test_storage_capacity_follows_the_bytes_and_unknown_sizes_are_refused(demo_app):
@@ -203,7 +203,7 @@ def test_support_plan_is_billed_per_started_month(demo_app):
     app.subscriptions.cancel(actor=OPERATOR, ref="Ontwikkeling", reason="klaar")
     app.clock_control.advance(timedelta(days=40))
     invoice, = invoices_of(app, "Ontwikkeling")
-    assert [(l.meter, l.quantity, l.amount) for l in invoice.lines] == [
+    assert [(item.meter, item.quantity, item.amount) for item in invoice.lines] == [
         ("support/Developer", Decimal("1.000000"), Decimal("27.00"))]
 
 

@@ -3,7 +3,7 @@ through the services with the simulated clock, on SQLite and PostgreSQL (lifecyc
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -145,14 +145,14 @@ def test_a_cleared_warning_sends_no_enabled_again_message():
 
 
 def test_the_portal_names_warned_states_in_both_languages():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from subplane.domain.lifecycle import Subscription
     from subplane.portal.i18n import translations
     from subplane.portal.labels import state_text
 
     warned = Subscription("s", "Productie", "t", "b", "MS-AZR-0044P", State.WARNED, Reason.CREDIT_NEARLY_USED,
-                          datetime(2026, 1, 1, tzinfo=timezone.utc))
+                          datetime(2026, 1, 1, tzinfo=UTC))
     assert state_text(warned, translations("nl").gettext) == "Gewaarschuwd / tegoed bijna op"
     assert state_text(warned, translations("en").gettext) == "Warned / credit nearly used"
 

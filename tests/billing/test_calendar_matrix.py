@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subplane import demo
 from subplane import settings as settings_module
 from subplane.bootstrap import build_app
 from subplane.domain import billing as rules
 from subplane.domain.access import OPERATOR
 from subplane.domain.lifecycle import Reason, State
-from subplane import demo
 from subplane.services.subscriptions import DELETION_REMINDER, RETENTION_EXPIRY
 
 from ..portal.helpers import PortalClient
 
-UTC = timezone.utc
+UTC = UTC
 STARTS = {
     "31-january": datetime(2026, 1, 31, 10, 0, tzinfo=UTC),
     "28-february": datetime(2026, 2, 28, 10, 0, tzinfo=UTC),
@@ -122,7 +123,7 @@ def test_the_founding_story_holds_on_every_calendar_date(make_app, start):
 def _assert_periods_tile(invoices, *, signed_up: datetime, anchor_day: int, cancel_at: datetime) -> None:
     assert invoices, "a subscription that ran 40 days has invoices"
     assert invoices[0].period_start == rules.start_of_day(signed_up)
-    for earlier, later in zip(invoices, invoices[1:]):
+    for earlier, later in pairwise(invoices):
         assert later.period_start == earlier.period_end  # no gap, no overlap
     for invoice in invoices:
         assert invoice.period_end == expected_period_end(invoice.period_start, anchor_day)

@@ -4,7 +4,7 @@ saved as a screenshot in test-artifacts/screenshots/ and never wider than its wi
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

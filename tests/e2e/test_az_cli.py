@@ -43,7 +43,8 @@ class Az:
 def az(live, tmp_path):
     """A fresh AZURE_CONFIG_DIR logged in through `subplane az-login` (C29)."""
     config = tmp_path / "azure"
-    done = subprocess.run([sys.executable, "-m", "subplane.cli.main", "az-login", "--config-dir", str(config), "--az", AZ], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "subplane.cli.main", "az-login", "--config-dir", str(config), "--az", AZ],
+                          capture_output=True,
                           text=True, env={**live.server.env, "PATH": f"{Path(AZ).parent}:{os.environ['PATH']}"}, timeout=180)
     assert done.returncode == 0, done.stderr + done.stdout
     assert f"export AZURE_CONFIG_DIR={config}" in done.stdout

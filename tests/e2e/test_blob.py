@@ -74,8 +74,8 @@ def test_blob_reads_survive_cancel_writes_do_not_and_purge_removes_everything(li
 
 def test_blob_needs_a_storage_token(live):
     token = live.credential().get_token("https://management.azure.com/.default").token
-    import urllib.request
     import ssl
+    import urllib.request
 
     request = urllib.request.Request(f"{live.url}/blob/contosodata?comp=list", headers={"Authorization": f"Bearer {token}"})
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 from azure.mgmt.costmanagement import CostManagementClient
-from azure.mgmt.costmanagement.models import (QueryAggregation, QueryDataset, QueryDefinition, QueryGrouping,
-                                              QueryTimePeriod)
+from azure.mgmt.costmanagement.models import QueryAggregation, QueryDataset, QueryDefinition, QueryGrouping, QueryTimePeriod
 
 from tests.conftest import CLOCK_START
 

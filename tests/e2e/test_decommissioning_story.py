@@ -22,8 +22,7 @@ from azure.mgmt.managementgroups import ManagementGroupsMgmtClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.subscription import SubscriptionClient
-from azure.mgmt.subscription.models import (PutAliasRequest, PutAliasRequestAdditionalProperties,
-                                            PutAliasRequestProperties)
+from azure.mgmt.subscription.models import PutAliasRequest, PutAliasRequestAdditionalProperties, PutAliasRequestProperties
 
 from .test_az_cli import AZ, az  # noqa: F401  (the az fixture: a logged-in AZURE_CONFIG_DIR)
 from .test_cost_clients import month_start

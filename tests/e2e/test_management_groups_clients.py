@@ -9,8 +9,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.managementgroups import ManagementGroupsMgmtClient
 from azure.mgmt.subscription import SubscriptionClient as LifecycleClient
-from azure.mgmt.subscription.models import (PutAliasRequest, PutAliasRequestAdditionalProperties,
-                                            PutAliasRequestProperties)
+from azure.mgmt.subscription.models import PutAliasRequest, PutAliasRequestAdditionalProperties, PutAliasRequestProperties
 
 from .test_az_cli import AZ, az  # noqa: F401  (the az fixture: a logged-in AZURE_CONFIG_DIR)
 

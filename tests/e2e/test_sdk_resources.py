@@ -95,7 +95,8 @@ def test_c10_to_c13_ips_vm_and_power(clients):
 def test_c14_storage_account(clients):
     storage, resource = clients["storage"], clients["resource"]
     resource.resource_groups.create_or_update("rg-st", {"location": "westeurope"})
-    assert storage.storage_accounts.check_name_availability({"name": "devstore1", "type": "Microsoft.Storage/storageAccounts"}).name_available
+    wanted = {"name": "devstore1", "type": "Microsoft.Storage/storageAccounts"}
+    assert storage.storage_accounts.check_name_availability(wanted).name_available
     account = storage.storage_accounts.begin_create("rg-st", "devstore1", StorageAccountCreateParameters(
         sku=Sku(name="Standard_LRS"), kind="StorageV2", location="westeurope")).result()
     assert account.provisioning_state == "Succeeded"

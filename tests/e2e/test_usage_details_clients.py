@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -36,16 +37,16 @@ def test_usage_details_list_reads_daily_usage_per_resource_and_meter(live: Live)
 
 def test_two_rows_of_one_day_resource_and_meter_get_different_ids():
     """A switch-day invoice ends mid-day, so one day can hold two rows of one resource and meter."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from subplane.api.arm.consumption import usage_record
 
     def row(hour: int) -> dict:
         return {"subscriptionId": "s", "resourceId": "/subscriptions/s/resourceGroups/g/providers/M.C/vm/v",
                 "meter": "vm/Standard_B2s", "unitPrice": Decimal("0.05"), "date": "2026-12-05",
-                "from": datetime(2026, 12, 5, hour, tzinfo=timezone.utc), "to": datetime(2026, 12, 5, hour + 1, tzinfo=timezone.utc),
+                "from": datetime(2026, 12, 5, hour, tzinfo=UTC), "to": datetime(2026, 12, 5, hour + 1, tzinfo=UTC),
                 "quantity": Decimal("1"), "amount": Decimal("0.05"), "currency": "EUR", "unit": "1 Hour"}
 
-    period = (datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+    period = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     ids = {usage_record(row(h), subscription_name="S", offer_id="MS-AZR-0003P", period=period)["name"] for h in (3, 15)}
     assert len(ids) == 2

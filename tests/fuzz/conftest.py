@@ -142,7 +142,6 @@ def _known(app) -> dict[str, list[str]]:
 def arm(make_app):
     """The app in-process (TestClient over https, a 500 raises) with the demo and its tokens."""
     from subplane import demo
-
     from tests.api.conftest import Arm
 
     built = make_app(arm_throttle="off")

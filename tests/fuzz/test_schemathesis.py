@@ -5,9 +5,9 @@ No 5xx, and a refused request changes nothing."""
 from __future__ import annotations
 
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from .test_fuzz_routes import EMULATOR_CONTROLS, NOT_FUZZED

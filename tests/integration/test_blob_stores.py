@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from subplane import demo
 from subplane.adapters.db.tables import blobs, due_jobs
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import InvalidInput
-from subplane import demo
 from subplane.services.file_removal import PURGE_FILES, REMOVE_FILES
 
 from .helpers import storage_account

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from subplane.domain.access import OPERATOR
 from subplane import demo
+from subplane.domain.access import OPERATOR
 
 from .helpers import storage_account
 

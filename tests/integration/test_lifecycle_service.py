@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from subplane import demo
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, Forbidden, InvalidInput
 from subplane.domain.resources import PowerState, VmAction
-from subplane import demo
 
 from .helpers import by_name, principal, storage_account
 

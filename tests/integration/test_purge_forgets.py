@@ -10,19 +10,19 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from subplane import demo
 from subplane.adapters import db as db_package
 from subplane.adapters.db.tables import metadata
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import NotFound
 from subplane.domain.forgetting import deleted_display_name
 from subplane.domain.resources import VmAction
-from subplane import demo
 from subplane.services.aliases import AliasRequest
 
 from ..conftest import POSTGRES_URL
@@ -150,7 +150,7 @@ def test_after_a_purge_the_marker_is_only_in_the_kept_invoices(make_app, databas
 def test_a_free_trial_purged_the_day_before_its_final_invoice_keeps_its_name_and_usage_until_then(make_app):
     app = make_app(mode="emulator")
     with app.uow() as uow:
-        app.clock.set(uow.conn, datetime(2030, 1, 1, tzinfo=timezone.utc))  # a 31-day first billing period
+        app.clock.set(uow.conn, datetime(2030, 1, 1, tzinfo=UTC))  # a 31-day first billing period
     demo.seed(app)
     account = app.subscriptions.get(actor=OPERATOR, ref="Productie").billing_account_id
     sub = app.subscriptions.create(actor=OPERATOR, display_name=f"Trial {MARKER}", billing_account_id=account,

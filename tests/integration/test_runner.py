@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from subplane.domain.access import OPERATOR
 from subplane.services.subscriptions import RETENTION_EXPIRY
@@ -57,16 +57,15 @@ def test_jobs_run_in_deadline_order_and_again_is_a_no_op(demo_app):
 
 def _history_after(tmp_path, name: str, steps: int) -> tuple[list, list]:
     """A fresh SQLite database at a fixed start instant; cancel two subscriptions; advance 91 days."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from subplane import settings
+    from subplane import demo, settings
     from subplane.bootstrap import build_app
-    from subplane import demo
 
     app = build_app(settings.load(env={}, data_dir=tmp_path / name))
     try:
         with app.uow() as uow:
-            app.clock.set(uow.conn, datetime(2030, 1, 1, tzinfo=timezone.utc))
+            app.clock.set(uow.conn, datetime(2030, 1, 1, tzinfo=UTC))
         demo.seed(app)
         for sub in ("Productie", "Proefversie"):
             app.subscriptions.cancel(actor=OPERATOR, ref=sub, reason="x", turn_off_resources=True)

@@ -32,8 +32,9 @@ def subscriptions(app) -> list[tuple]:
 
 
 def due_jobs(app) -> list[tuple]:
-    from subplane.adapters.db.tables import due_jobs as table
     from sqlalchemy import select
+
+    from subplane.adapters.db.tables import due_jobs as table
 
     with app.uow(read_only=True) as uow:
         return [tuple(r) for r in uow.conn.execute(

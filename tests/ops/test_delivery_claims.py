@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
+from subplane import demo
 from subplane.adapters.db.ops_repo import OpsRepo
 from subplane.adapters.db.ops_tables import notifications
 from subplane.domain.access import OPERATOR
-from subplane import demo
 
 from ..integration.helpers import cancelled_trials
 from .receiver import Receiver
@@ -67,7 +67,7 @@ def test_a_dead_senders_claim_runs_out_and_another_sends_the_message(make_app, s
     demo.seed(app)
     cancelled_trials(app, 1, prefix="claim")
     app.notifications.render_new()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.uow() as uow:
         held = OpsRepo(uow.conn).claim_notifications(instance="dead", now=now, lease_until=now + timedelta(minutes=2))
     assert len(held) == 1
@@ -123,7 +123,7 @@ def test_a_batch_whose_lease_ran_out_sends_none_of_what_another_sender_took(make
     demo.seed(slow)
     cancelled_trials(slow, 3, prefix="lease")
     slow.notifications.render_new()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with slow.uow() as uow:  # the slow sender's batch, as its claim returned it
         batch = OpsRepo(uow.conn).claim_notifications(instance="slow", now=now, lease_until=now + timedelta(minutes=2))
     with slow.uow() as uow:  # ... stuck behind slow SMTP exchanges until the lease ran out

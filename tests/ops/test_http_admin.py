@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from subplane import logs
 from subplane.api.admin.clock import ClockAdvances
-from subplane.services.request_log import RequestLog
 from subplane.api.admin.routes import admin_router
 from subplane.api.server import create_http_app
 from subplane.domain.access import OPERATOR
+from subplane.services.request_log import RequestLog
 
 from .helpers import LOOPBACK, cancel_production
 
@@ -91,13 +91,14 @@ def test_a_failed_advance_reports_failed_with_the_reason(demo_app, client, monke
 
 def admin_routes(app) -> list[tuple[str, str]]:
     """Every route of the admin router, as mounted (enumerated from the router, so new ones are covered)."""
-    router = admin_router(app, advances=ClockAdvances(app), request_log=RequestLog(app.uow, size=app.settings.request_log_size, instance=app.instance))
+    request_log = RequestLog(app.uow, size=app.settings.request_log_size, instance=app.instance)
+    router = admin_router(app, advances=ClockAdvances(app), request_log=request_log)
     return [(method, route.path) for route in router.routes if isinstance(route, APIRoute) for method in route.methods]
 
 
 def test_production_mode_refuses_every_admin_endpoint_and_the_demo(make_app):
-    from subplane.domain.errors import Conflict
     from subplane import demo
+    from subplane.domain.errors import Conflict
 
     app = make_app(mode="production")
     http = create_http_app(app, run_jobs=False)

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from subplane.api.server import create_http_app
 from subplane import demo
+from subplane.api.server import create_http_app
 from subplane.services.operator_access import KEY_HEADER
 from tests.portal.helpers import PortalClient
 from tests.server import ServerProcess

@@ -5,16 +5,16 @@ each, and an advance whose process died is finished to its target by another."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
+from subplane import demo
 from subplane.adapters.db.coordination_tables import clock_advance
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict
 from subplane.domain.lifecycle import State
-from subplane import demo
 from subplane.services.admin import STALE_AFTER
 
 
@@ -75,7 +75,7 @@ def _die_holding(app, delta: timedelta):
     claim = app.clock_control.begin(delta)
     with app.uow() as uow:
         uow.conn.execute(update(clock_advance).values(
-            heartbeat_at=datetime.now(timezone.utc) - STALE_AFTER - timedelta(seconds=1)))
+            heartbeat_at=datetime.now(UTC) - STALE_AFTER - timedelta(seconds=1)))
     return claim
 
 

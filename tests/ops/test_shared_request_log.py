@@ -81,8 +81,8 @@ def test_a_reset_through_one_process_clears_the_log_for_all(two):
 def test_a_purge_forgets_the_requests_that_named_the_subscription(two):
     from datetime import timedelta
 
-    from subplane.domain.access import OPERATOR
     from subplane import demo
+    from subplane.domain.access import OPERATOR
 
     (a, b), (client_a, client_b) = two
     demo.seed(a)

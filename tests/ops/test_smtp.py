@@ -55,8 +55,8 @@ def test_lifecycle_messages_arrive_by_smtp_in_the_accounts_language(make_app, sm
 
 
 def test_english_account_and_unreachable_server_keeps_the_message_pending(make_app):
-    from subplane.domain.access import OPERATOR
     from subplane import demo
+    from subplane.domain.access import OPERATOR
 
     app = make_app(smtp_host="127.0.0.1", smtp_port=free_port())  # nothing listens there
     demo.seed(app)

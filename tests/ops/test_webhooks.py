@@ -72,8 +72,8 @@ def test_failing_twice_then_succeeding_delivers_each_event_once_in_order(make_ap
 
 def test_order_is_kept_per_subscription_not_globally(make_app):
     """A failing subscription's events wait; another subscription's events still flow."""
-    from subplane.domain.access import OPERATOR
     from subplane import demo
+    from subplane.domain.access import OPERATOR
 
     stubborn = Receiver(failures=1)
     try:

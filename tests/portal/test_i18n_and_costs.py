@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,14 +36,14 @@ def test_money_dates_and_numbers_follow_the_page_language():
     assert nl.day(date(2026, 11, 27)) == "27 november 2026"
     assert en.day(date(2026, 11, 27)) == "27 November 2026"
     # one date style per language: an instant's date is written as every other date
-    assert nl.instant(datetime(2026, 11, 27, 13, 5, tzinfo=timezone.utc)) == "27 november 2026 13:05 UTC"
-    assert en.instant(datetime(2026, 11, 27, 13, 5, tzinfo=timezone.utc)) == "27 November 2026 13:05 UTC"
+    assert nl.instant(datetime(2026, 11, 27, 13, 5, tzinfo=UTC)) == "27 november 2026 13:05 UTC"
+    assert en.instant(datetime(2026, 11, 27, 13, 5, tzinfo=UTC)) == "27 November 2026 13:05 UTC"
 
 
 def test_invoice_words_come_from_the_catalogue_in_both_languages():
     nl, en = Formatter("nl"), Formatter("en")
     # a billing period is written inclusively: its stored end is the exclusive midnight after the last day
-    start, end = datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc)
+    start, end = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
     assert nl.period(start, end) == "1 december 2026 t/m 31 december 2026"
     assert en.period(start, end) == "1 December 2026 to 31 December 2026"
     assert nl.quantity(Decimal("72"), "hour") == "72 uur" and en.quantity(Decimal("72"), "hour") == "72 hours"
@@ -62,10 +62,10 @@ def test_invoice_words_come_from_the_catalogue_in_both_languages():
 def test_instants_read_in_the_local_zone_on_either_side_of_a_dst_switch():
     amsterdam = Formatter("nl", ZoneInfo("Europe/Amsterdam"))
     # 29 March 2026: clocks go from 02:00 CET to 03:00 CEST at 01:00 UTC
-    assert amsterdam.instant(datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc)) == "29 maart 2026 01:30 CET"
-    assert amsterdam.instant(datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)) == "29 maart 2026 03:30 CEST"
+    assert amsterdam.instant(datetime(2026, 3, 29, 0, 30, tzinfo=UTC)) == "29 maart 2026 01:30 CET"
+    assert amsterdam.instant(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "29 maart 2026 03:30 CEST"
     # an instant late on 31 December UTC is already New Year's Day in Amsterdam; a calendar date stays itself
-    assert amsterdam.day(datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)) == "1 januari 2027"
+    assert amsterdam.day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "1 januari 2027"
     assert amsterdam.day(date(2026, 12, 31)) == "31 december 2026"
 
 

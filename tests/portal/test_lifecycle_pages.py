@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -262,7 +262,7 @@ def test_a_subscription_past_due_for_a_siblings_invoice_shows_the_accounts_balan
     assert "Saldo voldoen" in page
     last_day = owed.due_date + timedelta(days=app.billing.prices.grace_period_days)  # settling that day still helps
     assert Formatter("nl").day(last_day) in notice
-    end_of_last_day = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    end_of_last_day = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC)
     app.clock_control.advance(end_of_last_day - timedelta(seconds=1) - app.clock_control.now())
     assert app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling").state is State.PAST_DUE
     admin_nl.post(f"/subscriptions/{dev.subscription_id}/settle", {})

@@ -9,11 +9,11 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from subplane import demo
 from subplane.adapters.db.coordination_tables import portal_sessions
 from subplane.adapters.db.ops_tables import installation_secrets
-from subplane.portal.auth import SESSION_COOKIE, SIGNIN_SECRET
-from subplane import demo
 from subplane.demo import DEMO_PASSWORD
+from subplane.portal.auth import SESSION_COOKIE, SIGNIN_SECRET
 
 from .helpers import CSRF, PortalClient
 

@@ -3,7 +3,7 @@ name is locked."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -46,7 +46,7 @@ def test_links_use_the_configured_url_the_client_came_by_else_the_primary():
 
 def test_a_lock_holds_until_its_instant():
     policy = LockoutPolicy()
-    now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
     locked = Attempts(5, now, now + timedelta(minutes=15))
     assert policy.locked_until(locked, now + timedelta(minutes=14, seconds=59)) == now + timedelta(minutes=15)
     assert policy.locked_until(locked, now + timedelta(minutes=15)) is None

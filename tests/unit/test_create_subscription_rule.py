@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from subplane.domain.access import (OPERATOR, BillingRole, Principal, PrincipalKind, authorize_create_subscription,
-                                    may_create_subscription)
+from subplane.domain.access import (
+    OPERATOR,
+    BillingRole,
+    Principal,
+    PrincipalKind,
+    authorize_create_subscription,
+    may_create_subscription,
+)
 from subplane.domain.errors import Forbidden
 
 APP = Principal("11111111-1111-1111-1111-111111111111", "ci-app", PrincipalKind.SERVICE_PRINCIPAL)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from subplane.domain import lifecycle
 from subplane.domain.forgetting import Pseudonyms, deleted_display_name, facts_only, kept_record
 from subplane.domain.lifecycle import Reason, State
 
 SUB_ID = "1a2b3c4d-0000-0000-0000-000000000001"
-NOW = datetime(2027, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, tzinfo=UTC)
 
 
 def _deleted(name="Project X", reason="moving to another cloud"):

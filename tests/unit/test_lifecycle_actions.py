@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from subplane.domain.errors import Conflict, InvalidInput
 from subplane.domain.lifecycle import Reason as R
 from subplane.domain.lifecycle import State as S
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def _sub(offer_id="MS-AZR-0003P", state=S.ENABLED, reason=None, **changes):

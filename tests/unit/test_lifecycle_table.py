@@ -4,14 +4,14 @@ of the implementation's table (lifecycle.md §2)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from subplane.domain import lifecycle
 from subplane.domain.errors import Conflict
-from subplane.domain.lifecycle import LifecycleAction as A
 from subplane.domain.lifecycle import Effect, Outcome
+from subplane.domain.lifecycle import LifecycleAction as A
 from subplane.domain.lifecycle import Reason as R
 from subplane.domain.lifecycle import State as S
 
@@ -103,7 +103,7 @@ def expected_effect(before: S, after: S) -> Effect:
     return Effect.NONE
 
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def _sub(state=S.ENABLED, reason=None, **changes):

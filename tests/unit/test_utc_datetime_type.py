@@ -1,6 +1,6 @@
 """UtcDateTime's cached processors must never turn one instant into another."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # 2026-10-25 02:30 happens twice in Amsterdam: 00:30Z (fold 0) and 01:30Z (fold 1). Python calls the two
 # equal (same tzinfo: fold is ignored), which is how psycopg hands them over when the server's TimeZone
 # is a zone with summer time.
-EARLIER = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+EARLIER = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 LATER = EARLIER + timedelta(hours=1)
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 CHUNK = 1 << 20  # bytes per piece when bytes are streamed (database rows, snapshot members)
 

@@ -7,7 +7,7 @@ commit, and there is never an orphan. Reads fetch the chunks one by one as they 
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import delete, insert, select
 

@@ -14,7 +14,7 @@ idempotent); once it is gone only staged objects are left to remove.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from .blobstore import CHUNK, StagedBlobs, new_key
 

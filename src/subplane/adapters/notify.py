@@ -21,7 +21,7 @@ class SmtpMailer:
     timeout: float = 10.0
 
     @classmethod
-    def from_settings(cls, settings) -> "SmtpMailer | None":
+    def from_settings(cls, settings) -> SmtpMailer | None:
         if not settings.smtp_host:
             return None
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_username,

@@ -88,14 +88,14 @@ def render_invoice(invoice, *, account, subscription_name: str, seller=None, cus
     pdf.ln(4)
     widths = (58, 36, 34, 32, 30)
     pdf.set_font("helvetica", "B", 9)
-    for width, label in zip(widths, (t["meter"], t["resource"], t["quantity"], t["price"], t["amount"])):
+    for width, label in zip(widths, (t["meter"], t["resource"], t["quantity"], t["price"], t["amount"]), strict=True):
         pdf.cell(width, 7, label, border="B", align="L" if width in (58, 36) else "R")
     pdf.ln()
     pdf.set_font("helvetica", size=9)
     for line in invoice.lines:
         cells = (fmt.meter(line.meter), _short_resource(line.resource_id), fmt.quantity(line.quantity, line.unit),
                  fmt.unit_price(line.unit_price, invoice.currency), fmt.money(line.amount, invoice.currency))
-        for width, value in zip(widths, cells):
+        for width, value in zip(widths, cells, strict=True):
             pdf.cell(width, 6, value[:40], align="L" if width in (58, 36) else "R")
         pdf.ln()
         pdf.set_font("helvetica", "I", 7)  # each line's exact span: billing visibly stops at a cancel

@@ -16,11 +16,11 @@ import json
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, LargeBinary, Numeric, String, Table
 from sqlalchemy.types import TypeDecorator
@@ -142,7 +142,7 @@ def rows(archive: zipfile.ZipFile, member: str, table: Table, dialect) -> Iterat
     number, keys = 0, None
     try:
         with archive.open(member) as raw:
-            for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8", newline="\n"), start=1):
+            for line in io.TextIOWrapper(raw, encoding="utf-8", newline="\n"):
                 if not line.strip():
                     continue
                 row = _row(json.loads(line), columns, dialect)

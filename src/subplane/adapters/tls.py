@@ -70,7 +70,7 @@ def ca_in_data_dir(data_dir: Path) -> LocalCa | None:
 
 
 def new_ca(now: dt.datetime | None = None) -> LocalCa:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Subplane"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Subplane local CA")])
@@ -117,7 +117,7 @@ def ensure_certificates(data_dir: Path, ca: LocalCa, hostnames: tuple[str, ...] 
     """``ca.pem`` for clients and a server certificate from ``ca`` for ``localhost``, ``127.0.0.1`` and ``hostnames``."""
     folder = data_dir / "tls"
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     names = tuple(dict.fromkeys((*DEFAULT_NAMES, *hostnames)))
     ca_cert, ca_key = ca.loaded()
     ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)

@@ -16,9 +16,9 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import jwt
 from cryptography.hazmat.primitives import serialization

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
 from pydantic_core import PydanticCustomError
+from starlette.requests import Request
 
 from ..domain.errors import InvalidInput
 from ..domain.text import describe, unstorable_character

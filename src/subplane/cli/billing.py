@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,10 +38,10 @@ def invoice_json(invoice, *, with_lines: bool = True) -> dict[str, Any]:
         "status": invoice.status, "paidAt": instant(invoice.paid_at),
     }
     if with_lines:
-        data["lines"] = [{"subscriptionId": l.subscription_id, "resourceId": l.resource_id, "meter": l.meter,
-                          "unit": l.unit, "quantity": str(l.quantity), "unitPrice": str(l.unit_price),
-                          "amount": str(l.amount), "from": instant(l.from_at), "to": instant(l.to_at)}
-                         for l in invoice.lines]
+        data["lines"] = [{"subscriptionId": line.subscription_id, "resourceId": line.resource_id, "meter": line.meter,
+                          "unit": line.unit, "quantity": str(line.quantity), "unitPrice": str(line.unit_price),
+                          "amount": str(line.amount), "from": instant(line.from_at), "to": instant(line.to_at)}
+                         for line in invoice.lines]
     return data
 
 
@@ -88,7 +88,7 @@ def _parse_instant(text: str | None) -> datetime | None:
     except ValueError:
         raise InvalidInput("InvalidInstant", f"{text!r} is not a date or instant: use ISO 8601, e.g. 2026-11-27 "
                                              "or 2026-11-27T09:30:00Z.") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # invoices ------------------------------------------------------------------------------------
@@ -136,8 +136,8 @@ def show_invoice(invoice: InvoiceArg, *, cli: CliContext, as_: AsOption = None) 
     console.print(f"  Period {instant(found.period_start)} – {instant(found.period_end)}, subscription "
                   f"{name + ' ' if name else ''}{found.subscription_id}")
     table("Lines", ["Resource", "Meter", "Quantity", "Unit price", "Amount", "From", "To"],
-          [(l.resource_id.rsplit("/", 1)[-1], l.meter, l.quantity, l.unit_price, l.amount, instant(l.from_at),
-            instant(l.to_at)) for l in found.lines])
+          [(line.resource_id.rsplit("/", 1)[-1], line.meter, line.quantity, line.unit_price, line.amount, instant(line.from_at),
+            instant(line.to_at)) for line in found.lines])
     vat = f"VAT {(found.tax_rate * 100).normalize():f}%"
     for label, value in (("Subtotal", found.subtotal), ("Credits", -found.credits), (vat, found.tax),
                          ("Total", found.total)):
@@ -239,7 +239,8 @@ def settle(account: AccountArg, *, cli: CliContext, as_: AsOption = None) -> Non
 
 @command(billing_app, "card")
 def card(account: AccountArg, *, cli: CliContext,
-         fail: Annotated[bool | None, typer.Option("--fail/--ok", help="Make the emulated card decline (or pay); without either, show it.")] = None,
+         fail: Annotated[bool | None, typer.Option(
+             "--fail/--ok", help="Make the emulated card decline (or pay); without either, show it.")] = None,
          label: Annotated[str | None, typer.Option(help="How the card is shown; adds a card when there is none.")] = None,
          remove: Annotated[bool, typer.Option("--remove", help="Take the card off file (no payment method).")] = False,
          as_: AsOption = None) -> None:

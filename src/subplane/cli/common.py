@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 import functools
-import sys
 import inspect
+import sys
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Callable, Iterable
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -43,7 +44,7 @@ def exit_code(error: DomainError) -> int:
     return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from .. import demo as demo_data
 from ..clock import parse_duration
 from ..domain.errors import InvalidInput
-from .. import demo as demo_data
 from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, table
 

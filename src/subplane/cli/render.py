@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any, Iterable, overload
+from typing import Any, overload
 
-from rich.console import Console
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -107,7 +108,7 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]], *, 
     hidden = [h for i, h in enumerate(headers) if i not in shown]
     grid = Table(title=title, title_justify="left")
     widths = _widths(headers, cells, shown, keep)
-    for i, width in zip(shown, widths):
+    for i, width in zip(shown, widths, strict=False):
         grid.add_column(headers[i], width=width, no_wrap=headers[i] in keep, overflow="fold")
     for row in cells:
         grid.add_row(*[row[i] for i in shown])
@@ -163,7 +164,7 @@ def _vertical(title: str, headers: list[str], cells: list[list[str]]) -> None:
     label_width = max(map(cell_len, headers)) + 1
     for row in cells:
         console.print()
-        for header, value in zip(headers, row):
+        for header, value in zip(headers, row, strict=False):
             line = Text(f"{header + ':':<{label_width}} ")
             line.append_text(Text.from_markup(value))
             console.print(line, soft_wrap=False, overflow="fold")

@@ -171,7 +171,7 @@ class DataDirClaim:
         self._handle = handle
 
     @classmethod
-    def take(cls, settings, url: str) -> "DataDirClaim":
+    def take(cls, settings, url: str) -> DataDirClaim:
         if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
             return cls(None)
         import fcntl

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from ..domain.errors import InvalidInput
-
 from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, state_text, subscription_json, table
 
@@ -24,7 +23,8 @@ def _show_one(cli: CliContext, sub, extra: dict | None = None) -> None:
     console.print(f"  State:          {state_text(sub)}")
     console.print(f"  Offer:          {sub.offer_id}")
     if sub.cancelled_at:
-        console.print(f"  Cancelled at:   {instant(sub.cancelled_at)} by {sub.cancelled_by}: {sub.cancellation_reason or '—'}")  # a purge forgets the reason
+        reason = sub.cancellation_reason or "—"  # a purge forgets the reason
+        console.print(f"  Cancelled at:   {instant(sub.cancelled_at)} by {sub.cancelled_by}: {reason}")
     if sub.deletion_date:
         label = "Deleted at" if sub.state.value == "Deleted" else "Deletion date"
         console.print(f"  {label + ':':<15} {instant(sub.deletion_date)}")
@@ -77,7 +77,8 @@ def cancel(
     *,
     cli: CliContext,
     reason: Annotated[str, typer.Option("--reason", help="Why you cancel (required).")] = "",
-    turn_off_resources: Annotated[bool, typer.Option("--turn-off-resources", help="Confirm that running resources may be turned off.")] = False,
+    turn_off_resources: Annotated[bool, typer.Option(
+        "--turn-off-resources", help="Confirm that running resources may be turned off.")] = False,
     support_auto_renew: Annotated[bool | None, typer.Option(
         "--support-auto-renew/--no-support-auto-renew",
         help="With a support plan: keep its auto-renew on or turn it off (asked when omitted on a terminal).")] = None,

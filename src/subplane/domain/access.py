@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable
 
 from .errors import Forbidden
 from .offers import ACCOUNT_ADMINISTRATOR, OWNER, Offer

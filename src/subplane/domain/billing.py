@@ -12,12 +12,14 @@ tax = (subtotal - credits) x rate rounded half up once, total = subtotal - credi
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 from .metering import Span
 from .prices import PriceList, Unit
@@ -46,13 +48,13 @@ def exact(value: Decimal) -> Fraction:
 
 # periods -------------------------------------------------------------------------------------
 def start_of_day(instant: datetime) -> datetime:
-    return datetime.combine(instant.date(), time(0), tzinfo=timezone.utc)
+    return datetime.combine(instant.date(), time(0), tzinfo=UTC)
 
 
 def boundary(year: int, month: int, anchor_day: int) -> datetime:
     """00:00 UTC on the anchor day of that month, clamped to the month's last day (31 -> 28/29/30)."""
     day = min(anchor_day, calendar.monthrange(year, month)[1])
-    return datetime(year, month, day, tzinfo=timezone.utc)
+    return datetime(year, month, day, tzinfo=UTC)
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -211,19 +213,19 @@ def rate(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceLis
             continue
         for lo, hi, price in prices.pieces(span.meter, currency, *clipped):
             line(span, unit, price, lo, hi).add(lo, hi, span.quantity * ((hi - lo) // _MICROSECOND))
-    return sorted(lines.values(), key=lambda l: (l.subscription_id, l.resource_id.lower(), l.meter, l.start))
+    return sorted(lines.values(), key=lambda item: (item.subscription_id, item.resource_id.lower(), item.meter, item.start))
 
 
 def accrued(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str) -> Fraction:
     """The exact, unrounded charge of ``spans`` inside [start, end)."""
-    return sum((l.amount_exact for l in rate(spans, start, end, prices, currency)), Fraction(0))
+    return sum((item.amount_exact for item in rate(spans, start, end, prices, currency)), Fraction(0))
 
 
 def charged(spans: Iterable[Span], start: datetime, end: datetime, prices: PriceList, currency: str, *,
             through_end: bool = False) -> Decimal:
     """What an invoice for [start, end) would charge: the sum of rounded lines (``through_end``: see ``rate``)."""
     lines = rate(spans, start, end, prices, currency, through_end=through_end)
-    return sum((l.amount(currency) for l in lines), Decimal("0.00"))
+    return sum((item.amount(currency) for item in lines), Decimal("0.00"))
 
 
 def burn_rate(open_spans: Iterable[Span], prices: PriceList, currency: str, at: datetime) -> Fraction:
@@ -333,7 +335,7 @@ def usage_rows(spans: list[Span], windows: Iterable[tuple[datetime, datetime]], 
             continue
         running: dict[tuple[Any, ...], Fraction] = {}
         points = _cut_points(window_start, hi, start)
-        for lo, piece_end in zip(points, points[1:]):
+        for lo, piece_end in pairwise(points):
             for line in rate(spans, lo, piece_end, prices, currency):
                 key = (line.subscription_id, line.resource_id, line.meter, line.unit_price)
                 before = running.get(key, Fraction(0))

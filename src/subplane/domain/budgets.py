@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from .errors import InvalidInput
@@ -64,14 +64,14 @@ def add_months(day: date, months: int) -> date:
 
 def period_at(budget: Budget, now: datetime) -> tuple[datetime, datetime] | None:
     """The budget's period holding ``now`` (UTC), or None before its start or after its end."""
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     if today < budget.start or today >= budget.end:
         return None
     step = _months(budget.time_grain)
     elapsed = (today.year - budget.start.year) * 12 + today.month - budget.start.month
     first = add_months(budget.start, elapsed - elapsed % step)
     last = min(add_months(first, step), budget.end)
-    return (datetime.combine(first, time(), timezone.utc), datetime.combine(last, time(), timezone.utc))
+    return (datetime.combine(first, time(), UTC), datetime.combine(last, time(), UTC))
 
 
 def due(budget: Budget, spent: Decimal, already: set[str]) -> list[BudgetNotification]:

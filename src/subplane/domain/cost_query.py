@@ -7,10 +7,11 @@ invoices and the usage CSV to the cent.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .errors import InvalidInput
 
@@ -97,7 +98,7 @@ def check(query: CostQuery) -> None:
 
 
 def _month_start(instant: datetime) -> datetime:
-    return instant.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return instant.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def window(query: CostQuery, now: datetime, billing_period: tuple[datetime, datetime] | None,
@@ -116,7 +117,7 @@ def window(query: CostQuery, now: datetime, billing_period: tuple[datetime, date
     if frame in ("TheLastMonth", "TheLastBillingMonth"):
         return _month_start(this_month - timedelta(days=1)), this_month
     if frame == "WeekToDate":
-        day = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         return day - timedelta(days=day.weekday()), now
     if frame == "TheCurrentMonth":
         return this_month, _month_start(this_month + timedelta(days=32))

@@ -6,11 +6,10 @@ the invoices kept by law.
 
 from __future__ import annotations
 
-from typing import Any
-
 import hashlib
 import hmac
 from dataclasses import replace
+from typing import Any
 
 from .events import FACT_KEYS
 from .lifecycle import Subscription

@@ -7,11 +7,10 @@ the subscription after the action, the resource effects to apply, and the event 
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from .errors import Conflict, InvalidInput
 from .offers import Offer

@@ -8,8 +8,8 @@ the subscriptions not counted). Role assignments at a group apply to everything 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from .access import RoleAssignment
 from .errors import Conflict, InvalidInput, NotFound

@@ -7,9 +7,9 @@ capacity. Nothing here reads a clock or a database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable
 
 from .lifecycle import State
 from .prices import PriceList

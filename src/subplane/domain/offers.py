@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InvalidInput, NotFound
 
@@ -37,7 +38,7 @@ class Offer:
     reminder_days_before_deletion: tuple[int, ...] = (7, 1)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "Offer":
+    def from_mapping(cls, data: Mapping[str, Any]) -> Offer:
         try:
             roles = frozenset(data["cancelRoles"])
             unknown = roles - LIFECYCLE_ROLES
@@ -79,12 +80,12 @@ class OfferCatalogue:
         return offer
 
     @classmethod
-    def from_list(cls, items: list[Mapping[str, Any]]) -> "OfferCatalogue":
+    def from_list(cls, items: list[Mapping[str, Any]]) -> OfferCatalogue:
         offers = {}
         for item in items:
             offer = Offer.from_mapping(item)
             offers[offer.offer_id.upper()] = offer
         return cls(offers)
 
-    def merged(self, overrides: "OfferCatalogue") -> "OfferCatalogue":
+    def merged(self, overrides: OfferCatalogue) -> OfferCatalogue:
         return OfferCatalogue({**self.offers, **overrides.offers})

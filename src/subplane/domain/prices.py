@@ -7,11 +7,12 @@ Money is ``Decimal``; a meter without a price in a currency is an error, never a
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import InvalidInput
 
@@ -55,7 +56,7 @@ class PriceList:
 
     @classmethod
     def from_data(cls, price_data: Mapping[str, Any], tax_data: Mapping[str, Any],
-                  overrides: Sequence[Mapping[str, Any]] = ()) -> "PriceList":
+                  overrides: Sequence[Mapping[str, Any]] = ()) -> PriceList:
         units = {meter: Unit(unit) for meter, unit in price_data["meters"].items()}
         tiers = {sku: tuple((int(size), tier) for size, tier in rows) for sku, rows in price_data.get("diskTiers", {}).items()}
         collected: dict[tuple[str, str], dict[datetime, Decimal]] = {}

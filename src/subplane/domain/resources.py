@@ -7,10 +7,11 @@ repository runs, so "what disabling does" lives in exactly one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import Conflict, InvalidInput
 

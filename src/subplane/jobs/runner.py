@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
+from ..adapters.blobstore import BlobStore
 from ..adapters.db.jobs_repo import DueJob
 from ..domain.jobs import JobResult
-from ..adapters.blobstore import BlobStore
 from ..services.billing import BillingService
 from ..services.budgets import BudgetService
 from ..services.file_removal import PURGE_FILES, REMOVE_FILES, remove_files

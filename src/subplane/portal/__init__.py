@@ -16,7 +16,7 @@ from ..domain.errors import DomainError
 from . import routes_auth, routes_emulator, routes_lifecycle, routes_pages, routes_resources
 from .auth import PortalConfig
 from .labels import N_
-from .web import Portal, CsrfRefused, SignInRequired, signin_redirect
+from .web import CsrfRefused, Portal, SignInRequired, signin_redirect
 
 STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = {

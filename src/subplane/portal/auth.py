@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -30,7 +30,7 @@ class PortalConfig:
     slowdown_seconds: float = 0.5  # per failure beyond the second, capped at 3 s
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "PortalConfig":
+    def from_env(cls, env: Mapping[str, str]) -> PortalConfig:
         """``SUBPLANE_PORTAL_IDLE_TIMEOUT`` and ``SUBPLANE_PORTAL_SESSION_LIFETIME``, in seconds."""
         defaults = cls()
         return cls(

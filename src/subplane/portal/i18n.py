@@ -7,7 +7,7 @@ when the ``.pot``, a ``.po`` or a compiled ``.mo`` is out of date.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -48,6 +48,6 @@ def negotiate(*, chosen: str | None, accept_language: str | None, account_langua
             or DEFAULT_LANGUAGE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [language], domain="messages")

@@ -10,10 +10,9 @@ from fastapi.responses import RedirectResponse
 
 from ..domain.errors import Forbidden
 from . import i18n, queries
-from .labels import N_
 from .auth import PRESESSION_COOKIE, SESSION_COOKIE
+from .labels import N_
 from .web import PREFIX, Portal, redirect, safe_next
-
 
 
 class CookieFlags(TypedDict):

@@ -11,8 +11,7 @@ from ..domain.access import Action
 from ..domain.errors import DomainError
 from ..domain.resources import ResourceType
 from ..services.billing import CancelPreview
-from . import queries
-from . import labels
+from . import labels, queries
 from .labels import CANCEL_REASONS, N_
 from .web import Portal, redirect
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..clock import parse_duration
 from ..domain.access import Action
 from ..domain.errors import NotFound
-
-from ..clock import parse_duration
 from . import queries
 from .chart import daily_chart
 from .web import Portal, redirect, safe_next

@@ -14,10 +14,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import __version__
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from . import i18n, queries
 from ..services.portal_sessions import PortalSessions, Session
+from . import i18n, labels, queries
 from .auth import SESSION_COOKIE, SIGNIN_SECRET, PortalConfig, SigninThrottle, SigninTokens, csrf_matches
-from . import labels
 from .labels import error_text, state_text
 
 if TYPE_CHECKING:  # the composition root builds the portal; imported for the annotation only
@@ -47,7 +46,7 @@ class Portal:
     env: Environment
 
     @classmethod
-    def build(cls, app: App, config: PortalConfig | None = None) -> "Portal":
+    def build(cls, app: App, config: PortalConfig | None = None) -> Portal:
         config = config or PortalConfig()
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from ..adapters.db.arm_repo import BillingRoleRepo
-from ..domain.access import (AccessContext, Action, Principal, authorize, authorize_advance_clock,
-                             authorize_create_subscription, is_allowed, may_advance_clock, may_create_subscription,
-                             may_see_subscription, roles_at)
+from ..adapters.db.directory_repo import BillingAccount
+from ..domain.access import (
+    AccessContext,
+    Action,
+    Principal,
+    authorize,
+    authorize_advance_clock,
+    authorize_create_subscription,
+    is_allowed,
+    may_advance_clock,
+    may_create_subscription,
+    may_see_subscription,
+    roles_at,
+)
 from ..domain.lifecycle import Subscription
+from ..domain.offers import OfferCatalogue
 from .management_groups import inherited_assignments, subscriptions_through_groups
 from .unit_of_work import UnitOfWork
-from ..domain.offers import OfferCatalogue
-from ..adapters.db.directory_repo import BillingAccount
 
 
 def _standing(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> tuple[AccessContext, list[Any]]:
@@ -34,12 +45,14 @@ def _at(ctx: AccessContext, assignments: list[Any], scope: str) -> AccessContext
     return replace(ctx, roles=frozenset(roles_at(ctx.principal, scope, assignments)))
 
 
-def access_context(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription, scope: str | None = None) -> AccessContext:
+def access_context(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription,
+                   scope: str | None = None) -> AccessContext:
     ctx, assignments = _standing(uow, offers, principal, sub)
     return ctx if scope is None else _at(ctx, assignments, scope)
 
 
-def require(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription, action: Action, scope: str | None = None) -> None:
+def require(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription, action: Action,
+            scope: str | None = None) -> None:
     authorize(access_context(uow, offers, principal, sub, scope), action, scope or sub.resource_id)
 
 

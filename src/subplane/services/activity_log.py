@@ -3,15 +3,15 @@ Azure Monitor's activity-log API (``api/arm/activity_log.py``). Allowed and refu
 
 from __future__ import annotations
 
-import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput
-from ..domain.offers import OfferCatalogue
 from ..domain.lifecycle import Subscription
+from ..domain.offers import OfferCatalogue
 from .access import require
 from .audit import REFUSED, SUCCEEDED
 from .faults import FAILED

@@ -13,20 +13,19 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from ..adapters.db.clock_repo import ADVANCING, FAILED, READY, ClockAdvanceRepo
-from ..clock import SimulatedClock, format_duration, require_bounded_advance
+from ..clock import Clock, SimulatedClock, format_duration, require_bounded_advance
 from ..domain.access import Principal
 from ..domain.errors import Conflict
 from ..domain.jobs import JobResult
 from . import access
 from .hooks import DueJobs
-from .unit_of_work import UowFactory
-from ..clock import Clock
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger("subplane.clock")
 HEARTBEAT_SECONDS = 1.0  # wall clock (the database's, on PostgreSQL: hosts' clocks may differ)

@@ -13,25 +13,23 @@ billing profiles or invoice sections are kept as given but not modelled); ``work
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from ..adapters.db.arm_repo import Alias, AliasRepo, SubscriptionTagRepo
+from ..adapters.db.directory_repo import BillingAccount
 from ..domain.access import Principal
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import require_display_name
 from ..domain.tags import validate_tags
 from .access import may_create_on, require_create, visible_subscription_ids
 from .audit import audited, record_success
-from .unit_of_work import UnitOfWork
-from .unit_of_work import UowFactory
 from .subscriptions import SubscriptionService
-from ..adapters.db.directory_repo import BillingAccount
+from .unit_of_work import UnitOfWork, UowFactory
 
 # workload (lower-cased) -> (the spelling ARM answers with, the offer a subscription of it gets)
 WORKLOAD_OFFERS = {"production": ("Production", "MS-AZR-0003P"), "devtest": ("DevTest", "MS-AZR-0023P")}

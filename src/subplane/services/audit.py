@@ -6,7 +6,8 @@ so it is recorded afterwards in a transaction of its own, then re-raised to the 
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..domain.access import Principal
 from ..domain.errors import DomainError

@@ -4,33 +4,31 @@ metering through ``hooks.MeteringHooks``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources as package_files
+from typing import Any
 
-from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentProfile, SupportPlan
-from ..domain.offers import Offer
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
+from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentProfile, SupportPlan
 from ..domain.errors import Conflict, Forbidden, InvalidInput
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
 from ..domain.metering import billable
+from ..domain.offers import Offer, OfferCatalogue
 from ..domain.prices import PriceList
 from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, preview_effects
+from ..settings import Settings
 from .access import require, visible_subscription_ids
 from .audit import audited, record_success
+from .hooks import SystemTransitions
+from .invoice_parties import customer_of, parties_of, seller_of, treatment
 from .invoicing import Invoicing
 from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering
 from .subscriptions import resolve
-from .invoice_parties import customer_of, parties_of, seller_of, treatment
-from .hooks import SystemTransitions
 from .unit_of_work import UnitOfWork, UowFactory
-from ..domain.offers import OfferCatalogue
-from ..settings import Settings
 
 SUPPORT_PLANS = ("Developer", "Standard", "ProfessionalDirect")
 
@@ -134,7 +132,7 @@ class BillingService:
         # "up to now" includes what starts now: a support plan bought at this instant has started its month
         spans = uow.billing.spans_between(period.start, until, [sub.subscription_id], through_end=True)
         lines = rules.rate(spans, period.start, until, self.prices, row.currency, through_end=True)
-        charges = sum((l.amount(row.currency) for l in lines), Decimal("0.00"))
+        charges = sum((line.amount(row.currency) for line in lines), Decimal("0.00"))
         credit = uow.billing.credits_for([sub.subscription_id]).get(sub.subscription_id)
         available = eligible = Decimal("0.00")
         if credit is not None and credit.expires_at > period.start:
@@ -143,7 +141,7 @@ class BillingService:
             eligible = rules.charged(spans, period.start, min(until, credit.expires_at), self.prices, row.currency,
                                      through_end=until < credit.expires_at)
         account = uow.directory.get_billing_account(sub.billing_account_id)
-        totals = rules.totals([l.amount(row.currency) for l in lines], credit_available=available, credit_eligible=eligible,
+        totals = rules.totals([line.amount(row.currency) for line in lines], credit_available=available, credit_eligible=eligible,
                               vat_rate=treatment(self.prices, seller_of(self.settings),
                                                  customer_of(uow, account.billing_account_id)).rate,
                               currency=row.currency)
@@ -250,7 +248,7 @@ class BillingService:
         return windows
 
     def usage_details(self, *, actor: Principal, ref: str, start: datetime | None = None,
-                      end: datetime | None = None) -> "UsageDetails":
+                      end: datetime | None = None) -> UsageDetails:
         """Usage rows (see ``usage``) with what a FinOps tool needs around them (subscription, offer, period)."""
         rows = self.usage(actor=actor, ref=ref, start=start, end=end)
         with self.uow(read_only=True) as uow:
@@ -320,7 +318,8 @@ class BillingService:
         """Pay every open invoice of the account (by transfer) and restore past-due subscriptions."""
         def work(uow: UnitOfWork) -> list[Invoice]:
             account_id = self._administered(uow, actor, account)
-            open_invoices = uow.billing.list_invoices(billing_account_ids=[account_id], statuses=[InvoiceStatus.DUE, InvoiceStatus.PAST_DUE])
+            open_invoices = uow.billing.list_invoices(billing_account_ids=[account_id],
+                                                      statuses=[InvoiceStatus.DUE, InvoiceStatus.PAST_DUE])
             for item in open_invoices:
                 self.invoicing.record_payment(uow, item, method="transfer")
             self.invoicing.restore_if_settled(uow, account_id, actor=actor)

@@ -9,21 +9,22 @@ through the subscription-scope calls, as billing's own reads decide.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..adapters.db.arm_repo import BillingRoleRepo
 from ..adapters.db.directory_repo import BillingAccount
 from ..domain.access import SYSTEM, Principal
+from ..domain.billing import Invoice, InvoiceStatus
 from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.invoice_parties import Party
 from ..domain.lifecycle import Subscription
 from .invoice_parties import customer_of
 from .unit_of_work import UnitOfWork
-from ..domain.billing import Invoice, InvoiceStatus
 
 DOCUMENT_KINDS = ("pdf", "ubl")
 LINK_LIFETIME = timedelta(hours=1)  # wall clock: a download link is for people and tools, not simulated time
@@ -118,7 +119,7 @@ class BillingAccountService:
         if kind not in DOCUMENT_KINDS:
             raise InvalidInput("InvalidDocumentName", f"documentName must be one of {', '.join(DOCUMENT_KINDS)}.")
         token = self._signer().dumps({"invoice": invoice_id, "kind": kind})
-        return DocumentLink(token, datetime.now(timezone.utc) + LINK_LIFETIME)
+        return DocumentLink(token, datetime.now(UTC) + LINK_LIFETIME)
 
     def document(self, token: str) -> tuple[str, bytes, str]:
         """(file name, bytes, media type) for a link's token; refused once expired or when forged."""

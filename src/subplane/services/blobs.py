@@ -5,20 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ..adapters.blobstore import BlobStore
 from ..adapters.db.blobs_repo import BlobInfo
 from ..domain.access import Action, Principal
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.lifecycle import ensure_writable
+from ..domain.offers import OfferCatalogue
 from ..domain.resources import Resource, ResourceType
 from .access import require
 from .audit import audited, record_success
 from .file_removal import remove_after_commit, write_bytes
-from .unit_of_work import UnitOfWork
-from .unit_of_work import UowFactory
-from ..domain.offers import OfferCatalogue
-from ..adapters.blobstore import BlobStore
 from .hooks import MeteringHooks
 from .resources import ResourceService
+from .unit_of_work import UnitOfWork, UowFactory
 
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
 
@@ -66,7 +65,8 @@ class BlobService:
     def create_container(self, *, actor: Principal, account: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
             if not _CONTAINER.match(name):
-                raise InvalidInput("InvalidContainerName", f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
+                raise InvalidInput("InvalidContainerName",
+                                   f"{name!r} is not a valid container name: 3-63 lowercase letters, digits and single hyphens.")
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.add_container(account_id=acct.resource_id, name=name, subscription_id=acct.subscription_id, now=uow.now)
             record_success(uow, actor=actor, action="createContainer", subscription_id=acct.subscription_id,

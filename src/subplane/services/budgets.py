@@ -11,10 +11,10 @@ after a cancel nothing accrues, so nothing is sent (after a reactivation, checks
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Callable
 
 from ..adapters.db.budgets_repo import BudgetRepo
 from ..adapters.db.jobs_repo import DueJob
@@ -49,7 +49,7 @@ def scope_of(subscription_id: str, resource_group: str | None) -> str:
 
 
 def _next_midnight(now: datetime) -> datetime:
-    return datetime.combine(now.astimezone(timezone.utc).date() + timedelta(days=1), time(), timezone.utc)
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
 
 
 class BudgetService:

@@ -9,8 +9,8 @@ frees every one of these objects; only cycle detection is paused, and one collec
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

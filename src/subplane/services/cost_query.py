@@ -3,9 +3,10 @@ summed by the domain (``domain/cost_query.py``), for whoever may read them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..domain import cost_query as rules
 from ..domain.access import Principal

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from ..adapters.db.directory_repo import BillingAccount, DirectoryObject
 from ..adapters.passwords import hash_secret, verify_secret
 from ..domain.access import OPERATOR, Action, Principal, PrincipalKind, Role, RoleAssignment
 from ..domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ..domain.lockout import CLIENT, USER
+from ..domain.offers import OfferCatalogue
 from .access import require
 from .audit import audited, record_success
-from .subscriptions import resolve
-from .unit_of_work import UnitOfWork
-from .unit_of_work import UowFactory
-from ..domain.offers import OfferCatalogue
 from .lockout import LockoutService
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork, UowFactory
 
 
 class DirectoryService:

@@ -12,18 +12,17 @@ of the emulator's state (reset and snapshots include them).
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..adapters.db.ops_repo import FaultRepo
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
-from .unit_of_work import UowFactory
 from ..settings import Settings
+from .unit_of_work import UowFactory
 
 FAILED = "Failed"
 # subscription-level and tenant-level operations (cancel, role assignments, aliases) take no faults

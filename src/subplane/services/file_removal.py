@@ -12,11 +12,12 @@ when the immediate removal worked.
 from __future__ import annotations
 
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
+
+from sqlalchemy import Connection
 
 from ..adapters.blobstore import BlobStore
 from .unit_of_work import UnitOfWork
-from sqlalchemy import Connection
 
 REMOVE_FILES = "remove_files"
 PURGE_FILES = "purge_files"

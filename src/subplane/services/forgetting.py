@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
 
 from ..adapters.db.arm_repo import AliasRepo, SubscriptionTagRepo
 from ..adapters.db.coordination_repo import RequestLogRepo
@@ -21,7 +24,6 @@ from ..domain.forgetting import Pseudonyms, deleted_display_name, facts_only, ke
 from ..domain.lifecycle import Subscription
 from .notification_texts import render
 from .unit_of_work import UnitOfWork
-from sqlalchemy import Engine
 
 if TYPE_CHECKING:
     from .hooks import MeteringHooks

@@ -7,7 +7,8 @@ past due). The composition root (``bootstrap``) passes the implementations in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.access import SYSTEM, Principal
 from ..domain.jobs import JobResult

@@ -6,16 +6,15 @@ using the directory tables and the stored (hashed) secrets. Every check goes thr
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from ..adapters.passwords import verify_secret
 from ..domain.access import Principal, PrincipalKind
 from ..domain.errors import Forbidden, NotFound
 from ..domain.lockout import CLIENT, USER
-from .unit_of_work import UowFactory
 from .lockout import LockoutService
+from .unit_of_work import UowFactory
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import os
-from typing import Callable
+from collections.abc import Callable
+from pathlib import Path
 
 from ..adapters.db.ops_repo import SecretRepo
 from ..adapters.tls import LocalCa, ca_in_data_dir, new_ca
 from .unit_of_work import UowFactory
-from pathlib import Path
 
 STORAGE_KEY_SECRET = "storageKeySecret"
 LOCAL_CA = "localCa"

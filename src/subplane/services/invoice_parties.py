@@ -3,17 +3,17 @@ the seller from the settings, the customer from the billing account and its deta
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..adapters.db.invoice_parties_repo import CustomerRepo, InvoicePartiesRepo
 from ..domain.access import Principal
+from ..domain.billing import Invoice
 from ..domain.errors import Forbidden, InvalidInput
 from ..domain.invoice_parties import Party, VatTreatment, vat_treatment
 from ..domain.prices import PriceList
 from ..settings import Settings
 from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
-from ..domain.billing import Invoice
 
 _VAT_ID_LENGTH = 32
 # the columns of billing_account_details (adapters/db/invoice_parties_tables.py)

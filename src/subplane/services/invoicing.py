@@ -7,21 +7,28 @@ and it is idempotent: an invoice is unique per (subscription, period start).
 
 from __future__ import annotations
 
-from typing import Any
-
 import uuid
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
-from ..domain.billing import BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus
 from ..domain import billing as rules
 from ..domain import events
 from ..domain.access import SYSTEM, Principal
+from ..domain.billing import BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus
 from ..domain.events import DomainEvent
+from ..domain.invoice_parties import VatTreatment
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
 from ..domain.metering import Span, billable
+from ..domain.offers import OfferCatalogue
+from ..domain.prices import PriceList
+from ..settings import Settings
+from .bulk_work import cyclic_gc_paused
+from .forgetting import Forgetting
+from .hooks import SystemTransitions
+from .invoice_parties import customer_of, freeze, seller_of, treatment
 from .metering import (
     BATCH_SUBJECT,
     COLLECT_PAYMENTS,
@@ -33,21 +40,13 @@ from .metering import (
     PAYMENT_WARNING,
     Metering,
 )
-from ..domain.invoice_parties import VatTreatment
-from .bulk_work import cyclic_gc_paused
-from .invoice_parties import customer_of, freeze, seller_of, treatment
-from .forgetting import Forgetting
 from .unit_of_work import UnitOfWork
-from .hooks import SystemTransitions
-from ..domain.offers import OfferCatalogue
-from ..domain.prices import PriceList
-from ..settings import Settings
 
 _CHUNK = 5000
 
 
 def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def invoice_event(event_type: str, invoice: Invoice, now: datetime) -> DomainEvent:
@@ -194,12 +193,13 @@ class Invoicing:
             available = credit.amount - credit.used
             # Credit covers what was used before it expired (lifecycle.md §5).
             eligible = rules.charged(spans, start, min(end, credit.expires_at), self.prices, currency)
-        amounts = [l.amount(currency) for l in lines]
+        amounts = [line.amount(currency) for line in lines]
         totals = rules.totals(amounts, credit_available=available,
                               credit_eligible=eligible, vat_rate=vat.rate, currency=currency)
         invoice_id = str(uuid.uuid4())
-        stored_lines = [InvoiceLine(n, l.subscription_id, l.resource_id, l.meter, l.unit.value, l.quantity, l.unit_price,
-                                    amount, l.start, l.end) for n, (l, amount) in enumerate(zip(lines, amounts), start=1)]
+        stored_lines = [InvoiceLine(n, line.subscription_id, line.resource_id, line.meter, line.unit.value, line.quantity, line.unit_price,
+                                    amount, line.start, line.end)
+                        for n, (line, amount) in enumerate(zip(lines, amounts, strict=True), start=1)]
         return Invoice(invoice_id, invoice_number(row.billing_account_id, sequence), row.billing_account_id,
                        row.subscription_id, start, end, invoice_date, invoice_date + timedelta(days=self.prices.payment_term_days),
                        now, currency, totals.subtotal, totals.credits, totals.tax_rate, totals.tax, totals.total,

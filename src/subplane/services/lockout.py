@@ -4,14 +4,15 @@ success forgetting the failures. Time is the app's clock, simulated in emulator 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ..adapters.db.security_repo import LockoutRepo
 from ..domain.errors import DomainError, Forbidden
 from ..domain.lockout import CLIENT, USER, Attempts, LockoutPolicy, subject_key
-from .unit_of_work import UowFactory
 from ..settings import Settings
+from .unit_of_work import UowFactory
 
 T = TypeVar("T")
 

@@ -7,32 +7,31 @@ for writes (deletes stay allowed on a Disabled subscription), and an audited act
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
-
 import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
+from ..adapters.blobstore import BlobStore
 from ..adapters.db.arm_repo import GroupTagRepo, SubscriptionTagRepo
 from ..domain.access import Action, Principal, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Subscription, ensure_not_deleted, ensure_writable
-from ..domain.tags import changed_tags, stored_tags, validate_tags
+from ..domain.offers import OfferCatalogue
 from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
+from ..domain.tags import changed_tags, stored_tags, validate_tags
 from .access import readable, require
 from .aliases import AliasService
 from .audit import audited, record_success
 from .file_removal import remove_after_commit
-from .subscriptions import resolve
-from .unit_of_work import UnitOfWork
-from .unit_of_work import UowFactory
-from ..domain.offers import OfferCatalogue
-from ..adapters.blobstore import BlobStore
 from .hooks import MeteringHooks
-from .resources import ResourceService
 from .installation_secrets import InstallationSecrets
+from .resources import ResourceService
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork, UowFactory
 
 T = TypeVar("T")
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from ..domain import management_groups as tree
 from ..domain.access import Principal, Role, RoleAssignment
@@ -34,7 +35,7 @@ _WRITERS = frozenset({Role.OWNER, Role.CONTRIBUTOR})
 class GroupView:
     group: ManagementGroup
     path: list[ManagementGroup]  # the root first, down to the group's parent
-    children: list["GroupView"]
+    children: list[GroupView]
     subscriptions: list[Subscription]
     updated: tuple[Any, ...] | None  # (instant, by) of the last change; None for the root
 

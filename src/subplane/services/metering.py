@@ -7,19 +7,18 @@ spending limit, non-payment). Nothing here commits: the caller's transaction doe
 
 from __future__ import annotations
 
-from fractions import Fraction
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from fractions import Fraction
 
-from ..domain.billing import BillingPeriod, Credit
 from ..domain import billing as rules
+from ..domain.billing import BillingPeriod, Credit
 from ..domain.lifecycle import State, Subscription
 from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
-from ..domain.prices import Unit
+from ..domain.offers import OfferCatalogue
+from ..domain.prices import PriceList, Unit
 from ..domain.resources import Resource
 from .unit_of_work import UnitOfWork
-from typing import Any, Callable
-from ..domain.offers import OfferCatalogue
-from ..domain.prices import PriceList
 
 ISSUE_INVOICES = "billing.issueInvoices"
 COLLECT_PAYMENTS = "billing.collectPayments"

@@ -6,11 +6,10 @@ need no change here) and rendered from the event's data. Unknown languages fall 
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ..formatting import Formatter
 
@@ -126,18 +125,18 @@ def message_kind(event_type: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def format_date(value: str | datetime | None, language: str, zone: tzinfo = timezone.utc) -> str:
+def format_date(value: str | datetime | None, language: str, zone: tzinfo = UTC) -> str:
     """The day an instant falls on where the reader lives."""
     if not value:
         return "—"
     instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    instant = (instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).astimezone(zone)
+    instant = (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).astimezone(zone)
     months = MONTHS.get(language, MONTHS["en"])
     return f"{instant.day} {months[instant.month - 1]} {instant.year}"
 
 
 def render(kind: str, language: str, *, event_data: dict[str, Any], recipient: dict[str, Any], subscription_id: str | None,
-           zone: tzinfo = timezone.utc) -> Message:
+           zone: tzinfo = UTC) -> Message:
     """``zone``: where the reader lives, for the deletion instant's day; a due date is a calendar date."""
     language = language if language in TEMPLATES[kind] else "en"
     subject, body = TEMPLATES[kind][language]

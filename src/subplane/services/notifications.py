@@ -6,16 +6,15 @@ event. Sending happens outside any transaction; each message's outcome is record
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..adapters.db.ops_repo import FAILED, PENDING, SENT, STORED, OpsRepo
 from ..adapters.notify import SmtpMailer
+from ..settings import Settings
 from .notification_texts import message_kind, render
 from .unit_of_work import UowFactory
-from ..settings import Settings
 
 log = logging.getLogger("subplane.notifications")
 CONSUMER = "notifications"
@@ -26,7 +25,7 @@ RETRY_DELAY = timedelta(seconds=30)  # after a failed send, doubling per attempt
 
 
 def wall_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 MAX_RECIPIENTS_TEXT = 320  # the stored recipient column: the administrator first, then contacts while they fit

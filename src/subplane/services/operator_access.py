@@ -20,10 +20,9 @@ import secrets
 
 from ..adapters.db.ops_repo import SecretRepo
 from ..domain.errors import Unauthenticated
-from ..settings import is_loopback
-from .unit_of_work import UowFactory
-from ..settings import Settings
+from ..settings import Settings, is_loopback
 from .installation_secrets import InstallationSecrets
+from .unit_of_work import UowFactory
 
 OPERATOR_KEY = "operatorKey"
 KEY_HEADER = "x-subplane-operator-key"

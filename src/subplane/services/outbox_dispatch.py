@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
 from .notifications import NotificationService
 from .webhooks import WebhookService
 

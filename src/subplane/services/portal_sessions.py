@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from ..adapters.db.coordination_repo import PortalSessionRepo
 from ..domain.access import Principal, PrincipalKind
@@ -101,4 +102,4 @@ def _session(token: str, row: dict[str, Any], last_seen: float) -> Session:
 
 
 def _instant(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone.utc)
+    return datetime.fromtimestamp(seconds, UTC)

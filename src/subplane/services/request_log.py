@@ -14,17 +14,15 @@ hold up to ``prune_every`` rows more per process; readers never get more than th
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
 import threading
 from collections import deque
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..adapters.db.coordination_repo import RequestLogRepo
-from .unit_of_work import UowFactory
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger("subplane.request_log")
 PRUNE_EVERY = 100

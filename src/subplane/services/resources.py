@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
-
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
+from ..adapters.blobstore import BlobStore
 from ..domain import events
 from ..domain.access import Action, Principal
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import Subscription, ensure_not_deleted, ensure_writable
-from ..domain.tags import validate_tags
+from ..domain.offers import OfferCatalogue
 from ..domain.resources import (
     AllocationMethod,
     PowerState,
@@ -20,19 +21,17 @@ from ..domain.resources import (
     ResourceType,
     VmAction,
     holds_dynamic_address,
-    require_location,
     next_power_state,
+    require_location,
     resource_id,
 )
+from ..domain.tags import validate_tags
 from .access import readable, require, visible_subscription_ids
 from .audit import audited, record_success
 from .file_removal import remove_after_commit
-from .subscriptions import resolve
-from .unit_of_work import UnitOfWork
-from .unit_of_work import UowFactory
-from ..domain.offers import OfferCatalogue
-from ..adapters.blobstore import BlobStore
 from .hooks import MeteringHooks
+from .subscriptions import resolve
+from .unit_of_work import UnitOfWork, UowFactory
 
 T = TypeVar("T")
 
@@ -185,10 +184,12 @@ class ResourceService:
         return self._run(actor, "createVirtualMachine", None, name, work, correlation_id)
 
     def create_storage_account(self, *, actor: Principal, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
-                               location: str | None = None, tags: dict[str, Any] | None = None, correlation_id: str | None = None) -> Resource:
+                               location: str | None = None, tags: dict[str, Any] | None = None,
+                               correlation_id: str | None = None) -> Resource:
         def work(uow: UnitOfWork) -> Resource:
             if not re.fullmatch(r"[a-z0-9]{3,24}", name):
-                raise InvalidInput("AccountNameInvalid", f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
+                raise InvalidInput("AccountNameInvalid",
+                                   f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
             sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
             if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
                 raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")

@@ -7,13 +7,13 @@ process that signed with it before it re-read the keys); the first read after th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..adapters.db.ops_repo import RETIRING, SigningKeyRepo
-from ..adapters.tokens import (LEGACY_KEY_FILE, REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, SigningKey, key_id,
-                               new_private_key_pem)
+from ..adapters.tokens import LEGACY_KEY_FILE, REFRESH_SECONDS, TOKEN_LIFETIME_SECONDS, SigningKey, key_id, new_private_key_pem
 from .unit_of_work import UowFactory
 
 RETIRE_AFTER = timedelta(seconds=TOKEN_LIFETIME_SECONDS + REFRESH_SECONDS)
@@ -21,8 +21,8 @@ RETIRE_AFTER = timedelta(seconds=TOKEN_LIFETIME_SECONDS + REFRESH_SECONDS)
 
 def _wall(now: datetime | float | None) -> datetime:
     if isinstance(now, (int, float)):
-        return datetime.fromtimestamp(now, timezone.utc)
-    return now or datetime.now(timezone.utc)
+        return datetime.fromtimestamp(now, UTC)
+    return now or datetime.now(UTC)
 
 
 class SigningKeyService:

@@ -24,26 +24,25 @@ import pkgutil
 import re
 import secrets
 import zipfile
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import inspect, Integer, Table, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, Integer, Table, delete, func, insert, inspect, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 from .. import __version__
 from ..adapters import snapshot_archive as archives
+from ..adapters.blobstore import BlobStore
 from ..adapters.db import migrate
 from ..adapters.db.tables import counters, metadata
-from ..domain.errors import Conflict
-from .unit_of_work import UowFactory
-from ..adapters.blobstore import BlobStore
 from ..clock import Clock, SimulatedClock
+from ..domain.errors import Conflict
 from ..settings import Settings
-from sqlalchemy import Engine
 from .admin import ClockService
 from .request_log import RequestLog
-from typing import Any, Callable, Iterable
-from sqlalchemy import Connection
+from .unit_of_work import UowFactory
 
 FORMAT = "subplane-snapshot"
 FORMAT_VERSION = 1

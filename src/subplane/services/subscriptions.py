@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
-
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
 from ..domain.errors import InvalidInput, NotFound
-from ..domain.lifecycle import Decision, DeleteCheck, Subscription
+from ..domain.lifecycle import DeleteCheck, Subscription
 from ..domain.offers import Offer, OfferCatalogue
-from ..domain.resources import FieldEffect
-from ..domain.resources import ResourceType
+from ..domain.resources import FieldEffect, ResourceType
 from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
 from .audit import audited, record_success
 from .hooks import BillingHooks, MeteringHooks
 from .management_groups import decommission, place_new, recommission
 from .transitions import DELETION_REMINDER, RETENTION_EXPIRY, RETENTION_JOBS, Transitions, event_data  # noqa: F401
 from .unit_of_work import UnitOfWork, UowFactory
-
 
 _GUID_LENGTH = 36
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from ..adapters.db.throttle_repo import ThrottleRepo
 from ..domain import throttle as rule
 from ..domain.throttle import Limit, Taken
 from .unit_of_work import UowFactory
-from typing import Any, Callable
 
 
 class SharedBuckets:

@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from ..adapters.blobstore import BlobStore
 from ..domain import events, lifecycle

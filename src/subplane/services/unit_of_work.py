@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -38,7 +39,7 @@ class UnitOfWork:
         # The subscription this unit of work acts on, once known: refusals are logged against it.
         self.subscription_id: str | None = None
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         connection = self.engine.connect()
         if self.read_only:
             connection = connection.execution_options(read_only=True)

@@ -9,22 +9,21 @@ Retry times use the wall clock (the receiver's availability is real time, even i
 from __future__ import annotations
 
 import builtins
-from typing import Any
-
 import hashlib
 import hmac
 import logging
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..adapters import webhook_formats as formats
 from ..adapters.db.ops_repo import OpsRepo
 from ..adapters.notify import post_json
 from ..domain.errors import InvalidInput, NotFound
-from .unit_of_work import UowFactory
 from ..settings import Settings
+from .unit_of_work import UowFactory
 
 log = logging.getLogger("subplane.webhooks")
 CONSUMER = "webhooks"
@@ -36,7 +35,7 @@ DELIVERY_LEASE = timedelta(minutes=1)
 
 
 def wall_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def event_id(outbox_row: dict[str, Any]) -> str:

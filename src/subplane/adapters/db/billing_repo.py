@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
-from datetime import date, datetime
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
+from operator import attrgetter
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
-from ...domain.billing import (BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus, PaymentProfile,
-                               SupportPlan)
+from ...domain.billing import BillingPeriod, Credit, Invoice, InvoiceLine, InvoiceStatus, PaymentProfile, SupportPlan
 from ...domain.errors import NotFound
 from ...domain.metering import Meter, Span
 from .billing_tables import (
@@ -204,10 +203,10 @@ class BillingRepo:
         dialect = self.conn.dialect
         processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
         columns = [col if process is None else [None if v is None else process(v) for v in col]
-                   for process, col in zip(processors, zip(*rows))]
+                   for process, col in zip(processors, zip(*rows, strict=True), strict=True)]
         marker = "?" if dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(marker for _ in names)})"
-        self.conn.exec_driver_sql(sql, list(zip(*columns)))
+        self.conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
     def issued_periods(self, subscription_ids: list[str], period_starts: set[datetime]) -> set[tuple[str, datetime]]:
         if not subscription_ids:

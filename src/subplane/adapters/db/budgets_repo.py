@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Connection, delete, insert, select
 
 from ...domain.budgets import Budget, BudgetNotification
-from .bulk import dialect_insert
 from .budgets_tables import budget_alerts, budgets
+from .bulk import dialect_insert
 
 
 def _key(budget_id: str) -> str:

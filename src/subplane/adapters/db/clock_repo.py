@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -27,8 +27,8 @@ class ClockAdvanceRepo:
         """What heartbeats are written and judged by: the database server's clock on PostgreSQL (every
         host agrees on it), this machine's on SQLite (one machine)."""
         if self.conn.dialect.name == "postgresql":
-            return self.conn.execute(select(func.clock_timestamp())).scalar_one().astimezone(timezone.utc)
-        return datetime.now(timezone.utc)
+            return self.conn.execute(select(func.clock_timestamp())).scalar_one().astimezone(UTC)
+        return datetime.now(UTC)
 
     def stale(self, row: dict | None, age: timedelta) -> bool:
         """An advancing row whose owner has not beaten for ``age``."""

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from .tables import due_jobs
 from .bulk import dialect_insert
+from .tables import due_jobs
 
 PENDING, DONE, CANCELLED, FAILED = "pending", "done", "cancelled", "failed"
 

@@ -7,8 +7,16 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from .bulk import dialect_insert, update_each
-from .ops_tables import (emulator_faults, failed_operations, installation_secrets, notifications, outbox_cursors,
-                         signing_keys, webhook_deliveries, webhook_endpoints)
+from .ops_tables import (
+    emulator_faults,
+    failed_operations,
+    installation_secrets,
+    notifications,
+    outbox_cursors,
+    signing_keys,
+    webhook_deliveries,
+    webhook_endpoints,
+)
 from .tables import billing_accounts, outbox, subscriptions, users
 
 PENDING, DELIVERED, FAILED, SENT, STORED = "pending", "delivered", "failed", "sent", "stored"

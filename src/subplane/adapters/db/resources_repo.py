@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import asdict
 from ipaddress import IPv4Address
-from typing import Iterable
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
@@ -18,8 +18,8 @@ from ...domain.resources import (
     ResourceGroup,
     ResourceType,
 )
-from .tables import counters, resource_groups, resources
 from .bulk import dialect_insert
+from .tables import counters, resource_groups, resources
 
 _ENUMS = {"type": ResourceType, "power_state": PowerState, "allocation_method": AllocationMethod}
 _COLUMNS = [c.name for c in resources.columns if c.name not in ("id_key", "changed_by")]

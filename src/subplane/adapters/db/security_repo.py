@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, case, delete, literal, or_, select
 
 from ...domain.lockout import Attempts, FailureCount
+from .bulk import dialect_insert
 from .security_tables import sign_in_failures as table
 from .types import UtcDateTime
-from .bulk import dialect_insert
 
 
 class LockoutRepo:

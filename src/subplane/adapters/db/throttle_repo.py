@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, Float, func, literal, select
 
 from ...domain.throttle import Limit
-from .coordination_tables import throttle_buckets as table
 from .bulk import dialect_insert
+from .coordination_tables import throttle_buckets as table
 
 
 class ThrottleRepo:

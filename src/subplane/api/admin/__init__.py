@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from ...services.request_log import RequestLog
 from .clock import ClockAdvances
 from .metrics import CONTENT_TYPE, Metrics
-from ...services.request_log import RequestLog
 from .middleware import RequestMiddleware
 from .routes import EmulatorOnly, OperatorRefused, admin_router, error_response
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ...clock import parse_duration, require_bounded_advance
 from ...domain.errors import Conflict, InvalidInput
@@ -41,7 +41,7 @@ class ClockAdvances:
         if body.get("to"):
             try:
                 target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
-                target.astimezone(timezone.utc)  # an instant at the calendar's edge has no UTC equivalent
+                target.astimezone(UTC)  # an instant at the calendar's edge has no UTC equivalent
             except (ValueError, OverflowError):
                 raise InvalidInput("InvalidInstant", f"Cannot read instant {body['to']!r}; use ISO 8601.") from None
             if target.tzinfo is None:

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ... import logs
 from ...services.request_log import RequestLog
@@ -103,7 +103,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             finish()
-            for var, token in zip((logs.correlation_id, logs.subscription, logs.principal), tokens):
+            for var, token in zip((logs.correlation_id, logs.subscription, logs.principal), tokens, strict=True):
                 var.reset(token)
 
     def _finish(self, scope, correlation: str, status: int, seconds: float, match) -> None:
@@ -113,7 +113,7 @@ class RequestMiddleware:
         logs.principal.set(principal)
         self.metrics.observe_request(method, route, status, seconds)
         path = scope.get("path", "")
-        entry = {"time": datetime.now(timezone.utc), "method": method,
+        entry = {"time": datetime.now(UTC), "method": method,
                  "path": path, "route": route, "status": status, "principal": principal,
                  "durationMs": round(seconds * 1000, 2), "correlationId": correlation,
                  "subscription": match.group(1) if match else None}

@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from ...clock import parse_instant
 from ...domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ...services.operator_access import KEY_HEADER, presented_key
+from ...services.request_log import RequestLog
 from ..validation import MAX_INTEGER, json_body, openapi_body
 from .clock import ClockAdvances
 from .schemas import ClockRequest, FaultRequest, Limit, ResetRequest, Text, WebhookRequest
-from ...services.request_log import RequestLog
 
 STATUS = {InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
 

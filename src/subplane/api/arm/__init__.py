@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from . import (activity_log, aliases, authorization, billing_accounts, budgets, compute, consumption, cost_management, groups, management_groups, metadata, network,
-               storage, subscriptions, tags)
 from ...domain.errors import InvalidInput
 from ...services import throttle
+from . import (
+    activity_log,
+    aliases,
+    authorization,
+    billing_accounts,
+    budgets,
+    compute,
+    consumption,
+    cost_management,
+    groups,
+    management_groups,
+    metadata,
+    network,
+    storage,
+    subscriptions,
+    tags,
+)
 from .entry import ArmApi, ArmRoute
 from .routing import ArmRouter
 from .versions import POLICIES

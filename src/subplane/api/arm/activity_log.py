@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ...domain.operations import arm_operation
@@ -31,7 +31,7 @@ _EVENT_NAMESPACE = uuid.UUID("0b8b7f0e-6d0c-4f55-9a7e-3c1f5e2d7a41")
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     except ValueError:
         raise ArmError(400, "BadRequest", f"Cannot read the time {text!r} in $filter.") from None
 
@@ -62,7 +62,7 @@ def parse_filter(text: str | None) -> tuple[EventQuery, str | None]:
             raise ArmError(400, "BadRequest", f"The $filter condition {condition!r} is not supported.")
     if since is None:
         raise ArmError(400, "BadRequest", "The $filter must give the start time: 'eventTimestamp ge <start time>'.")
-    return EventQuery(since=since, until=until or datetime.max.replace(tzinfo=timezone.utc), **fields), provider
+    return EventQuery(since=since, until=until or datetime.max.replace(tzinfo=UTC), **fields), provider
 
 
 def _resource_type(resource_id: str) -> str:
@@ -88,9 +88,9 @@ def event_data(record: dict, *, subscription_id: str, tenant_id: str) -> dict[st
     group = re.search(r"/resourceGroups/([^/]+)", resource_id, re.IGNORECASE)
     succeeded = record["outcome"] == "Succeeded"
     event_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{subscription_id}:{record['id']}"))
-    instant = record["instant"].astimezone(timezone.utc)
+    instant = record["instant"].astimezone(UTC)
     stamp = instant.isoformat().replace("+00:00", "Z")
-    ticks = int((instant - datetime(1, 1, 1, tzinfo=timezone.utc)).total_seconds() * 10_000_000)
+    ticks = int((instant - datetime(1, 1, 1, tzinfo=UTC)).total_seconds() * 10_000_000)
     properties = {key: str(value) for key, value in (record.get("details") or {}).items() if value is not None}
     properties["statusCode"] = "OK" if succeeded else (record.get("code") or "Failed")
     if record.get("message"):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ...domain.access import PrincipalKind
 from ...domain.management_groups import scope_of
-from ...services.aliases import AliasRequest, AliasState, alias_id
 from ...domain.tags import stored_tags
+from ...services.aliases import AliasRequest, AliasState, alias_id
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 from .schemas import AliasAdditionalProperties, AliasBody
 

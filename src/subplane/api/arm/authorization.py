@@ -6,9 +6,9 @@ import re
 
 from ...domain.access import ROLE_BY_DEFINITION_ID, ROLE_DEFINITION_IDS, Role
 from ...domain.errors import NotFound
+from ..validation import is_guid
 from . import render_resources as render
 from .errors import ArmError
-from ..validation import is_guid
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
 from .schemas import RoleAssignmentBody, RoleAssignmentProperties
 

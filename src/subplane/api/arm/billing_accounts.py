@@ -7,7 +7,7 @@ Amounts are the spec's ``Amount`` objects, ``{"currency", "value"}`` in the bill
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ def _amount(value: Decimal, currency: str) -> dict[str, Any]:
 
 def _day(value: date | datetime) -> str:
     day = value.date() if isinstance(value, datetime) else value
-    return datetime.combine(day, time(), timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.combine(day, time(), UTC).isoformat().replace("+00:00", "Z")
 
 
 def _status(sub) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .errors import ArmError
 from .routing import ArmRequest, ArmRouter, page
@@ -24,8 +24,8 @@ def _bounds(text: str | None) -> tuple[datetime | None, datetime | None]:
     for which, _, value in _BOUND.findall(text or ""):
         try:
             instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            instant = instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
-            instant.astimezone(timezone.utc)  # an instant at the calendar's edge has no UTC equivalent
+            instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+            instant.astimezone(UTC)  # an instant at the calendar's edge has no UTC equivalent
             if which.lower() == "start":
                 start = instant
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +36,10 @@ def _query(body: CostQueryBody) -> rules.CostQuery:
     period = body.timePeriod
     return rules.CostQuery(
         kind=body.type, timeframe=body.timeframe,
-        start=period.from_.astimezone(timezone.utc) if period and period.from_.tzinfo else
-        (period.from_.replace(tzinfo=timezone.utc) if period else None),
-        end=period.to.astimezone(timezone.utc) if period and period.to.tzinfo else
-        (period.to.replace(tzinfo=timezone.utc) if period else None),
+        start=period.from_.astimezone(UTC) if period and period.from_.tzinfo else
+        (period.from_.replace(tzinfo=UTC) if period else None),
+        end=period.to.astimezone(UTC) if period and period.to.tzinfo else
+        (period.to.replace(tzinfo=UTC) if period else None),
         daily=bool(dataset and (dataset.granularity or "").lower() == "daily"),
         aggregations=tuple(rules.Aggregation(alias, a.name.lower()) for alias, a in aggregation.items())
         or (rules.Aggregation("Cost", "cost"),),

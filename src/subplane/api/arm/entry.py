@@ -65,7 +65,7 @@ class ArmApi:
                        or request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4()))
         headers = {
             "x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation,
-            "x-ms-routing-request-id": f"LOCAL:{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}:{request_id}",
+            "x-ms-routing-request-id": f"LOCAL:{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}:{request_id}",
             "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1",
         }
         if client_request := request.headers.get("x-ms-client-request-id"):

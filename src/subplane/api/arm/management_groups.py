@@ -17,7 +17,13 @@ from ..validation import is_guid
 from .authorization import assignment_request
 from .errors import ArmError
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
-from .schemas import HierarchySettingsBody, HierarchySettingsProperties, ManagementGroupPatchBody, ManagementGroupPutBody, RoleAssignmentBody
+from .schemas import (
+    HierarchySettingsBody,
+    HierarchySettingsProperties,
+    ManagementGroupPatchBody,
+    ManagementGroupPutBody,
+    RoleAssignmentBody,
+)
 
 _AREA = "management"
 _TYPE = "Microsoft.Management/managementGroups"

@@ -9,8 +9,16 @@ from . import lookup
 from . import render_resources as render
 from .errors import location_given
 from .routing import ArmRequest, ArmResponse, ArmRouter, lro, page
-from .schemas import (IdReference, IpConfigurationProperties, NicProperties, NicPutBody, PublicIpProperties,
-                      PublicIpPutBody, Sku, TagsBody)
+from .schemas import (
+    IdReference,
+    IpConfigurationProperties,
+    NicProperties,
+    NicPutBody,
+    PublicIpProperties,
+    PublicIpPutBody,
+    Sku,
+    TagsBody,
+)
 
 _AREA = "network"
 _RG = "/subscriptions/{sub}/resourceGroups/{rg}"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
@@ -143,7 +144,8 @@ def lro(ctx: ArmRequest, kind: str, status: int, body: Any = None, *, subscripti
     base = f"{ctx.base_url}/subscriptions/{subscription}"
     headers = {"Retry-After": LRO_RETRY_AFTER, "retry-after-ms": LRO_RETRY_AFTER_MS}
     if facts.status_monitor:
-        headers["Azure-AsyncOperation"] = f"{base}/providers/Microsoft.Resources/operationStatuses/{operation}?api-version={ctx.api_version}"
+        headers["Azure-AsyncOperation"] = (f"{base}/providers/Microsoft.Resources/operationStatuses/{operation}"
+                                           f"?api-version={ctx.api_version}")
     if facts.location is FinalLocation.RESULT:
         headers["Location"] = f"{base}/operationresults/{operation}?api-version={ctx.api_version}"
     elif facts.location is FinalLocation.RESOURCE:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ...domain.resources import ResourceType
 from . import lookup
 from . import render_resources as render

@@ -19,8 +19,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...adapters.tokens import TokenRejected
-from ...domain.authority import STORAGE_AUDIENCE
 from ...domain.access import Principal, PrincipalKind
+from ...domain.authority import STORAGE_AUDIENCE
 from ...domain.errors import DomainError, NotFound
 from ..origin import public_base
 
@@ -110,7 +110,8 @@ def install(http: FastAPI, app) -> None:
             items = "".join(f"<Container><Name>{escape(n)}</Name><Properties><Etag>\"0x1\"</Etag>"
                             f"<Last-Modified>Thu, 01 Jan 2026 00:00:00 GMT</Last-Modified></Properties></Container>"
                             for n in names)
-            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="{escape(public_base(app, request))}/blob/{escape(account)}/">'
+            endpoint = f"{escape(public_base(app, request))}/blob/{escape(account)}/"
+            xml = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="{endpoint}">'
                    f"<Containers>{items}</Containers><NextMarker /></EnumerationResults>")
             return Response(xml, media_type=_XML)
 

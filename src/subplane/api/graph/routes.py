@@ -47,7 +47,8 @@ class GraphError(Exception):
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    inner = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}
+    inner = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": str(uuid.uuid4()),
+             "client-request-id": str(uuid.uuid4())}
     return JSONResponse({"error": {"code": code, "message": message, "innerError": inner}}, status_code=status)
 
 

@@ -41,7 +41,7 @@ REFRESH_TOKEN_LIFETIME_SECONDS = 24 * 3600
 
 
 def aad_error(error: str, number: int, description: str, status: int = 400) -> JSONResponse:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     trace = str(uuid.uuid4())
     return JSONResponse(status_code=status, content={
         "error": error,
