@@ -161,10 +161,10 @@ def test_cancel_with_a_support_plan_needs_an_auto_renew_choice(cli):
 
 
 def test_cancel_asks_about_the_support_plan_on_a_terminal(cli, monkeypatch):
-    import subplane.cli.billing as cli_billing
+    import subplane.cli.subscriptions as cli_subscriptions
 
     cli("billing", "support", "Ontwikkeling", "--plan", "Standard")
-    monkeypatch.setattr(cli_billing, "interactive", lambda _cli: True)
+    monkeypatch.setattr(cli_subscriptions, "interactive", lambda _cli: True)
     asked = cli.runner.invoke(cli_app, ["subscriptions", "cancel", "Ontwikkeling", "--reason", "klaar"],
                               env=cli.env, input="n\n")
     assert asked.exit_code == 0, asked.output

@@ -11,12 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..domain.access import Principal
 from ..domain.billing import InvoiceStatus
 from ..domain.errors import InvalidInput
-from . import subscriptions
 from .common import AsOption, CliContext, command, subscription_ref
-from .render import console, emit_json, instant, state_text, subscription_json, table
+from .render import console, emit_json, estimate_json, instant, state_text, subscription_json, table
 
 invoices_app = typer.Typer(help="List and show invoices; write them as PDF.", no_args_is_help=True)
 billing_app = typer.Typer(help="Payments, the card on file, support plans and estimates.", no_args_is_help=True)
@@ -45,39 +43,7 @@ def invoice_json(invoice, *, with_lines: bool = True) -> dict[str, Any]:
     return data
 
 
-def estimate_json(figures) -> dict[str, Any]:
-    return {"currency": figures.currency, "charges": str(figures.charges), "credits": str(figures.credits),
-            "tax": str(figures.tax), "total": str(figures.total), "creditsRemaining": str(figures.credits_remaining),
-            "periodStart": instant(figures.period_start), "finalInvoiceDate": figures.final_invoice_date.isoformat(),
-            "deletionDate": instant(figures.deletion_date)}
 
-
-def show_final_estimate(figures) -> None:
-    """After `subscriptions cancel` (table output): the estimated final invoice."""
-    console.print(f"  Estimated final charges {figures.currency} {figures.charges}, credits {figures.credits}, "
-                  f"VAT {figures.tax}, total {figures.total}; final invoice on {figures.final_invoice_date}")
-
-
-def interactive(cli: CliContext) -> bool:
-    """A person at a terminal who can answer a question (not a script reading JSON)."""
-    return not cli.json and sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def ask_support_auto_renew(cli: CliContext, actor: Principal, subscription: str, given: bool | None) -> bool | None:
-    """lifecycle.md §3: cancelling a subscription with a support plan asks whether to turn off auto-renew.
-    Given as an option, that answer; else asked on a terminal; else refused rather than picked silently."""
-    if given is not None:
-        return given
-    plan = cli.app.billing.open_support_plan(actor=actor, ref=subscription)
-    if plan is None:
-        return None
-    if not interactive(cli):
-        raise InvalidInput("SupportPlanChoiceRequired",
-                           f"'{plan['subscription']}' has the support plan {plan['plan']}: pass --support-auto-renew "
-                           "or --no-support-auto-renew to say whether it renews after the cancel.")
-    turn_off = typer.confirm(f"'{plan['subscription']}' has the support plan {plan['plan']} (billed to the end of its "
-                             "month). Turn off its auto-renew?", default=True)
-    return not turn_off
 
 
 def _parse_instant(text: str | None) -> datetime | None:
@@ -304,8 +270,7 @@ def remove_spending_limit(subscription: SubArg, *, cli: CliContext, as_: AsOptio
         f"{sub.display_name}: spending limit removed, {state_text(sub)}")
 
 
-# subscriptions ... ---------------------------------------------------------------------------
-@command(subscriptions.app, "preview-cancel")
+# billing's commands on a subscription: cli/main.py registers them in the subscriptions group ------------
 def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """What cancelling now would turn off, the estimated final invoice, and the deletion date. Changes nothing."""
     actor = cli.app.directory.principal(as_)
@@ -334,7 +299,6 @@ def preview_cancel(subscription: SubArg, *, cli: CliContext, as_: AsOption = Non
     console.print(f"  Final invoice on {fig['finalInvoiceDate']}; data deleted on {fig['deletionDate']}")
 
 
-@command(subscriptions.app, "switch-offer")
 def switch_offer(subscription: SubArg, offer: Annotated[str, typer.Argument(help="Target offer id, e.g. MS-AZR-0023P.")],
                  *, cli: CliContext, as_: AsOption = None) -> None:
     """Switch a Pay-As-You-Go subscription to another offer (after its first billing period)."""
@@ -350,7 +314,6 @@ def switch_offer(subscription: SubArg, offer: Annotated[str, typer.Argument(help
         console.print(f"  Switch-day invoice {invoice.invoice_number}: {invoice.currency} {invoice.total}")
 
 
-@command(subscriptions.app, "upgrade")
 def upgrade(subscription: SubArg, *, cli: CliContext, as_: AsOption = None) -> None:
     """Upgrade a Free Trial to Pay-As-You-Go; a subscription the spending limit disabled is enabled again."""
     actor = cli.app.directory.principal(as_)

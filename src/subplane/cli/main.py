@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import admin, billing, connection, keys, management_groups, operations, resources, serve, subscriptions
+from .common import command
 
 app = typer.Typer(
     name="subplane",
@@ -13,6 +14,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(subscriptions.app, name="subscriptions")
+# billing's commands on one subscription join its group here, so neither module imports the other
+for name, handler in (("preview-cancel", billing.preview_cancel), ("switch-offer", billing.switch_offer),
+                      ("upgrade", billing.upgrade)):
+    command(subscriptions.app, name)(handler)
 app.add_typer(resources.resources_app, name="resources")
 app.add_typer(resources.vm_app, name="vm")
 app.add_typer(resources.blobs_app, name="blobs")

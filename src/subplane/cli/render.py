@@ -176,3 +176,16 @@ STATE_STYLE = {"Enabled": "green", "Warned": "yellow", "PastDue": "yellow", "Dis
 def state_text(sub: Subscription) -> str:
     label = sub.state.value + (f" ({sub.state_reason.value})" if sub.state_reason else "")
     return f"[{STATE_STYLE.get(sub.state.value, 'white')}]{label}[/]"
+
+
+def estimate_json(figures) -> dict[str, Any]:
+    return {"currency": figures.currency, "charges": str(figures.charges), "credits": str(figures.credits),
+            "tax": str(figures.tax), "total": str(figures.total), "creditsRemaining": str(figures.credits_remaining),
+            "periodStart": instant(figures.period_start), "finalInvoiceDate": figures.final_invoice_date.isoformat(),
+            "deletionDate": instant(figures.deletion_date)}
+
+
+def show_final_estimate(figures) -> None:
+    """After `subscriptions cancel` (table output): the estimated final invoice."""
+    console.print(f"  Estimated final charges {figures.currency} {figures.charges}, credits {figures.credits}, "
+                  f"VAT {figures.tax}, total {figures.total}; final invoice on {figures.final_invoice_date}")

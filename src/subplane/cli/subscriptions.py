@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
+from ..domain.access import Principal
 from ..domain.errors import InvalidInput
 from .common import AsOption, CliContext, command, subscription_ref
-from .render import console, emit_json, instant, state_text, subscription_json, table
+from .render import console, emit_json, estimate_json, instant, show_final_estimate, state_text, subscription_json, table
 
 app = typer.Typer(help="List, show, cancel, reactivate, delete and rename subscriptions.", no_args_is_help=True)
 SubArg = Annotated[str, typer.Argument(help="Subscription id or display name (capitals ignored where that is unique).")]
@@ -88,7 +90,6 @@ def cancel(
 
     Cancelling one that is already cancelled changes nothing and exits 0, like the other commands whose
     target is already in the state asked for (reactivating an active subscription, stopping a stopped VM)."""
-    from .billing import ask_support_auto_renew
 
     if not reason.strip():  # checked here too: the service asks no reason when nothing changes
         raise InvalidInput("CancellationReasonRequired", "A reason for cancelling is required (--reason).")
@@ -102,8 +103,6 @@ def cancel(
     if result.support_plan is not None:
         extra["supportPlan"] = result.support_plan
     if result.billing is not None:  # the same figures `preview-cancel` showed (billing, issue 4)
-        from .billing import estimate_json, show_final_estimate
-
         extra["finalEstimate"] = estimate_json(result.billing)
     if not result.changed and not cli.json:
         cancelled_on = result.subscription.cancelled_at
@@ -147,3 +146,25 @@ def rename(subscription: SubArg, name: Annotated[str, typer.Argument(help="The n
     """Rename a subscription."""
     actor = cli.app.directory.principal(as_)
     _show_one(cli, cli.app.subscriptions.rename(actor=actor, ref=subscription_ref(cli, actor, subscription), new_name=name))
+
+
+def interactive(cli: CliContext) -> bool:
+    """A person at a terminal who can answer a question (not a script reading JSON)."""
+    return not cli.json and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def ask_support_auto_renew(cli: CliContext, actor: Principal, subscription: str, given: bool | None) -> bool | None:
+    """lifecycle.md §3: cancelling a subscription with a support plan asks whether to turn off auto-renew.
+    Given as an option, that answer; else asked on a terminal; else refused rather than picked silently."""
+    if given is not None:
+        return given
+    plan = cli.app.billing.open_support_plan(actor=actor, ref=subscription)
+    if plan is None:
+        return None
+    if not interactive(cli):
+        raise InvalidInput("SupportPlanChoiceRequired",
+                           f"'{plan['subscription']}' has the support plan {plan['plan']}: pass --support-auto-renew "
+                           "or --no-support-auto-renew to say whether it renews after the cancel.")
+    turn_off = typer.confirm(f"'{plan['subscription']}' has the support plan {plan['plan']} (billed to the end of its "
+                             "month). Turn off its auto-renew?", default=True)
+    return not turn_off
