@@ -41,6 +41,7 @@ class Reason(StrEnum):
 
 class LifecycleAction(StrEnum):
     CANCEL = "cancel"
+    SCHEDULE_CANCEL = "scheduleCancel"  # a cancel that runs by itself at a later moment
     REACTIVATE = "reactivate"
     DELETE = "delete"
     RENAME = "rename"
@@ -98,6 +99,7 @@ C, S, K = Outcome.CHANGE, Outcome.SAME, Outcome.KEEP
 TRANSITIONS: tuple[Rule, ...] = (
     *(Rule(s, None, A.CANCEL, C, D, R_.CANCELLED, Effect.DISABLE) for s in (E, W, P)),
     Rule(D, R_.CANCELLED, A.CANCEL, S),
+    *(Rule(s, None, A.SCHEDULE_CANCEL, K) for s in (E, W, P)),
     Rule(D, R_.CANCELLED, A.REACTIVATE, C, E, None, Effect.ENABLE),
     Rule(E, None, A.REACTIVATE, S),
     Rule(W, None, A.REACTIVATE, S),
@@ -258,6 +260,18 @@ def cancel(
         cancellation_reason=reason.strip(),
         cancelled_by=actor,
     )
+
+
+def schedule_cancel(sub: Subscription, *, at: datetime, now: datetime, reason: str) -> Decision:
+    """A cancel that runs by itself at ``at``; the state stays as it is until then, and at ``at`` the
+    cancel's own rules decide (``cancel``)."""
+    rule = _rule_for(sub, LifecycleAction.SCHEDULE_CANCEL)
+    if not reason or not reason.strip():
+        raise InvalidInput("CancellationReasonRequired", "A reason for cancelling is required.")
+    if at <= now:
+        raise InvalidInput("ScheduledCancelNotInFuture",
+                           f"A scheduled cancel needs a moment after now ({now.isoformat()}), not {at.isoformat()}.")
+    return Decision(sub, sub, rule)
 
 
 def reactivate(sub: Subscription, *, offer: Offer, now: datetime) -> Decision:
