@@ -159,3 +159,16 @@ def test_the_token_endpoint_has_its_own_target_and_a_write_none():
     assert p99.passed is None
     write = Benchmark("put_group", "PUT group", "write", "PUT", "/subscriptions/x/resourcegroups/r", {}, "{}")
     assert all(r.passed is None for r in judge(write, measured, duration=10, threads=1))
+
+
+def test_run_all_finds_the_result_benchmarks_without_importing_them():
+    from pathlib import Path
+
+    from benchmarks.run_all import kind
+
+    here = Path(__file__).resolve().parents[2] / "benchmarks"
+    assert kind(here / "http_load.py") == "results"
+    assert kind(here / "arm_speed.py") == "results"
+    assert kind(here / "cancel_10k.py") == "script"  # main() -> int: run as a subprocess with --scripts
+    assert kind(here / "bare_app.py") is None  # a part of http_load, not a benchmark
+    assert kind(here / "wrk.py") is None and kind(here / "results.py") is None
