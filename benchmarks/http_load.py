@@ -75,6 +75,15 @@ class Rounds:
     def median(self, pick) -> float:
         return statistics.median(pick(r) for r in self.runs)
 
+    def cores(self, duration: float) -> float:
+        """The median share of a CPU the server used while wrk ran."""
+        return statistics.median(self.server_cpu) / duration
+
+    def cpu_ms_per_request(self) -> float:
+        """The median CPU milliseconds the server spent per answered request: unlike a rate, this barely moves
+        when other processes take CPU time from the server, so it is the steadier figure on a shared machine."""
+        return statistics.median(cpu / max(run.requests, 1) * 1000 for cpu, run in zip(self.server_cpu, self.runs, strict=True))
+
     def span(self, pick, fmt: str = "{:,.0f}") -> str:
         values = [pick(r) for r in self.runs]
         return f"{fmt.format(min(values))}–{fmt.format(max(values))}"
@@ -141,8 +150,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
         for server in (bare, subplane):
             if server is not None:
                 server.stop()
-    results = [r for bench in benchmarks for r in judge(bench, measured[bench.name], args.duration, threads)]
-    print_comparison(benchmarks, measured)
+    results = [r for bench in benchmarks for r in judge(bench, measured[bench.name])]
+    print_comparison(benchmarks, measured, args.duration)
     print_table(results, "ARM HTTP load: Subplane / bare FastAPI (same uvicorn, TLS and log settings)", console)
     warn_about_load(benchmarks, measured, args.duration, threads)
     if args.json:
@@ -284,6 +293,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def settle(pids: list[int], *, idle_cores: float = 0.05, window: float = 0.25, timeout: float = 30) -> float:
+    """Wait until every process in ``pids`` is idle (less than ``idle_cores`` of a CPU over ``window`` seconds):
+    a server still working off requests queued in the last run (wrk stops sending, not the server working)
+    would otherwise take CPU from the next run. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = [cpu_seconds(pid) for pid in pids]
+        time.sleep(window)
+        if all(cpu_seconds(pid) - b < idle_cores * window for pid, b in zip(pids, before, strict=True)):
+            break
+    return time.monotonic() - started
+
+
 def run_rounds(bench: Benchmark, data_dir: Path, servers: dict, args, threads: int, cpus: str | None) -> dict[str, Rounds]:
     script = data_dir / f"wrk-{bench.name}.lua"
     script.write_text(wrk.lua_script(bench.method, bench.headers, bench.body), encoding="utf-8")
@@ -295,6 +317,9 @@ def run_rounds(bench: Benchmark, data_dir: Path, servers: dict, args, threads: i
     for round_number in range(1, args.rounds + 1):
         for name, server in servers.items():  # bare first, then Subplane, every round
             pid = server.process.pid
+            waited = settle([s.process.pid for s in servers.values()])
+            if waited > 1:
+                console.print(f"  [dim](waited {waited:.1f} s for the servers to finish the last run's requests)[/]")
             before = cpu_seconds(pid)
             run, wrk_cpu = wrk.run(server.url + bench.path, str(script), duration=args.duration, **shape)
             measured[name].runs.append(run)
@@ -323,7 +348,7 @@ def round_ratios(measured: dict[str, Rounds], pick) -> list[float]:
     return [pick(s) / pick(b) for b, s in zip(measured["bare"].runs, measured["subplane"].runs, strict=True)]
 
 
-def judge(bench: Benchmark, measured: dict[str, Rounds], duration: float, threads: int) -> list[Result]:
+def judge(bench: Benchmark, measured: dict[str, Rounds]) -> list[Result]:
     bare, sub = measured["bare"], measured["subplane"]
     throughput = sub.median(_rps) / bare.median(_rps)
     p99 = sub.median(_p99) / bare.median(_p99)
@@ -335,6 +360,9 @@ def judge(bench: Benchmark, measured: dict[str, Rounds], duration: float, thread
                if throughput_target else Result(f"{bench.label}: throughput", throughput, detail=detail),
                Result.check(f"{bench.label}: p99", p99, p99_target, detail=p99_detail)
                if p99_target else Result(f"{bench.label}: p99", p99, detail=p99_detail)]
+    cpu = sub.cpu_ms_per_request() / bare.cpu_ms_per_request()
+    results.append(Result(f"{bench.label}: server CPU per request", cpu,
+                          detail=f"{sub.cpu_ms_per_request():.2f} vs {bare.cpu_ms_per_request():.2f} ms (steadier under load)"))
     errors = sum(r.errors for r in sub.runs + bare.runs)
     if errors:
         results.append(Result.check(f"{bench.label}: failed requests", errors, "<= 0", unit="requests",
@@ -342,10 +370,10 @@ def judge(bench: Benchmark, measured: dict[str, Rounds], duration: float, thread
     return results
 
 
-def print_comparison(benchmarks: list[Benchmark], measured: dict[str, dict[str, Rounds]]) -> None:
+def print_comparison(benchmarks: list[Benchmark], measured: dict[str, dict[str, Rounds]], duration: float) -> None:
     grid = Table(title="Medians of the rounds [ranges]")
     for column in ("benchmark", "bare req/s", "Subplane req/s", "ratio", "bare p50 / p99 ms", "Subplane p50 / p99 ms",
-                   "p99 ratio"):
+                   "p99 ratio", "server cores bare / Subplane", "CPU ms/request bare / Subplane"):
         grid.add_column(column, justify="left" if column == "benchmark" else "right")
     for bench in benchmarks:
         per = measured[bench.name]
@@ -356,8 +384,12 @@ def print_comparison(benchmarks: list[Benchmark], measured: dict[str, dict[str, 
             f"{bare.median(_rps):,.0f} [{bare.span(_rps)}]", f"{sub.median(_rps):,.0f} [{sub.span(_rps)}]",
             f"{sub.median(_rps) / bare.median(_rps):.2f}x [{min(ratios):.2f}–{max(ratios):.2f}]",
             f"{bare.median(_p50):.1f} / {bare.median(_p99):.1f}", f"{sub.median(_p50):.1f} / {sub.median(_p99):.1f}",
-            f"{sub.median(_p99) / bare.median(_p99):.2f}x")
+            f"{sub.median(_p99) / bare.median(_p99):.2f}x",
+            f"{bare.cores(duration):.2f} / {sub.cores(duration):.2f}",
+            f"{bare.cpu_ms_per_request():.2f} / {sub.cpu_ms_per_request():.2f}")
     console.print(grid)
+    console.print("[dim]server cores: CPU seconds the server process used per second of wrk (about 1.0: bound by "
+                  "its one Python thread; well below: waiting, or starved by other processes)[/]")
 
 
 def warn_about_load(benchmarks: list[Benchmark], measured: dict[str, dict[str, Rounds]], duration: float,
@@ -366,7 +398,7 @@ def warn_about_load(benchmarks: list[Benchmark], measured: dict[str, dict[str, R
     for bench in benchmarks:
         bare = measured[bench.name]["bare"]
         wrk_load = max(bare.wrk_cpu) / (duration * threads)  # share of wrk's threads' time spent on a CPU
-        server_load = statistics.median(bare.server_cpu) / duration  # cores the bare server used
+        server_load = bare.cores(duration)
         note = (f"{bench.label}: bare app {bare.median(_rps):,.0f} req/s using {server_load:.2f} cores; "
                 f"wrk busy {wrk_load:.0%} of its {threads} thread(s)")
         if wrk_load > 0.9:
