@@ -175,3 +175,14 @@ def test_run_all_finds_the_result_benchmarks_without_importing_them():
     assert kind(here / "cancel_10k.py") == "script"  # main() -> int: run as a subprocess with --scripts
     assert kind(here / "bare_app.py") is None  # a part of http_load, not a benchmark
     assert kind(here / "wrk.py") is None and kind(here / "results.py") is None
+
+
+def test_a_run_in_which_no_request_completed_fails_and_has_no_p99():
+    measured = {"bare": _rounds(_run(1000, 40)),
+                "subplane": _rounds(wrk.WrkRun(requests_per_second=0, latency_ms={50.0: 0, 99.0: 0}, requests=0,
+                                               duration_s=10, threads=1, connections=32))}
+    token = Benchmark("token", "POST token", "token", "POST", "/t/oauth2/v2.0/token", {}, "grant_type=x")
+    throughput, p99, _, silent = judge(token, measured)
+    assert throughput.passed is False
+    assert p99.value == float("inf")
+    assert (silent.value, silent.passed) == (1, False)
