@@ -51,7 +51,7 @@ def table(results: Iterable[Result], title: str) -> Table:
         grid.add_column(column, justify=justify)  # type: ignore[arg-type]
     for result in results:
         mark = {"PASS": "[green]PASS[/]", "FAIL": "[bold red]FAIL[/]", "": ""}[verdict(result)]
-        grid.add_row(result.name, f"{result.value:,.2f}{result.unit}" if result.unit == "x" else f"{result.value:,.1f} {result.unit}",
+        grid.add_row(result.name, f"{result.value:,.2f}{result.unit}" if result.unit == "x" else f"{result.value:,.4g} {result.unit}",
                      result.target, mark, result.detail)
     return grid
 
