@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import operator
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,7 +58,7 @@ def table(results: Iterable[Result], title: str) -> Table:
 
 
 def print_table(results: Iterable[Result], title: str, console: Console | None = None) -> None:
-    (console or Console()).print(table(results, title))
+    (console or Console(width=None if sys.stdout.isatty() else 220)).print(table(results, title))  # logs: unwrapped
 
 
 def all_passed(results: Iterable[Result]) -> bool:
