@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..domain.billing import InvoiceStatus
 from ..domain.errors import DomainError
 from ..domain.lifecycle import Subscription
 
@@ -103,7 +104,7 @@ ACTIONS = {
     "billing.supportPlan": N_("Support plan changed"),
     "billing.removeSpendingLimit": N_("Spending limit removed"),
 }
-INVOICE_STATUSES = {"Due": N_("Due"), "Paid": N_("Paid"), "PastDue": N_("Past due")}
+INVOICE_STATUSES = {InvoiceStatus.DUE: N_("Due"), InvoiceStatus.PAID: N_("Paid"), InvoiceStatus.PAST_DUE: N_("Past due")}
 # The fixed list of the cancel flow (lifecycle-billing.md §1.5 step 6); "other" asks for words.
 CANCEL_REASONS = {
     "not-needed": N_("I no longer need this subscription"),
