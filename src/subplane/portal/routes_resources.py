@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ..domain.access import Action
 from ..domain.errors import DomainError, NotFound
 from ..domain.lifecycle import ensure_writable
-from ..domain.resources import ResourceType, VmAction
+from ..domain.resources import ResourceType, VmAction, changing_power_actions
 from . import queries
 from .web import Portal, redirect
 
@@ -50,8 +50,11 @@ def routes(portal: Portal) -> APIRouter:
         by_id = {r.resource_id: r for r in items}
         nic_ips = {r.resource_id: by_id.get(r.public_ip_id) for r in items if r.public_ip_id}
         vm_ips = queries.ip_of_vm(items)
+        vm_actions = {r.resource_id: changing_power_actions(r, VM_ACTIONS.values())
+                      for r in items if r.type is ResourceType.VIRTUAL_MACHINE}
         return portal.render(
             request, "resources.html", session=session, sub=sub, items=items, vm_ips=vm_ips, nic_ips=nic_ips,
+            vm_actions=vm_actions,
             may_write=Action.WRITE in allowed and _writable(sub), may_delete=Action.DELETE in allowed,
             # the name comes from the redirect after a delete: said only while no resource has it
             deleted=deleted if deleted and all(r.name != deleted for r in items) else "",
