@@ -48,17 +48,17 @@ def routes(portal: Portal) -> APIRouter:
     services = portal.services
     subscriptions, billing = services.subscriptions, services.billing
 
-    def preview(session, sub) -> CancelPreview:
+    def cancel_preview(session, sub) -> CancelPreview:
         """What cancelling now would turn off and cost (the service's preview: the table the cancel runs)."""
         return billing.preview_cancel(actor=session.principal, ref=sub.subscription_id)
 
     def cancel_form(request, session, sub, *, error=None, reason="", other="", turn_off=False, status_code=200):
         resources = services.resources.list(actor=session.principal, subscription=sub.subscription_id)
-        now = preview(session, sub)
+        preview = cancel_preview(session, sub)
         return portal.render(
-            request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(now),
+            request, "cancel.html", session=session, sub=sub, resources=resources, off=_what_turns_off(preview),
             reasons=CANCEL_REASONS, reason=reason, other=other, turn_off=turn_off, error=error,
-            support_plan=now.support_plan, offer=services.offers.get(sub.offer_id),
+            support_plan=preview.support_plan, offer=services.offers.get(sub.offer_id),
             status_code=status_code,
         )
 
@@ -95,11 +95,11 @@ def routes(portal: Portal) -> APIRouter:
             return cancel_form(request, session, sub, reason=reason, other=other, status_code=400,
                                error=N_("Confirm that the resources may be turned off, or delete them first."))
         if step != "confirm":
-            now = preview(session, sub)
+            preview = cancel_preview(session, sub)
             return portal.render(request, "cancel_confirm.html", session=session, sub=sub, reason=reason,
                                  other=other, reason_text=reason_text, turn_off=turn_off,
-                                 off=_what_turns_off(now), support_auto_renew=support_auto_renew,
-                                 support_plan=now.support_plan, final=now.estimate)
+                                 off=_what_turns_off(preview), support_auto_renew=support_auto_renew,
+                                 support_plan=preview.support_plan, final=preview.estimate)
         result, support = _cancel(subscriptions, session.principal, sub, reason=reason_text, turn_off=turn_off,
                                   support_auto_renew=support_auto_renew)
         by_id = {r.resource_id: r for r in before}
