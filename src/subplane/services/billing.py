@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
-from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentProfile, SupportPlan
+from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentNotice, PaymentProfile, SupportPlan
 from ..domain.errors import Conflict, Forbidden, InvalidInput
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
 from ..domain.metering import billable
@@ -21,7 +21,7 @@ from ..domain.offers import Offer, OfferCatalogue
 from ..domain.prices import PriceList
 from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, preview_effects
 from ..settings import Settings
-from .access import require, visible_subscription_ids
+from .access import access_context, require, visible_subscription_ids
 from .hooks import SystemTransitions
 from .invoice_parties import customer_of, parties_of, seller_of, treatment
 from .invoicing import Invoicing
@@ -211,6 +211,22 @@ class BillingService:
         return render_ubl(invoice, seller=seller, customer=customer, vat=vat,
                           subscription_name=invoice.subscription_name or sub.display_name,
                           iban=self.settings.seller_iban)
+
+    def payment_notice(self, *, actor: Principal, ref: str) -> PaymentNotice | None:
+        """What the subscription's overview says about payment (``rules.payment_notice``), for a reader of the
+        whole subscription; ``None`` when its state gives nothing to say."""
+        with self.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            if rules.notice_reason(sub) is None:
+                return None
+            visible = visible_subscription_ids(uow, actor)
+            invoices = [i for i in uow.billing.list_invoices(billing_account_ids=[sub.billing_account_id],
+                                                             statuses=list(rules.OPEN_STATUSES))
+                        if visible is None or i.subscription_id in visible]
+            account = uow.directory.get_billing_account(sub.billing_account_id)
+            admin = access_context(uow, self.offers, actor, sub).is_account_admin
+            return rules.payment_notice(sub, invoices, currency=account.currency,
+                                        grace_period_days=self.prices.grace_period_days, account_admin=admin)
 
     def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
         visible = visible_subscription_ids(uow, actor)

@@ -31,6 +31,14 @@ class DirectoryService:
         with self.uow(read_only=True) as uow:
             return uow.directory.find_principal(name)
 
+    def display_name(self, upn: str) -> str:
+        """The display name of the user with this user principal name (any case); the name itself if none."""
+        with self.uow(read_only=True) as uow:
+            for user in uow.directory.list_users():
+                if user.get("user_principal_name", "").lower() == upn.lower():
+                    return str(user.get("display_name") or upn)
+        return upn
+
     def authenticate_user(self, upn: str, password: str) -> Principal:
         """The user with this password, through the lockout the token endpoint's password grant shares."""
         return self._authenticate(USER, upn, password, lambda uow: uow.directory.user_credential(upn),

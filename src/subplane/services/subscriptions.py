@@ -14,7 +14,14 @@ from ..domain.errors import DomainError
 from ..domain.lifecycle import DeleteCheck, Subscription
 from ..domain.offers import Offer, OfferCatalogue
 from ..domain.resources import FieldEffect, ResourceType
-from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
+from .access import (
+    access_context,
+    allowed_actions,
+    require,
+    require_create,
+    require_visible,
+    visible_subscription_ids,
+)
 from .hooks import BillingHooks, MeteringHooks
 from .lookup import resolve
 from .management_groups import decommission, place_new, recommission
@@ -45,6 +52,29 @@ class CancelResult:
     support_plan: dict[str, Any] | None = None  # {"plan", "autoRenew"}: the support plan's auto-renew as the cancel left it
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A principal's roles towards one subscription (``AccountAdministrator`` first), and its billing account."""
+
+    roles: builtins.list[str]
+    account_name: str
+    account_currency: str
+    account_language: str
+
+
+def _standing(uow: UnitOfWork, offers: OfferCatalogue, actor: Principal, sub: Subscription) -> Standing:
+    ctx = access_context(uow, offers, actor, sub)
+    account = uow.directory.get_billing_account(sub.billing_account_id)
+    roles = (["AccountAdministrator"] if ctx.is_account_admin else []) + sorted(
+        r.value for r in ctx.roles if isinstance(r, Role))
+    return Standing(roles, account.name, account.currency, account.language)
+
+
+def _visible_subscriptions(uow: UnitOfWork, actor: Principal) -> builtins.list[Subscription]:
+    visible = visible_subscription_ids(uow, actor)
+    return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
+
+
 def _turned_off_counts(changed: dict[FieldEffect, int]) -> dict[str, int]:
     by_type = {effect.resource_type: count for effect, count in changed.items()}
     return {key: by_type.get(rtype, 0) for rtype, key in TURNED_OFF_KEYS.items()}
@@ -62,8 +92,26 @@ class SubscriptionService:
     # reads -----------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[Subscription]:
         with self.uow(read_only=True) as uow:
-            visible = visible_subscription_ids(uow, actor)
-            return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
+            return _visible_subscriptions(uow, actor)
+
+    def list_with_standing(self, *, actor: Principal) -> builtins.list[tuple[Subscription, Standing]]:
+        """``list``, each subscription with the actor's standing towards it (one unit of work for the page)."""
+        with self.uow(read_only=True) as uow:
+            subs = _visible_subscriptions(uow, actor)
+            return [(sub, _standing(uow, self.offers, actor, sub)) for sub in subs]
+
+    def standing(self, *, actor: Principal, ref: str) -> Standing:
+        """The actor's roles towards a subscription it sees, and the subscription's billing account."""
+        with self.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require_visible(uow, self.offers, actor, sub)
+            return _standing(uow, self.offers, actor, sub)
+
+    def billing_language(self, *, actor: Principal) -> str | None:
+        """The language of the billing account of the first subscription the actor sees (``None``: it sees none)."""
+        with self.uow(read_only=True) as uow:
+            subs = _visible_subscriptions(uow, actor)
+            return uow.directory.get_billing_account(subs[0].billing_account_id).language if subs else None
 
     def get(self, *, actor: Principal, ref: str) -> Subscription:
         with self.uow(read_only=True) as uow:
@@ -93,6 +141,15 @@ class SubscriptionService:
             sub = resolve(uow, ref)
             require(uow, self.offers, actor, sub, action, scope)
             return sub
+
+    def lifecycle_actions(self, *, actor: Principal, ref: str) -> dict[lifecycle.LifecycleAction, bool]:
+        """Each action a person may ask of a subscription: may ``actor`` take it now (permitted for them, and
+        possible in the subscription's state)?"""
+        with self.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            allowed = allowed_actions(uow, self.offers, actor, sub)
+            return {action: permission in allowed and lifecycle.possible(sub, action)
+                    for action, permission in lifecycle.USER_ACTIONS.items()}
 
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
         with self.uow(read_only=True) as uow:
