@@ -13,6 +13,7 @@ from subplane.domain.access import OPERATOR, SYSTEM, Action
 from subplane.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from subplane.domain.forgetting import deleted_display_name
 from subplane.domain.lifecycle import Reason, State
+from subplane.domain.management_groups import HierarchySettings, ManagementGroup, scope_of
 from subplane.domain.resources import PowerState
 from subplane.services import access
 from subplane.services.subscriptions import SCHEDULED_CANCEL, SubscriptionService
@@ -28,7 +29,22 @@ from .fakes import (
     FakeStore,
     fake_uow_factory,
 )
-from .world import ACCOUNT, ADMIN, DYNAMIC_IP, NOW, OWNER, PROD, READER, STATIC_IP, STORAGE, STRANGER, TRIAL, VM, seed
+from .world import (
+    ACCOUNT,
+    ADMIN,
+    DYNAMIC_IP,
+    NOW,
+    OWNER,
+    PROD,
+    READER,
+    STATIC_IP,
+    STORAGE,
+    STRANGER,
+    TENANT,
+    TRIAL,
+    VM,
+    seed,
+)
 
 COUNTS = {"vmsDeallocated": 1, "ipsReleased": 1, "storageReadOnly": 1}
 
@@ -239,6 +255,29 @@ def test_reactivate_of_an_offer_without_self_service_is_the_operators(service, u
     assert service.reactivate(actor=OPERATOR, ref="Proef").state is State.ENABLED
     assert [(a, o, actor) for a, o, actor, *_ in rows(uows)] == [
         ("cancel", "Succeeded", OWNER.name), ("reactivate", "Refused", OWNER.name), ("reactivate", "Succeeded", "operator")]
+
+
+def test_a_cancel_moves_to_the_decommissioning_group_and_reactivation_moves_back(service, uows):
+    with uows() as uow:
+        uow.management_groups.insert(ManagementGroup("Teams", TENANT, "Teams", TENANT), now=NOW, by="test")
+        uow.management_groups.insert(ManagementGroup("Decom", TENANT, "Decommissioned", TENANT), now=NOW, by="test")
+        uow.management_groups.save_settings(TENANT, HierarchySettings(decommission_group="Decom"))
+        uow.management_groups.place(PROD.subscription_id, "Teams")
+    since = len(uows.store.activity)
+    result = cancel_prod(service)
+
+    moved = {"from": "Teams", "to": "Decom", "reason": "decommissioned"}
+    assert [(a, o, target, details) for a, o, _, _, target, _, details in rows(uows, since)] == [
+        ("moveSubscription", "Succeeded", scope_of("Decom"), moved),
+        ("cancel", "Succeeded", None, {"reason": "Niet meer nodig", "deletionDate": result.subscription.deletion_date.isoformat(),
+                                       "changeId": result.change_id, **COUNTS, "managementGroup": "Decom"})]
+    assert uows.store.placements[PROD.subscription_id] == ("decom", "teams")
+
+    since = len(uows.store.activity)
+    service.reactivate(actor=OWNER, ref="Productie")
+    assert [(a, target, details) for a, _, _, _, target, _, details in rows(uows, since)][0] == (
+        "moveSubscription", scope_of("Teams"), {"from": "Decom", "to": "Teams", "reason": "reactivated"})
+    assert uows.store.placements[PROD.subscription_id] == ("teams", None)
 
 
 # schedule a cancel -------------------------------------------------------------------------------
