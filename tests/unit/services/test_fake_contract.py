@@ -19,22 +19,7 @@ from subplane.domain.management_groups import HierarchySettings, ManagementGroup
 from subplane.domain.resources import DISABLE_EFFECTS, ResourceType
 
 from .fakes import fake_uow_factory
-from .world import (
-    ACCOUNT,
-    ADMIN,
-    DYNAMIC_IP,
-    NOW,
-    OWNER,
-    PROD,
-    READER,
-    RESOURCES,
-    STATIC_IP,
-    STORAGE,
-    TENANT,
-    TRIAL,
-    VM,
-    seed,
-)
+from .world import ACCOUNT, ADMIN, DYNAMIC_IP, NOW, OWNER, PROD, READER, RESOURCES, STATIC_IP, STORAGE, TENANT, TRIAL, VM, seed
 
 pytestmark = pytest.mark.parametrize(("side", "database"), [("fake", "sqlite"), ("real", "sqlite"), ("real", "postgres")],
                                      indirect=True, ids=["fake", "sqlite", "postgres"])

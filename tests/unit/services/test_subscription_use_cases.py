@@ -29,22 +29,7 @@ from .fakes import (
     FakeStore,
     fake_uow_factory,
 )
-from .world import (
-    ACCOUNT,
-    ADMIN,
-    DYNAMIC_IP,
-    NOW,
-    OWNER,
-    PROD,
-    READER,
-    STATIC_IP,
-    STORAGE,
-    STRANGER,
-    TENANT,
-    TRIAL,
-    VM,
-    seed,
-)
+from .world import ACCOUNT, ADMIN, DYNAMIC_IP, NOW, OWNER, PROD, READER, STATIC_IP, STORAGE, STRANGER, TENANT, TRIAL, VM, seed
 
 COUNTS = {"vmsDeallocated": 1, "ipsReleased": 1, "storageReadOnly": 1}
 
