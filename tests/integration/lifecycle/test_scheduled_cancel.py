@@ -9,7 +9,7 @@ import pytest
 from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Forbidden, InvalidInput
 
-from .helpers import principal
+from ..helpers import principal
 
 ADMIN = "admin@contoso.example"
 

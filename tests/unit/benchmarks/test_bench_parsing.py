@@ -169,7 +169,7 @@ def test_run_all_finds_the_result_benchmarks_without_importing_them():
 
     from benchmarks.run_all import kind
 
-    here = Path(__file__).resolve().parents[2] / "benchmarks"
+    here = Path(__file__).resolve().parents[3] / "benchmarks"
     assert kind(here / "http_load.py") == "results"
     assert kind(here / "arm_speed.py") == "results"
     assert kind(here / "cancel_10k.py") == "script"  # main() -> int: run as a subprocess with --scripts
