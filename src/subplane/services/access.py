@@ -23,7 +23,7 @@ from ..domain.access import (
 )
 from ..domain.lifecycle import Subscription
 from ..domain.offers import OfferCatalogue
-from .management_groups import inherited_assignments, subscriptions_through_groups
+from .group_roles import inherited_assignments, subscriptions_through_groups
 from .unit_of_work import UnitOfWork
 
 
