@@ -23,10 +23,17 @@ def record_success(
     uow: UnitOfWork, *, actor: Principal, action: str, subscription_id: str | None,
     target: str | None = None, details: dict[str, Any] | None = None,
 ) -> None:
-    uow.activity.record(
-        instant=uow.now, actor=actor.name, action=action, outcome=SUCCEEDED, subscription_id=subscription_id,
-        target=target, correlation_id=uow.correlation_id, details=details,
-    )
+    uow.activity.record_many([activity_record(uow, actor=actor, action=action, subscription_id=subscription_id,
+                                              target=target, details=details)])
+
+
+def activity_record(
+    uow: UnitOfWork, *, actor: Principal, action: str, subscription_id: str | None,
+    target: str | None = None, details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A success's activity row, for ``ActivityRepo.record_many`` (many at once: a batch of purges)."""
+    return dict(instant=uow.now, actor=actor.name, action=action, outcome=SUCCEEDED, subscription_id=subscription_id,
+                target=target, code=None, message=None, correlation_id=uow.correlation_id, details=details or {})
 
 
 def _storable(value: Any) -> Any:

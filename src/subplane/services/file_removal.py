@@ -42,13 +42,20 @@ def remove_after_commit(store: BlobStore, uow: UnitOfWork, paths: Iterable[str])
     uow.after_commit(lambda: remove_files(store, paths))
 
 
-def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_id: str) -> None:
-    """Every byte of a purged subscription; call it before its blob metadata is deleted."""
+def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_ids: list[str]) -> None:
+    """Every byte of these purged subscriptions; call it before their blob metadata is deleted. Outside the
+    database: one ``purge_files`` job each (the runner takes them as a batch), and removal after commit."""
     if store.transactional:
-        store.remove_subscription(uow.conn, subscription_id)
+        remove_subscriptions(store, subscription_ids, uow.conn)
         return
-    uow.jobs.schedule(kind=PURGE_FILES, subject=subscription_id, due_at=uow.now)
-    uow.after_commit(lambda: store.remove_subscription(None, subscription_id))
+    uow.jobs.schedule_many(kind=PURGE_FILES, subjects=subscription_ids, due_at=uow.now)
+    uow.after_commit(lambda: remove_subscriptions(store, subscription_ids))
+
+
+def remove_subscriptions(store: BlobStore, subscription_ids: Iterable[str], conn: Connection | None = None) -> None:
+    """Every byte of each subscription (idempotent: what is gone already is fine)."""
+    for subscription_id in subscription_ids:
+        store.remove_subscription(conn, subscription_id)
 
 
 def remove_files(blobstore: BlobStore, paths: Iterable[str], conn: Connection | None = None) -> None:
