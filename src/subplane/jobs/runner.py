@@ -138,9 +138,6 @@ def handlers(subscriptions: SubscriptionService, billing: BillingService, budget
              blobstore: BlobStore) -> dict[str, Handler]:
     """What runs each kind of due job (the kinds ``batch_handlers`` names run as batches instead)."""
     return {
-        DELETION_REMINDER: lambda uow, job: subscriptions.send_deletion_reminder(
-            uow, job.subject, int(job.payload.get("daysBefore", 0))
-        ),
         REMOVE_FILES: lambda uow, job: remove_files(blobstore, job.payload.get("paths", []), uow.conn),
         **billing.job_handlers(),
         **budgets.handlers(),
@@ -148,9 +145,11 @@ def handlers(subscriptions: SubscriptionService, billing: BillingService, budget
 
 
 def batch_handlers(subscriptions: SubscriptionService, blobstore: BlobStore) -> dict[str, BatchHandler]:
-    """The kinds that come due by the thousand at one instant: every expired retention of a day's cancels,
-    and the removal of their bytes."""
+    """The kinds that come due by the thousand at one instant: a day's cancels remind, expire and have their
+    bytes removed together."""
     return {
+        DELETION_REMINDER: lambda uow, jobs: [subscriptions.send_deletion_reminder(
+            uow, job.subject, int(job.payload.get("daysBefore", 0))) for job in jobs],
         RETENTION_EXPIRY: lambda uow, jobs: subscriptions.expire_retentions(uow, [job.subject for job in jobs]),
         PURGE_FILES: lambda uow, jobs: remove_subscriptions(blobstore, [job.subject for job in jobs], uow.conn),
     }
