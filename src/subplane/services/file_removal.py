@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Connection
 
@@ -21,6 +22,7 @@ from .unit_of_work import UnitOfWork
 
 REMOVE_FILES = "remove_files"
 PURGE_FILES = "purge_files"
+REMOVAL_THREADS = 8
 
 
 def write_bytes(store: BlobStore, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
@@ -53,9 +55,17 @@ def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_ids: list
 
 
 def remove_subscriptions(store: BlobStore, subscription_ids: Iterable[str], conn: Connection | None = None) -> None:
-    """Every byte of each subscription (idempotent: what is gone already is fine)."""
-    for subscription_id in subscription_ids:
-        store.remove_subscription(conn, subscription_id)
+    """Every byte of each subscription (idempotent: what is gone already is fine). Files and objects are
+    removed by a few threads at once: a folder's removal waits on the disk (an object's on the network),
+    and a batch purge removes hundreds; the database store deletes on the caller's connection, in turn."""
+    ids = list(subscription_ids)
+    if store.transactional or len(ids) < 2:
+        for subscription_id in ids:
+            store.remove_subscription(conn, subscription_id)
+        return
+    with ThreadPoolExecutor(max_workers=REMOVAL_THREADS, thread_name_prefix="blob-removal") as pool:
+        for _ in pool.map(lambda subscription_id: store.remove_subscription(None, subscription_id), ids):
+            pass  # the first failure is raised, after every removal has been tried
 
 
 def remove_files(blobstore: BlobStore, paths: Iterable[str], conn: Connection | None = None) -> None:
