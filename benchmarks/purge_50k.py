@@ -19,7 +19,11 @@ Each method runs on its own copy of the same seeded database file and blob folde
 
 Targets: service >= 10x faster than one per transaction, <= 3x raw SQL; reads' p99 during the purge <= 2x idle.
 
-    python benchmarks/purge_50k.py [--subscriptions 50000] [--templates 20] [--skip-naive]
+    python benchmarks/purge_50k.py [--subscriptions 10000] [--templates 20] [--batch-size 500] [--skip-naive]
+
+The default is 10,000 subscriptions: seeding 50,000 (``--subscriptions 50000``, the issue's figure) took
+about 4 minutes on the shared build machine, and the one-per-transaction run of 50,000 far longer.
+SQLite only: each method gets a copy of the seeded database file.
 """
 
 from __future__ import annotations
@@ -238,7 +242,8 @@ def _p99(values: list[float]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscriptions", type=int, default=50_000)
+    parser.add_argument("--subscriptions", type=int, default=10_000,
+                        help="expiring subscriptions (the issue's figure: 50000; seeding that many takes minutes)")
     parser.add_argument("--templates", type=int, default=20, help="subscriptions seeded through the services")
     parser.add_argument("--batch-size", type=int, default=None, help="SUBPLANE_JOB_BATCH_SIZE of the service run")
     parser.add_argument("--skip-naive", action="store_true", help="leave out the one-per-transaction run (slow)")
