@@ -5,14 +5,8 @@ never purge one subscription twice."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +20,7 @@ from subplane.bootstrap import build_app
 from subplane.domain.access import OPERATOR
 
 from ..conftest import CLOCK_START, Database
+from .helpers import kill_when, run_due_at_once
 
 DELETED_EVENT = "Subplane.Subscription.Deleted"
 OFFERS = ("MS-AZR-0003P", "MS-AZR-0044P")  # pay-as-you-go (90 days' retention), free trial (30)
@@ -157,17 +152,8 @@ def test_killed_in_a_batch_the_runner_continues_where_it_stopped(demo_app, datab
     ids = _expiring(demo_app, 7)
     blobs = demo_app.settings.data_dir / "blobs"
     assert all((blobs / s).exists() for s in ids)
-    script = Path(__file__).with_name("crash_purge.py")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    child = subprocess.Popen([sys.executable, str(script), str(demo_app.settings.data_dir), database.url, where],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline, line = time.monotonic() + 120, b""
-    while time.monotonic() < deadline and b"stalled" not in line:
-        line = child.stdout.readline()
-        if not line and child.poll() is not None:
-            raise AssertionError(child.stderr.read().decode())
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
+    kill_when(Path(__file__).with_name("crash_purge.py"), [str(demo_app.settings.data_dir), database.url, where],
+              b"stalled")
 
     with demo_app.uow(read_only=True) as uow:
         states = {s: uow.subscriptions.get(s).state.value for s in ids}
@@ -187,19 +173,7 @@ def test_killed_in_a_batch_the_runner_continues_where_it_stopped(demo_app, datab
 
 def test_two_runners_never_purge_the_same_subscription_twice(demo_app, make_app):
     ids = _expiring(demo_app, 16)
-    runners = [make_app(instance_name=f"runner-{n}", job_batch_size=3) for n in range(2)]
-    results: dict[str, list] = {}
-    barrier = threading.Barrier(2)
-
-    def work(runner):
-        barrier.wait()
-        results[runner.instance] = runner.jobs.run_due()
-
-    threads = [threading.Thread(target=work, args=(r,)) for r in runners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_due_at_once([make_app(instance_name=f"runner-{n}", job_batch_size=3) for n in range(2)])
     processed = [r.job_id for batch in results.values() for r in batch]
     assert len(processed) == len(set(processed)), "a job was processed twice"
     purges = [r.subject for batch in results.values() for r in batch if r.kind == "retention_expiry"]
