@@ -179,3 +179,25 @@ def test_two_runners_never_purge_the_same_subscription_twice(demo_app, make_app)
     purges = [r.subject for batch in results.values() for r in batch if r.kind == "retention_expiry"]
     assert sorted(purges) == sorted(ids)
     _purged_once(demo_app, ids)
+
+
+def test_a_failing_purge_in_a_batch_is_retried_alone_and_the_others_go_through(demo_app, make_app, monkeypatch):
+    ids = _expiring(demo_app, 5)
+    poisoned = ids[2]
+    runner = make_app(job_batch_size=10)
+    original = runner.transitions.purge_many
+
+    def failing(uow, decisions):
+        if any(d.before.subscription_id == poisoned for d in decisions):
+            raise RuntimeError("this subscription cannot be purged")
+        return original(uow, decisions)
+
+    monkeypatch.setattr(runner.transitions, "purge_many", failing)
+    results = runner.jobs.run_due()
+    outcomes = {r.subject: r.outcome for r in results if r.kind == "retention_expiry"}
+    assert outcomes == {**{s: "done" for s in ids}, poisoned: "failed"}
+    _purged_once(demo_app, [s for s in ids if s != poisoned])
+    with demo_app.uow(read_only=True) as uow:
+        assert uow.subscriptions.get(poisoned).state.value == "Disabled"
+        job, = [j for j in uow.jobs.list(subject=poisoned) if j["kind"] == "retention_expiry"]
+        assert (job["status"], job["attempts"]) == ("pending", 1)  # retried later, alone

@@ -1,6 +1,6 @@
 """Runs every due job in deadline order, one transaction per job, idempotently.
 
-A kind with a batch handler (retention expiry, the purged bytes' removal) runs as a batch instead: the
+A kind with a batch handler (retention expiry, deletion reminders, the purged bytes' removal) runs as a batch: the
 job due next and up to ``batch_size - 1`` more of its kind that follow it in deadline order are claimed
 together and handled in one transaction, so thousands of purges due at one instant cost a few set-based
 statements per batch rather than a transaction each. A batch that fails is rolled back and its jobs run
