@@ -266,10 +266,11 @@ class App:
     # operability -----------------------------------------------------------------------------------
     @cached_property
     def jobs(self) -> Runner:
-        from .jobs.runner import Runner, handlers
+        from .jobs.runner import Runner, batch_handlers, handlers
 
         return Runner(self.uow, self.instance, self.freed_pages,
-                      handlers(self.subscriptions, self.billing, self.budgets, self.blobstore))
+                      handlers(self.subscriptions, self.billing, self.budgets, self.blobstore),
+                      batch_handlers(self.subscriptions, self.blobstore), batch_size=self.settings.job_batch_size)
 
     @cached_property
     def clock_control(self) -> ClockService:

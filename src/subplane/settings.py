@@ -28,6 +28,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8443
     runner_interval_seconds: float = 5.0
+    # jobs of one kind the runner handles in one transaction (retention expiry, purged bytes; issue 14)
+    job_batch_size: int = 500
     offers_file: Path | None = None
     # overrides merged over the shipped price list and VAT data (services/billing.load_price_list)
     prices_file: Path | None = None
@@ -192,6 +194,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "host": env.get("SUBPLANE_HOST", "127.0.0.1"),
         "port": number("SUBPLANE_PORT", "8443"),
         "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
+        "job_batch_size": number("SUBPLANE_JOB_BATCH_SIZE", "500"),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         "prices_file": Path(env["SUBPLANE_PRICES_FILE"]) if env.get("SUBPLANE_PRICES_FILE") else None,
         "tax_file": Path(env["SUBPLANE_TAX_FILE"]) if env.get("SUBPLANE_TAX_FILE") else None,
@@ -216,6 +219,8 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
                                              "such as Europe/Amsterdam or UTC.") from None
     if settings.mode not in MODES:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
+    if settings.job_batch_size < 1:
+        raise InvalidInput("InvalidSetting", "SUBPLANE_JOB_BATCH_SIZE must be at least 1.")
     if settings.lockout_threshold < 1 or settings.lockout_window_seconds <= 0 or settings.lockout_seconds <= 0:
         raise InvalidInput("InvalidSetting", "the lockout threshold, window and duration must be positive.")
     _check_blob_store(settings)

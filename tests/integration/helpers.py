@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
 from subplane.domain.access import OPERATOR
 from subplane.domain.resources import ResourceType
 
@@ -28,3 +36,35 @@ def cancelled_trials(app, count: int, *, prefix: str = "race") -> list[str]:
         app.subscriptions.cancel(actor=OPERATOR, ref=sub.subscription_id, reason=prefix)
         ids.append(sub.subscription_id)
     return ids
+
+
+def kill_when(script: Path, args: list[str], marker: bytes) -> None:
+    """Run ``script`` in a child process and SIGKILL it once it prints ``marker`` (within two minutes)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=env)
+    deadline = time.monotonic() + 120
+    line = b""
+    while time.monotonic() < deadline and marker not in line:
+        line = child.stdout.readline() if child.stdout else b""
+        if not line and child.poll() is not None:
+            raise AssertionError(child.stderr.read().decode() if child.stderr else "the child exited")
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+
+
+def run_due_at_once(runners: list) -> dict[str, list]:
+    """Every runner's ``jobs.run_due()`` started at the same moment on its own thread; results by instance."""
+    results: dict[str, list] = {}
+    barrier = threading.Barrier(len(runners))
+
+    def work(runner):
+        barrier.wait()
+        results[runner.instance] = runner.jobs.run_due()
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

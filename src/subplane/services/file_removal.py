@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Connection
 
@@ -21,6 +22,7 @@ from .unit_of_work import UnitOfWork
 
 REMOVE_FILES = "remove_files"
 PURGE_FILES = "purge_files"
+REMOVAL_THREADS = 8
 
 
 def write_bytes(store: BlobStore, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
@@ -42,13 +44,28 @@ def remove_after_commit(store: BlobStore, uow: UnitOfWork, paths: Iterable[str])
     uow.after_commit(lambda: remove_files(store, paths))
 
 
-def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_id: str) -> None:
-    """Every byte of a purged subscription; call it before its blob metadata is deleted."""
+def purge_after_commit(store: BlobStore, uow: UnitOfWork, subscription_ids: list[str]) -> None:
+    """Every byte of these purged subscriptions; call it before their blob metadata is deleted. Outside the
+    database: one ``purge_files`` job each (the runner takes them as a batch), and removal after commit."""
     if store.transactional:
-        store.remove_subscription(uow.conn, subscription_id)
+        remove_subscriptions(store, subscription_ids, uow.conn)
         return
-    uow.jobs.schedule(kind=PURGE_FILES, subject=subscription_id, due_at=uow.now)
-    uow.after_commit(lambda: store.remove_subscription(None, subscription_id))
+    uow.jobs.schedule_many(kind=PURGE_FILES, subjects=subscription_ids, due_at=uow.now)
+    uow.after_commit(lambda: remove_subscriptions(store, subscription_ids))
+
+
+def remove_subscriptions(store: BlobStore, subscription_ids: Iterable[str], conn: Connection | None = None) -> None:
+    """Every byte of each subscription (idempotent: what is gone already is fine). Files and objects are
+    removed by a few threads at once: a folder's removal waits on the disk (an object's on the network),
+    and a batch purge removes hundreds; the database store deletes on the caller's connection, in turn."""
+    ids = list(subscription_ids)
+    if store.transactional or len(ids) < 2:
+        for subscription_id in ids:
+            store.remove_subscription(conn, subscription_id)
+        return
+    with ThreadPoolExecutor(max_workers=REMOVAL_THREADS, thread_name_prefix="blob-removal") as pool:
+        for _ in pool.map(lambda subscription_id: store.remove_subscription(None, subscription_id), ids):
+            pass  # the first failure is raised, after every removal has been tried
 
 
 def remove_files(blobstore: BlobStore, paths: Iterable[str], conn: Connection | None = None) -> None:

@@ -1,5 +1,6 @@
 """A purge forgets: every name, tag and free text of a deleted subscription, outside the records kept by
-law or by promise (docs/data-retention.md), in the purging transaction.
+law or by promise (docs/data-retention.md), in the purging transaction; a batch of subscriptions at once
+(the runner purges the retention expiries due at one instant together), in one set of statements.
 
 Safe to run again. When the final invoice is still to be issued at the purge, it needs the
 subscription's name and usage; the job that issues it runs this once more, and they go then.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from typing import TYPE_CHECKING
@@ -39,43 +40,50 @@ class Forgetting:
         self.reclaim = reclaim
 
     def forget(self, uow: UnitOfWork, subs: list[Subscription]) -> list[Subscription]:
-        """Scrub each deleted subscription; returns the records as they are kept (the caller saves them)."""
-        kept = [self._forget_one(uow, sub) for sub in subs]
-        if kept:
-            uow.after_commit(self.reclaim)
-        return kept
+        """Scrub each deleted subscription, set-based: a few statements for the whole list, however long;
+        returns the records as they are kept (the caller saves them)."""
+        if not subs:
+            return []
+        ids = [sub.subscription_id for sub in subs]
+        # never stored: no pseudonym leads back to its name; one key per subscription, as if each were purged alone
+        pseudonyms = {sub.subscription_id: Pseudonyms(secrets.token_bytes(32)) for sub in subs}
+        keep = {sub.subscription_id: {sub.subscription_id, sub.resource_id} for sub in subs}
 
-    def _forget_one(self, uow: UnitOfWork, sub: Subscription) -> Subscription:
-        sub_id = sub.subscription_id
-        pseudonyms = Pseudonyms(secrets.token_bytes(32))  # never stored: no pseudonym leads back to its name
-        keep = {sub_id, sub.resource_id}
+        def renames(sub_id: str, values: Iterable[str]) -> dict[str, str]:
+            return {v: pseudonyms[sub_id].of(v) for v in values
+                    if v not in keep[sub_id] and not Pseudonyms.is_pseudonym(v)}
 
-        def renames(values: list[str]) -> dict[str, str]:
-            return {v: pseudonyms.of(v) for v in values if v not in keep and not Pseudonyms.is_pseudonym(v)}
+        targets = uow.activity.targets(ids)
+        uow.activity.rename_targets({sub_id: renames(sub_id, targets.get(sub_id, [])) for sub_id in ids})
+        uow.activity.clear_details(ids)
+        events = uow.outbox.subjects_and_data(ids)
+        subjects: dict[str, set[str]] = {}
+        for sub_id, subject, _ in events.values():
+            subjects.setdefault(sub_id, set()).add(subject)
+        renamed = {sub_id: renames(sub_id, sorted(values)) for sub_id, values in subjects.items()}
+        rewritten = {key: (renamed[sub_id].get(subject, subject), facts_only(data))
+                     for key, (sub_id, subject, data) in events.items()}
+        uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key][1:]})
+        _render_messages_again(uow, ids, self.zone)
+        AliasRepo(uow.conn).delete_for_subscriptions(ids)
+        SubscriptionTagRepo(uow.conn).delete(ids)
+        RequestLogRepo(uow.conn).forget_subscriptions(ids)
+        pending = self.billing.forget(uow, ids)
+        uow.after_commit(self.reclaim)
+        return [kept_record(sub, invoice_pending=sub.subscription_id in pending) for sub in subs]
 
-        uow.activity.rename_targets(sub_id, renames(uow.activity.targets(sub_id)))
-        uow.activity.clear_details(sub_id)
-        events = uow.outbox.subjects_and_data(sub_id)
-        subjects = renames(sorted({subject for subject, _ in events.values()}))
-        rewritten = {key: (subjects.get(subject, subject), facts_only(data)) for key, (subject, data) in events.items()}
-        uow.outbox.rewrite({key: event for key, event in rewritten.items() if event != events[key]})
-        _render_messages_again(uow, sub_id, self.zone)
-        AliasRepo(uow.conn).delete_for_subscription(sub_id)
-        SubscriptionTagRepo(uow.conn).delete(sub_id)
-        RequestLogRepo(uow.conn).forget_subscription(sub_id)
-        pending = self.billing.forget(uow, sub_id)
-        return kept_record(sub, invoice_pending=pending)
 
-
-def _render_messages_again(uow: UnitOfWork, subscription_id: str, zone: tzinfo) -> None:
+def _render_messages_again(uow: UnitOfWork, subscription_ids: list[str], zone: tzinfo) -> None:
     """Stored messages keep their kind, recipient and dates; their words are rendered again from the
     event's facts, with the deleted subscription's pseudonym for its name."""
     ops = OpsRepo(uow.conn)
-    recipient = {**(ops.recipient(subscription_id) or {}), "display_name": deleted_display_name(subscription_id)}
+    recipients = ops.recipients(subscription_ids)
     texts = {}
-    for stored in ops.notifications_with_events(subscription_id):
+    for stored in ops.notifications_with_events(subscription_ids):
+        sub_id = stored["subscription_id"]
+        recipient = {**recipients.get(sub_id, {}), "display_name": deleted_display_name(sub_id)}
         message = render(stored["kind"], stored["language"], event_data=facts_only(stored["data"] or {}),
-                         recipient=recipient, subscription_id=subscription_id, zone=zone)
+                         recipient=recipient, subscription_id=sub_id, zone=zone)
         texts[stored["id"]] = (message.subject, message.body)
     ops.rewrite_notifications(texts)
 

@@ -7,7 +7,7 @@ spending limit, non-payment). Nothing here commits: the caller's transaction doe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -80,14 +80,14 @@ class Metering:
         uow.jobs.cancel_pending(subject=subscription_id, kinds=(CREDIT_CHECK, CREDIT_EXPIRY))
         return uow.billing.close_all(subscription_id, uow.now)
 
-    def forget(self, uow: UnitOfWork, subscription_id: str) -> bool:
-        """A purged subscription's usage goes once no invoice needs it: True (spans kept) while its
-        final invoice is still to be issued; the job that issues it calls the purge's forgetting again."""
-        row = uow.billing.get_period(subscription_id)
-        if row is not None and not row.dormant:
-            return True
-        uow.billing.delete_spans(subscription_id)
-        return False
+    def forget(self, uow: UnitOfWork, subscription_ids: Collection[str]) -> set[str]:
+        """Purged subscriptions' usage goes once no invoice needs it; returns those whose spans are kept
+        because their final invoice is still to be issued (the job that issues it calls the purge's
+        forgetting again)."""
+        periods = uow.billing.periods_of(subscription_ids)
+        pending = {sub_id for sub_id, row in periods.items() if not row.dormant}
+        uow.billing.delete_spans([sub_id for sub_id in subscription_ids if sub_id not in pending])
+        return pending
 
     def wake_period(self, uow: UnitOfWork, subscription_id: str) -> None:
         credit = uow.billing.credits_for([subscription_id]).get(subscription_id)

@@ -313,16 +313,19 @@ class SubscriptionService:
 
     # system ----------------------------------------------------------------------------------
     def expire_retention(self, uow: UnitOfWork, subscription_id: str) -> bool:
-        """The runner's handler: purge when the deadline has passed. Safe to call again."""
-        sub = uow.subscriptions.get(subscription_id, for_update=True)
-        if sub.state is not lifecycle.State.DISABLED or sub.deletion_date is None or uow.now < sub.deletion_date:
-            return False
-        decision = lifecycle.expire_retention(sub, now=uow.now)
-        if decision.purges:
-            decision = self.transitions.purge(uow, decision)
-        self.transitions.commit(Case(uow, "expireRetention", actor=SYSTEM, subject=subscription_id), decision,
-                                events.SUBSCRIPTION_DELETED, {})
-        return True
+        """Purge when the deadline has passed. Safe to call again."""
+        return bool(self.expire_retentions(uow, [subscription_id]))
+
+    def expire_retentions(self, uow: UnitOfWork, subscription_ids: builtins.list[str]) -> builtins.list[str]:
+        """The runner's batch handler: purge each subscription whose deadline has passed, the domain deciding
+        for each, the deletes set-based in this one unit of work. Safe to call again; returns the ids purged."""
+        due = [sub for sub in uow.subscriptions.get_many(subscription_ids, for_update=True)
+               if sub.state is lifecycle.State.DISABLED and sub.deletion_date is not None and uow.now >= sub.deletion_date]
+        decisions = [lifecycle.expire_retention(sub, now=uow.now) for sub in due]
+        purged = iter(self.transitions.purge_many(uow, [d for d in decisions if d.purges]))
+        decisions = [next(purged) if d.purges else d for d in decisions]
+        self.transitions.commit_many(uow, SYSTEM, "expireRetention", decisions, events.SUBSCRIPTION_DELETED)
+        return [d.before.subscription_id for d in decisions]
 
     def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
         sub = uow.subscriptions.get(subscription_id)

@@ -16,7 +16,7 @@ from .file_removal import purge_after_commit
 from .forgetting import Forgetting
 from .hooks import MeteringHooks
 from .unit_of_work import UnitOfWork
-from .use_case import Case
+from .use_case import Case, activity_record
 
 RETENTION_EXPIRY = "retention_expiry"
 DELETION_REMINDER = "deletion_reminder"
@@ -61,19 +61,43 @@ class Transitions:
             return
         uow, after = case.uow, decision.after
         uow.subscriptions.save(after)
-        details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
-                   "previousState": decision.before.state.value, **data}
+        details = _details(decision, data)
         case.about(after.subscription_id)
         case.succeeded(details=details)
         uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, event_data(details), after.subscription_id))
 
+    def commit_many(self, uow: UnitOfWork, actor: Principal, action: str, decisions: list[Decision],
+                    event_type: str) -> None:
+        """``commit`` of many decisions of one action: one executemany per table."""
+        changed = [decision for decision in decisions if decision.changed]
+        uow.subscriptions.save_many([decision.after for decision in changed])
+        details = [_details(decision, {}) for decision in changed]
+        uow.activity.record_many([activity_record(uow, actor=actor, action=action, subscription_id=d.after.subscription_id,
+                                                  details=detail) for d, detail in zip(changed, details, strict=True)])
+        uow.outbox.add_many([events.DomainEvent(event_type, d.after.resource_id, uow.now, event_data(detail),
+                                                d.after.subscription_id) for d, detail in zip(changed, details, strict=True)])
+
     def purge(self, uow: UnitOfWork, decision: Decision) -> Decision:
         """Remove what the subscription held and forget its words; returns the decision with the record
         as it is kept (docs/data-retention.md)."""
-        sub = decision.before
-        purge_after_commit(self.blobstore, uow, sub.subscription_id)  # the bytes: in the transaction, or right after it
-        uow.blobs.purge(sub.subscription_id)
-        uow.resources.purge(sub.subscription_id)
-        uow.directory.purge_role_assignments(sub.subscription_id)
-        uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
-        return replace(decision, after=self.forgetting.forget(uow, [decision.after])[0])
+        return self.purge_many(uow, [decision])[0]
+
+    def purge_many(self, uow: UnitOfWork, decisions: list[Decision]) -> list[Decision]:
+        """``purge`` of many subscriptions at once: one DELETE ... IN per table, whatever their number
+        (the caller bounds it: the runner's batch size)."""
+        if not decisions:
+            return []
+        ids = [decision.before.subscription_id for decision in decisions]
+        purge_after_commit(self.blobstore, uow, ids)  # the bytes: in the transaction, or right after it
+        uow.blobs.purge(ids)
+        uow.resources.purge(ids)
+        uow.directory.purge_role_assignments(ids)
+        uow.jobs.cancel_pending_many(subjects=ids, kinds=RETENTION_JOBS)
+        kept = self.forgetting.forget(uow, [decision.after for decision in decisions])
+        return [replace(decision, after=record) for decision, record in zip(decisions, kept, strict=True)]
+
+
+def _details(decision: Decision, data: dict[str, Any]) -> dict[str, Any]:
+    after = decision.after
+    return {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
+            "previousState": decision.before.state.value, **data}

@@ -33,10 +33,17 @@ def record_success(
 ) -> None:
     """A success inside the caller's transaction: for work that runs inside another's unit of work
     (a job, a system transition) and so has no use case of its own."""
-    uow.activity.record(
-        instant=uow.now, actor=actor.name, action=action, outcome=SUCCEEDED, subscription_id=subscription_id,
-        target=target, correlation_id=uow.correlation_id, details=details,
-    )
+    uow.activity.record_many([activity_record(uow, actor=actor, action=action, subscription_id=subscription_id,
+                                              target=target, details=details)])
+
+
+def activity_record(
+    uow: UnitOfWork, *, actor: Principal, action: str, subscription_id: str | None,
+    target: str | None = None, details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A success's activity row, for ``ActivityRepo.record_many`` (many at once: a batch of purges)."""
+    return dict(instant=uow.now, actor=actor.name, action=action, outcome=SUCCEEDED, subscription_id=subscription_id,
+                target=target, code=None, message=None, correlation_id=uow.correlation_id, details=details or {})
 
 
 def _storable(value: Any) -> Any:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
 
 from subplane.domain.access import OPERATOR
 from subplane.domain.resources import AllocationMethod, PowerState, Resource, ResourceType, resource_id
+
+from ..helpers import kill_when
 
 SIZE = 3000
 
@@ -53,18 +50,8 @@ def consistent(app, subscription_id: str) -> str:
 def test_killed_mid_cancel_then_restarted(demo_app, database, tmp_path):
     sub = demo_app.subscriptions.get(actor=OPERATOR, ref="Ontwikkeling")
     add_fleet(demo_app, sub.subscription_id, demo_app.clock_control.now())
-    script = Path(__file__).with_name("crash_cancel.py")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    child = subprocess.Popen([sys.executable, str(script), str(tmp_path / "data"), database.url, sub.subscription_id],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + 120
-    line = b""
-    while time.monotonic() < deadline and b"effects-applied" not in line:
-        line = child.stdout.readline()
-        if not line and child.poll() is not None:
-            raise AssertionError(child.stderr.read().decode())
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
+    kill_when(Path(__file__).with_name("crash_cancel.py"), [str(tmp_path / "data"), database.url, sub.subscription_id],
+              b"effects-applied")
 
     # Restarted: the store is consistent, and nothing of the cancel was committed.
     assert consistent(demo_app, sub.subscription_id) == "Enabled"

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, timedelta
 
 from subplane.domain.access import OPERATOR
 from subplane.services.subscriptions import RETENTION_EXPIRY
 
-from ..helpers import cancelled_trials
+from ..helpers import cancelled_trials, run_due_at_once
 
 
 def test_two_runners_never_process_the_same_job(demo_app, make_app):
     ids = cancelled_trials(demo_app, 24)
     with demo_app.uow() as uow:
         demo_app.clock.set(uow.conn, uow.now + timedelta(days=31))
-    runners = [make_app(instance_name="runner-0"), make_app(instance_name="runner-1")]
-    results: dict[str, list] = {}
-    barrier = threading.Barrier(2)
-
-    def work(runner):
-        barrier.wait()
-        results[runner.instance] = runner.jobs.run_due()
-
-    threads = [threading.Thread(target=work, args=(r,)) for r in runners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_due_at_once([make_app(instance_name="runner-0"), make_app(instance_name="runner-1")])
     processed = [r.job_id for batch in results.values() for r in batch]
     assert len(processed) == len(set(processed)), "a job was processed twice"
     with demo_app.uow(read_only=True) as uow:

@@ -18,7 +18,7 @@ orders. ``test_fake_contract.py`` runs the same calls on the fake and on SQLite 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,6 +92,9 @@ class FakeSubscriptionRepo:
                            subscription_id=subscription_id)
         return found
 
+    def get_many(self, subscription_ids: Iterable[str], *, for_update: bool = False) -> list[Subscription]:
+        return [self.get(i) for i in subscription_ids]  # in the order given; NotFound for the first missing
+
     def find_by_name(self, name: str) -> list[Subscription]:
         return sorted((s for s in self.store.subscriptions.values() if s.display_name == name), key=lambda s: s.created_at)
 
@@ -113,6 +116,10 @@ class FakeSubscriptionRepo:
     def save(self, sub: Subscription) -> None:
         if _key(sub.subscription_id) in self.store.subscriptions:  # an UPDATE of no row changes nothing
             self.store.subscriptions[_key(sub.subscription_id)] = sub
+
+    def save_many(self, subs: Iterable[Subscription]) -> None:
+        for sub in subs:
+            self.save(sub)
 
 
 class FakeResourceRepo:
@@ -149,8 +156,9 @@ class FakeResourceRepo:
                 ids.setdefault(resource.type, []).append(resource.resource_id)
         return ids
 
-    def purge(self, subscription_id: str) -> int:
-        gone = [k for k, r in self.store.resources.items() if r.subscription_id == subscription_id]
+    def purge(self, subscription_ids: Iterable[str]) -> int:
+        ids = set(subscription_ids)
+        gone = [k for k, r in self.store.resources.items() if r.subscription_id in ids]
         for key in gone:
             del self.store.resources[key]
             self.store.changed_by.pop(key, None)
@@ -161,8 +169,8 @@ class FakeBlobRepo:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def purge(self, subscription_id: str) -> int:
-        return self.store.blobs.pop(subscription_id, 0)
+    def purge(self, subscription_ids: Iterable[str]) -> int:
+        return sum(self.store.blobs.pop(subscription_id, 0) for subscription_id in subscription_ids)
 
 
 class FakeDirectoryRepo:
@@ -223,9 +231,9 @@ class FakeDirectoryRepo:
     def subscriptions_with_assignments(self, principal_id: str) -> set[str]:
         return {r["subscription_id"] for r in self.store.role_assignments if r["principal_id"] == principal_id}
 
-    def purge_role_assignments(self, subscription_id: str) -> int:
-        before = len(self.store.role_assignments)
-        self.store.role_assignments = [r for r in self.store.role_assignments if r["subscription_id"] != subscription_id.lower()]
+    def purge_role_assignments(self, subscription_ids: Iterable[str]) -> int:
+        before, ids = len(self.store.role_assignments), {i.lower() for i in subscription_ids}
+        self.store.role_assignments = [r for r in self.store.role_assignments if r["subscription_id"] not in ids]
         return before - len(self.store.role_assignments)
 
 
@@ -311,6 +319,14 @@ class FakeJobRepo:
         elif existing["status"] == CANCELLED:  # revived, as the real upsert's ON CONFLICT ... WHERE cancelled
             existing.update(status=PENDING, attempts=0, last_error=None)
 
+    def schedule_many(self, *, kind: str, subjects: Collection[str], due_at: datetime,
+                      payload: dict[str, Any] | None = None) -> None:
+        for subject in subjects:
+            self.schedule(kind=kind, subject=subject, due_at=due_at, payload=payload)
+
+    def cancel_pending_many(self, *, subjects: Collection[str], kinds: tuple[str, ...]) -> int:
+        return sum(self.cancel_pending(subject=subject, kinds=kinds) for subject in subjects)
+
     def cancel_pending(self, *, subject: str, kinds: tuple[str, ...]) -> int:
         pending = [job for job in self.store.jobs if job["subject"] == subject and job["kind"] in kinds
                    and job["status"] == PENDING]
@@ -334,6 +350,10 @@ class FakeActivityRepo:
             "id": self.store.next_id("activity"), "subscription_id": subscription_id, "instant": instant, "actor": actor,
             "action": action, "target": target, "outcome": outcome, "code": code, "message": message,
             "correlation_id": correlation_id, "details": copy.deepcopy(details or {})})
+
+    def record_many(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            self.record(**record)
 
     def list(self, *, subscription_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         rows = [dict(r) for r in reversed(self.store.activity) if subscription_id is None or r["subscription_id"] == subscription_id]
@@ -509,9 +529,10 @@ class FakeMetering:
     def sync(self, uow: FakeUnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
         self._record(uow, "sync", subscription_id)
 
-    def forget(self, uow: FakeUnitOfWork, subscription_id: str) -> bool:
-        self._record(uow, "forget", subscription_id)
-        return self.invoice_pending
+    def forget(self, uow: FakeUnitOfWork, subscription_ids: Collection[str]) -> set[str]:
+        for subscription_id in subscription_ids:
+            self._record(uow, "forget", subscription_id)
+        return set(subscription_ids) if self.invoice_pending else set()
 
 
 @dataclass(frozen=True)
@@ -572,4 +593,5 @@ class FakeForgetting:
         self.metering = metering
 
     def forget(self, uow: FakeUnitOfWork, subs: list[Subscription]) -> list[Subscription]:
-        return [kept_record(sub, invoice_pending=self.metering.forget(uow, sub.subscription_id)) for sub in subs]
+        pending = self.metering.forget(uow, [sub.subscription_id for sub in subs])
+        return [kept_record(sub, invoice_pending=sub.subscription_id in pending) for sub in subs]

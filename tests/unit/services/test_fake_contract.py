@@ -213,9 +213,9 @@ def test_a_unit_of_work_that_raises_leaves_nothing_and_now_stands_still_inside_o
 
 def test_a_purge_removes_what_the_subscription_held_and_says_how_much(seeded):
     with seeded() as uow:
-        assert uow.resources.purge(PROD.subscription_id) == len(RESOURCES)
+        assert uow.resources.purge([PROD.subscription_id]) == len(RESOURCES)
         assert uow.resources.count(PROD.subscription_id) == 0
-        assert uow.directory.purge_role_assignments(PROD.subscription_id.upper()) == 2
+        assert uow.directory.purge_role_assignments([PROD.subscription_id.upper()]) == 2
         assert uow.directory.role_assignments(subscription_id=PROD.subscription_id) == []
         assert [a.scope for a in uow.directory.role_assignments()] == [TRIAL.resource_id]
-        assert uow.blobs.purge(PROD.subscription_id) == 0
+        assert uow.blobs.purge([PROD.subscription_id]) == 0

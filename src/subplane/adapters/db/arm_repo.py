@@ -3,6 +3,7 @@ subscription tags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,10 +56,10 @@ class AliasRepo:
         self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.tenant_id == alias.tenant_id,
                                                              subscription_aliases.c.name_key == alias.name.lower()))
 
-    def delete_for_subscription(self, subscription_id: str) -> int:
-        """A purge forgets the subscription's aliases (their names, display names and tags)."""
+    def delete_for_subscriptions(self, subscription_ids: Iterable[str]) -> int:
+        """A purge forgets the subscriptions' aliases (their names, display names and tags)."""
         return self.conn.execute(delete(subscription_aliases)
-                                 .where(subscription_aliases.c.subscription_id == subscription_id)).rowcount
+                                 .where(subscription_aliases.c.subscription_id.in_(list(subscription_ids)))).rowcount
 
 
 def _alias(row) -> Alias:
@@ -128,6 +129,6 @@ class SubscriptionTagRepo:
         if tags:
             self.conn.execute(insert(subscription_tags).values(subscription_id=subscription_id, tags=dict(tags)))
 
-    def delete(self, subscription_id: str) -> int:
+    def delete(self, subscription_ids: Iterable[str]) -> int:
         return self.conn.execute(delete(subscription_tags)
-                                 .where(subscription_tags.c.subscription_id == subscription_id)).rowcount
+                                 .where(subscription_tags.c.subscription_id.in_(list(subscription_ids)))).rowcount

@@ -88,8 +88,9 @@ class BillingRepo:
                 query = query.where(billing_spans.c.subscription_id.in_(subscription_ids))
         return [_span(r) for r in self.conn.execute(query.order_by(billing_spans.c.span_id)).all()]
 
-    def delete_spans(self, subscription_id: str) -> int:
-        return self.conn.execute(delete(billing_spans).where(billing_spans.c.subscription_id == subscription_id)).rowcount
+    def delete_spans(self, subscription_ids: Iterable[str]) -> int:
+        ids = list(subscription_ids)
+        return self.conn.execute(delete(billing_spans).where(billing_spans.c.subscription_id.in_(ids))).rowcount
 
     def stored_bytes(self, subscription_id: str) -> dict[str, int]:
         """Bytes stored per storage account (lower-cased resource id)."""
@@ -107,6 +108,11 @@ class BillingRepo:
             raise NotFound("BillingPeriodNotFound", f"Subscription {subscription_id} has no billing period.",
                            subscription_id=subscription_id)
         return BillingPeriod(**row._mapping)
+
+    def periods_of(self, subscription_ids: Iterable[str]) -> dict[str, BillingPeriod]:
+        """The billing period of each of these subscriptions that has one."""
+        rows = self.conn.execute(select(billing_periods).where(billing_periods.c.subscription_id.in_(list(subscription_ids))))
+        return {row.subscription_id: BillingPeriod(**row._mapping) for row in rows}
 
     def due_periods(self, now: datetime) -> list[BillingPeriod]:
         rows = self.conn.execute(select(billing_periods).where(

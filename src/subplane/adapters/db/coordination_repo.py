@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
@@ -62,6 +63,6 @@ class RequestLogRepo:
     def clear(self) -> None:
         self.conn.execute(delete(request_log))
 
-    def forget_subscription(self, subscription_id: str) -> None:
-        """A purge: the requests whose path named the subscription (and its groups and resources) go."""
-        self.conn.execute(delete(request_log).where(request_log.c.subscription_id == subscription_id))
+    def forget_subscriptions(self, subscription_ids: Iterable[str]) -> None:
+        """A purge: the requests whose path named a purged subscription (and its groups and resources) go."""
+        self.conn.execute(delete(request_log).where(request_log.c.subscription_id.in_(list(subscription_ids))))

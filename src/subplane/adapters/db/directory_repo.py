@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -231,9 +232,9 @@ class DirectoryRepo:
             ).scalars()
         )
 
-    def purge_role_assignments(self, subscription_id: str) -> int:
+    def purge_role_assignments(self, subscription_ids: Iterable[str]) -> int:
         return self.conn.execute(
-            delete(role_assignments).where(role_assignments.c.subscription_id == subscription_id.lower())
+            delete(role_assignments).where(role_assignments.c.subscription_id.in_([i.lower() for i in subscription_ids]))
         ).rowcount
 
 

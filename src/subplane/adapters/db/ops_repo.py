@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
@@ -62,14 +63,19 @@ class OpsRepo:
 
     def recipient(self, subscription_id: str) -> dict | None:
         """Who is told about a subscription: its account administrator, in the account's language."""
-        row = self.conn.execute(
-            select(subscriptions.c.display_name, billing_accounts.c.name.label("account"),
-                   billing_accounts.c.language, users.c.user_principal_name, users.c.display_name.label("admin"))
+        return self.recipients([subscription_id]).get(subscription_id)
+
+    def recipients(self, subscription_ids: Iterable[str]) -> dict[str, dict]:
+        """``recipient`` of each of these subscriptions that has one."""
+        rows = self.conn.execute(
+            select(subscriptions.c.subscription_id, subscriptions.c.display_name,
+                   billing_accounts.c.name.label("account"), billing_accounts.c.language,
+                   users.c.user_principal_name, users.c.display_name.label("admin"))
             .join(billing_accounts, billing_accounts.c.billing_account_id == subscriptions.c.billing_account_id)
             .join(users, users.c.user_id == billing_accounts.c.admin_user_id)
-            .where(subscriptions.c.subscription_id == subscription_id)
-        ).first()
-        return dict(row._mapping) if row else None
+            .where(subscriptions.c.subscription_id.in_(list(subscription_ids)))
+        ).all()
+        return {row.subscription_id: {k: v for k, v in row._mapping.items() if k != "subscription_id"} for row in rows}
 
     # notifications -----------------------------------------------------------------------------
     def add_notification(self, **values) -> None:
@@ -122,11 +128,12 @@ class OpsRepo:
                                 notifications.c.lease_until == claim[1])
         return self.conn.execute(query.values(**values)).rowcount == 1
 
-    def notifications_with_events(self, subscription_id: str) -> list[dict]:
-        """The subscription's messages with the outbox event each was rendered from (a purge renders them again)."""
-        query = (select(notifications.c.id, notifications.c.kind, notifications.c.language, outbox.c.data)
+    def notifications_with_events(self, subscription_ids: Iterable[str]) -> list[dict]:
+        """The subscriptions' messages with the outbox event each was rendered from (a purge renders them again)."""
+        query = (select(notifications.c.id, notifications.c.subscription_id, notifications.c.kind,
+                        notifications.c.language, outbox.c.data)
                  .outerjoin(outbox, outbox.c.id == notifications.c.outbox_id)
-                 .where(notifications.c.subscription_id == subscription_id))
+                 .where(notifications.c.subscription_id.in_(list(subscription_ids))).order_by(notifications.c.id))
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
     def rewrite_notifications(self, texts: dict[int, tuple[str, str]]) -> None:

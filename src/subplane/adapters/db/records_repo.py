@@ -4,6 +4,7 @@ that a purge rewrites a deleted subscription's (docs/data-retention.md)."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +35,15 @@ class ActivityRepo:
         correlation_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        self.conn.execute(
-            insert(activity).values(
-                instant=instant, actor=actor, action=action, outcome=outcome, subscription_id=subscription_id,
-                target=target, code=code, message=message, correlation_id=correlation_id, details=details or {},
-            )
-        )
+        self.record_many([dict(
+            instant=instant, actor=actor, action=action, outcome=outcome, subscription_id=subscription_id,
+            target=target, code=code, message=message, correlation_id=correlation_id, details=details or {},
+        )])
+
+    def record_many(self, records: builtins.list[dict[str, Any]]) -> None:
+        """Records with the keyword arguments of ``record`` (every one of them), in one executemany."""
+        if records:
+            self.conn.execute(insert(activity), records)
 
     def list(self, *, subscription_id: str | None = None, limit: int = 200) -> list[dict]:
         query = select(activity).order_by(activity.c.id.desc()).limit(limit)
@@ -92,20 +96,27 @@ class ActivityRepo:
         return self.conn.execute(query).scalar_one()
 
     # purge (docs/data-retention.md) -------------------------------------------------------------
-    def targets(self, subscription_id: str) -> builtins.list[str]:
-        return list(self.conn.execute(select(activity.c.target).distinct().where(
-            activity.c.subscription_id == subscription_id, activity.c.target.is_not(None))).scalars())
+    def targets(self, subscription_ids: Iterable[str]) -> dict[str, builtins.list[str]]:
+        """The distinct targets of each subscription's rows."""
+        rows = self.conn.execute(select(activity.c.subscription_id, activity.c.target).distinct().where(
+            activity.c.subscription_id.in_(list(subscription_ids)), activity.c.target.is_not(None))
+            .order_by(activity.c.subscription_id, activity.c.target))
+        found: dict[str, builtins.list[str]] = {}
+        for subscription_id, target in rows:
+            found.setdefault(subscription_id, []).append(target)
+        return found
 
-    def rename_targets(self, subscription_id: str, renames: dict[str, str]) -> None:
-        """Each old target becomes its new one in the subscription's rows: one executemany."""
-        if renames:
-            self.conn.execute(update(activity).where(activity.c.subscription_id == subscription_id,
+    def rename_targets(self, renames: dict[str, dict[str, str]]) -> None:
+        """Per subscription, each old target becomes its new one in that subscription's rows: one executemany."""
+        changes = [{"sub": s, "old": o, "new": n} for s, pairs in renames.items() for o, n in pairs.items()]
+        if changes:
+            self.conn.execute(update(activity).where(activity.c.subscription_id == bindparam("sub"),
                                                      activity.c.target == bindparam("old"))
-                              .values(target=bindparam("new")), [{"old": o, "new": n} for o, n in renames.items()])
+                              .values(target=bindparam("new")), changes)
 
-    def clear_details(self, subscription_id: str) -> None:
+    def clear_details(self, subscription_ids: Iterable[str]) -> None:
         """Keep when, who, what action, outcome and code; drop the details and messages (they quote names)."""
-        self.conn.execute(update(activity).where(activity.c.subscription_id == subscription_id)
+        self.conn.execute(update(activity).where(activity.c.subscription_id.in_(list(subscription_ids)))
                           .values(details={}, message=None))
 
 
@@ -131,10 +142,11 @@ class OutboxRepo:
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
     # purge (docs/data-retention.md) -------------------------------------------------------------
-    def subjects_and_data(self, subscription_id: str) -> dict[int, tuple[str, dict]]:
-        rows = self.conn.execute(select(outbox.c.id, outbox.c.subject, outbox.c.data)
-                                 .where(outbox.c.subscription_id == subscription_id))
-        return {row.id: (row.subject, row.data or {}) for row in rows}
+    def subjects_and_data(self, subscription_ids: Iterable[str]) -> dict[int, tuple[str, str, dict]]:
+        """(subscription id, subject, data) per outbox id of these subscriptions' events."""
+        rows = self.conn.execute(select(outbox.c.id, outbox.c.subscription_id, outbox.c.subject, outbox.c.data)
+                                 .where(outbox.c.subscription_id.in_(list(subscription_ids))).order_by(outbox.c.id))
+        return {row.id: (row.subscription_id, row.subject, row.data or {}) for row in rows}
 
     def rewrite(self, events: dict[int, tuple[str, dict]]) -> None:
         """New (subject, data) per outbox id."""

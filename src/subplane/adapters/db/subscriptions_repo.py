@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Connection, func, insert, select, update
 
 from ...domain.errors import Conflict, NotFound
 from ...domain.lifecycle import Reason, State, Subscription
+from .bulk import update_each
 from .tables import subscriptions as t
 
 _FIELDS = (
@@ -46,6 +49,20 @@ class SubscriptionRepo:
             )
         return _from_row(row)
 
+    def get_many(self, subscription_ids: Iterable[str], *, for_update: bool = False) -> list[Subscription]:
+        """``get`` of each id, in the order given (locked in id order, so two batches never deadlock);
+        NotFound if one is missing."""
+        wanted = [i.lower() for i in subscription_ids]
+        query = select(t).where(t.c.subscription_id.in_(wanted)).order_by(t.c.subscription_id)
+        if for_update and self.postgres:
+            query = query.with_for_update()
+        found = {row.subscription_id: _from_row(row) for row in self.conn.execute(query)}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound("SubscriptionNotFound", f"The subscription '{missing[0]}' could not be found.",
+                           subscription_id=missing[0])
+        return [found[i] for i in wanted]
+
     def find_by_name(self, name: str) -> list[Subscription]:
         rows = self.conn.execute(select(t).where(t.c.display_name == name).order_by(t.c.created_at)).all()
         return [_from_row(r) for r in rows]
@@ -83,6 +100,10 @@ class SubscriptionRepo:
     def save(self, sub: Subscription) -> None:
         row = _to_row(sub)
         self.conn.execute(update(t).where(t.c.subscription_id == sub.subscription_id).values(**row))
+
+    def save_many(self, subs: Iterable[Subscription]) -> None:
+        """``save`` of each, in one executemany."""
+        update_each(self.conn, t.c.subscription_id, {sub.subscription_id: _to_row(sub) for sub in subs})
 
     def set_offer(self, subscription_id: str, offer_id: str) -> None:
         """Offer switch / upgrade (billing): the state machine decided, this records the new offer."""
