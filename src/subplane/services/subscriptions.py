@@ -14,7 +14,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.lifecycle import DeleteCheck, Subscription
 from ..domain.offers import Offer, OfferCatalogue
 from ..domain.resources import FieldEffect, ResourceType
-from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
+from .access import allowed_actions, reach, require, require_create, require_visible
 from .audit import audited, record_success
 from .hooks import BillingHooks, MeteringHooks
 from .management_groups import decommission, place_new, recommission
@@ -80,9 +80,17 @@ class SubscriptionService:
 
     # reads -----------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[Subscription]:
+        """Every subscription the actor sees, by display name then id."""
         with self.uow(read_only=True) as uow:
-            visible = visible_subscription_ids(uow, actor)
-            return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
+            return uow.subscriptions.page(reach(uow, actor))
+
+    def page(self, *, actor: Principal, after: tuple[str, str] | None = None, offset: int = 0,
+             limit: int) -> builtins.list[Subscription]:
+        """At most ``limit`` of what ``list`` gives, from just after the (display name, id) ``after`` or past
+        the first ``offset``: the access rule and the paging run in the query (keyset), so a page costs
+        O(limit) however many subscriptions the actor sees."""
+        with self.uow(read_only=True) as uow:
+            return uow.subscriptions.page(reach(uow, actor), after=after, offset=offset, limit=limit)
 
     def get(self, *, actor: Principal, ref: str) -> Subscription:
         with self.uow(read_only=True) as uow:
