@@ -58,7 +58,6 @@ def test_next_links_walk_every_subscription_once_in_the_lists_order(paged):
     owner = paged.app.directory.principal("subplane-owner")
     expected = paged.app.subscriptions.list(actor=owner)
     assert [s["subscriptionId"] for s in items] == [s.subscription_id for s in expected]
-    assert [s["displayName"] for s in items] == sorted(s["displayName"] for s in items)
     assert len(items) == 7 and len(links) == 3
     for link in links:  # absolute, the api-version kept, and the token says nothing in clear text
         assert link.startswith("https://testserver/subscriptions?") and "api-version=2022-12-01" in link
