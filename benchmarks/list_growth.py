@@ -30,9 +30,9 @@ import uuid
 from pathlib import Path
 
 import httpx
-import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.arm_throttle import drop_schema, postgres_schema  # noqa: E402
 from subplane import demo, settings  # noqa: E402
 from subplane.bootstrap import build_app  # noqa: E402
 from subplane.domain.access import Role, RoleAssignment  # noqa: E402
@@ -137,23 +137,6 @@ class Fleet:
                 "medianWalkSeconds": round(median, 3), "msPerPage": round(median / page_count * 1000, 2),
                 "medianPageMs": round(statistics.median(self.pages) * 1000, 2),
                 "usPerItem": round(median / len(self.ids) * 1e6, 1)}
-
-
-def postgres_schema(url: str) -> tuple[str, str]:
-    schema = "bench_" + uuid.uuid4().hex[:12]
-    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    admin.dispose()
-    separator = "&" if "?" in url else "?"
-    return schema, f"{url}{separator}options=-csearch_path%3D{schema}"
-
-
-def drop_schema(url: str, schema: str) -> None:
-    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    admin.dispose()
 
 
 def main() -> int:
