@@ -85,6 +85,7 @@ def test_tokens_it_did_not_give_out_are_invalid_parameter(paged):
                   _token([-1, "a", "b"]), _token([True, "a", "b"]), _token(["1", "a", "b"]), _token([0, "a", 3]),
                   _token([0, "a\u0000", "b"]), _token([0, "\ud800", "b"]), _token([10**10, "a", "b"]),
                   _token([0, "a" * 600, "b"]), "k" + "A" * 5000, "k" + base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+                  _token([0, "a", "b"]).replace("k", "k" + "W1s" * 500, 1), "k" + base64.urlsafe_b64encode(b"[" * 1500).decode(),
                   "-1", "1e3", "\u00b2", "9" * 5000):
         _refused(paged, token)
 

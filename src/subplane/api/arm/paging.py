@@ -58,7 +58,7 @@ def decode_skiptoken(token: str | None, *, key_parts: int) -> Position:
     body = token[len(TOKEN_PREFIX):]
     try:
         value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise _refused() from None
     if not isinstance(value, list) or len(value) != key_parts + 1:
         raise _refused()
