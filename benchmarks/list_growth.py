@@ -1,7 +1,7 @@
 """Walking every page of ``GET /subscriptions`` as the list grows (issue 14): cost per item at 1,000 and 10,000.
 
 A service principal (the demo's ``subplane-owner``) owns N extra subscriptions, seeded straight through the
-repositories in batched transactions (no HTTP, so seeding 10,000 takes seconds). A real ``subplane serve``
+tables in batched multi-row inserts (no HTTP, so seeding 10,000 takes seconds). A real ``subplane serve``
 (TLS, a real token) then answers the walk: one sequential httpx client follows ``nextLink`` from the first
 page to the last, and every subscription must come back exactly once. Each size is walked ``--walks``
 times after one untimed warm-up walk, the two sizes' servers running side by side and their walks
@@ -30,13 +30,15 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.arm_throttle import drop_schema, postgres_schema  # noqa: E402
 from subplane import demo, settings  # noqa: E402
+from subplane.adapters.db.tables import role_assignments, subscriptions  # noqa: E402
 from subplane.bootstrap import build_app  # noqa: E402
-from subplane.domain.access import Role, RoleAssignment  # noqa: E402
-from subplane.domain.lifecycle import State, Subscription  # noqa: E402
+from subplane.domain.access import Role  # noqa: E402
+from subplane.domain.lifecycle import State  # noqa: E402
 from tests.server import ServerProcess  # noqa: E402
 
 VERSION = "2022-12-01"
@@ -54,16 +56,20 @@ def seed(data_dir: Path, database_url: str | None, count: int) -> str:
         names = random.Random(count)  # the same names every run, in no particular order
         with app.uow(read_only=True) as uow:
             principal = uow.directory.find_principal(owner["clientId"])
-        for start in range(0, count, BATCH):
+        for start in range(0, count, BATCH):  # multi-row inserts, a transaction a batch
+            subs, grants = [], []
             with app.uow() as uow:
                 for _ in range(start, min(start + BATCH, count)):
-                    sub = Subscription(str(uuid.UUID(int=names.getrandbits(128))), f"vended-{names.getrandbits(40):010x}",
-                                       facts["tenantId"], facts["billingAccountId"], "MS-AZR-0003P", State.ENABLED,
-                                       None, uow.now)
-                    uow.subscriptions.add(sub)
-                    uow.directory.add_role_assignment(
-                        RoleAssignment(str(uuid.UUID(int=names.getrandbits(128))), sub.resource_id, Role.OWNER,
-                                       principal.principal_id), subscription_id=sub.subscription_id, now=uow.now)
+                    sub_id = str(uuid.UUID(int=names.getrandbits(128)))
+                    subs.append({"subscription_id": sub_id, "display_name": f"vended-{names.getrandbits(40):010x}",
+                                 "tenant_id": facts["tenantId"], "billing_account_id": facts["billingAccountId"],
+                                 "offer_id": "MS-AZR-0003P", "state": State.ENABLED.value, "created_at": uow.now})
+                    grants.append({"assignment_id": str(uuid.UUID(int=names.getrandbits(128))),
+                                   "subscription_id": sub_id, "scope": f"/subscriptions/{sub_id}",
+                                   "role": Role.OWNER.value, "principal_id": principal.principal_id,
+                                   "created_at": uow.now})
+                uow.conn.execute(insert(subscriptions), subs)
+                uow.conn.execute(insert(role_assignments), grants)
         return str(owner["clientId"])
     finally:
         app.close()
