@@ -140,6 +140,42 @@ def may_see_subscription(ctx: AccessContext, *, assigned_within: bool) -> bool:
     return is_allowed(ctx, Action.READ) or assigned_within
 
 
+@dataclass(frozen=True)
+class SubscriptionReach:
+    """Which subscriptions a principal sees in the list (and may open, ``may_see_subscription``): the one
+    statement of that rule. The SQL adapter turns it into the WHERE of a keyset-paged query
+    (``SubscriptionRepo.page``); ``reaches`` is the same rule for one subscription.
+
+    A principal sees a subscription when it holds a role assignment anywhere inside it, or administers
+    its billing account, or (unless the subscription is deleted) the subscription sits in a management
+    group at or below one where the principal holds a role, or belongs to the tenant at whose root group
+    the principal holds a role. The operator and the system see every subscription."""
+
+    principal_id: str
+    everything: bool = False
+    groups: frozenset[str] = frozenset()  # lower-cased keys of the groups whose placed subscriptions it sees
+    tenant: str | None = None  # it holds a role at this tenant's root group: every subscription of the tenant
+    billing_accounts: frozenset[str] = frozenset()  # the billing accounts it administers
+
+    def reaches(self, *, assigned_within: bool, billing_account_id: str, tenant_id: str, group_key: str | None,
+                deleted: bool) -> bool:
+        if self.everything or assigned_within or billing_account_id in self.billing_accounts:
+            return True
+        if deleted:  # a purged subscription keeps its record, but nobody reaches it through a group any more
+            return False
+        return tenant_id == self.tenant or (group_key is not None and group_key.lower() in self.groups)
+
+
+def subscription_reach(principal: Principal, *, covered_groups: Iterable[str], root_tenant: str | None,
+                       administered: Iterable[str]) -> SubscriptionReach:
+    """``covered_groups``: every group at or below one where the principal holds a role
+    (``management_groups.covered``); ``root_tenant``: the tenant whose root group is among them."""
+    if principal.is_privileged:
+        return SubscriptionReach(principal.principal_id, everything=True)
+    return SubscriptionReach(principal.principal_id, groups=frozenset(g.lower() for g in covered_groups),
+                             tenant=root_tenant, billing_accounts=frozenset(administered))
+
+
 def authorize(ctx: AccessContext, action: Action, scope: str) -> None:
     if not is_allowed(ctx, action):
         raise Forbidden(

@@ -83,6 +83,12 @@ def _key(group_id: str) -> str:
     return group_id.lower()
 
 
+def covered(held: Iterable[str], parents: Mapping[str, str | None]) -> set[str]:
+    """The groups of the tree ``parents`` at or below any group of ``held`` (a role there reaches them)."""
+    roots = {_key(g) for g in held}
+    return {g for g in parents if _key(g) in roots or any(_key(a) in roots for a in ancestors(g, parents))}
+
+
 def depth(group_id: str, parents: Mapping[str, str | None]) -> int:
     """0 for the root, 1 for its children, ..."""
     return len(ancestors(group_id, parents))

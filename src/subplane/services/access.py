@@ -12,6 +12,7 @@ from ..domain.access import (
     AccessContext,
     Action,
     Principal,
+    SubscriptionReach,
     authorize,
     authorize_advance_clock,
     authorize_create_subscription,
@@ -20,10 +21,11 @@ from ..domain.access import (
     may_create_subscription,
     may_see_subscription,
     roles_at,
+    subscription_reach,
 )
 from ..domain.lifecycle import Subscription
 from ..domain.offers import OfferCatalogue
-from .group_roles import inherited_assignments, subscriptions_through_groups
+from .group_roles import group_reach, inherited_assignments
 from .unit_of_work import UnitOfWork
 
 
@@ -82,15 +84,20 @@ def allowed_actions(uow: UnitOfWork, offers: OfferCatalogue, principal: Principa
     return {action for action in Action if is_allowed(ctx, action)}
 
 
+def reach(uow: UnitOfWork, principal: Principal) -> SubscriptionReach:
+    """What the principal's role assignments, groups and billing accounts let it see (``SubscriptionReach``)."""
+    if principal.is_privileged:
+        return subscription_reach(principal, covered_groups=(), root_tenant=None, administered=())
+    covered, root_tenant = group_reach(uow, principal.principal_id)
+    return subscription_reach(principal, covered_groups=covered, root_tenant=root_tenant,
+                              administered=uow.directory.billing_accounts_administered_by(principal.principal_id))
+
+
 def visible_subscription_ids(uow: UnitOfWork, principal: Principal) -> set[str] | None:
     """``None`` means every subscription (operator and system)."""
     if principal.is_privileged:
         return None
-    ids = uow.directory.subscriptions_with_assignments(principal.principal_id)
-    ids |= subscriptions_through_groups(uow, principal.principal_id)
-    for account_id in uow.directory.billing_accounts_administered_by(principal.principal_id):
-        ids |= {s.subscription_id for s in uow.subscriptions.list(billing_account_id=account_id)}
-    return ids
+    return uow.subscriptions.reached_ids(reach(uow, principal))
 
 
 def billing_scope_id(billing_account_id: str) -> str:

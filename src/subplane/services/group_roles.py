@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..domain import management_groups as tree
 from ..domain.access import RoleAssignment
-from ..domain.lifecycle import State, Subscription
+from ..domain.lifecycle import Subscription
 from .unit_of_work import UnitOfWork
 
 
@@ -22,21 +22,15 @@ def inherited_assignments(uow: UnitOfWork, sub: Subscription, principal_id: str)
     return tree.inherited(held, group_chain(uow, sub), sub.resource_id)
 
 
-def subscriptions_through_groups(uow: UnitOfWork, principal_id: str) -> set[str]:
-    """The subscriptions below any group where the principal holds a role."""
+def group_reach(uow: UnitOfWork, principal_id: str) -> tuple[set[str], str | None]:
+    """The groups at or below any group where the principal holds a role, and its tenant when one of them
+    is the tenant root group (``domain.access.subscription_reach`` says what that lets it see)."""
     held = uow.management_groups.assignments(principal_id=principal_id)
     if not held:
-        return set()
+        return set(), None
     tenant = uow.directory.principal_tenant(principal_id)
     if tenant is None:
-        return set()
-    parents = uow.management_groups.parents(tenant)
-    roots = {tree._key(g) for a in held if (g := tree.group_in_scope(a.scope))}
-    covered = [g for g in parents if tree._key(g) in roots
-               or any(tree._key(a) in roots for a in tree.ancestors(g, parents))]
-    ids = set(uow.management_groups.placed_in(covered))
-    if tree._key(tenant) in roots:  # a role at the root reaches the tenant's unplaced subscriptions too
-        ids |= {s.subscription_id for s in uow.subscriptions.list(tenant_id=tenant)}
-    # a purged subscription keeps its record, but nobody reaches it through a group any more
-    return {s.subscription_id for s in uow.subscriptions.list(ids=sorted(ids)) if s.state is not State.DELETED} \
-        if ids else set()
+        return set(), None
+    covered = tree.covered([g for a in held if (g := tree.group_in_scope(a.scope))],
+                           uow.management_groups.parents(tenant))
+    return covered, tenant if tree._key(tenant) in {tree._key(g) for g in covered} else None

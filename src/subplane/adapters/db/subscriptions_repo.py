@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, literal, or_, select, tuple_, update
 
+from ...domain.access import SubscriptionReach
 from ...domain.errors import Conflict, NotFound
 from ...domain.lifecycle import Reason, State, Subscription
 from .bulk import update_each
+from .management_tables import subscription_placements
+from .tables import role_assignments
 from .tables import subscriptions as t
 
 _FIELDS = (
@@ -86,6 +90,32 @@ class SubscriptionRepo:
             query = query.where(t.c.state.in_([s.value for s in states]))
         return [_from_row(r) for r in self.conn.execute(query).all()]
 
+    def page(self, reach: SubscriptionReach, *, after: tuple[str, str] | None = None, offset: int = 0,
+             limit: int | None = None) -> builtins.list[Subscription]:
+        """The subscriptions ``reach`` covers, by display name then id, from just after ``after`` (a
+        (display name, id) cursor) or skipping ``offset``; at most ``limit``. A page reads the
+        ``ix_subscriptions_display_name_id`` index from the cursor and probes each row's access with
+        indexed EXISTS lookups, so its cost follows the page size, not how many subscriptions there are."""
+        query = select(t).order_by(t.c.display_name, t.c.subscription_id)
+        reached = _reached(reach)
+        if reached is not None:
+            query = query.where(reached)
+        if after is not None:
+            query = query.where(tuple_(t.c.display_name, t.c.subscription_id) > tuple_(literal(after[0]), literal(after[1])))
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_from_row(r) for r in self.conn.execute(query).all()]
+
+    def reached_ids(self, reach: SubscriptionReach) -> set[str]:
+        """The ids of every subscription ``reach`` covers."""
+        query = select(t.c.subscription_id)
+        reached = _reached(reach)
+        if reached is not None:
+            query = query.where(reached)
+        return set(self.conn.execute(query).scalars())
+
     def add(self, sub: Subscription) -> None:
         exists = self.conn.execute(
             select(func.count()).select_from(t).where(t.c.subscription_id == sub.subscription_id.lower())
@@ -112,3 +142,23 @@ class SubscriptionRepo:
     def count_by_state(self) -> dict[str, int]:
         rows = self.conn.execute(select(t.c.state, func.count()).group_by(t.c.state)).all()
         return {state: count for state, count in rows}
+
+
+def _reached(reach: SubscriptionReach) -> ColumnElement[bool] | None:
+    """``SubscriptionReach.reaches`` as SQL over the subscriptions table; None when it covers every row."""
+    if reach.everything:
+        return None
+    ra, placed = role_assignments, subscription_placements
+    assigned = exists().where(ra.c.principal_id == reach.principal_id, ra.c.subscription_id == t.c.subscription_id)
+    conditions: list[ColumnElement[bool]] = [assigned]
+    if reach.billing_accounts:
+        conditions.append(t.c.billing_account_id.in_(sorted(reach.billing_accounts)))
+    through: list[ColumnElement[bool]] = []
+    if reach.tenant is not None:
+        through.append(t.c.tenant_id == reach.tenant)
+    if reach.groups:
+        through.append(exists().where(placed.c.subscription_id == t.c.subscription_id,
+                                      placed.c.group_key.in_(sorted(reach.groups))))
+    if through:
+        conditions.append(and_(t.c.state != State.DELETED.value, or_(*through)))
+    return or_(*conditions)

@@ -98,6 +98,8 @@ subscriptions = Table(
     Column("cancellation_reason", Text),
     Column("cancelled_by", String(320)),
     Index("ix_subscriptions_state", "state"),
+    # the list's order and keyset (migration listing_0001): a page reads its rows in index order from the cursor
+    Index("ix_subscriptions_display_name_id", "display_name", "subscription_id"),
 )
 
 role_assignments = Table(
@@ -109,6 +111,8 @@ role_assignments = Table(
     Column("role", String(32), nullable=False),
     Column("principal_id", String(36), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # "does the principal hold a role in this subscription": one index probe per listed row (listing_0001)
+    Index("ix_role_assignments_principal_subscription", "principal_id", "subscription_id"),
 )
 
 resource_groups = Table(

@@ -8,8 +8,10 @@ Product decisions (arm-contract.md): cancel with resources and no ``IgnoreResour
 
 from __future__ import annotations
 
+from ...domain.lifecycle import Subscription
 from . import render
 from .errors import ArmError
+from .paging import Position, keyset_page
 from .routing import ArmRequest, ArmResponse, ArmRouter, page
 from .schemas import DeleteSubscriptionBody, RenameBody
 
@@ -27,9 +29,16 @@ SUBSCRIPTION_OPERATIONS = (
 def register(router: ArmRouter) -> None:
     @router.route("GET", "/subscriptions", area=_SUBS)
     def list_subscriptions(ctx: ArmRequest):
-        subs = ctx.app.subscriptions.list(actor=ctx.actor)
-        tags = ctx.app.management.subscription_tags([s.subscription_id for s in subs])
-        return page(ctx, [render.subscription(s, ctx.app.offers, tags.get(s.subscription_id)) for s in subs])
+        def fetch(position: Position, limit: int) -> list[Subscription]:
+            after = (position.after[0], position.after[1]) if position.after else None
+            return ctx.app.subscriptions.page(actor=ctx.actor, after=after, offset=position.offset, limit=limit)
+
+        def rendered(subs: list[Subscription]) -> list[dict]:
+            tags = ctx.app.management.subscription_tags([s.subscription_id for s in subs])
+            return [render.subscription(s, ctx.app.offers, tags.get(s.subscription_id)) for s in subs]
+
+        return keyset_page(ctx, fetch=fetch, key=lambda s: (s.display_name, s.subscription_id), key_parts=2,
+                           render=rendered)
 
     @router.route("GET", "/subscriptions/{sub}", area=_SUBS)
     def get_subscription(ctx: ArmRequest):
