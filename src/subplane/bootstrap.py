@@ -107,9 +107,10 @@ class App:
 
     @cached_property
     def identity(self) -> IdentityService:
+        from .adapters.passwords import VerifiedSecrets
         from .services.identity import IdentityService
 
-        return IdentityService(self.uow, self.lockout)
+        return IdentityService(self.uow, self.lockout, VerifiedSecrets())
 
     @cached_property
     def directory(self) -> DirectoryService:
