@@ -54,6 +54,13 @@ PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob fold
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
 
+def recovery_pending(uow: UowFactory, blobstore: BlobStore) -> bool:
+    """Whether ``SnapshotService.recover`` has anything to do: one read, and no service built to ask it."""
+    with uow(read_only=True) as opened:
+        pending = opened.conn.execute(select(counters.c.value).where(counters.c.name == PENDING_SWAP)).scalar()
+    return pending is not None or bool(blobstore.leftovers())
+
+
 def all_tables(conn: Connection) -> list[Table]:
     """Every table of emulator state, of every feature area, that exists in this database, parents before children."""
     from ..adapters import db
@@ -226,9 +233,7 @@ class SnapshotService:
         """Finish the blob-folder rename of an import that committed, and remove what unfinished imports
         left. Called on every start (``bootstrap.build_app``), before exports and imports; costs one read
         when there is nothing to do."""
-        with self.uow(read_only=True) as uow:
-            pending = self._pending_swap(uow.conn)
-        if pending is None and not self.blobstore.leftovers():
+        if not recovery_pending(self.uow, self.blobstore):
             return
         with self.uow() as uow:
             self._take_import_lock(uow.conn)
