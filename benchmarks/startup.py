@@ -72,7 +72,7 @@ def _until(ready: Callable[[], bool], process: subprocess.Popen) -> None:
         try:
             if ready():
                 return
-        except (OSError, http.client.HTTPException):
+        except (OSError, ValueError, KeyError, http.client.HTTPException):  # not up yet, or connection.json half written
             pass
         time.sleep(0.005)
     raise TimeoutError("no authenticated 200 in time")

@@ -355,7 +355,7 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:
             clock.now(uow.conn)  # make sure the stored instant exists before readers look at it
-    from .services.snapshots import recovery_pending
+    from .services.snapshot_recovery import recovery_pending
 
     if recovery_pending(app.uow, blobstore):  # checked first: building the snapshot service builds every service
         app.snapshots.recover()  # a snapshot import that crashed after its commit gets its blob folder now

@@ -59,7 +59,7 @@ class LockoutService:
         key = subject_key(kind, name)
         with self.uow(read_only=True) as uow:
             attempts = LockoutRepo(uow.conn).attempts(key)
-            until = self.policy.locked_until(attempts, uow.now)
+            until = None if attempts is None else self.policy.locked_until(attempts, uow.now)  # no row: no clock read
         if until is not None:
             raise _locked(kind, until)
         if attempts is not None:

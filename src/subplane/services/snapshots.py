@@ -42,6 +42,7 @@ from ..domain.errors import Conflict
 from ..settings import Settings
 from .admin import ClockService
 from .request_log import RequestLog
+from .snapshot_recovery import PENDING_SWAP, recovery_pending
 from .unit_of_work import UowFactory
 
 FORMAT = "subplane-snapshot"
@@ -50,15 +51,7 @@ DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
 NOT_STATE = ("installation_secrets", "signing_keys")  # the installation's keys and secrets: no snapshot or reset moves them
 BYTES_TABLES = ("blob_chunks",)  # state, emptied with the rest, but carried as blobs/<key> files
-PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
-
-
-def recovery_pending(uow: UowFactory, blobstore: BlobStore) -> bool:
-    """Whether ``SnapshotService.recover`` has anything to do: one read, and no service built to ask it."""
-    with uow(read_only=True) as opened:
-        pending = opened.conn.execute(select(counters.c.value).where(counters.c.name == PENDING_SWAP)).scalar()
-    return pending is not None or bool(blobstore.leftovers())
 
 
 def all_tables(conn: Connection) -> list[Table]:
