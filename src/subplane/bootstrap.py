@@ -107,9 +107,10 @@ class App:
 
     @cached_property
     def identity(self) -> IdentityService:
+        from .adapters.passwords import VerifiedSecrets
         from .services.identity import IdentityService
 
-        return IdentityService(self.uow, self.lockout)
+        return IdentityService(self.uow, self.lockout, VerifiedSecrets())
 
     @cached_property
     def directory(self) -> DirectoryService:
@@ -304,11 +305,15 @@ class App:
 
     @cached_property
     def snapshots(self) -> SnapshotService:
-        from . import demo
         from .services.snapshots import SnapshotService
 
         return SnapshotService(self.uow, self.settings, self.engine, self.blobstore, self.clock, self.clock_control,
-                               self.request_log, reseed=lambda: demo.seed(self))
+                               self.request_log, reseed=self._seed_demo)
+
+    def _seed_demo(self) -> dict:
+        from . import demo  # argon2 and the demo's data only when a reset reseeds
+
+        return demo.seed(self)
 
     @cached_property
     def faults(self) -> FaultService:
@@ -351,5 +356,8 @@ def build_app(settings: Settings, *, migrate_schema: bool = True) -> App:
     if isinstance(clock, SimulatedClock):
         with app.uow() as uow:
             clock.now(uow.conn)  # make sure the stored instant exists before readers look at it
-    app.snapshots.recover()  # a snapshot import that crashed after its commit gets its blob folder now
+    from .services.snapshot_recovery import recovery_pending
+
+    if recovery_pending(app.uow, blobstore):  # checked first: building the snapshot service builds every service
+        app.snapshots.recover()  # a snapshot import that crashed after its commit gets its blob folder now
     return app

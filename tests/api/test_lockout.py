@@ -11,6 +11,7 @@ import uuid
 import httpx
 import pytest
 
+from subplane.adapters.passwords import hash_secret
 from subplane.demo import DEMO_PASSWORD
 from subplane.domain.lockout import CLIENT, USER
 from tests.conftest import BACKENDS
@@ -150,3 +151,49 @@ def test_parallel_wrong_attempts_each_count_exactly_once(served, attempts):
     stored = served.app.lockout.attempts(USER, upn)
     assert stored.failures == counted
     assert (stored.locked_until is not None) == (counted >= THRESHOLD)
+
+
+# Issue 14: the token endpoint remembers a client secret argon2 accepted (``VerifiedSecrets``), and that memory
+# changes no answer: a rotated secret stops working at once, a locked client is refused with the right secret, and
+# a success through the memory forgets the failures as any success does.
+def test_a_rotated_secret_is_refused_though_the_server_accepted_it_before(served):
+    object_id, client_id = served.new_client("the-first-secret")
+    for _ in range(2):  # the second answer comes from the server's memory of the first
+        assert served.token_request(client_id=client_id, secret="the-first-secret").status_code == 200
+    with served.app.uow() as uow:
+        uow.directory.set_service_principal_secret(object_id, hash_secret("the-second-secret"))
+    old = served.token_request(client_id=client_id, secret="the-first-secret")
+    assert old.status_code == 401 and _codes(old) == [7000215], old.text
+    assert served.token_request(client_id=client_id, secret="the-second-secret").status_code == 200
+
+
+def test_a_locked_client_is_refused_with_a_secret_the_server_remembers(served):
+    _, client_id = served.new_client("the-right-secret")
+    assert served.token_request(client_id=client_id, secret="the-right-secret").status_code == 200
+    for _ in range(THRESHOLD):
+        wrong = served.token_request(client_id=client_id, secret="a-wrong-secret")
+        assert wrong.status_code == 401 and _codes(wrong) == [7000215], wrong.text
+    locked = served.token_request(client_id=client_id, secret="the-right-secret")
+    assert locked.status_code == 401 and _codes(locked) == [50053], locked.text
+    assert served.app.lockout.attempts(CLIENT, client_id).failures == THRESHOLD  # the refusal is not counted
+    _advance(served, "15m")
+    assert served.token_request(client_id=client_id, secret="the-right-secret").status_code == 200
+    assert served.app.lockout.attempts(CLIENT, client_id) is None
+
+
+def test_a_remembered_secret_forgets_the_failures_before_it(served):
+    _, client_id = served.new_client("the-right-secret")
+    assert served.token_request(client_id=client_id, secret="the-right-secret").status_code == 200
+    for _ in range(THRESHOLD - 2):
+        assert _codes(served.token_request(client_id=client_id, secret="a-wrong-secret")) == [7000215]
+    assert served.app.lockout.attempts(CLIENT, client_id).failures == THRESHOLD - 2
+    assert served.token_request(client_id=client_id, secret="the-right-secret").status_code == 200
+    assert served.app.lockout.attempts(CLIENT, client_id) is None
+
+
+def test_the_remembered_secret_of_one_client_does_not_open_another(served):
+    _, first = served.new_client("a-shared-secret")
+    _, second = served.new_client("another-secret")
+    assert served.token_request(client_id=first, secret="a-shared-secret").status_code == 200
+    refused = served.token_request(client_id=second, secret="a-shared-secret")
+    assert refused.status_code == 401 and _codes(refused) == [7000215], refused.text

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..adapters.db.records_repo import MAX_LIST
-from ..clock import parse_instant
 from ..domain.errors import InvalidInput
+from ..domain.events import MAX_LIST
 from .common import CliContext, command
 from .render import console, emit_json, instant, table
 
@@ -27,6 +26,8 @@ def reset(*, cli: CliContext,
               "--at", help="Restart the simulated clock at this ISO 8601 instant (e.g. 2028-02-29T10:00:00Z); "
                            "default SUBPLANE_CLOCK_START, else now.")] = None) -> None:
     """Empty the emulator (every table and blob file), optionally reseeding the demo; no restart needed."""
+    from ..clock import parse_instant  # with the app: clock.py holds the stored clock's table
+
     seeded = cli.app.snapshots.reset(demo=demo, at=parse_instant(at) if at else None)
     if cli.json:
         emit_json({"status": "reset", "demo": seeded})

@@ -11,24 +11,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
-from .. import settings as settings_module
-from ..bootstrap import App, build_app
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .render import emit_json, errors
+
+if TYPE_CHECKING:  # the app, its settings and SQLAlchemy are imported when a command opens the app, not for --help
+    from .. import settings as settings_module
+    from ..bootstrap import App
 
 DATABASE_FILE = "subplane.db"  # adapters.db.engine.sqlite_url: the embedded database
 EXIT_CODES = {InvalidInput: 2, Forbidden: 3, NotFound: 4, Conflict: 5}
 
 
+def _database_error(error: BaseException) -> bool:
+    """A SQLAlchemy error; none can be raised before SQLAlchemy is imported, so its absence answers no."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, exc.SQLAlchemyError)
+
+
+def reported(error: BaseException) -> bool:
+    """A failure outside the domain that a command reports as one line: a file, the database, a setting."""
+    return isinstance(error, OSError | ValueError | ImportError) or _database_error(error)
+
+
 def describe(error: Exception) -> str:
     """One line for a failure outside the domain: a file, the database, a setting."""
-    if isinstance(error, SQLAlchemyError):
+    if _database_error(error):
         original = getattr(error, "orig", None) or error
         first = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
         return f"database error: {first}"
@@ -62,6 +74,8 @@ class CliContext:
         return self.output is OutputFormat.json
 
     def settings(self, **overrides) -> settings_module.Settings:
+        from .. import settings as settings_module
+
         return settings_module.load(data_dir=self.data_dir, database_url=self.database_url, **overrides)
 
     @property
@@ -70,6 +84,8 @@ class CliContext:
             settings = self.settings()
             if not self.creates:
                 require_database(settings)
+            from ..bootstrap import build_app
+
             self._app = build_app(settings)
         return self._app
 
@@ -139,7 +155,9 @@ def command(group: typer.Typer, name: str | None = None, *, creates: bool = Fals
                 # The reader went away (`| head`): stop quietly, as Unix tools do.
                 sys.stderr.close()
                 raise typer.Exit(0) from None
-            except (OSError, SQLAlchemyError, ValueError, ImportError) as error:
+            except Exception as error:
+                if not reported(error):
+                    raise
                 errors.print(f"[red]error:[/] {escape(describe(error))}", highlight=False)
                 raise typer.Exit(1) from None
             finally:

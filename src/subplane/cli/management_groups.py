@@ -8,7 +8,6 @@ import typer
 from rich.tree import Tree
 
 from ..domain.access import OPERATOR
-from ..services.management_groups import SettingsChange
 from .common import CliContext, command
 from .render import console, emit_json
 
@@ -54,6 +53,8 @@ def decommission_into(
     """Name the tenant's decommissioning group: a cancel moves the subscription there in its own transaction,
     and reactivating moves it back."""
     service = cli.app.management_groups
+    from ..services.management_groups import SettingsChange
+
     root = service.list(actor=OPERATOR)[0]
     saved = service.save_settings(actor=OPERATOR, group_id=root.group_id,
                                   change=SettingsChange(decommission_group="" if group == "-" else group))

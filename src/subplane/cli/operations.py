@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from .. import demo as demo_data
-from ..clock import parse_duration
 from ..domain.errors import InvalidInput
 from .common import AsOption, CliContext, command, subscription_ref
 from .render import console, emit_json, instant, table
@@ -57,6 +55,8 @@ def advance(duration: Annotated[str, typer.Argument(help=f"How far: {DURATION_FO
     if duration.strip().startswith("-"):
         raise InvalidInput("ClockMovesForward", f"The clock only moves forward: give a positive duration "
                                                 f"({DURATION_FORMATS}), not {duration!r}.")
+    from ..clock import parse_duration  # with the app: clock.py holds the stored clock's table
+
     delta = parse_duration(duration)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True,
                   disable=cli.json) as progress:
@@ -89,6 +89,8 @@ def print_demo(cli: CliContext, demo: dict) -> None:
     if cli.json:
         emit_json(demo)
         return
+    from .. import demo as demo_data
+
     table("Demo users (password: " + demo_data.DEMO_PASSWORD + ")", ["User", "Role"],
           [(u["userPrincipalName"], u["role"]) for u in demo["users"]])
     table("Demo service principals", ["Name", "Client id", "Role"],
@@ -99,4 +101,6 @@ def print_demo(cli: CliContext, demo: dict) -> None:
 @command(root_commands, "demo", creates=True)
 def demo(*, cli: CliContext) -> None:
     """Create the demo directory and subscriptions (idempotent)."""
+    from .. import demo as demo_data
+
     print_demo(cli, demo_data.seed(cli.app))

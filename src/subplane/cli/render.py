@@ -6,15 +6,16 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..domain.lifecycle import Subscription
-from ..domain.resources import Resource
+if TYPE_CHECKING:
+    from ..domain.lifecycle import Subscription
+    from ..domain.resources import Resource
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from .. import demo as demo_data
 from ..domain.errors import Conflict
 from . import connection
 from .common import CliContext, command
@@ -87,6 +86,7 @@ def serve(
         app = open_app(cli, settings)
         step(f"Database ready: {app.engine.dialect.name}, {app.settings.mode} mode, data in {app.settings.data_dir}")
         if demo:
+            from .. import demo as demo_data
             from .operations import print_demo
 
             step("Seeding the demo data (idempotent)")

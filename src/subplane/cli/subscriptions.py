@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..clock import parse_instant
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
 from .common import AsOption, CliContext, command, subscription_ref
@@ -100,6 +99,8 @@ def cancel(
     actor = cli.app.directory.principal(as_)
     subscription = subscription_ref(cli, actor, subscription)
     if at is not None:
+        from ..clock import parse_instant  # with the app: clock.py holds the stored clock's table
+
         _schedule_cancel(cli, actor, subscription, parse_instant(at), reason, turn_off_resources)
         return
     support_auto_renew = ask_support_auto_renew(cli, actor, subscription, support_auto_renew)

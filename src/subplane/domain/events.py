@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+MAX_LIST = 10_000  # the most rows a list (outbox, messages, deliveries, requests) answers with: any edge's bound
 SUBSCRIPTION_CREATED = "Subplane.Subscription.Created"
 SUBSCRIPTION_CANCELLED = "Subplane.Subscription.Cancelled"
 SUBSCRIPTION_REACTIVATED = "Subplane.Subscription.Reactivated"

@@ -5,7 +5,7 @@ success forgetting the failures. Time is the app's clock, simulated in emulator 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from ..adapters.db.security_repo import LockoutRepo
@@ -41,8 +41,7 @@ class LockoutService:
             reserved = repo.reserve_attempt(key, kind, self.policy.failure(uow.now))
             until = None if reserved else self.policy.locked_until(repo.attempts(key), uow.now)
         if reserved is None:
-            code, message = _LOCKED[kind]
-            raise Forbidden(code, message, until=until.isoformat() if until else None)
+            raise _locked(kind, until)
         try:
             result = check()
         except DomainError as refusal:
@@ -52,7 +51,27 @@ class LockoutService:
             LockoutRepo(uow.conn).forget(key)
         return result
 
+    def admitted(self, kind: str, name: str, result: T) -> T:
+        """``result`` for a secret already proven right (``adapters.passwords.VerifiedSecrets.known``) with no
+        check run now: refused while the name is locked, as ``checked`` refuses the right secret too, and the
+        failures forgotten as after any success. Nothing is counted: no guess is checked here (a wrong secret
+        never matches a remembered one and goes through ``checked``), so there is nothing to outrun."""
+        key = subject_key(kind, name)
+        with self.uow(read_only=True) as uow:
+            attempts = LockoutRepo(uow.conn).attempts(key)
+            until = None if attempts is None else self.policy.locked_until(attempts, uow.now)  # no row: no clock read
+        if until is not None:
+            raise _locked(kind, until)
+        if attempts is not None:
+            with self.uow() as uow:
+                LockoutRepo(uow.conn).forget(key)
+        return result
+
     def attempts(self, kind: str, name: str) -> Attempts | None:
         with self.uow(read_only=True) as uow:
             return LockoutRepo(uow.conn).attempts(subject_key(kind, name))
 
+
+def _locked(kind: str, until: datetime | None) -> Forbidden:
+    code, message = _LOCKED[kind]
+    return Forbidden(code, message, until=until.isoformat() if until else None)

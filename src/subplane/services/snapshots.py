@@ -42,6 +42,7 @@ from ..domain.errors import Conflict
 from ..settings import Settings
 from .admin import ClockService
 from .request_log import RequestLog
+from .snapshot_recovery import PENDING_SWAP, recovery_pending
 from .unit_of_work import UowFactory
 
 FORMAT = "subplane-snapshot"
@@ -50,7 +51,6 @@ DEMO_DIRECTORY = ("tenants", "users", "service_principals", "billing_accounts")
 BATCH = 1000
 NOT_STATE = ("installation_secrets", "signing_keys")  # the installation's keys and secrets: no snapshot or reset moves them
 BYTES_TABLES = ("blob_chunks",)  # state, emptied with the rest, but carried as blobs/<key> files
-PENDING_SWAP = "snapshots.pendingBlobSwap"  # counters row: the staged blob folder an import committed
 _IMPORT_LOCK = 0x5B5_0002  # PostgreSQL advisory-lock key for "a snapshot import or its recovery runs"
 
 
@@ -226,9 +226,7 @@ class SnapshotService:
         """Finish the blob-folder rename of an import that committed, and remove what unfinished imports
         left. Called on every start (``bootstrap.build_app``), before exports and imports; costs one read
         when there is nothing to do."""
-        with self.uow(read_only=True) as uow:
-            pending = self._pending_swap(uow.conn)
-        if pending is None and not self.blobstore.leftovers():
+        if not recovery_pending(self.uow, self.blobstore):
             return
         with self.uow() as uow:
             self._take_import_lock(uow.conn)

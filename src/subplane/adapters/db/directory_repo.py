@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 
 from ...domain.access import Principal, PrincipalKind, Role, RoleAssignment
 from ...domain.errors import NotFound
@@ -100,15 +100,16 @@ class DirectoryRepo:
 
     def service_principal_credential(self, name_or_client_id: str) -> StoredCredential | None:
         key = name_or_client_id.lower()
-        row = self.conn.execute(
+        return _service_principal_credential(self.conn.execute(
             select(service_principals).where(
                 (func.lower(service_principals.c.name) == key) | (service_principals.c.client_id == key)
             )
-        ).first()
-        if row is None:
-            return None
-        principal = Principal(row.object_id, row.name, PrincipalKind.SERVICE_PRINCIPAL)
-        return StoredCredential(principal, row.secret_hash, row.tenant_id, row.client_id)
+        ).first())
+
+    def client_credential(self, client_id: str) -> StoredCredential | None:
+        """The service principal with this client id (not name): the unique index's one-row read."""
+        return _service_principal_credential(self.conn.execute(
+            select(service_principals).where(service_principals.c.client_id == client_id.lower())).first())
 
     def user_tenant(self, user_id: str) -> str:
         return self.conn.execute(select(users.c.tenant_id).where(users.c.user_id == user_id)).scalar_one()
@@ -241,3 +242,10 @@ class DirectoryRepo:
 def _matching(columns: dict, equal: dict[str, str], prefix: dict[str, str] | None) -> list:
     conditions = [func.lower(columns[k]) == v.lower() for k, v in equal.items()]
     return conditions + [func.lower(columns[k]).startswith(v.lower(), autoescape=True) for k, v in (prefix or {}).items()]
+
+
+def _service_principal_credential(row: Row | None) -> StoredCredential | None:
+    if row is None:
+        return None
+    principal = Principal(row.object_id, row.name, PrincipalKind.SERVICE_PRINCIPAL)
+    return StoredCredential(principal, row.secret_hash, row.tenant_id, row.client_id)

@@ -14,8 +14,6 @@ from ...domain.events import DomainEvent
 from .bulk import update_each
 from .tables import activity, outbox
 
-MAX_LIST = 10_000  # the most rows a list (outbox, messages, deliveries, requests) answers with: any edge's bound
-
 
 class ActivityRepo:
     def __init__(self, conn: Connection) -> None:

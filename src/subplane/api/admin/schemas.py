@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, Field, field_validator
 
-from ...adapters.db.records_repo import MAX_LIST
+from ...domain.events import MAX_LIST
 from ...services.faults import MAX_COUNT
 from ..validation import refuse
 

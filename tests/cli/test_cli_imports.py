@@ -1,0 +1,52 @@
+"""Issue 14: a command imports what it runs. `subplane --help` opens no database and so needs neither SQLAlchemy
+nor the services; a read-only command opens the database but none of the HTTP server, the portal, the job
+runner, PDF rendering or token signing. Checked on the modules a real CLI process holds when it exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.cli.test_cli_walkthrough import Cli
+
+# runs the CLI as `subplane` does, then writes the names of the imported modules to stderr's last line
+_PROBE = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+sys.argv = ["subplane", *sys.argv[1:]]
+from subplane.cli.main import run
+run()
+"""
+
+SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "jinja2", "alembic", "fpdf", "prometheus_client", "jwt",
+               "cryptography", "multipart", "subplane.api", "subplane.portal", "subplane.jobs", "subplane.adapters.tokens")
+NEEDS_THE_APP = ("sqlalchemy", "argon2", "babel", "psycopg", "subplane.bootstrap", "subplane.services", "subplane.settings",
+                 "subplane.adapters.db", "subplane.demo")
+
+
+def _modules(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    done = subprocess.run([sys.executable, "-c", _PROBE, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in reversed(done.stderr.splitlines()) if line.startswith("MODULES "))
+    return done, set(json.loads(line.removeprefix("MODULES ")))
+
+
+def _imported(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+def test_help_imports_neither_the_app_nor_the_server(tmp_path):
+    done, modules = _modules({"PATH": "", "HOME": str(tmp_path), "COLUMNS": "200"}, "--help")
+    assert "subscriptions" in done.stdout and "serve" in done.stdout
+    assert "subplane.cli.subscriptions" in modules  # the probe saw the CLI itself
+    assert _imported(modules, NEEDS_THE_APP + SERVER_ONLY) == []
+
+
+def test_a_read_only_command_imports_the_database_but_not_the_server(database, tmp_path):
+    cli = Cli(tmp_path / "data", database.url)
+    cli("demo")
+    done, modules = _modules(cli.env, "subscriptions", "list", "--output", "json")
+    assert {s["displayName"] for s in json.loads(done.stdout)} >= {"Productie", "Ontwikkeling"}
+    assert "sqlalchemy" in modules and "subplane.services.subscriptions" in modules
+    assert _imported(modules, SERVER_ONLY) == []
