@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 from ..adapters.blobstore import BlobStore
 from ..adapters.db.blobs_repo import BlobInfo
@@ -14,7 +15,7 @@ from ..domain.offers import OfferCatalogue
 from ..domain.resources import Resource, ResourceType
 from .access import require
 from .audit import audited, record_success
-from .file_removal import remove_after_commit, write_bytes
+from .file_removal import keep_bytes, remove_after_commit
 from .hooks import MeteringHooks
 from .resources import ResourceService
 from .unit_of_work import UnitOfWork, UowFactory
@@ -57,10 +58,19 @@ class BlobService:
             return uow.blobs.list_blobs(acct.resource_id, container)
 
     def get(self, *, actor: Principal, account: str, container: str, name: str) -> tuple[BlobInfo, bytes]:
+        info, pieces = self.read(actor=actor, account=account, container=container, name=name)
+        return info, b"".join(pieces)
+
+    def read(self, *, actor: Principal, account: str, container: str, name: str, first: int = 0,
+             length: int | None = None) -> tuple[BlobInfo, Iterator[bytes]]:
+        """The blob and its bytes from ``first`` on (``length`` of them, or to the end), clipped to its size,
+        as pieces: a 64 MiB download is never in memory at once, and a range reads only the range."""
         with self.uow(read_only=True) as uow:
             acct = self._account(uow, actor, account, Action.READ)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
-            return info, self.blobstore.read(uow.conn, info.storage_path)
+            first = min(max(first, 0), info.size)
+            count = info.size - first if length is None else max(0, min(length, info.size - first))
+            return info, self.blobstore.span(uow.conn, info.storage_path, first, count)
 
     def create_container(self, *, actor: Principal, account: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
@@ -77,22 +87,29 @@ class BlobService:
 
     def put(self, *, actor: Principal, account: str, container: str, name: str, data: bytes,
             content_type: str = "application/octet-stream", correlation_id: str | None = None) -> BlobInfo:
+        etag = hashlib.md5(data).hexdigest()  # noqa: S324 - an etag, not security
+        # The bytes reach the store before the write transaction takes its lock (a file store syncs them
+        # then), and are kept (renamed into place) inside it; bytes never kept are dropped.
+        received = self.blobstore.receive(data)
+
         def work(uow: UnitOfWork) -> BlobInfo:
             acct = self._account(uow, actor, account, Action.WRITE)
             uow.blobs.require_container(acct.resource_id, container)
-            path = write_bytes(self.blobstore, uow, acct.subscription_id, data)
-            info = BlobInfo(acct.resource_id, container, name, len(data), content_type,
-                            hashlib.md5(data).hexdigest(), path, uow.now, uow.now)  # noqa: S324 - an etag, not security
+            path = keep_bytes(self.blobstore, uow, received, acct.subscription_id)
+            info = BlobInfo(acct.resource_id, container, name, received.size, content_type, etag, path, uow.now, uow.now)
             replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
             self.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
             if replaced:
                 remove_after_commit(self.blobstore, uow, [replaced])
             record_success(uow, actor=actor, action="putBlob", subscription_id=acct.subscription_id,
-                           target=f"{acct.name}/{container}/{name}", details={"size": len(data)})
+                           target=f"{acct.name}/{container}/{name}", details={"size": received.size})
             return info
 
-        return audited(self.uow, actor=actor, action="putBlob", subscription_id=None, target=name,
-                       correlation_id=correlation_id, work=work)
+        try:
+            return audited(self.uow, actor=actor, action="putBlob", subscription_id=None, target=name,
+                           correlation_id=correlation_id, work=work)
+        finally:
+            self.blobstore.drop(received)  # a no-op once kept: the bytes were moved into place
 
     def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
