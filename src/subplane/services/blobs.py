@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 from ..adapters.blobstore import BlobStore
 from ..adapters.db.blobs_repo import BlobInfo
-from ..domain.access import Action, Principal
+from ..domain.access import Action, Principal, is_allowed
 from ..domain.errors import Conflict, InvalidInput
-from ..domain.lifecycle import ensure_writable
+from ..domain.lifecycle import State, Subscription, ensure_writable
 from ..domain.offers import OfferCatalogue
 from ..domain.resources import Resource, ResourceType
-from .access import require
+from .access import access_context, require
 from .audit import audited, record_success
 from .file_removal import keep_bytes, remove_after_commit
 from .hooks import MeteringHooks
@@ -33,19 +33,44 @@ class BlobService:
         self.blobstore = blobstore
 
     def _account(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Resource:
-        account = self.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
-        # A write locks the subscription first and re-reads the account, so a cancel that commits
-        # meanwhile is seen: from that commit on, no blob write gets through.
-        sub = uow.subscriptions.get(account.subscription_id, for_update=action is Action.WRITE)
-        if action is Action.WRITE:
-            account = uow.resources.get(account.resource_id)
-        uow.subscription_id = sub.subscription_id
-        require(uow, self.offers, actor, sub, action, account.resource_id)
+        allowed = self._allowed_by_name(uow, actor, ref, action)
+        if allowed is not None:
+            account, sub = allowed
+        else:  # the general path: refuses as it always has (not found when the actor cannot see the account)
+            account = self.resources.resolve(uow, actor, ref, ResourceType.STORAGE_ACCOUNT)
+            sub, account = self._locked(uow, account, action)
+            uow.subscription_id = sub.subscription_id
+            require(uow, self.offers, actor, sub, action, account.resource_id)
         if action is Action.WRITE:
             ensure_writable(sub)
             if account.read_only:
                 raise Conflict("StorageAccountReadOnly", f"Storage account '{account.name}' is read-only.")
         return account
+
+    @staticmethod
+    def _locked(uow: UnitOfWork, account: Resource, action: Action) -> tuple[Subscription, Resource]:
+        # A write locks the subscription first and re-reads the account, so a cancel that commits
+        # meanwhile is seen: from that commit on, no blob write gets through.
+        sub = uow.subscriptions.get(account.subscription_id, for_update=action is Action.WRITE)
+        return sub, uow.resources.get(account.resource_id) if action is Action.WRITE else account
+
+    def _allowed_by_name(self, uow: UnitOfWork, actor: Principal, ref: str,
+                         action: Action) -> tuple[Resource, Subscription] | None:
+        """The common case in one load of the actor's standing: the URL names the only storage account of
+        that name, and the actor may do ``action`` on it (so it also sees its subscription, which
+        ``ResourceService.resolve`` would otherwise establish by listing every subscription the actor sees).
+        None when that is not so; the general path then answers, refusals included."""
+        if ref.startswith("/"):
+            return None
+        named = uow.resources.find_by_name(ref, ResourceType.STORAGE_ACCOUNT)
+        if len(named) != 1:
+            return None
+        sub, account = self._locked(uow, named[0], action)
+        if sub.state is State.DELETED or not is_allowed(access_context(uow, self.offers, actor, sub, account.resource_id),
+                                                        action):
+            return None
+        uow.subscription_id = sub.subscription_id
+        return account, sub
 
     def list_containers(self, *, actor: Principal, account: str) -> list[str]:
         with self.uow(read_only=True) as uow:
