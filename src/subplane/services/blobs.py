@@ -133,8 +133,9 @@ class BlobService:
         try:
             return audited(self.uow, actor=actor, action="putBlob", subscription_id=None, target=name,
                            correlation_id=correlation_id, work=work)
-        finally:
-            self.blobstore.drop(received)  # a no-op once kept: the bytes were moved into place
+        except BaseException:
+            self.blobstore.drop(received)  # refused or failed: bytes received but never kept (if kept, a no-op)
+            raise
 
     def delete(self, *, actor: Principal, account: str, container: str, name: str, correlation_id: str | None = None) -> None:
         def work(uow: UnitOfWork) -> None:
