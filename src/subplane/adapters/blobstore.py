@@ -10,6 +10,11 @@ leaves at worst an orphan, never metadata without bytes, and remove bytes only a
 (``services/file_removal.py``). The database store (``blobstore_db.py``) writes and deletes rows in
 the caller's transaction instead; ``conn`` is that transaction and the other stores ignore it.
 Removal is idempotent everywhere, so a purge can safely run again.
+
+An upload hands its bytes to the store in two steps: ``receive`` before the write transaction begins
+(the file store writes and syncs them there, under ``incoming/`` with a ``.part`` name no reader or
+``keys`` sees, so no other writer waits for the disk), and ``keep`` inside it, once the subscription is
+known (the file store renames them into place). ``drop`` forgets bytes received but never kept.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -32,8 +38,15 @@ class BlobStore(Protocol):
     transactional: bool  # True: writes and removals are part of the caller's transaction
 
     def write(self, conn, subscription_id: str, data: bytes) -> str: ...
+    def receive(self, data: bytes) -> Received: ...
+    def keep(self, conn, received: Received, subscription_id: str) -> str: ...
+    def drop(self, received: Received) -> None: ...
     def read(self, conn, key: str) -> bytes: ...
     def pieces(self, conn, key: str) -> Iterator[bytes]: ...
+    def span(self, conn, key: str, first: int, length: int) -> Iterator[bytes]:
+        """``length`` bytes from offset ``first`` (inside the blob), as pieces of at most ``CHUNK`` bytes.
+        Whatever must be read while ``conn``'s transaction is open is read before this returns (a file is
+        opened, so a replace or delete after the commit does not cut the pieces short)."""
     def remove(self, conn, keys: Iterable[str]) -> None: ...
     def remove_subscription(self, conn, subscription_id: str) -> None: ...
     def keys(self, conn) -> Iterator[str]: ...
@@ -49,6 +62,20 @@ class BlobStore(Protocol):
     def discard(self, leftover) -> None: ...
     def clear(self) -> None:
         """Remove every blob (after a reset's commit)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """Bytes an upload handed over before its transaction: in memory, or already in a file of the store."""
+
+    size: int
+    data: bytes | None = None
+    path: Path | None = None
+
+    def bytes_held(self) -> bytes:
+        if self.data is None:
+            raise ValueError("these bytes were received into a file")
+        return self.data
 
 
 def new_key(subscription_id: str) -> str:
@@ -72,6 +99,25 @@ class FileBlobStore:
         os.replace(temporary, target)
         return key
 
+    def receive(self, data: bytes) -> Received:
+        """Durable under ``incoming/`` before any transaction, so the write lock never waits for the disk."""
+        path = self.root / "incoming" / f"{uuid.uuid4().hex}.part"
+        _write_durably(path, [data])
+        return Received(len(data), path=path)
+
+    def keep(self, conn, received: Received, subscription_id: str) -> str:
+        if received.path is None:
+            return self.write(conn, subscription_id, received.bytes_held())
+        key = new_key(subscription_id)
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(received.path, target)  # the bytes are synced already; the rename is atomic
+        return key
+
+    def drop(self, received: Received) -> None:
+        if received.path is not None:
+            received.path.unlink(missing_ok=True)
+
     def read(self, conn, key: str) -> bytes:
         return (self.root / key).read_bytes()
 
@@ -79,6 +125,9 @@ class FileBlobStore:
         with open(self.root / key, "rb") as handle:
             while piece := handle.read(CHUNK):
                 yield piece
+
+    def span(self, conn, key: str, first: int, length: int) -> Iterator[bytes]:
+        return _read_span(open(self.root / key, "rb"), first, length)
 
     def remove(self, conn, keys: Iterable[str]) -> None:
         for key in keys:
@@ -143,6 +192,15 @@ class FileBlobStore:
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _read_span(handle, first: int, length: int) -> Iterator[bytes]:
+    with handle:
+        handle.seek(first)
+        left = length
+        while left > 0 and (piece := handle.read(min(CHUNK, left))):
+            left -= len(piece)
+            yield piece
 
 
 def _write_durably(target: Path, pieces: Pieces) -> None:

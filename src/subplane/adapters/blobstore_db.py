@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import delete, insert, select
 
-from .blobstore import CHUNK, StagedBlobs, new_key
+from .blobstore import CHUNK, Received, StagedBlobs, new_key
 from .db.blob_tables import blob_chunks
 from .db.tables import blobs
 
@@ -29,6 +29,15 @@ class DatabaseBlobStore:
         self._insert(conn, key, (data[i:i + CHUNK] for i in range(0, len(data), CHUNK)))
         return key
 
+    def receive(self, data: bytes) -> Received:
+        return Received(len(data), data=data)  # written in the transaction, by ``keep``
+
+    def keep(self, conn, received: Received, subscription_id: str) -> str:
+        return self.write(conn, subscription_id, received.bytes_held())
+
+    def drop(self, received: Received) -> None:
+        """Nothing was written before ``keep``."""
+
     def read(self, conn, key: str) -> bytes:
         return b"".join(self.pieces(conn, key))
 
@@ -41,6 +50,20 @@ class DatabaseBlobStore:
             yield bytes(piece)
         if not found:
             raise FileNotFoundError(f"no bytes stored for blob {key}")
+
+    def span(self, conn, key: str, first: int, length: int) -> Iterator[bytes]:
+        """Only the chunks the span touches, read now (the connection's transaction ends before the answer)."""
+        if length <= 0:
+            return iter(())
+        low, high = first // CHUNK, (first + length - 1) // CHUNK
+        held = b"".join(bytes(piece) for piece in conn.execute(
+            select(blob_chunks.c.data).where(blob_chunks.c.blob_key == key, blob_chunks.c.chunk_index.between(low, high))
+            .order_by(blob_chunks.c.chunk_index)).scalars())
+        if not held:
+            raise FileNotFoundError(f"no bytes stored for blob {key}")
+        start = first - low * CHUNK
+        view = memoryview(held)[start:start + length]
+        return (bytes(view[i:i + CHUNK]) for i in range(0, len(view), CHUNK))
 
     def remove(self, conn, keys: Iterable[str]) -> None:
         keys = list(keys)

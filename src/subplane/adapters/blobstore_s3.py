@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .blobstore import CHUNK, StagedBlobs, new_key
+from .blobstore import CHUNK, Received, StagedBlobs, new_key
 
 _DELETE_BATCH = 1000  # what one DeleteObjects request takes at most
 READY = "ready"
@@ -47,11 +47,25 @@ class S3BlobStore:
         self.client.put_object(Bucket=self.bucket, Key=self.live + key, Body=data)
         return key
 
+    def receive(self, data: bytes) -> Received:
+        return Received(len(data), data=data)  # written in the transaction, by ``keep``
+
+    def keep(self, conn, received: Received, subscription_id: str) -> str:
+        return self.write(conn, subscription_id, received.bytes_held())
+
+    def drop(self, received: Received) -> None:
+        """Nothing was written before ``keep``."""
+
     def read(self, conn, key: str) -> bytes:
         return self._body(self.live + key).read()
 
     def pieces(self, conn, key: str) -> Iterator[bytes]:
         yield from self._body(self.live + key).iter_chunks(CHUNK)
+
+    def span(self, conn, key: str, first: int, length: int) -> Iterator[bytes]:
+        if length <= 0:
+            return iter(())
+        return self._body(self.live + key, f"bytes={first}-{first + length - 1}").iter_chunks(CHUNK)
 
     def remove(self, conn, keys: Iterable[str]) -> None:
         self._delete([self.live + key for key in keys])
@@ -98,9 +112,11 @@ class S3BlobStore:
         self.discard(self.live)
 
     # S3 calls ------------------------------------------------------------------------------------
-    def _body(self, name: str):
+    def _body(self, name: str, byte_range: str | None = None):
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=name)["Body"]
+            if byte_range is None:
+                return self.client.get_object(Bucket=self.bucket, Key=name)["Body"]
+            return self.client.get_object(Bucket=self.bucket, Key=name, Range=byte_range)["Body"]
         except self.client.exceptions.NoSuchKey:
             raise FileNotFoundError(f"no object {name} in bucket {self.bucket}") from None
 

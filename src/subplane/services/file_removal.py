@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Connection
 
-from ..adapters.blobstore import BlobStore
+from ..adapters.blobstore import BlobStore, Received
 from .unit_of_work import UnitOfWork
 
 REMOVE_FILES = "remove_files"
@@ -25,9 +25,9 @@ PURGE_FILES = "purge_files"
 REMOVAL_THREADS = 8
 
 
-def write_bytes(store: BlobStore, uow: UnitOfWork, subscription_id: str, data: bytes) -> str:
-    """Store a blob's bytes for this unit of work; returns the key its metadata keeps."""
-    key = store.write(uow.conn, subscription_id, data)
+def keep_bytes(store: BlobStore, uow: UnitOfWork, received: Received, subscription_id: str) -> str:
+    """Keep bytes the store received before this unit of work; returns the key its metadata keeps."""
+    key = store.keep(uow.conn, received, subscription_id)
     if not store.transactional:
         uow.after_rollback(lambda: store.remove(None, [key]))
     return key

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from subplane.domain.access import OPERATOR, Role
-from subplane.domain.errors import Forbidden
+from subplane.domain.errors import Forbidden, NotFound
 from subplane.domain.resources import ResourceType
 
 
@@ -48,3 +48,26 @@ def test_the_subscriptions_own_records_stay_closed(demo_app, group_reader):
     vm = next(r for r in demo_app.resources.list(actor=group_reader, subscription="Productie")
               if r.type is ResourceType.VIRTUAL_MACHINE)
     assert demo_app.resources.get(actor=group_reader, ref=vm.resource_id).name == vm.name
+
+
+def test_blobs_answer_by_the_role_at_the_account_and_refuse_as_before(demo_app, group_reader):
+    """The blob service's one-load path for an account named in the URL allows what the roles allow and
+    leaves every refusal to the general path: 403 where the actor sees the subscription, 404 where not."""
+    def blob(actor, account: str = "contosodata"):
+        return demo_app.blobs.get(actor=actor, account=account, container="backups", name="leesmij.txt")
+
+    assert blob(group_reader)[1] == blob(OPERATOR)[1]  # Reader of productie-rg, where contosodata is
+    with pytest.raises(Forbidden) as write:
+        demo_app.blobs.put(actor=group_reader, account="contosodata", container="backups", name="x.txt", data=b"x")
+    assert write.value.code == "AuthorizationFailed"
+    demo_app.blobs.create_container(actor=OPERATOR, account="otherdata", name="backups")
+    with pytest.raises(Forbidden) as read_elsewhere:  # other-rg: the subscription is seen, the account not readable
+        demo_app.blobs.list_blobs(actor=group_reader, account="otherdata", container="backups")
+    assert read_elsewhere.value.code == "AuthorizationFailed"
+    sub = demo_app.subscriptions.get(actor=OPERATOR, ref="Productie")
+    with demo_app.uow() as uow:
+        demo_app.directory.create_user(uow, tenant_id=sub.tenant_id, upn="stranger@contoso.example",
+                                       display_name="Vreemde", password="Vreemde-2026-ok")
+    with pytest.raises(NotFound) as unseen:
+        blob(demo_app.directory.principal("stranger@contoso.example"))
+    assert unseen.value.code == "ResourceNotFound"

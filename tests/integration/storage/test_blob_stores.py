@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from subplane import demo
+from subplane.adapters.blobstore import CHUNK
 from subplane.adapters.db.tables import blobs, due_jobs
 from subplane.domain.access import OPERATOR
-from subplane.domain.errors import InvalidInput
+from subplane.domain.errors import Conflict, InvalidInput
 from subplane.services.file_removal import PURGE_FILES, REMOVE_FILES
 
 from ..helpers import storage_account
@@ -75,9 +76,16 @@ def test_an_empty_blob_is_stored_and_read_back(seeded):
     assert get(seeded, account, "empty.txt") == b""
 
 
+def every_file_under(app) -> set[str]:
+    """Every file the file store's folder holds, received ones too (``keys`` leaves those out); empty elsewhere."""
+    if app.settings.blob_store != "file" or not app.blobstore.root.exists():
+        return set()
+    return {p.relative_to(app.blobstore.root).as_posix() for p in app.blobstore.root.rglob("*") if p.is_file()}
+
+
 def test_a_write_that_rolls_back_leaves_no_bytes(seeded, monkeypatch):
     account = storage_account(seeded, "Productie").resource_id
-    before = stored(seeded)
+    before, files_before = stored(seeded), every_file_under(seeded)
 
     def fail(uow, subscription_id):
         raise RuntimeError("the transaction fails after the bytes were written")
@@ -86,6 +94,30 @@ def test_a_write_that_rolls_back_leaves_no_bytes(seeded, monkeypatch):
     with pytest.raises(RuntimeError):
         put(seeded, account, "doomed.txt", b"never committed")
     assert stored(seeded) == before
+    assert every_file_under(seeded) == files_before  # nothing left under incoming/ either
+
+
+def test_a_refused_upload_leaves_no_bytes_even_received_ones(seeded):
+    account = storage_account(seeded, "Productie").resource_id
+    before, files_before = stored(seeded), every_file_under(seeded)
+    seeded.subscriptions.cancel(actor=OPERATOR, ref="Productie", reason="weg", turn_off_resources=True)
+    with pytest.raises(Conflict):
+        put(seeded, account, "refused.txt", b"the subscription is read-only")
+    assert stored(seeded) == before
+    assert every_file_under(seeded) == files_before
+
+
+@pytest.mark.parametrize("first, length", [(0, 10), (CHUNK - 3, 7), (CHUNK, CHUNK), (2 * CHUNK + 5, None), (0, None),
+                                           (len(BIG) - 1, 5), (len(BIG), 4), (7, 0)])
+def test_a_range_reads_just_its_bytes_in_pieces_on_every_store(seeded, first, length):
+    account = storage_account(seeded, "Productie").resource_id
+    put(seeded, account, "big.bin", BIG)
+    info, pieces = seeded.blobs.read(actor=OPERATOR, account=account, container="backups", name="big.bin",
+                                     first=first, length=length)
+    got = list(pieces)
+    assert info.size == len(BIG)
+    assert b"".join(got) == BIG[first:None if length is None else first + length]
+    assert all(0 < len(piece) <= CHUNK for piece in got)
 
 
 def test_purge_removes_every_byte_on_every_store(seeded):

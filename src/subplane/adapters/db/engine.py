@@ -20,7 +20,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+    # 20 pooled connections: the blob data plane's clients send 16 requests at once, and a connection
+    # opened past the pool (and closed again when returned) costs its pragmas on every request (issue 14)
+    engine = create_engine(url, echo=echo, pool_size=20, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

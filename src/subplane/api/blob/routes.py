@@ -12,12 +12,15 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from collections.abc import Iterator
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...adapters.blobstore import CHUNK
 from ...adapters.tokens import TokenRejected
 from ...domain.access import Principal, PrincipalKind
 from ...domain.authority import STORAGE_AUDIENCE
@@ -148,28 +151,39 @@ def install(http: FastAPI, app) -> None:
             if request.method == "DELETE":
                 await run_in_threadpool(lambda: app.blobs.delete(actor=actor, account=account, container=container, name=name))
                 return Response(status_code=202, headers={"x-ms-delete-type-permanent": "true"})
-            info, data = await run_in_threadpool(lambda: app.blobs.get(actor=actor, account=account,
-                                                                       container=container, name=name))
-            return _download(request, info, data)
+            return await _download(request, app.blobs, actor, account, container, name)
 
         return await answer(request, work)
 
     http.include_router(router)
 
 
-def _download(request: Request, info, data: bytes) -> Response:
-    headers = {**_headers(info), "Content-Type": info.content_type}
+async def _download(request: Request, blobs, actor: Principal, account: str, container: str, name: str) -> Response:
+    """The blob, a range of it, or (HEAD) its headers alone; only the bytes answered are read, and a large
+    answer streams in pieces (``CHUNK``), so no download holds the whole blob in memory."""
     # a range it cannot read (or one past any offset) is ignored, as HTTP says of Range: the whole blob answers
     wanted = _RANGE.fullmatch((request.headers.get("x-ms-range") or request.headers.get("range") or "").strip())
-    if request.method == "HEAD":
-        return Response(status_code=200, headers={**headers, "Content-Length": str(len(data))})
+    head = request.method == "HEAD"
+    start = int(wanted.group(1)) if wanted and not head else 0
+    last = int(wanted.group(2)) if wanted and wanted.group(2) and not head else None
+    length = 0 if head else None if last is None else max(0, last - start + 1)
+    info, pieces = await run_in_threadpool(lambda: blobs.read(actor=actor, account=account, container=container,
+                                                              name=name, first=start, length=length))
+    headers = {**_headers(info), "Content-Type": info.content_type}
+    if head:
+        return Response(status_code=200, headers={**headers, "Content-Length": str(info.size)})
     if wanted is None:
-        return Response(data, status_code=200, headers=headers)
-    start = int(wanted.group(1))
-    if start >= len(data):
+        return _body(info.size, pieces, 200, headers)
+    if start >= info.size:
         return _error(416, "InvalidRange", "The range specified is invalid for the current size of the resource.",
-                      {"Content-Range": f"bytes */{len(data)}"})
-    end = min(int(wanted.group(2)) if wanted.group(2) else len(data) - 1, len(data) - 1)
-    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+                      {"Content-Range": f"bytes */{info.size}"})
+    end = min(last if last is not None else info.size - 1, info.size - 1)
+    headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
     headers.pop("Content-MD5", None)
-    return Response(data[start:end + 1], status_code=206, headers=headers)
+    return _body(max(0, end - start + 1), pieces, 206, headers)
+
+
+def _body(size: int, pieces: Iterator[bytes], status: int, headers: dict[str, str]) -> Response:
+    if size <= CHUNK:  # one piece: a plain answer costs less than a stream
+        return Response(b"".join(pieces), status_code=status, headers=headers)
+    return StreamingResponse(pieces, status_code=status, headers={**headers, "Content-Length": str(size)})
