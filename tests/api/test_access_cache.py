@@ -82,3 +82,16 @@ def test_the_cache_forgets_the_least_recently_used_and_a_changed_token_misses():
     cache.put(("p", "s3"), "t1", "three")
     assert cache.get(("p", "s2"), "t1") is None and cache.get(("p", "s1"), "t1") == "one"
     assert cache.get(("p", "s1"), "t2") is None  # another token: what it guards changed
+
+
+def test_a_role_removed_and_checked_inside_one_writing_unit_of_work_is_refused_there(demo_app):
+    from subplane.services.access import require_visible
+
+    reader, assignment, sub = reader_of(demo_app)
+    assert not refused(demo_app, reader, sub)  # cached
+    with pytest.raises(DomainError, match="AuthorizationFailed|does not have authorization"):
+        with demo_app.uow() as uow:
+            subscription = uow.subscriptions.get(sub)
+            require_visible(uow, demo_app.offers, reader, subscription)  # cached standing: allowed
+            uow.directory.delete_role_assignment(assignment.assignment_id)
+            require_visible(uow, demo_app.offers, reader, subscription)  # after its own delete: refused

@@ -42,12 +42,12 @@ def _standing(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub
 
 def _held(uow: UnitOfWork, principal: Principal, sub: Subscription) -> tuple[list[Any], bool]:
     """The principal's assignments at and inside the subscription (its management groups' restated there) and whether
-    it administers the subscription's billing account. Read-only units of work keep them in the access cache under
-    the access token read first (``services/access_cache.py``); a unit of work that writes reads them afresh (on
-    PostgreSQL its own changes move the token only as it commits)."""
+    it administers the subscription's billing account, kept in the access cache under the access token read first
+    (``services/access_cache.py``). On PostgreSQL a unit of work that writes reads them afresh: its own changes move
+    the token only as it commits. SQLite's triggers move it at once, inside the writer's transaction."""
     cache, token = uow.access_cache, None
     key = (principal.principal_id, sub.subscription_id, sub.tenant_id, sub.billing_account_id)
-    if cache is not None and uow.read_only:
+    if cache is not None and (uow.read_only or uow.engine.dialect.name == "sqlite"):
         token = AccessVersionRepo(uow.conn).token()
         found = cache.get(key, token) if token is not None else None
         if found is not None:
