@@ -130,3 +130,18 @@ def test_the_writer_stores_a_full_batch_in_one_transaction_and_a_reader_still_se
         assert stored_rows(app) == 4
     finally:
         log.close()
+
+
+def test_a_log_smaller_than_a_batch_stores_when_it_is_full(app):
+    import time
+
+    log = RequestLog(app.uow, size=2, instance="small", linger_seconds=3600)  # the default batch of 256 cannot fill
+    try:
+        log.add(_entry(0))
+        log.add(_entry(1))
+        deadline = time.monotonic() + 60  # a bound for a stalled writer, not a speed assertion
+        while stored_rows(app) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stored_rows(app) == 2
+    finally:
+        log.close()

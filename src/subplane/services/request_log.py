@@ -41,9 +41,9 @@ class RequestLog:
                  linger_seconds: float = LINGER_SECONDS, batch_size: int = BATCH_SIZE) -> None:
         self.uow = uow
         self.linger_seconds = max(linger_seconds, 0.0)
-        self.batch_size = max(batch_size, 1)
         self.instance = instance
         self.size = max(size, 1)
+        self.batch_size = min(max(batch_size, 1), self.size)  # the queue never holds more than ``size``
         self.prune_every = max(prune_every, 1)
         self._queued: deque[dict[str, Any]] = deque(maxlen=self.size)  # bounded: a database that is down costs no memory
         self._stored_since_prune = 0
