@@ -29,11 +29,10 @@ from rich.table import Table
 from sqlalchemy import insert, select, update
 
 from subplane import settings
-from subplane.adapters.db.billing_repo import PeriodRow
 from subplane.adapters.db.billing_tables import billing_invoice_lines, billing_invoices, billing_periods, billing_spans
 from subplane.adapters.db.tables import billing_accounts, clock, subscriptions, tenants, users
 from subplane.bootstrap import build_app
-from subplane.domain.billing import round_money
+from subplane.domain.billing import BillingPeriod, round_money
 
 console = Console()
 UTC = UTC
@@ -97,7 +96,7 @@ def seed(app, count: int, seed_value: int) -> None:
                              offer_id="MS-AZR-0003P", state="Disabled" if cancel_at else "Enabled",
                              state_reason="Cancelled" if cancel_at else None, created_at=BEFORE,
                              state_changed_at=cancel_at or BEFORE, cancelled_at=cancel_at))
-            periods.append(PeriodRow(sub_id, account_id, currency, 1, PERIOD_START, PERIOD_END, False, PERIOD_START).__dict__)
+            periods.append(BillingPeriod(sub_id, account_id, currency, 1, PERIOD_START, PERIOD_END, False, PERIOD_START).__dict__)
         for chunk in range(0, count, 5000):
             conn.execute(insert(subscriptions), subs[chunk:chunk + 5000])
             conn.execute(insert(billing_periods), periods[chunk:chunk + 5000])

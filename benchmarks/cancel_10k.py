@@ -19,12 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select, update
 
-from subplane import settings
+from subplane import demo, settings
 from subplane.adapters.db.tables import resources, subscriptions
 from subplane.bootstrap import build_app
 from subplane.domain.access import OPERATOR
 from subplane.domain.resources import AllocationMethod, PowerState, Resource, ResourceType, resource_id
-from subplane.services import demo
 
 console = Console()
 

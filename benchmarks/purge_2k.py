@@ -19,10 +19,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from subplane import settings
+from subplane import demo, settings
 from subplane.bootstrap import build_app
 from subplane.domain.access import OPERATOR
-from subplane.services import demo
 
 console = Console()
 

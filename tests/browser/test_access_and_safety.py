@@ -134,8 +134,6 @@ def test_an_invoice_pdf_downloads_and_is_a_pdf(browser, fresh_server):
     sign_in(page, fresh_server, "admin")
     page.get_by_role("link", name="Productie").click()
     page.get_by_role("link", name="Invoices").click()
-    if page.locator("#invoices-unavailable").count():
-        pytest.skip("this build has no billing service")
     page.get_by_label("Advance by").select_option("30d")
     page.get_by_role("button", name="Advance clock").click()
     page.get_by_label("Advance by").select_option("7d")

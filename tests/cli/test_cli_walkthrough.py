@@ -141,3 +141,19 @@ def test_user_errors_are_one_line_without_traceback(cli):
         done = cli(*args, ok=False)
         assert done.returncode == code, (args, done.stderr)
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cancel_at_a_later_moment(cli):
+    now = when(cli.json("clock", "show")["now"])
+    at = (now + timedelta(days=3)).date().isoformat()
+    scheduled = cli("subscriptions", "cancel", "Productie", "--reason", "Project ends", "--turn-off-resources",
+                    "--at", at, "--as", "admin@contoso.example")
+    assert "will be cancelled on" in scheduled.stdout and "nothing changes" in scheduled.stdout
+    assert cli.json("subscriptions", "show", "Productie")["state"] == "Enabled"
+    past = cli("subscriptions", "cancel", "Productie", "--reason", "x", "--at", "2001-01-01",
+               "--as", "admin@contoso.example", ok=False)
+    assert past.returncode == 2 and "ScheduledCancelNotInFuture" in past.stderr
+    cli("clock", "advance", "4d")
+    shown = cli.json("subscriptions", "show", "Productie")
+    assert (shown["state"], shown["stateReason"]) == ("Disabled", "Cancelled")
+    assert when(shown["cancelledAt"]).date().isoformat() == at

@@ -19,7 +19,7 @@ from subplane.bootstrap import build_app
 from subplane.services.snapshots import all_tables
 from tests.server import ServerProcess
 
-# the refusal log: every refused action is recorded in the activity log by design (services/audit.py)
+# the refusal log: every refused action is recorded in the activity log by design (services/use_case.py)
 CHANGES_ON_REFUSAL = {"activity"}
 # rows whose contents are hashed, not only counted: what a half-applied write would leave behind
 HASHED = ("subscriptions", "resources", "resource_groups", "subscription_aliases", "role_assignments", "blobs",

@@ -204,8 +204,6 @@ def test_clock_panel_advances_the_simulated_clock(admin_nl):
 
 def test_cancel_offers_to_turn_off_the_support_plans_auto_renew(admin_nl):
     app = admin_nl.app
-    if not hasattr(app, "billing"):
-        pytest.skip("this build has no billing service")
     sid = admin_nl.subscription_id("Productie")
     admin = app.directory.principal("admin@contoso.example")
     app.billing.set_support_plan(actor=admin, ref=sid, plan="Developer")
@@ -225,8 +223,6 @@ def test_no_support_plan_means_no_support_question(admin_nl):
 
 def test_past_due_overview_explains_and_the_administrator_settles(demo_app, admin_nl):
     app = demo_app
-    if not hasattr(app, "billing"):
-        pytest.skip("this build has no billing service")
     prod = app.subscriptions.get(actor=OPERATOR, ref="Productie")
     app.billing.set_card(actor=OPERATOR, account=prod.billing_account_id, fails=True)
     app.clock_control.advance(timedelta(days=45))  # past the first invoice's due date: past due
@@ -246,8 +242,6 @@ def test_past_due_overview_explains_and_the_administrator_settles(demo_app, admi
 
 def test_a_subscription_past_due_for_a_siblings_invoice_shows_the_accounts_balance_and_settles_it(demo_app, admin_nl):
     app = demo_app
-    if not hasattr(app, "billing"):
-        pytest.skip("this build has no billing service")
     prod = app.subscriptions.get(actor=OPERATOR, ref="Productie")
     app.billing.set_card(actor=OPERATOR, account=prod.billing_account_id, fails=True)
     app.clock_control.advance(timedelta(days=45))

@@ -135,14 +135,20 @@ def _run_http(app, details: dict, tls, *, host: str, port: int, log_level: str) 
         console.print(f"Portal: {url}/portal/  (open it in a browser; the demo users are in the README)")
         console.print("Try: [bold]subplane subscriptions list[/] in another terminal. Stop with Ctrl+C.")
 
-    config = uvicorn.Config(create_http_app(app), host=host, port=port, log_level=log_level.lower(), log_config=None,
-                            ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
-                            access_log=False,  # our middleware logs each request, with correlation id and principal
-                            loop=_EVENT_LOOP, http="httptools")  # C event loop and HTTP parser (issue 14)
+    config = uvicorn.Config(create_http_app(app), **uvicorn_options(tls, host=host, port=port, log_level=log_level))
     # uvicorn shuts down gracefully on SIGTERM and then raises it again; exiting through Python (not the
     # default action, which kills at once) lets serve's clean-up run.
     signal.signal(signal.SIGTERM, _exit_quietly)
     _announcing_server(config, listening).run()
+
+
+def uvicorn_options(tls, *, host: str, port: int, log_level: str) -> dict:
+    """The keyword arguments of ``uvicorn.Config`` for serving: one place, so that benchmarks/bare_app.py serves
+    its baseline on exactly the server stack, TLS and log settings Subplane runs on."""
+    return dict(host=host, port=port, log_level=log_level.lower(), log_config=None,
+                ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
+                access_log=False,  # our middleware logs each request, with correlation id and principal
+                loop=_EVENT_LOOP, http="httptools")  # C event loop and HTTP parser (issue 14)
 
 
 # uvloop has no Windows build; there the standard library's loop serves

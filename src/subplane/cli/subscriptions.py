@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
+from ..clock import parse_instant
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
 from .common import AsOption, CliContext, command, subscription_ref
@@ -84,6 +86,8 @@ def cancel(
     support_auto_renew: Annotated[bool | None, typer.Option(
         "--support-auto-renew/--no-support-auto-renew",
         help="With a support plan: keep its auto-renew on or turn it off (asked when omitted on a terminal).")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Cancel by itself at this later ISO 8601 instant or date (UTC) instead of now.")] = None,
     as_: AsOption = None,
 ) -> None:
     """Cancel a subscription: billing stops now, resources are turned off, data is kept until the deletion date.
@@ -95,6 +99,9 @@ def cancel(
         raise InvalidInput("CancellationReasonRequired", "A reason for cancelling is required (--reason).")
     actor = cli.app.directory.principal(as_)
     subscription = subscription_ref(cli, actor, subscription)
+    if at is not None:
+        _schedule_cancel(cli, actor, subscription, parse_instant(at), reason, turn_off_resources)
+        return
     support_auto_renew = ask_support_auto_renew(cli, actor, subscription, support_auto_renew)
     result = cli.app.subscriptions.cancel(actor=actor, ref=subscription, reason=reason,
                                           turn_off_resources=turn_off_resources, support_auto_renew=support_auto_renew)
@@ -114,6 +121,15 @@ def cancel(
     if result.support_plan is not None and not cli.json:
         console.print(f"  Support plan {result.support_plan['plan']}: auto-renew "
                       f"{'on' if result.support_plan['autoRenew'] else 'off'}")
+
+
+def _schedule_cancel(cli: CliContext, actor: Principal, subscription: str, at: datetime, reason: str, turn_off: bool) -> None:
+    when = cli.app.subscriptions.schedule_cancel(actor=actor, ref=subscription, at=at, reason=reason,
+                                                 turn_off_resources=turn_off)
+    if cli.json:
+        emit_json({"subscription": subscription, "cancelAt": when.isoformat(), "reason": reason.strip()})
+        return
+    console.print(f"{subscription} will be cancelled on {instant(when)}; until then nothing changes.", highlight=False)
 
 
 @command(app)

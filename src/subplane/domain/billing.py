@@ -21,6 +21,7 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from .lifecycle import Reason, State, Subscription
 from .metering import Span
 from .prices import PriceList, Unit
 
@@ -467,3 +468,46 @@ class SupportPlan:
     auto_renew: bool
     started_at: datetime
     ended_at: datetime | None = None
+
+
+# What a subscription's overview says about payment --------------------------------------------------------
+OPEN_STATUSES = (InvoiceStatus.DUE, InvoiceStatus.PAST_DUE)  # what Settle pays
+NOTICE_REASONS: frozenset[State | Reason] = frozenset({
+    State.PAST_DUE, Reason.NON_PAYMENT, Reason.PAYMENT_OVERDUE_SOON, Reason.CREDIT_NEARLY_USED})
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """Why a subscription is warned, past due or disabled for non-payment, and what settles it."""
+
+    reason: State | Reason  # PastDue, NonPayment, PaymentOverdueSoon, CreditNearlyUsed
+    open_total: Decimal
+    currency: str
+    disabled_on: date | None  # PastDue: the last day settling keeps the subscription enabled
+    may_settle: bool
+
+
+def notice_reason(sub: Subscription) -> State | Reason | None:
+    """The payment-related reason a subscription's overview warns about, if it has one."""
+    reason = sub.state_reason or sub.state
+    return reason if reason in NOTICE_REASONS else None
+
+
+def settle_by(due_date: date, grace_period_days: int) -> date:
+    """The last day settling a past-due invoice still helps: the runner disables at 00:00 the day after."""
+    return due_date + timedelta(days=grace_period_days)
+
+
+def payment_notice(sub: Subscription, invoices: Iterable[Invoice], *, currency: str, grace_period_days: int,
+                   account_admin: bool) -> PaymentNotice | None:
+    """What the overview says about payment. Past due, disabled and settled are per billing account (a sibling's
+    invoice makes this one past due, and Settle pays them all): ``invoices`` are the account's that the reader
+    may see; only the Account Administrator may settle, and only what is open."""
+    reason = notice_reason(sub)
+    if reason is None:
+        return None
+    unpaid = [i for i in invoices if i.billing_account_id == sub.billing_account_id and i.status in OPEN_STATUSES]
+    late = [i.due_date for i in unpaid if i.status is InvoiceStatus.PAST_DUE]
+    disabled_on = settle_by(min(late), grace_period_days) if late and reason is State.PAST_DUE else None
+    return PaymentNotice(reason, sum((i.total for i in unpaid), Decimal("0.00")), currency, disabled_on,
+                         account_admin and reason is not Reason.CREDIT_NEARLY_USED and bool(unpaid))

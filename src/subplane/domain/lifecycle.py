@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from .access import Action
 from .errors import Conflict, InvalidInput
 from .offers import Offer
 from .resources import DISABLE_EFFECTS, ENABLE_EFFECTS, FieldEffect
@@ -41,6 +42,7 @@ class Reason(StrEnum):
 
 class LifecycleAction(StrEnum):
     CANCEL = "cancel"
+    SCHEDULE_CANCEL = "scheduleCancel"  # a cancel that runs by itself at a later moment
     REACTIVATE = "reactivate"
     DELETE = "delete"
     RENAME = "rename"
@@ -98,6 +100,7 @@ C, S, K = Outcome.CHANGE, Outcome.SAME, Outcome.KEEP
 TRANSITIONS: tuple[Rule, ...] = (
     *(Rule(s, None, A.CANCEL, C, D, R_.CANCELLED, Effect.DISABLE) for s in (E, W, P)),
     Rule(D, R_.CANCELLED, A.CANCEL, S),
+    *(Rule(s, None, A.SCHEDULE_CANCEL, K) for s in (E, W, P)),
     Rule(D, R_.CANCELLED, A.REACTIVATE, C, E, None, Effect.ENABLE),
     Rule(E, None, A.REACTIVATE, S),
     Rule(W, None, A.REACTIVATE, S),
@@ -260,6 +263,18 @@ def cancel(
     )
 
 
+def schedule_cancel(sub: Subscription, *, at: datetime, now: datetime, reason: str) -> Decision:
+    """A cancel that runs by itself at ``at``; the state stays as it is until then, and at ``at`` the
+    cancel's own rules decide (``cancel``)."""
+    rule = _rule_for(sub, LifecycleAction.SCHEDULE_CANCEL)
+    if not reason or not reason.strip():
+        raise InvalidInput("CancellationReasonRequired", "A reason for cancelling is required.")
+    if at <= now:
+        raise InvalidInput("ScheduledCancelNotInFuture",
+                           f"A scheduled cancel needs a moment after now ({now.isoformat()}), not {at.isoformat()}.")
+    return Decision(sub, sub, rule)
+
+
 def reactivate(sub: Subscription, *, offer: Offer, now: datetime) -> Decision:
     # The cancellation is over: its instant, reason and actor stay in the activity log, not on the record.
     decision = _transition(sub, LifecycleAction.REACTIVATE, now, deletion_date=None, cancelled_at=None,
@@ -281,7 +296,7 @@ class DeleteCheck:
 def delete_checklist(
     sub: Subscription, *, offer: Offer, now: datetime, resource_count: int, confirm_name: str | None
 ) -> list[DeleteCheck]:
-    earliest = (sub.cancelled_at or now) + timedelta(minutes=offer.delete_min_wait_minutes)
+    earliest = earliest_delete(sub, offer) or now + _delete_wait(offer)
     return [
         DeleteCheck(
             "DeleteTooSoon",
@@ -353,3 +368,33 @@ def ensure_not_deleted(sub: Subscription) -> None:
             subscription_id=sub.subscription_id,
         )
 
+
+
+# What a person may ask of a subscription: each lifecycle action and the permission it needs ---------------
+USER_ACTIONS: dict[LifecycleAction, Action] = {
+    LifecycleAction.CANCEL: Action.CANCEL,
+    LifecycleAction.REACTIVATE: Action.REACTIVATE,
+    LifecycleAction.DELETE: Action.DELETE_SUBSCRIPTION,
+    LifecycleAction.RENAME: Action.RENAME,
+    LifecycleAction.SWITCH_OFFER: Action.SWITCH_OFFER,
+}
+
+
+def possible(sub: Subscription, action: LifecycleAction) -> bool:
+    """True when the transition table has a rule that changes something for ``action`` in the subscription's state."""
+    rule = find_rule(sub.state, sub.state_reason, action)
+    return rule is not None and rule.outcome is not Outcome.SAME
+
+
+def is_cancelled(sub: Subscription) -> bool:
+    """Cancelled once, or deleted: a cancel has nothing left to do."""
+    return sub.cancelled_at is not None or sub.state is State.DELETED
+
+
+def earliest_delete(sub: Subscription, offer: Offer) -> datetime | None:
+    """When a cancelled subscription may be deleted (``None``: not cancelled, the wait has not begun)."""
+    return sub.cancelled_at + _delete_wait(offer) if sub.cancelled_at else None
+
+
+def _delete_wait(offer: Offer) -> timedelta:
+    return timedelta(minutes=offer.delete_min_wait_minutes)

@@ -188,6 +188,12 @@ def next_power_state(vm: Resource, action: VmAction) -> PowerState:
     return target
 
 
+def changing_power_actions(vm: Resource, actions: Iterable[VmAction]) -> list[VmAction]:
+    """Of ``actions``, those the VM accepts now that change its power state (what a page offers as buttons)."""
+    return [action for action in actions
+            if vm.power_state in VM_TRANSITIONS[action][0] and VM_TRANSITIONS[action][1] is not vm.power_state]
+
+
 def holds_dynamic_address(power_state: PowerState) -> bool:
     """A dynamic public IP has an address only while its VM is allocated (running or stopped)."""
     return power_state in (PowerState.RUNNING, PowerState.STOPPED)

@@ -18,7 +18,7 @@ from ..services.billing import BillingService
 from ..services.budgets import BudgetService
 from ..services.file_removal import PURGE_FILES, REMOVE_FILES, remove_files
 from ..services.forgetting import FreedPages
-from ..services.subscriptions import SubscriptionService
+from ..services.subscriptions import SCHEDULED_CANCEL, SubscriptionService
 from ..services.transitions import DELETION_REMINDER, RETENTION_EXPIRY
 from ..services.unit_of_work import UnitOfWork, UowFactory
 
@@ -80,6 +80,7 @@ def handlers(subscriptions: SubscriptionService, billing: BillingService, budget
     """What runs each kind of due job."""
     return {
         RETENTION_EXPIRY: lambda uow, job: subscriptions.expire_retention(uow, job.subject),
+        SCHEDULED_CANCEL: lambda uow, job: subscriptions.run_scheduled_cancel(uow, job.subject, job.payload),
         DELETION_REMINDER: lambda uow, job: subscriptions.send_deletion_reminder(
             uow, job.subject, int(job.payload.get("daysBefore", 0))
         ),

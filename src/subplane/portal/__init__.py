@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..domain.errors import DomainError
+from ..services.portal_sessions import PortalSessions
 from . import routes_auth, routes_emulator, routes_lifecycle, routes_pages, routes_resources
-from .auth import PortalConfig
+from .auth import SIGNIN_SECRET, PortalConfig, SigninTokens
 from .labels import N_
-from .web import CsrfRefused, Portal, SignInRequired, signin_redirect
+from .web import CsrfRefused, Portal, PortalServices, SignInRequired, signin_redirect
+
+if TYPE_CHECKING:  # the composition root builds the app; imported for the annotation only
+    from ..bootstrap import App
 
 STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = {
@@ -28,8 +33,17 @@ SECURITY_HEADERS = {
 }
 
 
-def create_portal(app, config: PortalConfig | None = None) -> FastAPI:
-    portal = Portal.build(app, config or PortalConfig.from_env(os.environ))
+def create_portal(app: App, config: PortalConfig | None = None) -> FastAPI:
+    """The portal's composition: the services its pages call, taken from the composition root, and its sessions."""
+    config = config or PortalConfig.from_env(os.environ)
+    services = PortalServices(
+        settings=app.settings, offers=app.offers, subscriptions=app.subscriptions, billing=app.billing,
+        resources=app.resources, blobs=app.blobs, directory=app.directory, clock_control=app.clock_control,
+        operator=app.operator, notifications=app.notifications, request_log=app.request_log)
+    sessions = PortalSessions(app.uow, idle_seconds=config.idle_timeout_seconds,
+                              lifetime_seconds=config.absolute_timeout_seconds)
+    portal = Portal.build(services, config, sessions,
+                          signin_secret=app.installation.shared(SIGNIN_SECRET, SigninTokens.new_secret))
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.portal = portal
     web.mount("/static", StaticFiles(directory=STATIC), name="static")

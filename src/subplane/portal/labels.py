@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from ..domain.billing import InvoiceStatus
 from ..domain.errors import DomainError
-from ..domain.lifecycle import Subscription
+from ..domain.lifecycle import Reason, State, Subscription
 
 
 def N_(message: str) -> str:
@@ -13,23 +14,23 @@ def N_(message: str) -> str:
 
 
 STATES = {
-    "Enabled": N_("Enabled"),
-    "Warned": N_("Warned"),
-    "PastDue": N_("Past due"),
-    "Disabled": N_("Disabled"),
-    "Deleted": N_("Deleted"),
+    State.ENABLED: N_("Enabled"),
+    State.WARNED: N_("Warned"),
+    State.PAST_DUE: N_("Past due"),
+    State.DISABLED: N_("Disabled"),
+    State.DELETED: N_("Deleted"),
 }
 REASONS = {
-    "Cancelled": N_("cancelled"),
-    "SpendingLimitReached": N_("spending limit reached"),
-    "CreditExpired": N_("credit expired"),
-    "NonPayment": N_("not paid"),
-    "DisabledByOperator": N_("disabled by the operator"),
-    "DeletedByOwner": N_("deleted by the owner"),
-    "RetentionExpired": N_("retention period ended"),
-    "DeletedByOperator": N_("deleted by the operator"),
-    "CreditNearlyUsed": N_("credit nearly used"),
-    "PaymentOverdueSoon": N_("payment overdue soon"),
+    Reason.CANCELLED: N_("cancelled"),
+    Reason.SPENDING_LIMIT_REACHED: N_("spending limit reached"),
+    Reason.CREDIT_EXPIRED: N_("credit expired"),
+    Reason.NON_PAYMENT: N_("not paid"),
+    Reason.DISABLED_BY_OPERATOR: N_("disabled by the operator"),
+    Reason.DELETED_BY_OWNER: N_("deleted by the owner"),
+    Reason.RETENTION_EXPIRED: N_("retention period ended"),
+    Reason.DELETED_BY_OPERATOR: N_("deleted by the operator"),
+    Reason.CREDIT_NEARLY_USED: N_("credit nearly used"),
+    Reason.PAYMENT_OVERDUE_SOON: N_("payment overdue soon"),
 }
 ROLES = {
     "AccountAdministrator": N_("Account Administrator"),
@@ -103,7 +104,7 @@ ACTIONS = {
     "billing.supportPlan": N_("Support plan changed"),
     "billing.removeSpendingLimit": N_("Spending limit removed"),
 }
-INVOICE_STATUSES = {"Due": N_("Due"), "Paid": N_("Paid"), "PastDue": N_("Past due")}
+INVOICE_STATUSES = {InvoiceStatus.DUE: N_("Due"), InvoiceStatus.PAID: N_("Paid"), InvoiceStatus.PAST_DUE: N_("Past due")}
 # The fixed list of the cancel flow (lifecycle-billing.md §1.5 step 6); "other" asks for words.
 CANCEL_REASONS = {
     "not-needed": N_("I no longer need this subscription"),
@@ -138,9 +139,9 @@ ERRORS = {
 
 def state_text(sub: Subscription, gettext) -> str:
     """The state with its reason in words, e.g. "Uitgeschakeld / opgezegd"."""
-    text = gettext(STATES.get(sub.state.value, sub.state.value))
+    text = gettext(STATES.get(sub.state, sub.state.value))
     if sub.state_reason is not None:
-        text += " / " + gettext(REASONS.get(sub.state_reason.value, sub.state_reason.value))
+        text += " / " + gettext(REASONS.get(sub.state_reason, sub.state_reason.value))
     return text
 
 

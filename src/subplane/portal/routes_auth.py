@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from ..domain.errors import Forbidden
-from . import i18n, queries
+from . import i18n
 from .auth import PRESESSION_COOKIE, SESSION_COOKIE
 from .labels import N_
 from .web import PREFIX, Portal, redirect, safe_next
@@ -48,7 +48,7 @@ def routes(portal: Portal) -> APIRouter:
             return signin_page(request, next_=next, upn=upn, status_code=403,
                                error=N_("Your sign-in form expired. Please try again."))
         try:
-            principal = portal.app.directory.authenticate_user(upn.strip(), password)
+            principal = portal.services.directory.authenticate_user(upn.strip(), password)
         except Forbidden as refusal:
             if refusal.code == "UserLocked":
                 return signin_page(request, next_=next, upn=upn, status_code=429,
@@ -56,7 +56,7 @@ def routes(portal: Portal) -> APIRouter:
             time.sleep(portal.throttle.delay(refusal.params.get("failures", 1)))
             return signin_page(request, next_=next, upn=upn, status_code=401,
                                error=N_("The user name or password is incorrect."))
-        session = portal.sessions.create(principal, principal.name, queries.display_name(portal.app, principal.name))
+        session = portal.sessions.create(principal, principal.name, portal.services.directory.display_name(principal.name))
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(SESSION_COOKIE, session.token, max_age=int(portal.config.absolute_timeout_seconds),
                             **COOKIE_FLAGS)

@@ -8,10 +8,14 @@ business, not a portal user's.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 
 from .web import Portal
+
+if TYPE_CHECKING:
+    from ..services.request_log import RequestLog
 
 SHOWN = 50
 # What a browser fetches by itself along with a page: not requests anyone made, so not shown.
@@ -22,10 +26,10 @@ def _is_asset(path: str) -> bool:
     return path.startswith(ASSET_PATHS)
 
 
-def _requests(app) -> list[dict]:
+def _requests(request_log: RequestLog) -> list[dict]:
     """The newest requests people and clients made, each with its time as an instant to format."""
     shown = []
-    for entry in app.request_log.newest_first():
+    for entry in request_log.newest_first():
         if _is_asset(entry.get("path") or ""):
             continue
         shown.append({**entry, "at": datetime.fromisoformat(entry["time"])})
@@ -36,14 +40,14 @@ def _requests(app) -> list[dict]:
 
 def routes(portal: Portal) -> APIRouter:
     router = APIRouter()
-    app = portal.app
+    services = portal.services
 
     @router.get("/emulator")
     def emulator(request: Request):
         session = portal.require_session(request)
         portal.require_emulator_controls(request)
-        messages = app.notifications.list(limit=SHOWN, newest_first=True)
+        messages = services.notifications.list(limit=SHOWN, newest_first=True)
         return portal.render(request, "emulator.html", session=session,
-                             requests=_requests(app), messages=messages)
+                             requests=_requests(services.request_log), messages=messages)
 
     return router

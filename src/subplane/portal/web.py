@@ -15,12 +15,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import __version__
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from ..services.portal_sessions import PortalSessions, Session
-from . import i18n, labels, queries
-from .auth import SESSION_COOKIE, SIGNIN_SECRET, PortalConfig, SigninThrottle, SigninTokens, csrf_matches
+from . import i18n, labels
+from .auth import SESSION_COOKIE, PortalConfig, SigninThrottle, SigninTokens, csrf_matches
 from .labels import error_text, state_text
 
-if TYPE_CHECKING:  # the composition root builds the portal; imported for the annotation only
-    from ..bootstrap import App
+if TYPE_CHECKING:  # ``create_portal`` hands the portal its services; imported for the annotations only
+    from ..domain.offers import OfferCatalogue
+    from ..services.admin import ClockService
+    from ..services.billing import BillingService
+    from ..services.blobs import BlobService
+    from ..services.directory import DirectoryService
+    from ..services.notifications import NotificationService
+    from ..services.operator_access import OperatorAccess
+    from ..services.request_log import RequestLog
+    from ..services.resources import ResourceService
+    from ..services.subscriptions import SubscriptionService
+    from ..settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 PREFIX = "/portal"
@@ -34,11 +44,28 @@ class CsrfRefused(Exception):
     """A state-changing request without the session's CSRF token."""
 
 
+@dataclass(frozen=True)
+class PortalServices:
+    """The services the portal's pages call, and the settings they read: the portal's whole reach."""
+
+    settings: Settings
+    offers: OfferCatalogue
+    subscriptions: SubscriptionService
+    billing: BillingService
+    resources: ResourceService
+    blobs: BlobService
+    directory: DirectoryService
+    clock_control: ClockService
+    operator: OperatorAccess
+    notifications: NotificationService
+    request_log: RequestLog
+
+
 @dataclass
 class Portal:
-    """What the portal's routes share: the app, its settings, the session store (in the database) and templates."""
+    """What the portal's routes share: the services, the settings, the session store (in the database) and templates."""
 
-    app: App
+    services: PortalServices
     config: PortalConfig
     sessions: PortalSessions
     throttle: SigninThrottle
@@ -46,14 +73,11 @@ class Portal:
     env: Environment
 
     @classmethod
-    def build(cls, app: App, config: PortalConfig | None = None) -> Portal:
-        config = config or PortalConfig()
+    def build(cls, services: PortalServices, config: PortalConfig, sessions: PortalSessions,
+              signin_secret: str) -> Portal:
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-        sessions = PortalSessions(app.uow, idle_seconds=config.idle_timeout_seconds,
-                                  lifetime_seconds=config.absolute_timeout_seconds)
-        signin_tokens = SigninTokens(app.installation.shared(SIGNIN_SECRET, SigninTokens.new_secret))
-        return cls(app, config, sessions, SigninThrottle(config), signin_tokens, env)
+        return cls(services, config, sessions, SigninThrottle(config), SigninTokens(signin_secret), env)
 
     # requests --------------------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:
@@ -74,7 +98,7 @@ class Portal:
         chosen = request.cookies.get(i18n.LANGUAGE_COOKIE)
         accept = request.headers.get("accept-language")
         if session is not None and not i18n.supported(chosen) and not i18n.from_accept_language(accept):
-            account_language = queries.account_language(self.app, session.principal)
+            account_language = self.services.subscriptions.billing_language(actor=session.principal)
         return i18n.negotiate(chosen=chosen, accept_language=accept, account_language=account_language)
 
     # rendering -------------------------------------------------------------------------------
@@ -89,32 +113,32 @@ class Portal:
             gettext=translations.gettext, ngettext=translations.ngettext, _=translations.gettext,
             lang=language, fmt=fmt, session=session, prefix=PREFIX, here=here,
             here_quoted=urllib.parse.quote(here, safe=""), state_text=state_text,
-            clock=self._clock_now() if session is not None else None, offers=self.app.offers,
+            clock=self._clock_now() if session is not None else None, offers=self.services.offers,
             emulator_controls=emulator_controls,
             clock_movable=session is not None and emulator_controls and self.may_move_clock(session),
             state_labels=labels.STATES, role_labels=labels.ROLES, power_labels=labels.POWER_STATES,
             type_labels=labels.RESOURCE_TYPES, invoice_statuses=labels.INVOICE_STATUSES,
             action_text=lambda code: labels.action_text(code, translations.gettext),
             refusal_text=lambda code, message: labels.refusal_text(code, message, translations.gettext),
-            mode=self.app.settings.mode, version=__version__, **context,
+            mode=self.services.settings.mode, version=__version__, **context,
         )
         return HTMLResponse(page, status_code=status_code, headers={"Content-Language": language,
                                                                     "Cache-Control": "no-store"})
 
     def formatter(self, language: str) -> i18n.Formatter:
-        return i18n.Formatter(language, self.app.settings.zone)
+        return i18n.Formatter(language, self.services.settings.zone)
 
     def emulator_controls(self, request: Request) -> bool:
         """The clock's advance and the Emulator page: emulator mode, for a browser on this machine talking
         to a loopback-only serve (services/operator_access.py); a browser cannot send the operator key."""
-        return self.app.settings.simulated_clock and self.app.operator.open_to(request.client.host if request.client
+        return self.services.settings.simulated_clock and self.services.operator.open_to(request.client.host if request.client
                                                                                else None)
 
     def may_move_clock(self, session: Session) -> bool:
-        return self.app.clock_control.may_advance(actor=session.principal)
+        return self.services.clock_control.may_advance(actor=session.principal)
 
     def require_emulator_controls(self, request: Request) -> None:
-        if not self.app.settings.simulated_clock:
+        if not self.services.settings.simulated_clock:
             raise NotFound("EmulatorOnly", "This page exists in emulator mode only.")
         if not self.emulator_controls(request):
             raise Forbidden("OperatorCredentialRequired",
@@ -122,9 +146,9 @@ class Portal:
                             "loopback; from elsewhere use /_subplane with the operator key.")
 
     def _clock_now(self):
-        if not self.app.settings.simulated_clock:
+        if not self.services.settings.simulated_clock:
             return None
-        return self.app.clock_control.now()
+        return self.services.clock_control.now()
 
     def refusal(self, request: Request, session: Session | None, error: DomainError) -> HTMLResponse:
         status = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 400}.get(type(error), 400)

@@ -13,10 +13,10 @@ from ..domain.errors import InvalidInput
 from ..domain.lifecycle import Subscription
 from ..domain.offers import OfferCatalogue
 from .access import require
-from .audit import REFUSED, SUCCEEDED
 from .faults import FAILED
-from .subscriptions import resolve
+from .lookup import resolve
 from .unit_of_work import UnitOfWork
+from .use_case import REFUSED, SUCCEEDED
 
 RETENTION = timedelta(days=90)  # Azure keeps 90 days of activity; older records stay in Subplane's own log
 PAGE = 200

@@ -27,9 +27,9 @@ from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import require_display_name
 from ..domain.tags import validate_tags
 from .access import may_create_on, require_create, visible_subscription_ids
-from .audit import audited, record_success
 from .subscriptions import SubscriptionService
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import use_case
 
 # workload (lower-cased) -> (the spelling ARM answers with, the offer a subscription of it gets)
 WORKLOAD_OFFERS = {"production": ("Production", "MS-AZR-0003P"), "devtest": ("DevTest", "MS-AZR-0023P")}
@@ -112,7 +112,8 @@ class AliasService:
 
     def _create(self, actor: Principal, request: AliasRequest) -> tuple[AliasState, bool]:
         """The alias and its subscription in one transaction: both exist, or neither does."""
-        def work(uow: UnitOfWork) -> tuple[AliasState, bool]:
+        with use_case(self.uow, "createAlias", actor=actor, target=request.name) as case:
+            uow = case.uow
             repo = AliasRepo(uow.conn)
             tenant, account = self._tenant(uow, actor), None
             if tenant is None:  # the operator: the alias lives in the tenant of the billing account it names
@@ -141,12 +142,10 @@ class AliasService:
                                              owner_id=alias.owner_id, subscription_id=alias.subscription_id,
                                              management_group=request.management_group_id)
             SubscriptionTagRepo(uow.conn).set(alias.subscription_id, alias.tags)  # the new subscription's tags
-            record_success(uow, actor=actor, action="createAlias", subscription_id=alias.subscription_id,
-                           target=alias_id(alias.name), details={"workload": workload, "billingScope": alias.billing_scope})
+            case.about(alias.subscription_id)
+            case.succeeded(target=alias_id(alias.name),
+                           details={"workload": workload, "billingScope": alias.billing_scope})
             return self._state(uow, alias), True
-
-        return audited(self.uow, actor=actor, action="createAlias", subscription_id=None, target=request.name,
-                       correlation_id=None, work=work)
 
     @staticmethod
     def _refusal(actor: Principal, alias: Alias, verb: str) -> Forbidden:
@@ -157,7 +156,8 @@ class AliasService:
     # delete ------------------------------------------------------------------------------------
     def delete(self, *, actor: Principal, name: str) -> bool:
         """Removes the alias only; False when there was none (visible to the caller)."""
-        def work(uow: UnitOfWork) -> bool:
+        with use_case(self.uow, "deleteAlias", actor=actor, target=name) as case:
+            uow = case.uow
             repo = AliasRepo(uow.conn)
             alias = repo.find(self._tenant(uow, actor), name)
             if alias is None or not self._may_see(uow, actor, alias, visible_subscription_ids(uow, actor)):
@@ -165,12 +165,9 @@ class AliasService:
             if not self._may_manage(uow, actor, alias):
                 raise self._refusal(actor, alias, "delete")
             repo.delete(alias)
-            record_success(uow, actor=actor, action="deleteAlias", subscription_id=alias.subscription_id,
-                           target=alias_id(alias.name))
+            case.about(alias.subscription_id)
+            case.succeeded(target=alias_id(alias.name))
             return True
-
-        return audited(self.uow, actor=actor, action="deleteAlias", subscription_id=None, target=name,
-                       correlation_id=None, work=work)
 
     # helpers -----------------------------------------------------------------------------------
     @staticmethod

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain import billing as rules
 from ..domain.access import Action, Principal
-from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentProfile, SupportPlan
+from ..domain.billing import BillingPeriod, Invoice, InvoiceStatus, PaymentNotice, PaymentProfile, SupportPlan
 from ..domain.errors import Conflict, Forbidden, InvalidInput
 from ..domain.lifecycle import LifecycleAction, Reason, State, Subscription
 from ..domain.metering import billable
@@ -21,14 +21,14 @@ from ..domain.offers import Offer, OfferCatalogue
 from ..domain.prices import PriceList
 from ..domain.resources import DISABLE_EFFECTS, EffectPreview, ResourceType, preview_effects
 from ..settings import Settings
-from .access import require, visible_subscription_ids
-from .audit import audited, record_success
+from .access import access_context, require, visible_subscription_ids
 from .hooks import SystemTransitions
 from .invoice_parties import customer_of, parties_of, seller_of, treatment
 from .invoicing import Invoicing
+from .lookup import resolve
 from .metering import BATCH_SUBJECT, CREDIT_CHECK, ISSUE_INVOICES, Metering
-from .subscriptions import resolve
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import Case, use_case
 
 SUPPORT_PLANS = ("Developer", "Standard", "ProfessionalDirect")
 
@@ -212,6 +212,22 @@ class BillingService:
                           subscription_name=invoice.subscription_name or sub.display_name,
                           iban=self.settings.seller_iban)
 
+    def payment_notice(self, *, actor: Principal, ref: str) -> PaymentNotice | None:
+        """What the subscription's overview says about payment (``rules.payment_notice``), for a reader of the
+        whole subscription; ``None`` when its state gives nothing to say."""
+        with self.uow(read_only=True) as uow:
+            sub = self._readable(uow, actor, ref)
+            if rules.notice_reason(sub) is None:
+                return None
+            visible = visible_subscription_ids(uow, actor)
+            invoices = [i for i in uow.billing.list_invoices(billing_account_ids=[sub.billing_account_id],
+                                                             statuses=list(rules.OPEN_STATUSES))
+                        if visible is None or i.subscription_id in visible]
+            account = uow.directory.get_billing_account(sub.billing_account_id)
+            admin = access_context(uow, self.offers, actor, sub).is_account_admin
+            return rules.payment_notice(sub, invoices, currency=account.currency,
+                                        grace_period_days=self.prices.grace_period_days, account_admin=admin)
+
     def _may_see(self, uow: UnitOfWork, actor: Principal, invoice: Invoice) -> bool:
         visible = visible_subscription_ids(uow, actor)
         return visible is None or invoice.subscription_id in visible
@@ -277,7 +293,8 @@ class BillingService:
         if label is not None and not label.strip():
             raise InvalidInput("InvalidCardLabel", "A card needs a label, e.g. 'Visa •••• 4242'.")
 
-        def work(uow: UnitOfWork) -> PaymentProfile:
+        with use_case(self.uow, "billing.setCard", actor=actor, target=account) as case:
+            uow = case.uow
             account_id = self._administered(uow, actor, account)
             current = uow.billing.profile(account_id)
             fails_now = current.card_fails if fails is None else fails
@@ -287,15 +304,12 @@ class BillingService:
             uow.billing.set_card(account_id, label="" if remove else (label or current.card_label).strip(),
                                fails=False if remove else fails_now)
             self.invoicing.review_payment_warning(uow, account_id)  # a failing card puts near payments at risk
-            record_success(uow, actor=actor, action="billing.setCard", subscription_id=None, target=account_id,
-                           details={"fails": fails_now})
+            case.succeeded(target=account_id, details={"fails": fails_now})
             return uow.billing.profile(account_id)
 
-        return audited(self.uow, actor=actor, action="billing.setCard", subscription_id=None, target=account, work=work,
-                       correlation_id=None)
-
     def pay(self, *, actor: Principal, invoice: str, method: str = "card") -> Invoice:
-        def work(uow: UnitOfWork) -> Invoice:
+        with use_case(self.uow, "billing.pay", actor=actor, target=invoice) as case:
+            uow = case.uow
             found = uow.billing.get_invoice(invoice)
             self._administered(uow, actor, found.billing_account_id)
             if found.status not in (InvoiceStatus.DUE, InvoiceStatus.PAST_DUE):
@@ -307,33 +321,28 @@ class BillingService:
                 raise Conflict("PaymentDeclined", "The card on file was declined; update it or pay by transfer.")
             self.invoicing.record_payment(uow, found, method=method)
             self.invoicing.restore_if_settled(uow, found.billing_account_id, actor=actor)
-            record_success(uow, actor=actor, action="billing.pay", subscription_id=found.subscription_id,
-                           target=found.invoice_number, details={"amount": str(found.total), "method": method})
+            case.about(found.subscription_id)
+            case.succeeded(target=found.invoice_number, details={"amount": str(found.total), "method": method})
             return uow.billing.get_invoice(found.invoice_id)
-
-        return audited(self.uow, actor=actor, action="billing.pay", subscription_id=None, target=invoice, work=work,
-                       correlation_id=None)
 
     def settle(self, *, actor: Principal, account: str) -> list[Invoice]:
         """Pay every open invoice of the account (by transfer) and restore past-due subscriptions."""
-        def work(uow: UnitOfWork) -> list[Invoice]:
+        with use_case(self.uow, "billing.settle", actor=actor, target=account) as case:
+            uow = case.uow
             account_id = self._administered(uow, actor, account)
             open_invoices = uow.billing.list_invoices(billing_account_ids=[account_id],
                                                       statuses=[InvoiceStatus.DUE, InvoiceStatus.PAST_DUE])
             for item in open_invoices:
                 self.invoicing.record_payment(uow, item, method="transfer")
             self.invoicing.restore_if_settled(uow, account_id, actor=actor)
-            record_success(uow, actor=actor, action="billing.settle", subscription_id=None, target=account_id,
-                           details={"invoices": [i.invoice_number for i in open_invoices]})
+            case.succeeded(target=account_id, details={"invoices": [i.invoice_number for i in open_invoices]})
             return open_invoices
-
-        return audited(self.uow, actor=actor, action="billing.settle", subscription_id=None, target=account, work=work,
-                       correlation_id=None)
 
     # offers ----------------------------------------------------------------------------------
     def switch_offer(self, *, actor: Principal, ref: str, target_offer: str) -> tuple[Subscription, Invoice | None]:
-        def work(uow: UnitOfWork) -> tuple[Subscription, Invoice | None]:
-            sub = self._for_account_admin(uow, actor, ref)
+        with use_case(self.uow, "switchOffer", actor=actor, target=ref) as case:
+            uow = case.uow
+            sub = self._for_account_admin(case, ref)
             offer, target = self.offers.get(sub.offer_id), self.offers.get(target_offer)
             if offer.spending_limit:
                 raise Conflict("UseUpgrade", f"'{offer.name}' has a spending limit; upgrade it to Pay-As-You-Go instead.")
@@ -350,9 +359,6 @@ class BillingService:
             invoice = self._switch_day_invoice(uow, row)
             return uow.subscriptions.get(sub.subscription_id), invoice
 
-        return audited(self.uow, actor=actor, action="switchOffer", subscription_id=None, target=ref, work=work,
-                       correlation_id=None)
-
     def _switch_day_invoice(self, uow: UnitOfWork, row: BillingPeriod) -> Invoice | None:
         """All outstanding charges are invoiced on the switch day; the anniversary moves to that day."""
         now = uow.now
@@ -368,8 +374,9 @@ class BillingService:
 
     def upgrade(self, *, actor: Principal, ref: str) -> Subscription:
         """Free Trial -> Pay-As-You-Go: re-enables a subscription the spending limit or credit expiry disabled."""
-        def work(uow: UnitOfWork) -> Subscription:
-            sub = self._for_account_admin(uow, actor, ref)
+        with use_case(self.uow, "upgrade", actor=actor, target=ref) as case:
+            uow = case.uow
+            sub = self._for_account_admin(case, ref)
             offer = self.offers.get(sub.offer_id)
             if not offer.spending_limit or not offer.switch_targets:
                 raise Conflict("UpgradeNotAvailable", f"'{offer.name}' has no spending limit to upgrade from.")
@@ -386,14 +393,12 @@ class BillingService:
             uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=("billing.creditCheck",))
             return uow.subscriptions.get(sub.subscription_id)
 
-        return audited(self.uow, actor=actor, action="upgrade", subscription_id=None, target=ref, work=work,
-                       correlation_id=None)
-
     def remove_spending_limit(self, *, actor: Principal, ref: str) -> Subscription:
         """For offers that allow it: charges beyond the credit are billed from now on, and a subscription
         the limit disabled (or warned about) is Enabled again (lifecycle.md §2, "limit removed")."""
-        def work(uow: UnitOfWork) -> Subscription:
-            sub = self._for_account_admin(uow, actor, ref)
+        with use_case(self.uow, "billing.removeSpendingLimit", actor=actor, target=ref) as case:
+            uow = case.uow
+            sub = self._for_account_admin(case, ref)
             offer = self.offers.get(sub.offer_id)
             if not offer.spending_limit_removable:
                 raise Conflict("SpendingLimitNotRemovable",
@@ -409,32 +414,25 @@ class BillingService:
             elif (sub.state, sub.state_reason) == (State.WARNED, Reason.CREDIT_NEARLY_USED):
                 self.transitions.apply_system_transition(uow, sub.subscription_id, LifecycleAction.CLEAR_WARNING,
                                                                actor=actor)
-            record_success(uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=sub.subscription_id,
-                           details={"offerId": offer.offer_id})
+            case.succeeded(details={"offerId": offer.offer_id})
             return uow.subscriptions.get(sub.subscription_id)
-
-        return audited(self.uow, actor=actor, action="billing.removeSpendingLimit", subscription_id=None, target=ref,
-                       work=work, correlation_id=None)
 
     def set_support_plan(self, *, actor: Principal, ref: str, plan: str | None, auto_renew: bool = True) -> SupportPlan | None:
         """Buy or change a support plan (billed per started month, no proration), or end it (``plan=None``)."""
         if plan is not None and plan not in SUPPORT_PLANS:
             raise InvalidInput("UnknownSupportPlan", f"Support plans are {', '.join(SUPPORT_PLANS)}, not {plan!r}.")
 
-        def work(uow: UnitOfWork) -> SupportPlan | None:
-            sub = self._for_account_admin(uow, actor, ref)
+        with use_case(self.uow, "billing.supportPlan", actor=actor, target=ref) as case:
+            uow = case.uow
+            sub = self._for_account_admin(case, ref)
             if plan is not None and not billable(sub.state):
                 raise Conflict("ReadOnlyDisabledSubscription", "A support plan can only be bought on an active subscription.")
             if plan is not None:
                 self.prices.require(f"support/{plan}", uow.billing.get_period(sub.subscription_id).currency)
             uow.billing.set_support_plan(sub.subscription_id, plan=plan, auto_renew=auto_renew, now=uow.now)
             self.metering.sync(uow, sub.subscription_id, sub=sub)
-            record_success(uow, actor=actor, action="billing.supportPlan", subscription_id=sub.subscription_id,
-                           details={"plan": plan, "autoRenew": auto_renew})
+            case.succeeded(details={"plan": plan, "autoRenew": auto_renew})
             return uow.billing.support_plan(sub.subscription_id)
-
-        return audited(self.uow, actor=actor, action="billing.supportPlan", subscription_id=None, target=ref, work=work,
-                       correlation_id=None)
 
     def set_support_auto_renew(self, uow: UnitOfWork, subscription_id: str, auto_renew: bool | None) -> dict[str, Any] | None:
         """Called in the cancel's transaction with the user's choice (``None``: the plan's stored setting).
@@ -465,10 +463,9 @@ class BillingService:
         require(uow, self.offers, actor, sub, Action.READ)
         return sub
 
-    def _for_account_admin(self, uow: UnitOfWork, actor: Principal, ref: str) -> Subscription:
-        sub = resolve(uow, ref)
-        sub = uow.subscriptions.get(sub.subscription_id, for_update=True)
-        self._administered(uow, actor, sub.billing_account_id)
+    def _for_account_admin(self, case: Case, ref: str) -> Subscription:
+        sub = case.subscription(ref, for_update=True)
+        self._administered(case.uow, case.actor, sub.billing_account_id)
         return sub
 
     def _administered(self, uow: UnitOfWork, actor: Principal, account_ref: str) -> str:

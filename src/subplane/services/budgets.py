@@ -26,10 +26,10 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import State, ensure_writable
 from ..domain.offers import OfferCatalogue
 from .access import require
-from .audit import audited, record_success
 from .cost_query import UsageSource
-from .subscriptions import resolve
+from .lookup import resolve
 from .unit_of_work import UnitOfWork
+from .use_case import use_case
 
 BUDGET_CHECK = "budget.check"
 BUDGET_THRESHOLD_CROSSED = "Subplane.Consumption.BudgetThresholdCrossed"
@@ -97,8 +97,9 @@ class BudgetService:
     def put(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str, category: str,
             amount: Decimal, time_grain: str, start: date, end: date | None,
             notifications: builtins.list[rules.BudgetNotification]) -> tuple[BudgetView, bool]:
-        def work(uow: UnitOfWork) -> tuple[Budget, bool, datetime]:
-            sub = resolve(uow, subscription)
+        with use_case(self._uow, "createBudget", actor=actor, target=name) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             scope = scope_of(sub.subscription_id, resource_group)
             require(uow, self._offers, actor, sub, Action.WRITE, scope)
             ensure_writable(sub)
@@ -110,30 +111,23 @@ class BudgetService:
             created = BudgetRepo(uow.conn).save(budget, now=uow.now)
             # checked from the next UTC midnight on, as every later check (GET shows the spend at once)
             uow.jobs.schedule(kind=BUDGET_CHECK, subject=budget.resource_id.lower(), due_at=_next_midnight(uow.now))
-            record_success(uow, actor=actor, action="createBudget" if created else "updateBudget",
-                           subscription_id=sub.subscription_id, target=budget.resource_id,
-                           details={"amount": str(budget.amount), "timeGrain": budget.time_grain})
-            return budget, created, uow.now
-
-        budget, created, now = audited(self._uow, actor=actor, action="createBudget", subscription_id=None,
-                                       target=name, correlation_id=None, work=work)
+            case.succeeded(target=budget.resource_id, details={"amount": str(budget.amount), "timeGrain": budget.time_grain},
+                           action="createBudget" if created else "updateBudget")
+            now = uow.now
         return self._view(budget, now), created
 
     def delete(self, *, actor: Principal, subscription: str, resource_group: str | None, name: str) -> bool:
-        def work(uow: UnitOfWork) -> bool:
-            sub = resolve(uow, subscription)
+        with use_case(self._uow, "deleteBudget", actor=actor, target=name) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             scope = scope_of(sub.subscription_id, resource_group)
             require(uow, self._offers, actor, sub, Action.DELETE, scope)
             budget_id = f"{scope}/providers/Microsoft.Consumption/budgets/{name}"
             if not BudgetRepo(uow.conn).delete(budget_id):
                 return False
             uow.jobs.cancel_pending(subject=budget_id.lower(), kinds=(BUDGET_CHECK,))
-            record_success(uow, actor=actor, action="deleteBudget", subscription_id=sub.subscription_id,
-                           target=budget_id)
+            case.succeeded(target=budget_id)
             return True
-
-        return audited(self._uow, actor=actor, action="deleteBudget", subscription_id=None, target=name,
-                       correlation_id=None, work=work)
 
     # the due job -------------------------------------------------------------------------------------
     def handlers(self) -> dict[str, Callable[[UnitOfWork, DueJob], object]]:

@@ -13,10 +13,9 @@ from ..domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ..domain.lockout import CLIENT, USER
 from ..domain.offers import OfferCatalogue
 from .access import require
-from .audit import audited, record_success
 from .lockout import LockoutService
-from .subscriptions import resolve
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import use_case
 
 
 class DirectoryService:
@@ -31,6 +30,14 @@ class DirectoryService:
             return OPERATOR
         with self.uow(read_only=True) as uow:
             return uow.directory.find_principal(name)
+
+    def display_name(self, upn: str) -> str:
+        """The display name of the user with this user principal name (any case); the name itself if none."""
+        with self.uow(read_only=True) as uow:
+            for user in uow.directory.list_users():
+                if user.get("user_principal_name", "").lower() == upn.lower():
+                    return str(user.get("display_name") or upn)
+        return upn
 
     def authenticate_user(self, upn: str, password: str) -> Principal:
         """The user with this password, through the lockout the token endpoint's password grant shares."""
@@ -130,17 +137,14 @@ class DirectoryService:
 
     def assign_role(self, *, actor: Principal, subscription: str, principal_id: str, role: Role,
                     scope: str | None = None, correlation_id: str | None = None) -> RoleAssignment:
-        def work(uow: UnitOfWork) -> RoleAssignment:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "assignRole", actor=actor, target=subscription, correlation_id=correlation_id) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             target = scope or sub.resource_id
             if not target.lower().startswith(sub.resource_id.lower()):
                 raise InvalidInput("InvalidScope", f"Scope {target!r} is not inside subscription {sub.subscription_id}.")
             require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, target)
             assignment = RoleAssignment(str(uuid.uuid4()), target, role, principal_id)
             uow.directory.add_role_assignment(assignment, subscription_id=sub.subscription_id, now=uow.now)
-            record_success(uow, actor=actor, action="assignRole", subscription_id=sub.subscription_id, target=target,
-                           details={"role": role.value, "principalId": principal_id})
+            case.succeeded(target=target, details={"role": role.value, "principalId": principal_id})
             return assignment
-
-        return audited(self.uow, actor=actor, action="assignRole", subscription_id=None, target=subscription,
-                       correlation_id=correlation_id, work=work)

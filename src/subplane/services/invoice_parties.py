@@ -12,8 +12,8 @@ from ..domain.errors import Forbidden, InvalidInput
 from ..domain.invoice_parties import Party, VatTreatment, vat_treatment
 from ..domain.prices import PriceList
 from ..settings import Settings
-from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
+from .use_case import use_case
 
 _VAT_ID_LENGTH = 32
 # the columns of billing_account_details (adapters/db/invoice_parties_tables.py)
@@ -64,7 +64,8 @@ class CustomerDetailsService:
 
     def set(self, *, actor: Principal, account: str, company_name: str, street: str, postal_code: str, city: str,
             vat_id: str = "", registration: str = "") -> Party:
-        def work(uow: UnitOfWork) -> Party:
+        with use_case(self._uow, "billing.customerDetails", actor=actor, target=account) as case:
+            uow = case.uow
             found = uow.directory.billing_account(account)
             if not actor.is_privileged and found.admin_user_id != actor.principal_id:
                 raise Forbidden("AuthorizationFailed", "Only the billing account's administrator may change its "
@@ -81,9 +82,5 @@ class CustomerDetailsService:
                 raise InvalidInput("InvalidVatId", "A VAT number starts with its country code, e.g. DE123456789.")
             CustomerRepo(uow.conn).save(found.billing_account_id, now=uow.now,
                                         **{k: v.strip() for k, v in fields.items()})
-            record_success(uow, actor=actor, action="billing.customerDetails", subscription_id=None,
-                           target=found.billing_account_id, details={"vatId": fields["vat_id"]})
+            case.succeeded(target=found.billing_account_id, details={"vatId": fields["vat_id"]})
             return customer_of(uow, found.billing_account_id)
-
-        return audited(self._uow, actor=actor, action="billing.customerDetails", subscription_id=None,
-                       target=account, correlation_id=None, work=work)

@@ -25,13 +25,13 @@ from ..domain.resources import PowerState, Resource, ResourceGroup, ResourceType
 from ..domain.tags import changed_tags, stored_tags, validate_tags
 from .access import readable, require
 from .aliases import AliasService
-from .audit import audited, record_success
 from .file_removal import remove_after_commit
 from .hooks import MeteringHooks
 from .installation_secrets import InstallationSecrets
+from .lookup import resolve
 from .resources import ResourceService
-from .subscriptions import resolve
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import use_case
 
 T = TypeVar("T")
 
@@ -49,10 +49,6 @@ class ManagementService:
         self.blobstore = blobstore
         self.installation = installation
         self.aliases = aliases
-
-    def _run(self, actor: Principal, action: str, target: str | None, work: Callable[[UnitOfWork], T]) -> T:
-        return audited(self.uow, actor=actor, action=action, subscription_id=None, target=target,
-                       correlation_id=None, work=work)
 
     # resource groups -------------------------------------------------------------------------
     def list_groups(self, *, actor: Principal, subscription: str) -> list[ResourceGroup]:
@@ -84,26 +80,24 @@ class ManagementService:
             return self._resources.create_group(actor=actor, subscription=subscription, name=name, location=location,
                                                 tags=tags), True
 
-        def work(uow: UnitOfWork) -> ResourceGroup:
-            self._resources.lock_for_write(uow, actor, existing.subscription_id, existing.resource_id)
+        with use_case(self.uow, "updateResourceGroup", actor=actor, target=name) as case:
+            self._resources.lock_for_write(case, existing.subscription_id, existing.resource_id)
             if location and location.lower() != existing.location.lower():
                 raise InvalidInput("InvalidResourceGroupLocation",
                                    f"Invalid resource group location '{location}'. The Resource group already exists "
                                    f"in location '{existing.location}'.")
-            repo = GroupTagRepo(uow.conn)
+            repo = GroupTagRepo(case.uow.conn)
             if tags is not None:
                 repo.set(existing.subscription_id, existing.name, tags)
-                record_success(uow, actor=actor, action="tagResourceGroup", subscription_id=existing.subscription_id,
-                               target=existing.resource_id, details={"tags": sorted(tags)})
-            return replace(existing, tags=repo.get(existing.subscription_id, existing.name))
-
-        return self._run(actor, "updateResourceGroup", name, work), False
+                case.succeeded(target=existing.resource_id, details={"tags": sorted(tags)}, action="tagResourceGroup")
+            return replace(existing, tags=repo.get(existing.subscription_id, existing.name)), False
 
     def delete_group(self, *, actor: Principal, subscription: str, name: str) -> None:
-        def work(uow: UnitOfWork) -> None:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "deleteResourceGroup", actor=actor, target=name) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             group = self._resources.require_group(uow, sub, name)
-            self._resources.lock_for_write(uow, actor, sub.subscription_id, group.resource_id, Action.DELETE)
+            self._resources.lock_for_write(case, sub.subscription_id, group.resource_id, Action.DELETE)
             accounts = [r for r in uow.resources.list(sub.subscription_id, ResourceType.STORAGE_ACCOUNT)
                         if r.resource_group.lower() == group.name.lower()]
             paths = []
@@ -114,64 +108,56 @@ class ManagementService:
             uow.resources.delete_group(sub.subscription_id, group.name)
             self.metering.sync(uow, sub.subscription_id)  # metered spans end with the resources
             remove_after_commit(self.blobstore, uow, paths)
-            record_success(uow, actor=actor, action="deleteResourceGroup", subscription_id=sub.subscription_id,
-                           target=group.resource_id)
-
-        self._run(actor, "deleteResourceGroup", name, work)
+            case.succeeded(target=group.resource_id)
 
     # network interfaces and VMs on them --------------------------------------------------------
     def put_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
                 public_ip_id: str | None) -> tuple[Resource, bool]:
-        def work(uow: UnitOfWork) -> tuple[Resource, bool]:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "createNetworkInterface", actor=actor, target=name) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             rg = self._resources.require_group(uow, sub, group)
             if public_ip_id:
                 uow.resources.get(public_ip_id)
             nic = self._resources.new_resource(uow, sub, rg, ResourceType.NETWORK_INTERFACE, name, location,
                                        public_ip_id=public_ip_id)
-            self._resources.lock_for_write(uow, actor, sub.subscription_id, nic.resource_id)
+            self._resources.lock_for_write(case, sub.subscription_id, nic.resource_id)
             existing = uow.resources.find(nic.resource_id)
             if existing is not None:
                 uow.resources.update_fields(existing.resource_id, public_ip_id=public_ip_id)
                 return uow.resources.get(existing.resource_id), False
             uow.resources.add(nic)
-            record_success(uow, actor=actor, action="createNetworkInterface", subscription_id=sub.subscription_id,
-                           target=nic.resource_id)
+            case.succeeded(target=nic.resource_id)
             return nic, True
-
-        return self._run(actor, "createNetworkInterface", name, work)
 
     def create_vm_on_nic(self, *, actor: Principal, subscription: str, group: str, name: str, location: str | None,
                          size: str, nic_id: str | None, tags: dict[str, Any] | None = None) -> Resource:
         """A running VM attached to an existing NIC; a dynamic public IP on that NIC gets its address."""
-        def work(uow: UnitOfWork) -> Resource:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "createVirtualMachine", actor=actor, target=name) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             rg = self._resources.require_group(uow, sub, group)
             if nic_id:
                 uow.resources.get(nic_id)
             vm = self._resources.new_resource(uow, sub, rg, ResourceType.VIRTUAL_MACHINE, name, location, vm_size=size,
                                               power_state=PowerState.RUNNING, nic_id=nic_id, tags=tags)
-            self._resources.lock_for_write(uow, actor, sub.subscription_id, vm.resource_id)
+            self._resources.lock_for_write(case, sub.subscription_id, vm.resource_id)
             uow.resources.add(vm)
             self._resources.sync_dynamic_ip(uow, vm, PowerState.RUNNING)
             self.metering.resources_added(uow, sub.subscription_id, [vm])
-            record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id,
-                           target=vm.resource_id)
+            case.succeeded(target=vm.resource_id)
             return vm
-
-        return self._run(actor, "createVirtualMachine", name, work)
 
     def touch(self, *, actor: Principal, resource_id: str, tags: dict[str, Any] | None = None) -> Resource:
         """PUT on an existing resource or PATCH: the write must be allowed; tags are kept in properties."""
-        def work(uow: UnitOfWork) -> Resource:
+        with use_case(self.uow, "updateResource", actor=actor, target=resource_id) as case:
+            uow = case.uow
             resource = uow.resources.get(resource_id)
-            self._resources.lock_for_write(uow, actor, resource.subscription_id, resource.resource_id)
+            self._resources.lock_for_write(case, resource.subscription_id, resource.resource_id)
             if tags is not None:
                 valid = validate_tags(tags, storage_account=resource.type is ResourceType.STORAGE_ACCOUNT)
                 uow.resources.update_fields(resource.resource_id, properties={**resource.properties, "tags": valid})
             return uow.resources.get(resource.resource_id)
-
-        return self._run(actor, "updateResource", resource_id, work)
 
     # the tags of a scope (Microsoft.Resources/tags/default) ---------------------------------------------
     def scope_tags(self, *, actor: Principal, subscription: str, group: str | None = None,
@@ -187,18 +173,16 @@ class ManagementService:
                           resource_id: str | None = None, operation: str, tags: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         """``Tags_CreateOrUpdateAtScope`` (operation Replace), ``Tags_UpdateAtScope`` (Merge, Replace, Delete) and
         ``Tags_DeleteAtScope`` (Replace with none): one transaction, refused like any write where writes are."""
-        def work(uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "updateTags", actor=actor, target=resource_id or group or subscription) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             scope, read, write = self._tag_scope(uow, sub, group, resource_id)
-            self._resources.lock_for_write(uow, actor, sub.subscription_id, scope)
+            self._resources.lock_for_write(case, sub.subscription_id, scope)
             storage = resource_id is not None and uow.resources.get(resource_id).type is ResourceType.STORAGE_ACCOUNT
             result = changed_tags(read(), operation, tags if tags is not None else {}, storage_account=storage)
             write(result)
-            record_success(uow, actor=actor, action="updateTags", subscription_id=sub.subscription_id, target=scope,
-                           details={"operation": operation, "tags": sorted(result)})
+            case.succeeded(target=scope, details={"operation": operation, "tags": sorted(result)})
             return scope, result
-
-        return self._run(actor, "updateTags", resource_id or group or subscription, work)
 
     def _tag_scope(self, uow: UnitOfWork, sub: Subscription, group: str | None,
                    resource_id: str | None) -> tuple[str, Callable[[], dict[str, str]], Callable[[dict[str, Any]], None]]:
@@ -244,19 +228,17 @@ class ManagementService:
 
         secret = self.installation.storage_key_secret()  # before the unit of work: the first call stores it
 
-        def work(uow: UnitOfWork) -> list[tuple[str, str]]:
+        with use_case(self.uow, "listStorageKeys", actor=actor, target=account_id) as case:
+            uow = case.uow
             account = self._resources.resolve(uow, actor, account_id, ResourceType.STORAGE_ACCOUNT)
-            self._resources.lock_for_write(uow, actor, account.subscription_id, account.resource_id)
+            self._resources.lock_for_write(case, account.subscription_id, account.resource_id)
             generations = dict(account.properties.get("keyGenerations", {}))
             if regenerate:
                 generations[regenerate] = generations.get(regenerate, 0) + 1
                 uow.resources.update_fields(account.resource_id,
                                             properties={**account.properties, "keyGenerations": generations})
-                record_success(uow, actor=actor, action="regenerateStorageKey", subscription_id=account.subscription_id,
-                               target=account.resource_id, details={"keyName": regenerate})
+                case.succeeded(target=account.resource_id, details={"keyName": regenerate}, action="regenerateStorageKey")
             return [(key, self._derive_key(secret, account.resource_id, key, generations.get(key, 0))) for key in KEY_NAMES]
-
-        return self._run(actor, "listStorageKeys", account_id, work)
 
     @staticmethod
     def _derive_key(secret: bytes, account_id: str, key: str, generation: int) -> str:
@@ -287,8 +269,9 @@ class ManagementService:
 
     def create_role_assignment(self, *, actor: Principal, subscription: str, scope: str, assignment_id: str,
                                principal_id: str, role: Role) -> RoleAssignment:
-        def work(uow: UnitOfWork) -> RoleAssignment:
-            sub = resolve(uow, subscription)
+        with use_case(self.uow, "assignRole", actor=actor, target=scope) as case:
+            uow = case.uow
+            sub = case.subscription(subscription)
             ensure_not_deleted(sub)
             require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, scope)
             ensure_writable(sub)
@@ -297,14 +280,12 @@ class ManagementService:
                 return found[0]
             assignment = RoleAssignment(assignment_id.lower(), scope, role, principal_id)
             uow.directory.add_role_assignment(assignment, subscription_id=sub.subscription_id, now=uow.now)
-            record_success(uow, actor=actor, action="assignRole", subscription_id=sub.subscription_id, target=scope,
-                           details={"role": role.value, "principalId": principal_id})
+            case.succeeded(target=scope, details={"role": role.value, "principalId": principal_id})
             return assignment
 
-        return self._run(actor, "assignRole", scope, work)
-
     def delete_role_assignment(self, *, actor: Principal, assignment_id: str) -> RoleAssignment | None:
-        def work(uow: UnitOfWork) -> RoleAssignment | None:
+        with use_case(self.uow, "removeRoleAssignment", actor=actor, target=assignment_id) as case:
+            uow = case.uow
             found = uow.directory.find_role_assignment(assignment_id)
             if found is None:
                 return None
@@ -312,11 +293,9 @@ class ManagementService:
             sub = uow.subscriptions.get(subscription_id)
             require(uow, self.offers, actor, sub, Action.ASSIGN_ROLES, assignment.scope)
             uow.directory.delete_role_assignment(assignment.assignment_id)
-            record_success(uow, actor=actor, action="removeRoleAssignment", subscription_id=subscription_id,
-                           target=assignment.scope, details={"role": assignment.role.value})
+            case.about(subscription_id)
+            case.succeeded(target=assignment.scope, details={"role": assignment.role.value})
             return assignment
-
-        return self._run(actor, "removeRoleAssignment", assignment_id, work)
 
     @staticmethod
     def _assignment(uow: UnitOfWork, assignment_id: str) -> tuple[RoleAssignment, str]:

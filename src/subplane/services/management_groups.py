@@ -25,8 +25,8 @@ from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.lifecycle import State, Subscription
 from ..domain.management_groups import HierarchySettings, ManagementGroup
 from ..domain.offers import OfferCatalogue
-from .audit import audited, record_success
 from .unit_of_work import UnitOfWork
+from .use_case import Case, record_success, use_case
 
 _WRITERS = frozenset({Role.OWNER, Role.CONTRIBUTOR})
 
@@ -112,12 +112,13 @@ class ManagementGroupService:
     def put(self, *, actor: Principal, group_id: str, display_name: str | None,
             parent_id: str | None) -> tuple[ManagementGroup, bool]:
         """Create the group, or update its name and parent; (group, created)."""
-        def work(uow: UnitOfWork) -> tuple[ManagementGroup, bool]:
+        with use_case(self._uow, "createManagementGroup", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             tree.check_name(group_id)
             existing = uow.management_groups.find(tenant, group_id)
             if existing is not None:
-                return self._update(uow, actor, tenant, existing, display_name, parent_id), False
+                return self._update(case, tenant, existing, display_name, parent_id), False
             if uow.management_groups.taken(group_id):
                 raise InvalidInput("ManagementGroupNameTaken", f"The management group id '{group_id}' is in use.")
             parent = _group(uow, tenant, parent_id or tenant)
@@ -130,24 +131,19 @@ class ManagementGroupService:
             if not actor.is_privileged:  # the creator owns what it made
                 uow.management_groups.add_assignment(str(uuid.uuid4()), group_id, Role.OWNER, actor.principal_id,
                                                      now=uow.now)
-            record_success(uow, actor=actor, action="createManagementGroup", subscription_id=None,
-                           target=group.resource_id, details={"parent": parent.group_id})
+            case.succeeded(target=group.resource_id, details={"parent": parent.group_id})
             return group, True
-
-        return audited(self._uow, actor=actor, action="createManagementGroup", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def patch(self, *, actor: Principal, group_id: str, display_name: str | None,
               parent_id: str | None) -> ManagementGroup:
-        def work(uow: UnitOfWork) -> ManagementGroup:
+        with use_case(self._uow, "updateManagementGroup", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
-            return self._update(uow, actor, tenant, _group(uow, tenant, group_id), display_name, parent_id)
+            return self._update(case, tenant, _group(uow, tenant, group_id), display_name, parent_id)
 
-        return audited(self._uow, actor=actor, action="updateManagementGroup", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
-
-    def _update(self, uow: UnitOfWork, actor: Principal, tenant: str, group: ManagementGroup,
+    def _update(self, case: Case, tenant: str, group: ManagementGroup,
                 display_name: str | None, parent_id: str | None) -> ManagementGroup:
+        uow, actor = case.uow, case.actor
         _require_write(uow, actor, tenant, group)
         changed = group
         if display_name is not None:
@@ -164,14 +160,14 @@ class ManagementGroupService:
             return group
         if changed != group:
             uow.management_groups.update(changed, now=uow.now, by=actor.name)
-            record_success(uow, actor=actor, action="updateManagementGroup", subscription_id=None,
-                           target=group.resource_id, details={"displayName": changed.display_name,
-                                                              "parent": changed.parent_id})
+            case.succeeded(target=group.resource_id, details={"displayName": changed.display_name,
+                                                              "parent": changed.parent_id}, action="updateManagementGroup")
         return changed
 
     def delete(self, *, actor: Principal, group_id: str) -> bool:
         """False when there was no such group."""
-        def work(uow: UnitOfWork) -> bool:
+        with use_case(self._uow, "deleteManagementGroup", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             group = uow.management_groups.find(tenant, group_id)
             if group is None:
@@ -180,28 +176,23 @@ class ManagementGroupService:
             tree.check_deletable(group, child_groups=uow.management_groups.child_groups(group.group_id),
                                  subscriptions=len(uow.management_groups.placed_in([group.group_id])))
             uow.management_groups.delete(group.group_id)
-            record_success(uow, actor=actor, action="deleteManagementGroup", subscription_id=None,
-                           target=group.resource_id)
+            case.succeeded(target=group.resource_id)
             return True
-
-        return audited(self._uow, actor=actor, action="deleteManagementGroup", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     def place(self, *, actor: Principal, group_id: str, subscription_id: str) -> Placement:
         """Move the subscription into the group (PUT .../subscriptions/{id}); the same again changes nothing."""
-        def work(uow: UnitOfWork) -> Placement:
+        with use_case(self._uow, "moveSubscription", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             group = _group(uow, tenant, group_id)
             sub = _subscription_in(uow, tenant, subscription_id)
             _move(uow, self._offers, actor, tenant, sub, group)
             return Placement(group, sub)
 
-        return audited(self._uow, actor=actor, action="moveSubscription", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
-
     def remove(self, *, actor: Principal, group_id: str, subscription_id: str) -> None:
         """Take the subscription out of the group: it goes back to the tenant root group."""
-        def work(uow: UnitOfWork) -> None:
+        with use_case(self._uow, "moveSubscription", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             group = _group(uow, tenant, group_id)
             sub = _subscription_in(uow, tenant, subscription_id)
@@ -210,12 +201,10 @@ class ManagementGroupService:
                                f"The subscription '{subscription_id}' is not under '{group.group_id}'.")
             _move(uow, self._offers, actor, tenant, sub, tree.root_of(tenant))
 
-        audited(self._uow, actor=actor, action="moveSubscription", subscription_id=None,
-                target=tree.scope_of(group_id), correlation_id=None, work=work)
-
     def save_settings(self, *, actor: Principal, group_id: str, change: SettingsChange) -> HierarchySettings:
         """Change the tenant's hierarchy settings: fields left None stay, an empty group name clears one."""
-        def work(uow: UnitOfWork) -> HierarchySettings:
+        with use_case(self._uow, "updateHierarchySettings", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             if tree._key(group_id) != tree._key(tenant):
                 raise InvalidInput("HierarchySettingsAtRootOnly", "Hierarchy settings live at the tenant root group.")
@@ -233,14 +222,10 @@ class ManagementGroupService:
                 require_authorization=current.require_authorization if change.require_authorization is None
                 else change.require_authorization)
             uow.management_groups.save_settings(tenant, stored)
-            record_success(uow, actor=actor, action="updateHierarchySettings", subscription_id=None,
-                           target=tree.scope_of(tenant),
+            case.succeeded(target=tree.scope_of(tenant),
                            details={"defaultGroup": stored.default_group, "decommissionGroup": stored.decommission_group,
                                     "requireAuthorization": stored.require_authorization})
             return stored
-
-        return audited(self._uow, actor=actor, action="updateHierarchySettings", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
 
     # role assignments at group scope ------------------------------------------------------------------
     def assignments(self, *, actor: Principal, group_id: str) -> builtins.list[RoleAssignment]:
@@ -253,7 +238,8 @@ class ManagementGroupService:
 
     def assign(self, *, actor: Principal, group_id: str, assignment_id: str, principal_id: str,
                role: Role) -> RoleAssignment:
-        def work(uow: UnitOfWork) -> RoleAssignment:
+        with use_case(self._uow, "assignRole", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             group = _group(uow, tenant, group_id)
             if not actor.is_privileged and Role.OWNER not in _roles_at(uow, actor, tenant, group.group_id):
@@ -264,15 +250,13 @@ class ManagementGroupService:
             assignment = RoleAssignment(assignment_id.lower(), group.resource_id, role, principal_id.lower())
             uow.management_groups.add_assignment(assignment.assignment_id, group.group_id, role,
                                                  assignment.principal_id, now=uow.now)
-            record_success(uow, actor=actor, action="assignRole", subscription_id=None, target=group.resource_id,
+            case.succeeded(target=group.resource_id,
                            details={"role": role.value, "principalId": assignment.principal_id})
             return assignment
 
-        return audited(self._uow, actor=actor, action="assignRole", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
-
     def unassign(self, *, actor: Principal, group_id: str, assignment_id: str) -> RoleAssignment | None:
-        def work(uow: UnitOfWork) -> RoleAssignment | None:
+        with use_case(self._uow, "removeRoleAssignment", actor=actor, target=tree.scope_of(group_id)) as case:
+            uow = case.uow
             tenant = tenant_of(uow, actor)
             group = _group(uow, tenant, group_id)
             found = next((a for a in uow.management_groups.assignments(group_ids=[group.group_id])
@@ -282,12 +266,8 @@ class ManagementGroupService:
             if not actor.is_privileged and Role.OWNER not in _roles_at(uow, actor, tenant, group.group_id):
                 raise _refused(actor, group, "Microsoft.Authorization/roleAssignments/delete")
             uow.management_groups.remove_assignment(found.assignment_id)
-            record_success(uow, actor=actor, action="removeRoleAssignment", subscription_id=None,
-                           target=group.resource_id, details={"assignmentId": found.assignment_id})
+            case.succeeded(target=group.resource_id, details={"assignmentId": found.assignment_id})
             return found
-
-        return audited(self._uow, actor=actor, action="removeRoleAssignment", subscription_id=None,
-                       target=tree.scope_of(group_id), correlation_id=None, work=work)
 
 
 # what the rest of the core asks, inside its own unit of work ---------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -27,11 +26,11 @@ from ..domain.resources import (
 )
 from ..domain.tags import validate_tags
 from .access import readable, require, visible_subscription_ids
-from .audit import audited, record_success
 from .file_removal import remove_after_commit
 from .hooks import MeteringHooks
-from .subscriptions import resolve
+from .lookup import resolve
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import Case, use_case
 
 T = TypeVar("T")
 
@@ -80,34 +79,27 @@ class ResourceService:
             return resource
 
     # writes ----------------------------------------------------------------------------------
-    def lock_for_write(self, uow: UnitOfWork, actor: Principal, subscription_id: str, scope: str,
-                       action: Action = Action.WRITE) -> Subscription:
-        sub = uow.subscriptions.get(subscription_id, for_update=True)
-        uow.subscription_id = sub.subscription_id
+    def lock_for_write(self, case: Case, subscription_id: str, scope: str, action: Action = Action.WRITE) -> Subscription:
+        """Lock the subscription the case writes in (its subject from here on) and check the right."""
+        sub = case.uow.subscriptions.get(case.about(subscription_id), for_update=True)
         ensure_not_deleted(sub)
-        require(uow, self.offers, actor, sub, action, scope)
+        require(case.uow, self.offers, case.actor, sub, action, scope)
         if action is not Action.DELETE:
             ensure_writable(sub)
         return sub
 
-    def _run(self, actor: Principal, action: str, subscription_ref: str | None, target: str | None,
-             work: Callable[[UnitOfWork], T], correlation_id: str | None = None) -> T:
-        return audited(self.uow, actor=actor, action=action, subscription_id=subscription_ref, target=target,
-                       correlation_id=correlation_id, work=work)
-
     def create_group(self, *, actor: Principal, subscription: str, name: str, location: str,
                      tags: dict[str, str] | None = None, correlation_id: str | None = None) -> ResourceGroup:
-        def work(uow: UnitOfWork) -> ResourceGroup:
+        with use_case(self.uow, "createResourceGroup", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
             _check_name("Resource group", name)
-            sub = resolve(uow, subscription)
+            sub = case.subscription(subscription)
             group = ResourceGroup(sub.subscription_id, name, require_location(location, resource_group=True),
                                   validate_tags(tags or {}))
-            self.lock_for_write(uow, actor, sub.subscription_id, group.resource_id)
+            self.lock_for_write(case, sub.subscription_id, group.resource_id)
             uow.resources.add_group(group, uow.now)
-            record_success(uow, actor=actor, action="createResourceGroup", subscription_id=sub.subscription_id, target=group.resource_id)
+            case.succeeded(target=group.resource_id)
             return group
-
-        return self._run(actor, "createResourceGroup", None, name, work, correlation_id)
 
     def require_group(self, uow: UnitOfWork, sub: Subscription, name: str) -> ResourceGroup:
         group = uow.resources.find_group(sub.subscription_id, name)
@@ -115,14 +107,14 @@ class ResourceService:
             raise NotFound("ResourceGroupNotFound", f"Resource group '{name}' could not be found.", name=name)
         return group
 
-    def _prepare(self, uow: UnitOfWork, actor: Principal, subscription: str, group: str, rtype: ResourceType,
+    def _prepare(self, case: Case, subscription: str, group: str, rtype: ResourceType,
                  name: str) -> tuple[Subscription, ResourceGroup]:
         """Lock the subscription and check the right first, before touching any other row, so every
         write takes its locks in the same order (subscription, then counters and resources)."""
         _check_name("Resource", name)
-        sub = resolve(uow, subscription)
-        rg = self.require_group(uow, sub, group)
-        self.lock_for_write(uow, actor, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
+        sub = case.subscription(subscription)
+        rg = self.require_group(case.uow, sub, group)
+        self.lock_for_write(case, sub.subscription_id, resource_id(sub.subscription_id, rg.name, rtype, name))
         return sub, rg
 
     def new_resource(self, uow: UnitOfWork, sub: Subscription, group: ResourceGroup, rtype: ResourceType, name: str,
@@ -138,17 +130,16 @@ class ResourceService:
 
     def create_public_ip(self, *, actor: Principal, subscription: str, group: str, name: str, allocation: str = "Dynamic",
                          sku: str = "Basic", location: str | None = None, correlation_id: str | None = None) -> Resource:
-        def work(uow: UnitOfWork) -> Resource:
+        with use_case(self.uow, "createPublicIp", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
             method = self._allocation(allocation, sku)
-            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.PUBLIC_IP, name)
+            sub, rg = self._prepare(case, subscription, group, ResourceType.PUBLIC_IP, name)
             ip = self.new_resource(uow, sub, rg, ResourceType.PUBLIC_IP, name, location, sku=sku, allocation_method=method,
                            ip_address=uow.resources.next_ip_address() if method is AllocationMethod.STATIC else None)
             uow.resources.add(ip)
             self.metering.resources_added(uow, sub.subscription_id, [ip])
-            record_success(uow, actor=actor, action="createPublicIp", subscription_id=sub.subscription_id, target=ip.resource_id)
+            case.succeeded(target=ip.resource_id)
             return ip
-
-        return self._run(actor, "createPublicIp", None, name, work, correlation_id)
 
     @staticmethod
     def _allocation(allocation: str, sku: str) -> AllocationMethod:
@@ -163,8 +154,9 @@ class ResourceService:
     def create_vm(self, *, actor: Principal, subscription: str, group: str, name: str, size: str = "Standard_B2s",
                   location: str | None = None, public_ip: str | None = "Dynamic", correlation_id: str | None = None) -> Resource:
         """A VM with its network interface (and optionally a public IP), started like Azure does."""
-        def work(uow: UnitOfWork) -> Resource:
-            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.VIRTUAL_MACHINE, name)
+        with use_case(self.uow, "createVirtualMachine", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
+            sub, rg = self._prepare(case, subscription, group, ResourceType.VIRTUAL_MACHINE, name)
             ip = None
             if public_ip:
                 method = self._allocation(public_ip, "Basic")
@@ -178,60 +170,54 @@ class ResourceService:
                 if resource is not None:
                     uow.resources.add(resource)
             self.metering.resources_added(uow, sub.subscription_id, [ip, vm])
-            record_success(uow, actor=actor, action="createVirtualMachine", subscription_id=sub.subscription_id, target=vm.resource_id)
+            case.succeeded(target=vm.resource_id)
             return vm
-
-        return self._run(actor, "createVirtualMachine", None, name, work, correlation_id)
 
     def create_storage_account(self, *, actor: Principal, subscription: str, group: str, name: str, sku: str = "Standard_LRS",
                                location: str | None = None, tags: dict[str, Any] | None = None,
                                correlation_id: str | None = None) -> Resource:
-        def work(uow: UnitOfWork) -> Resource:
+        with use_case(self.uow, "createStorageAccount", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
             if not re.fullmatch(r"[a-z0-9]{3,24}", name):
                 raise InvalidInput("AccountNameInvalid",
                                    f"{name!r} is not a valid storage account name: 3-24 lowercase letters and digits.")
-            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
+            sub, rg = self._prepare(case, subscription, group, ResourceType.STORAGE_ACCOUNT, name)
             if uow.resources.find_by_name(name, ResourceType.STORAGE_ACCOUNT):
                 raise InvalidInput("StorageAccountAlreadyTaken", f"The storage account name {name!r} is already taken.")
             account = self.new_resource(uow, sub, rg, ResourceType.STORAGE_ACCOUNT, name, location, sku=sku, read_only=False,
                                         tags=tags)
             uow.resources.add(account)
             self.metering.resources_added(uow, sub.subscription_id, [account])
-            record_success(uow, actor=actor, action="createStorageAccount", subscription_id=sub.subscription_id, target=account.resource_id)
+            case.succeeded(target=account.resource_id)
             return account
-
-        return self._run(actor, "createStorageAccount", None, name, work, correlation_id)
 
     def create_disk(self, *, actor: Principal, subscription: str, group: str, name: str, size_gb: int = 128, sku: str = "Premium_LRS",
                     location: str | None = None, correlation_id: str | None = None) -> Resource:
-        def work(uow: UnitOfWork) -> Resource:
+        with use_case(self.uow, "createDisk", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
             if size_gb <= 0:
                 raise InvalidInput("InvalidDiskSize", "A disk's size must be a positive number of GB.")
-            sub, rg = self._prepare(uow, actor, subscription, group, ResourceType.DISK, name)
+            sub, rg = self._prepare(case, subscription, group, ResourceType.DISK, name)
             disk = self.new_resource(uow, sub, rg, ResourceType.DISK, name, location, sku=sku, disk_size_gb=size_gb)
             uow.resources.add(disk)
             self.metering.resources_added(uow, sub.subscription_id, [disk])
-            record_success(uow, actor=actor, action="createDisk", subscription_id=sub.subscription_id, target=disk.resource_id)
+            case.succeeded(target=disk.resource_id)
             return disk
 
-        return self._run(actor, "createDisk", None, name, work, correlation_id)
-
     def vm_action(self, *, actor: Principal, vm: str, action: VmAction, correlation_id: str | None = None) -> Resource:
-        def work(uow: UnitOfWork) -> Resource:
+        with use_case(self.uow, f"vm.{action.value}", actor=actor, target=vm, correlation_id=correlation_id) as case:
+            uow = case.uow
             machine = self.resolve(uow, actor, vm, ResourceType.VIRTUAL_MACHINE)
-            self.lock_for_write(uow, actor, machine.subscription_id, machine.resource_id)
+            self.lock_for_write(case, machine.subscription_id, machine.resource_id)
             target = next_power_state(machine, action)
             uow.resources.update_fields(machine.resource_id, power_state=target)
             released, assigned = self.sync_dynamic_ip(uow, machine, target)
             self.metering.sync(uow, machine.subscription_id)
-            record_success(uow, actor=actor, action=f"vm.{action.value}", subscription_id=machine.subscription_id,
-                           target=machine.resource_id, details={"from": str(machine.power_state), "to": target.value,
-                                                                "ipReleased": released, "ipAssigned": assigned})
+            case.succeeded(target=machine.resource_id,
+                           details={"from": str(machine.power_state), "to": target.value, "ipReleased": released, "ipAssigned": assigned})
             uow.emit(events.DomainEvent(events.VM_POWER_CHANGED, machine.resource_id, uow.now,
                                         {"powerState": target.value}, machine.subscription_id))
             return replace(machine, power_state=target)
-
-        return self._run(actor, f"vm.{action.value}", None, vm, work, correlation_id)
 
     def sync_dynamic_ip(self, uow: UnitOfWork, vm: Resource, power: PowerState) -> tuple[str | None, str | None]:
         nic = uow.resources.find(vm.nic_id) if vm.nic_id else None
@@ -249,9 +235,10 @@ class ResourceService:
 
     def delete(self, *, actor: Principal, ref: str, correlation_id: str | None = None) -> None:
         """Deletes are allowed on disabled subscriptions, so users can clean up during retention."""
-        def work(uow: UnitOfWork) -> None:
+        with use_case(self.uow, "deleteResource", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            uow = case.uow
             resource = self.resolve(uow, actor, ref)
-            self.lock_for_write(uow, actor, resource.subscription_id, resource.resource_id, Action.DELETE)
+            self.lock_for_write(case, resource.subscription_id, resource.resource_id, Action.DELETE)
             if resource.type is ResourceType.STORAGE_ACCOUNT:
                 paths = [b.storage_path for c in uow.blobs.list_containers(resource.resource_id)
                          for b in uow.blobs.list_blobs(resource.resource_id, c)]
@@ -259,6 +246,5 @@ class ResourceService:
                 remove_after_commit(self.blobstore, uow, paths)
             uow.resources.delete(resource.resource_id)
             self.metering.sync(uow, resource.subscription_id)
-            record_success(uow, actor=actor, action="deleteResource", subscription_id=resource.subscription_id, target=resource.resource_id)
-
-        return self._run(actor, "deleteResource", None, ref, work, correlation_id)
+            case.about(resource.subscription_id)
+            case.succeeded(target=resource.resource_id)

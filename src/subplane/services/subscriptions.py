@@ -5,25 +5,32 @@ from __future__ import annotations
 import builtins
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..adapters.db.arm_repo import SubscriptionTagRepo
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import DomainError
 from ..domain.lifecycle import DeleteCheck, Subscription
 from ..domain.offers import Offer, OfferCatalogue
 from ..domain.resources import FieldEffect, ResourceType
-from .access import allowed_actions, require, require_create, require_visible, visible_subscription_ids
-from .audit import audited, record_success
+from .access import (
+    access_context,
+    allowed_actions,
+    require,
+    require_create,
+    require_visible,
+    visible_subscription_ids,
+)
 from .hooks import BillingHooks, MeteringHooks
+from .lookup import resolve
 from .management_groups import decommission, place_new, recommission
 from .transitions import DELETION_REMINDER, RETENTION_EXPIRY, RETENTION_JOBS, Transitions, event_data  # noqa: F401
 from .unit_of_work import UnitOfWork, UowFactory
+from .use_case import Case, record_success, use_case
 
-_GUID_LENGTH = 36
-
+SCHEDULED_CANCEL = "scheduled_cancel"
 
 # How each kind of resource a cancel turns off is reported (counts at once, ids through ``turned_off``).
 TURNED_OFF_KEYS = {
@@ -46,23 +53,27 @@ class CancelResult:
     support_plan: dict[str, Any] | None = None  # {"plan", "autoRenew"}: the support plan's auto-renew as the cancel left it
 
 
-def resolve(uow: UnitOfWork, ref: str) -> Subscription:
-    """A subscription by GUID or by exact display name."""
-    ref = ref.strip()
-    if len(ref) == _GUID_LENGTH and ref.count("-") == 4:
-        sub = uow.subscriptions.get(ref)
-        uow.subscription_id = sub.subscription_id
-        return sub
-    matches = uow.subscriptions.find_by_name(ref)
-    if not matches:
-        raise NotFound("SubscriptionNotFound", f"No subscription has the id or name {ref!r}.", reference=ref)
-    if len(matches) > 1:
-        raise InvalidInput(
-            "AmbiguousSubscriptionName",
-            f"{len(matches)} subscriptions are called {ref!r}; use the subscription id instead.",
-        )
-    uow.subscription_id = matches[0].subscription_id
-    return matches[0]
+@dataclass(frozen=True)
+class Standing:
+    """A principal's roles towards one subscription (``AccountAdministrator`` first), and its billing account."""
+
+    roles: builtins.list[str]
+    account_name: str
+    account_currency: str
+    account_language: str
+
+
+def _standing(uow: UnitOfWork, offers: OfferCatalogue, actor: Principal, sub: Subscription) -> Standing:
+    ctx = access_context(uow, offers, actor, sub)
+    account = uow.directory.get_billing_account(sub.billing_account_id)
+    roles = (["AccountAdministrator"] if ctx.is_account_admin else []) + sorted(
+        r.value for r in ctx.roles if isinstance(r, Role))
+    return Standing(roles, account.name, account.currency, account.language)
+
+
+def _visible_subscriptions(uow: UnitOfWork, actor: Principal) -> builtins.list[Subscription]:
+    visible = visible_subscription_ids(uow, actor)
+    return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
 
 
 def _turned_off_counts(changed: dict[FieldEffect, int]) -> dict[str, int]:
@@ -82,8 +93,26 @@ class SubscriptionService:
     # reads -----------------------------------------------------------------------------------
     def list(self, *, actor: Principal) -> list[Subscription]:
         with self.uow(read_only=True) as uow:
-            visible = visible_subscription_ids(uow, actor)
-            return uow.subscriptions.list(ids=None if visible is None else sorted(visible))
+            return _visible_subscriptions(uow, actor)
+
+    def list_with_standing(self, *, actor: Principal) -> builtins.list[tuple[Subscription, Standing]]:
+        """``list``, each subscription with the actor's standing towards it (one unit of work for the page)."""
+        with self.uow(read_only=True) as uow:
+            subs = _visible_subscriptions(uow, actor)
+            return [(sub, _standing(uow, self.offers, actor, sub)) for sub in subs]
+
+    def standing(self, *, actor: Principal, ref: str) -> Standing:
+        """The actor's roles towards a subscription it sees, and the subscription's billing account."""
+        with self.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require_visible(uow, self.offers, actor, sub)
+            return _standing(uow, self.offers, actor, sub)
+
+    def billing_language(self, *, actor: Principal) -> str | None:
+        """The language of the billing account of the first subscription the actor sees (``None``: it sees none)."""
+        with self.uow(read_only=True) as uow:
+            subs = _visible_subscriptions(uow, actor)
+            return uow.directory.get_billing_account(subs[0].billing_account_id).language if subs else None
 
     def get(self, *, actor: Principal, ref: str) -> Subscription:
         with self.uow(read_only=True) as uow:
@@ -121,6 +150,15 @@ class SubscriptionService:
             require(uow, self.offers, actor, sub, action, scope)
             return sub
 
+    def lifecycle_actions(self, *, actor: Principal, ref: str) -> dict[lifecycle.LifecycleAction, bool]:
+        """Each action a person may ask of a subscription: may ``actor`` take it now (permitted for them, and
+        possible in the subscription's state)?"""
+        with self.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            allowed = allowed_actions(uow, self.offers, actor, sub)
+            return {action: permission in allowed and lifecycle.possible(sub, action)
+                    for action, permission in lifecycle.USER_ACTIONS.items()}
+
     def allowed_actions(self, *, actor: Principal, ref: str) -> set[Action]:
         with self.uow(read_only=True) as uow:
             return allowed_actions(uow, self.offers, actor, resolve(uow, ref))
@@ -139,12 +177,10 @@ class SubscriptionService:
         self, *, actor: Principal, display_name: str, billing_account_id: str, offer_id: str,
         owner_id: str | None = None, subscription_id: str | None = None, correlation_id: str | None = None,
     ) -> Subscription:
-        def work(uow: UnitOfWork) -> Subscription:
-            return self.create_in(uow, actor=actor, display_name=display_name, billing_account_id=billing_account_id,
+        with use_case(self.uow, "create", actor=actor, target=display_name, correlation_id=correlation_id,
+                      subject=subscription_id) as case:
+            return self.create_in(case.uow, actor=actor, display_name=display_name, billing_account_id=billing_account_id,
                                   offer_id=offer_id, owner_id=owner_id, subscription_id=subscription_id)
-
-        return audited(self.uow, actor=actor, action="create", subscription_id=subscription_id,
-                       target=display_name, correlation_id=correlation_id, work=work)
 
     def create_in(
         self, uow: UnitOfWork, *, actor: Principal, display_name: str, billing_account_id: str, offer_id: str,
@@ -180,44 +216,78 @@ class SubscriptionService:
         self, *, actor: Principal, ref: str, reason: str, turn_off_resources: bool = False,
         correlation_id: str | None = None, support_auto_renew: bool | None = None,
     ) -> CancelResult:
-        def work(uow: UnitOfWork) -> CancelResult:
-            sub = self._load_for(uow, actor, ref, Action.CANCEL)
-            offer = self.offers.get(sub.offer_id)
-            decision = lifecycle.cancel(
-                sub, offer=offer, now=uow.now, reason=reason, actor=actor.name,
-                resource_count=uow.resources.count(sub.subscription_id), turn_off_resources=turn_off_resources,
-            )
-            if not decision.changed:
-                previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
-                return replace(self._cancel_result(sub, False, previous["details"]),
-                               billing=self.billing.cancel_figures(uow, sub))
-            change_id = str(uuid.uuid4())
-            counts = _turned_off_counts(uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id))
-            uow.subscriptions.save(decision.after)
-            self.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
-            self._schedule_retention(uow, decision.after, offer)
-            deletion_date = decision.after.deletion_date
-            assert deletion_date is not None  # a cancel always sets it (lifecycle.cancel)
-            details: dict[str, Any] = {"reason": decision.after.cancellation_reason, "deletionDate": deletion_date.isoformat(),
-                       "changeId": change_id, **counts}
-            moved = decommission(uow, actor, decision.after)  # to the tenant's decommissioning group, if it names one
-            if moved is not None:
-                details["managementGroup"] = moved["to"]
-            support = self.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
-            if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
-                details["supportPlan"] = support
-            record_success(uow, actor=actor, action="cancel", subscription_id=sub.subscription_id, details=details)
-            uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, event_data(details),
-                                        sub.subscription_id))
-            return replace(self._cancel_result(decision.after, True, details),
-                           billing=self.billing.cancel_figures(uow, decision.after))
+        with use_case(self.uow, "cancel", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            sub = self._load_for(case, ref, Action.CANCEL)
+            return self._cancel(case, sub, reason=reason, turn_off_resources=turn_off_resources,
+                                support_auto_renew=support_auto_renew)
 
-        return audited(self.uow, actor=actor, action="cancel", subscription_id=None, target=ref,
-                       correlation_id=correlation_id, work=work)
+    def _cancel(self, case: Case, sub: Subscription, *, reason: str, turn_off_resources: bool,
+                support_auto_renew: bool | None) -> CancelResult:
+        """The cancel of a locked subscription, inside the case's unit of work (now, or when a scheduled one is due)."""
+        uow, actor = case.uow, case.actor
+        offer = self.offers.get(sub.offer_id)
+        decision = lifecycle.cancel(
+            sub, offer=offer, now=uow.now, reason=reason, actor=actor.name,
+            resource_count=uow.resources.count(sub.subscription_id), turn_off_resources=turn_off_resources,
+        )
+        if not decision.changed:
+            previous = uow.activity.last_success(sub.subscription_id, "cancel") or {"details": {}}
+            return replace(self._cancel_result(sub, False, previous["details"]),
+                           billing=self.billing.cancel_figures(uow, sub))
+        change_id = str(uuid.uuid4())
+        counts = _turned_off_counts(uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id))
+        uow.subscriptions.save(decision.after)
+        self.metering.state_changed(uow, sub, decision.after)  # billing stops at this instant
+        uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(SCHEDULED_CANCEL,))  # done now: not again later
+        self._schedule_retention(uow, decision.after, offer)
+        deletion_date = decision.after.deletion_date
+        assert deletion_date is not None  # a cancel always sets it (lifecycle.cancel)
+        details: dict[str, Any] = {"reason": decision.after.cancellation_reason, "deletionDate": deletion_date.isoformat(),
+                                   "changeId": change_id, **counts}
+        moved = decommission(uow, actor, decision.after)  # to the tenant's decommissioning group, if it names one
+        if moved is not None:
+            details["managementGroup"] = moved["to"]
+        support = self.billing.set_support_auto_renew(uow, sub.subscription_id, support_auto_renew)
+        if support is not None:  # lifecycle.md §3: the user's auto-renew choice, in the cancel's transaction
+            details["supportPlan"] = support
+        case.succeeded(details=details)
+        uow.emit(events.DomainEvent(events.SUBSCRIPTION_CANCELLED, sub.resource_id, uow.now, event_data(details),
+                                    sub.subscription_id))
+        return replace(self._cancel_result(decision.after, True, details),
+                       billing=self.billing.cancel_figures(uow, decision.after))
+
+    def schedule_cancel(self, *, actor: Principal, ref: str, at: datetime, reason: str, turn_off_resources: bool = False,
+                        correlation_id: str | None = None) -> datetime:
+        """A cancel that runs by itself at ``at`` (a later schedule replaces an earlier one); the cancel's own
+        rules apply then, with the consent to turn resources off given now."""
+        with use_case(self.uow, "scheduleCancel", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            sub = self._load_for(case, ref, Action.CANCEL)
+            lifecycle.schedule_cancel(sub, at=at, now=case.uow.now, reason=reason)
+            case.uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=(SCHEDULED_CANCEL,))
+            payload = {"reason": reason.strip(), "turnOffResources": turn_off_resources, "scheduledBy": actor.name}
+            case.uow.jobs.schedule(kind=SCHEDULED_CANCEL, subject=sub.subscription_id, due_at=at, payload=payload)
+            case.succeeded(details={"at": at.isoformat(), **payload})
+            return at
+
+    def run_scheduled_cancel(self, uow: UnitOfWork, subscription_id: str, payload: dict[str, Any]) -> bool:
+        """The runner's handler for a due scheduled cancel: cancels as the system on the scheduler's behalf; a
+        cancel its rules refuse by then is logged as refused and not tried again."""
+        case = Case(uow, "cancel", actor=SYSTEM, subject=subscription_id)
+        sub = uow.subscriptions.get(subscription_id, for_update=True)
+        attempt = uow.conn.begin_nested()  # a refusal undoes only the cancel's own writes
+        try:
+            self._cancel(case, sub, reason=str(payload.get("reason", "")),
+                         turn_off_resources=bool(payload.get("turnOffResources")), support_auto_renew=None)
+        except DomainError as error:
+            attempt.rollback()
+            case.refused(error, target=sub.resource_id)
+            return False
+        attempt.commit()
+        return True
 
     def reactivate(self, *, actor: Principal, ref: str, correlation_id: str | None = None) -> Subscription:
-        def work(uow: UnitOfWork) -> Subscription:
-            sub = self._load_for(uow, actor, ref, Action.REACTIVATE)
+        with use_case(self.uow, "reactivate", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            uow, sub = case.uow, self._load_for(case, ref, Action.REACTIVATE)
             decision = lifecycle.reactivate(sub, offer=self.offers.get(sub.offer_id), now=uow.now)
             if decision.changed:
                 change_id = str(uuid.uuid4())
@@ -225,38 +295,29 @@ class SubscriptionService:
                 uow.jobs.cancel_pending(subject=sub.subscription_id, kinds=RETENTION_JOBS)
                 self.metering.state_changed(uow, sub, decision.after)  # billing resumes from now
                 recommission(uow, actor, decision.after)  # back to the group a decommissioning cancel moved it from
-                self.transitions.commit(uow, actor, "reactivate", decision, events.SUBSCRIPTION_REACTIVATED,
+                self.transitions.commit(case, decision, events.SUBSCRIPTION_REACTIVATED,
                                         {"changeId": change_id, "storageWritable": sum(changed.values())})
             return decision.after
 
-        return audited(self.uow, actor=actor, action="reactivate", subscription_id=None, target=ref,
-                       correlation_id=correlation_id, work=work)
-
     def delete(self, *, actor: Principal, ref: str, confirm_name: str | None, correlation_id: str | None = None) -> Subscription:
-        def work(uow: UnitOfWork) -> Subscription:
-            sub = self._load_for(uow, actor, ref, Action.DELETE_SUBSCRIPTION)
+        with use_case(self.uow, "delete", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            uow, sub = case.uow, self._load_for(case, ref, Action.DELETE_SUBSCRIPTION)
             decision = lifecycle.delete(
                 sub, offer=self.offers.get(sub.offer_id), now=uow.now,
                 resource_count=uow.resources.count(sub.subscription_id), confirm_name=confirm_name,
             )
             if decision.purges:
                 decision = self.transitions.purge(uow, decision)
-            self.transitions.commit(uow, actor, "delete", decision, events.SUBSCRIPTION_DELETED, {})
+            self.transitions.commit(case, decision, events.SUBSCRIPTION_DELETED, {})
             return decision.after
-
-        return audited(self.uow, actor=actor, action="delete", subscription_id=None, target=ref,
-                       correlation_id=correlation_id, work=work)
 
     def rename(self, *, actor: Principal, ref: str, new_name: str, correlation_id: str | None = None) -> Subscription:
-        def work(uow: UnitOfWork) -> Subscription:
-            sub = self._load_for(uow, actor, ref, Action.RENAME)
-            decision = lifecycle.rename(sub, new_name=new_name, now=uow.now)
-            self.transitions.commit(uow, actor, "rename", decision, events.SUBSCRIPTION_RENAMED,
+        with use_case(self.uow, "rename", actor=actor, target=ref, correlation_id=correlation_id) as case:
+            sub = self._load_for(case, ref, Action.RENAME)
+            decision = lifecycle.rename(sub, new_name=new_name, now=case.uow.now)
+            self.transitions.commit(case, decision, events.SUBSCRIPTION_RENAMED,
                                     {"from": sub.display_name, "to": decision.after.display_name})
             return decision.after
-
-        return audited(self.uow, actor=actor, action="rename", subscription_id=None, target=ref,
-                       correlation_id=correlation_id, work=work)
 
     # system ----------------------------------------------------------------------------------
     def expire_retention(self, uow: UnitOfWork, subscription_id: str) -> bool:
@@ -267,7 +328,8 @@ class SubscriptionService:
         decision = lifecycle.expire_retention(sub, now=uow.now)
         if decision.purges:
             decision = self.transitions.purge(uow, decision)
-        self.transitions.commit(uow, SYSTEM, "expireRetention", decision, events.SUBSCRIPTION_DELETED, {})
+        self.transitions.commit(Case(uow, "expireRetention", actor=SYSTEM, subject=subscription_id), decision,
+                                events.SUBSCRIPTION_DELETED, {})
         return True
 
     def send_deletion_reminder(self, uow: UnitOfWork, subscription_id: str, days_before: int) -> bool:
@@ -280,10 +342,10 @@ class SubscriptionService:
         return True
 
     # helpers ---------------------------------------------------------------------------------
-    def _load_for(self, uow: UnitOfWork, actor: Principal, ref: str, action: Action) -> Subscription:
-        sub = resolve(uow, ref)
-        sub = uow.subscriptions.get(sub.subscription_id, for_update=True)
-        require(uow, self.offers, actor, sub, action)
+    def _load_for(self, case: Case, ref: str, action: Action) -> Subscription:
+        """The case's subscription, locked, once the actor may do ``action`` on it."""
+        sub = case.subscription(ref, for_update=True)
+        require(case.uow, self.offers, case.actor, sub, action)
         return sub
 
     def _schedule_retention(self, uow: UnitOfWork, sub: Subscription, offer: Offer) -> None:

@@ -12,11 +12,11 @@ from ..adapters.blobstore import BlobStore
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Principal
 from ..domain.lifecycle import Decision
-from .audit import record_success
 from .file_removal import purge_after_commit
 from .forgetting import Forgetting
 from .hooks import MeteringHooks
 from .unit_of_work import UnitOfWork
+from .use_case import Case
 
 RETENTION_EXPIRY = "retention_expiry"
 DELETION_REMINDER = "deletion_reminder"
@@ -50,20 +50,21 @@ class Transitions:
             changed = uow.resources.apply_effects(sub.subscription_id, decision.effects, change_id)
             counts = {"changeId": change_id, "resourcesChanged": sum(changed.values())} if decision.effects else {}
             self.metering.state_changed(uow, sub, decision.after)
-            self.commit(uow, actor, action.value, decision, events.SUBSCRIPTION_STATE_CHANGED,
-                                    {**counts, **(data or {})})
+            self.commit(Case(uow, action.value, actor=actor, subject=subscription_id), decision,
+                        events.SUBSCRIPTION_STATE_CHANGED, {**counts, **(data or {})})
         return decision
 
-    def commit(self, uow: UnitOfWork, actor: Principal, action: str, decision: Decision, event_type: str,
-               data: dict[str, Any]) -> None:
-        """Save the decision's record, log it and emit its event (nothing when nothing changed)."""
+    def commit(self, case: Case, decision: Decision, event_type: str, data: dict[str, Any]) -> None:
+        """Save the decision's record, log it under the case's action and emit its event (nothing when
+        nothing changed)."""
         if not decision.changed:
             return
-        after = decision.after
+        uow, after = case.uow, decision.after
         uow.subscriptions.save(after)
         details = {"state": after.state.value, "stateReason": after.state_reason.value if after.state_reason else None,
                    "previousState": decision.before.state.value, **data}
-        record_success(uow, actor=actor, action=action, subscription_id=after.subscription_id, details=details)
+        case.about(after.subscription_id)
+        case.succeeded(details=details)
         uow.emit(events.DomainEvent(event_type, after.resource_id, uow.now, event_data(details), after.subscription_id))
 
     def purge(self, uow: UnitOfWork, decision: Decision) -> Decision:

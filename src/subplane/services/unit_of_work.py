@@ -40,8 +40,6 @@ class UnitOfWork:
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
-        # The subscription this unit of work acts on, once known: refusals are logged against it.
-        self.subscription_id: str | None = None
 
     def __enter__(self) -> UnitOfWork:
         connection = self.engine.connect()

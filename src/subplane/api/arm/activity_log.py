@@ -140,7 +140,7 @@ def register(router: ArmRouter) -> None:
             if not token.isdigit() or len(token) > 18:
                 raise ArmError(400, "BadRequest", "The $skipToken is not one this service gave out.")
             before = int(token)
-        found = ctx.app.activity_log.events(actor=ctx.principal, ref=ctx.params["sub"], query=query,
+        found = ctx.app.activity_log.events(actor=ctx.actor, ref=ctx.params["sub"], query=query,
                                             before_id=before, limit=ctx.page_size)
         events = [event_data(r, subscription_id=found.subscription.subscription_id,
                              tenant_id=found.subscription.tenant_id) for r in found.records]

@@ -56,20 +56,20 @@ def _request(ctx: ArmRequest) -> AliasRequest:
 def register(router: ArmRouter) -> None:
     @router.route("PUT", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE, body=AliasBody)
     def create(ctx: ArmRequest):
-        state, created = ctx.app.management.aliases.create(actor=ctx.principal, request=_request(ctx))
+        state, created = ctx.app.management.aliases.create(actor=ctx.actor, request=_request(ctx))
         if not created:
             return render(state)
         return lro(ctx, "Alias_Create", 201, render(state), subscription=state.alias.subscription_id)
 
     @router.route("GET", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
     def get(ctx: ArmRequest):
-        return render(ctx.app.management.aliases.get(actor=ctx.principal, name=ctx.params["alias"]))
+        return render(ctx.app.management.aliases.get(actor=ctx.actor, name=ctx.params["alias"]))
 
     @router.route("GET", _ALIASES, area=_AREA, resource_type=_TYPE)
     def list_aliases(ctx: ArmRequest):
-        return {"value": [render(s) for s in ctx.app.management.aliases.list(actor=ctx.principal)]}
+        return {"value": [render(s) for s in ctx.app.management.aliases.list(actor=ctx.actor)]}
 
     @router.route("DELETE", _ALIASES + "/{alias}", area=_AREA, resource_type=_TYPE)
     def delete(ctx: ArmRequest):
-        deleted = ctx.app.management.aliases.delete(actor=ctx.principal, name=ctx.params["alias"])
+        deleted = ctx.app.management.aliases.delete(actor=ctx.actor, name=ctx.params["alias"])
         return ArmResponse(200) if deleted else ArmResponse(204)

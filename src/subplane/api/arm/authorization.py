@@ -63,7 +63,7 @@ def register(router: ArmRouter) -> None:
     @router.route("GET", "/subscriptions/{sub}" + _NS + "/classicAdministrators", area=_AREA,
                   resource_type="Microsoft.Authorization/classicAdministrators")
     def classic_administrators(ctx: ArmRequest):
-        admins = ctx.app.management.classic_administrators(actor=ctx.principal, subscription=ctx.params["sub"])
+        admins = ctx.app.management.classic_administrators(actor=ctx.actor, subscription=ctx.params["sub"])
         return page(ctx, [{"id": f"/subscriptions/{ctx.params['sub']}{_NS}/classicAdministrators/{i}",
                            "name": str(i), "type": "Microsoft.Authorization/classicAdministrators",
                            "properties": {"emailAddress": email, "role": role}}
@@ -93,7 +93,7 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
     def list_assignments(ctx: ArmRequest):
         text = ctx.q("$filter") or ""
         principal = _PRINCIPAL.search(text)
-        found = ctx.app.management.role_assignments(actor=ctx.principal, subscription=ctx.params["sub"])
+        found = ctx.app.management.role_assignments(actor=ctx.actor, subscription=ctx.params["sub"])
         found = [a for a in found if _in_scope(a.scope, _scope(ctx), "atscope()" in text.lower())]
         if principal:
             found = [a for a in found if a.principal_id.lower() == principal.group(1).lower()]
@@ -105,7 +105,7 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
         assignment_id, role, principal_id = assignment_request(ctx)
         properties = ctx.model.properties or RoleAssignmentProperties()
         assignment = ctx.app.management.create_role_assignment(
-            actor=ctx.principal, subscription=ctx.params["sub"], scope=_scope(ctx),
+            actor=ctx.actor, subscription=ctx.params["sub"], scope=_scope(ctx),
             assignment_id=assignment_id, principal_id=principal_id, role=role)
         body = render.role_assignment(assignment, ctx.params["sub"].lower(), properties.principalType or "User")
         return ArmResponse(201, body)
@@ -113,7 +113,7 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
     @router.route("GET", assignments + "/{assignment}", area=_AREA, resource_type="Microsoft.Authorization/roleAssignments")
     def get_assignment(ctx: ArmRequest):
         try:
-            assignment = ctx.app.management.get_role_assignment(actor=ctx.principal, assignment_id=ctx.params["assignment"])
+            assignment = ctx.app.management.get_role_assignment(actor=ctx.actor, assignment_id=ctx.params["assignment"])
         except NotFound:
             raise ArmError(404, "RoleAssignmentNotFound",
                            f"The role assignment '{ctx.params['assignment']}' is not found.") from None
@@ -122,7 +122,7 @@ def _register_scope(router: ArmRouter, scope: str) -> None:
     @router.route("DELETE", assignments + "/{assignment}", area=_AREA,
                   resource_type="Microsoft.Authorization/roleAssignments")
     def delete_assignment(ctx: ArmRequest):
-        removed = ctx.app.management.delete_role_assignment(actor=ctx.principal, assignment_id=ctx.params["assignment"])
+        removed = ctx.app.management.delete_role_assignment(actor=ctx.actor, assignment_id=ctx.params["assignment"])
         if removed is None:
             return ArmResponse(204)
         return render.role_assignment(removed, ctx.params["sub"].lower())

@@ -114,11 +114,11 @@ def _date(ctx: ArmRequest, name: str) -> date | None:
 def register(router: ArmRouter) -> None:
     @router.route("GET", _ACCOUNTS, area=_AREA, resource_type="Microsoft.Billing/billingAccounts")
     def list_accounts(ctx: ArmRequest):
-        return page(ctx, [render_account(v) for v in ctx.app.billing_accounts.accounts(actor=ctx.principal)])
+        return page(ctx, [render_account(v) for v in ctx.app.billing_accounts.accounts(actor=ctx.actor)])
 
     @router.route("GET", _ACCOUNT, area=_AREA, resource_type="Microsoft.Billing/billingAccounts")
     def get_account(ctx: ArmRequest):
-        return render_account(ctx.app.billing_accounts.account(actor=ctx.principal, name=ctx.params["account"]))
+        return render_account(ctx.app.billing_accounts.account(actor=ctx.actor, name=ctx.params["account"]))
 
     _register_subscriptions(router)
     _register_invoices(router)
@@ -131,21 +131,21 @@ def _register_subscriptions(router: ArmRouter) -> None:
     @router.route("GET", base, area=_AREA, resource_type=resource_type)
     def list_subscriptions(ctx: ArmRequest):
         account = ctx.params["account"]
-        subs = ctx.app.billing_accounts.subscriptions(actor=ctx.principal, name=account)
+        subs = ctx.app.billing_accounts.subscriptions(actor=ctx.actor, name=account)
         return page(ctx, [render_billing_subscription(account, s) for s in subs])
 
     @router.route("GET", base + "/{sid}", area=_AREA, resource_type=resource_type)
     def get_subscription(ctx: ArmRequest):
-        sub = ctx.app.billing_accounts.subscription(actor=ctx.principal, name=ctx.params["account"],
+        sub = ctx.app.billing_accounts.subscription(actor=ctx.actor, name=ctx.params["account"],
                                                     subscription_id=ctx.params["sid"])
         return render_billing_subscription(ctx.params["account"], sub)
 
     @router.route("POST", base + "/{sid}/cancel", area=_AREA, resource_type=resource_type, body=BillingCancelBody)
     def cancel(ctx: ArmRequest):
-        sub = ctx.app.billing_accounts.subscription(actor=ctx.principal, name=ctx.params["account"],
+        sub = ctx.app.billing_accounts.subscription(actor=ctx.actor, name=ctx.params["account"],
                                                     subscription_id=ctx.params["sid"])
         reason = (ctx.model.cancellationReason if ctx.model else None) or _CANCEL_REASON
-        ctx.app.subscriptions.cancel(actor=ctx.principal, ref=sub.subscription_id, reason=reason,
+        ctx.app.subscriptions.cancel(actor=ctx.actor, ref=sub.subscription_id, reason=reason,
                                      turn_off_resources=ctx.flag("IgnoreResourceCheck"))
         return lro(ctx, "BillingSubscriptions_Cancel", 202, subscription=sub.subscription_id)
 
@@ -156,7 +156,7 @@ def _register_invoices(router: ArmRouter) -> None:
     @router.route("GET", _ACCOUNT + "/invoices", area=_AREA, resource_type=resource_type)
     def list_by_account(ctx: ArmRequest):
         account = ctx.params["account"]
-        found = ctx.app.billing_accounts.invoices(actor=ctx.principal, name=account,
+        found = ctx.app.billing_accounts.invoices(actor=ctx.actor, name=account,
                                                   period_start=_date(ctx, "periodStartDate"),
                                                   period_end=_date(ctx, "periodEndDate"))
         return page(ctx, [render_invoice(i, f"{_ACCOUNTS}/{account}/invoices") for i in found])
@@ -164,25 +164,25 @@ def _register_invoices(router: ArmRouter) -> None:
     @router.route("GET", _ACCOUNT + "/invoices/{invoice}", area=_AREA, resource_type=resource_type)
     def get_by_account(ctx: ArmRequest):
         account = ctx.params["account"]
-        found = ctx.app.billing_accounts.invoice(actor=ctx.principal, name=account, invoice=ctx.params["invoice"])
+        found = ctx.app.billing_accounts.invoice(actor=ctx.actor, name=account, invoice=ctx.params["invoice"])
         return render_invoice(found, f"{_ACCOUNTS}/{account}/invoices")
 
     @router.route("GET", _ACCOUNT + "/invoices/{invoice}/transactions", area=_AREA,
                   resource_type="Microsoft.Billing/billingAccounts/transactions")
     def transactions(ctx: ArmRequest):
         account = ctx.params["account"]
-        found = ctx.app.billing_accounts.invoice(actor=ctx.principal, name=account, invoice=ctx.params["invoice"])
+        found = ctx.app.billing_accounts.invoice(actor=ctx.actor, name=account, invoice=ctx.params["invoice"])
         return page(ctx, [render_transaction(account, found, line) for line in found.lines])
 
     @router.route("POST", _ACCOUNT + "/invoices/{invoice}/download", area=_AREA, resource_type=resource_type)
     def download_by_account(ctx: ArmRequest):
-        found = ctx.app.billing_accounts.invoice(actor=ctx.principal, name=ctx.params["account"],
+        found = ctx.app.billing_accounts.invoice(actor=ctx.actor, name=ctx.params["account"],
                                                  invoice=ctx.params["invoice"])
         return _download(ctx, found)
 
     @router.route("GET", _BY_SUBSCRIPTION, area=_AREA, resource_type=resource_type)
     def list_by_subscription(ctx: ArmRequest):
-        found = ctx.app.billing_accounts.invoices(actor=ctx.principal, subscription=ctx.params["sid"],
+        found = ctx.app.billing_accounts.invoices(actor=ctx.actor, subscription=ctx.params["sid"],
                                                   period_start=_date(ctx, "periodStartDate"),
                                                   period_end=_date(ctx, "periodEndDate"))
         return page(ctx, [render_invoice(i, f"{_ACCOUNTS}/default/billingSubscriptions/{ctx.params['sid']}/invoices")
@@ -190,13 +190,13 @@ def _register_invoices(router: ArmRouter) -> None:
 
     @router.route("GET", _BY_SUBSCRIPTION + "/{invoice}", area=_AREA, resource_type=resource_type)
     def get_by_subscription(ctx: ArmRequest):
-        found = ctx.app.billing_accounts.invoice(actor=ctx.principal, name=None, invoice=ctx.params["invoice"],
+        found = ctx.app.billing_accounts.invoice(actor=ctx.actor, name=None, invoice=ctx.params["invoice"],
                                                  subscription=ctx.params["sid"])
         return render_invoice(found, f"{_ACCOUNTS}/default/billingSubscriptions/{ctx.params['sid']}/invoices")
 
     @router.route("POST", _BY_SUBSCRIPTION + "/{invoice}/download", area=_AREA, resource_type=resource_type)
     def download_by_subscription(ctx: ArmRequest):
-        found = ctx.app.billing_accounts.invoice(actor=ctx.principal, name=None, invoice=ctx.params["invoice"],
+        found = ctx.app.billing_accounts.invoice(actor=ctx.actor, name=None, invoice=ctx.params["invoice"],
                                                  subscription=ctx.params["sid"])
         return _download(ctx, found)
 

@@ -45,13 +45,13 @@ def register(router: ArmRouter) -> None:
 def _register(router: ArmRouter, base: str) -> None:
     @router.route("GET", base, area=_AREA, resource_type=_TYPE)
     def list_budgets(ctx: ArmRequest):
-        found = ctx.app.budgets.list(actor=ctx.principal, subscription=ctx.params["sub"],
+        found = ctx.app.budgets.list(actor=ctx.actor, subscription=ctx.params["sub"],
                                      resource_group=ctx.params.get("rg"))
         return page(ctx, [render(v) for v in found])
 
     @router.route("GET", base + "/{name}", area=_AREA, resource_type=_TYPE)
     def get_budget(ctx: ArmRequest):
-        return render(ctx.app.budgets.get(actor=ctx.principal, subscription=ctx.params["sub"],
+        return render(ctx.app.budgets.get(actor=ctx.actor, subscription=ctx.params["sub"],
                                           resource_group=ctx.params.get("rg"), name=ctx.params["name"]))
 
     @router.route("PUT", base + "/{name}", area=_AREA, resource_type=_TYPE, body=BudgetBody)
@@ -60,7 +60,7 @@ def _register(router: ArmRouter, base: str) -> None:
         notifications = [BudgetNotification(name, n.enabled, n.operator, Decimal(str(n.threshold)),
                                             tuple(n.contactEmails)) for name, n in (p.notifications or {}).items()]
         view, created = ctx.app.budgets.put(
-            actor=ctx.principal, subscription=ctx.params["sub"], resource_group=ctx.params.get("rg"),
+            actor=ctx.actor, subscription=ctx.params["sub"], resource_group=ctx.params.get("rg"),
             name=ctx.params["name"], category=p.category, amount=Decimal(str(p.amount)), time_grain=p.timeGrain,
             start=p.timePeriod.startDate.date(), end=p.timePeriod.endDate.date() if p.timePeriod.endDate else None,
             notifications=notifications)
@@ -68,6 +68,6 @@ def _register(router: ArmRouter, base: str) -> None:
 
     @router.route("DELETE", base + "/{name}", area=_AREA, resource_type=_TYPE)
     def delete_budget(ctx: ArmRequest):
-        ctx.app.budgets.delete(actor=ctx.principal, subscription=ctx.params["sub"],
+        ctx.app.budgets.delete(actor=ctx.actor, subscription=ctx.params["sub"],
                                resource_group=ctx.params.get("rg"), name=ctx.params["name"])
         return ArmResponse(200)

@@ -47,12 +47,12 @@ def register(router: ArmRouter) -> None:
         body = ctx.model
         existing = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if existing is not None:
-            vm = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
+            vm = ctx.app.management.touch(actor=ctx.actor, resource_id=existing.resource_id, tags=body.tags)
             return lro(ctx, "VirtualMachines_CreateOrUpdate", 200, render.virtual_machine(vm))
         properties = body.properties or VmProperties()
         size = (properties.hardwareProfile or HardwareProfile()).vmSize or "Standard_B2s"
         nics = (properties.networkProfile or NetworkProfile()).networkInterfaces or []
-        vm = ctx.app.management.create_vm_on_nic(actor=ctx.principal, subscription=ctx.params["sub"],
+        vm = ctx.app.management.create_vm_on_nic(actor=ctx.actor, subscription=ctx.params["sub"],
                                                  group=ctx.params["rg"], name=ctx.params["name"],
                                                  location=location_given(body.location), size=size,
                                                  nic_id=nics[0].id if nics else None, tags=body.tags)
@@ -61,7 +61,7 @@ def register(router: ArmRouter) -> None:
     @router.route("PATCH", _VM, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):
         vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
-        vm = ctx.app.management.touch(actor=ctx.principal, resource_id=vm.resource_id, tags=ctx.model.tags)
+        vm = ctx.app.management.touch(actor=ctx.actor, resource_id=vm.resource_id, tags=ctx.model.tags)
         return lro(ctx, "VirtualMachines_Update", 200, render.virtual_machine(vm))
 
     @router.route("POST", _VM + "/{action}", area=_AREA, resource_type=_TYPE, lro="VirtualMachines_PowerAction")
@@ -70,7 +70,7 @@ def register(router: ArmRouter) -> None:
         if action is None:
             raise ArmError(404, "InvalidResourceType", f"The action '{ctx.params['action']}' is not supported.")
         vm = lookup.get(ctx, ResourceType.VIRTUAL_MACHINE)
-        ctx.app.resources.vm_action(actor=ctx.principal, vm=vm.resource_id, action=action)
+        ctx.app.resources.vm_action(actor=ctx.actor, vm=vm.resource_id, action=action)
         return lro(ctx, "VirtualMachines_PowerAction", 202)
 
     @router.route("DELETE", _VM, area=_AREA, resource_type=_TYPE, lro="VirtualMachines_Delete")
@@ -78,5 +78,5 @@ def register(router: ArmRouter) -> None:
         vm = lookup.find(ctx, ResourceType.VIRTUAL_MACHINE)
         if vm is None:
             return ArmResponse(204)
-        ctx.app.resources.delete(actor=ctx.principal, ref=vm.resource_id)
+        ctx.app.resources.delete(actor=ctx.actor, ref=vm.resource_id)
         return lro(ctx, "VirtualMachines_Delete", 202)

@@ -66,6 +66,6 @@ def register(router: ArmRouter) -> None:
                   resource_type="Microsoft.Consumption/usageDetails")
     def usage_details(ctx: ArmRequest):
         start, end = _bounds(ctx.q("$filter"))
-        details = ctx.app.billing.usage_details(actor=ctx.principal, ref=ctx.params["sub"], start=start, end=end)
+        details = ctx.app.billing.usage_details(actor=ctx.actor, ref=ctx.params["sub"], start=start, end=end)
         return page(ctx, [usage_record(row, subscription_name=details.subscription_name, offer_id=details.offer_id,
                                        period=details.period) for row in details.rows])

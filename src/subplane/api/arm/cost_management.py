@@ -59,7 +59,7 @@ def _register(router: ArmRouter, scope: str, to_scope) -> None:
     @router.route("POST", scope + "/providers/Microsoft.CostManagement/query", area=_AREA, resource_type=_TYPE,
                   body=CostQueryBody)
     def query(ctx: ArmRequest):
-        table = ctx.app.cost_query.query(actor=ctx.principal, scope=to_scope(ctx.params), query=_query(ctx.model))
+        table = ctx.app.cost_query.query(actor=ctx.actor, scope=to_scope(ctx.params), query=_query(ctx.model))
         size = whole_number("$top", ctx.q("$top"), default=ROWS_PAGE, maximum=MAX_ROWS_PAGE) or ROWS_PAGE
         offset = whole_number("$skiptoken", ctx.q("$skiptoken"), default=0, maximum=10**9)
         chunk = table.rows[offset: offset + size]

@@ -116,11 +116,11 @@ class ArmApi:
             return None
         action = Action.DELETE if ctx.method == "DELETE" else Action.WRITE
         try:
-            self.app.subscriptions.authorize(actor=ctx.principal, ref=ctx.params["sub"], action=action, scope=ctx.path)
+            self.app.subscriptions.authorize(actor=ctx.actor, ref=ctx.params["sub"], action=action, scope=ctx.path)
         except DomainError:
             return None
         target = ctx.path.rsplit("/", 1)[0] if ctx.method == "POST" else ctx.path  # the resource, not its action
-        taken = self.app.faults.fail_next(operation, actor=ctx.principal, subscription_id=ctx.params["sub"].lower(),
+        taken = self.app.faults.fail_next(operation, actor=ctx.actor, subscription_id=ctx.params["sub"].lower(),
                                           target=target)
         if taken is None:
             return None

@@ -40,7 +40,7 @@ def _provider(sub: str, namespace: str, types: list[str]) -> dict:
 def register(router: ArmRouter) -> None:
     @router.route("GET", "/subscriptions/{sub}/resourcegroups", area=_AREA)
     def list_groups(ctx: ArmRequest):
-        groups = ctx.app.management.list_groups(actor=ctx.principal, subscription=ctx.params["sub"])
+        groups = ctx.app.management.list_groups(actor=ctx.actor, subscription=ctx.params["sub"])
         tag = _TAG_FILTER.search(ctx.q("$filter") or "")
         if tag:
             groups = [g for g in groups if _has_tag(g.tags, tag.group(1), tag.group(2))]
@@ -49,7 +49,7 @@ def register(router: ArmRouter) -> None:
     @router.route("GET", _RG, area=_AREA)
     def get_group(ctx: ArmRequest):
         try:
-            group = ctx.app.management.get_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])
+            group = ctx.app.management.get_group(actor=ctx.actor, subscription=ctx.params["sub"], name=ctx.params["rg"])
         except NotFound as error:
             if error.code == "ResourceGroupNotFound":
                 raise lookup.group_not_found(ctx.params["rg"]) from None
@@ -59,21 +59,21 @@ def register(router: ArmRouter) -> None:
     @router.route("PUT", _RG, area=_AREA, body=GroupPutBody)
     def put_group(ctx: ArmRequest):
         location = location_given(ctx.model.location)
-        group, created = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
+        group, created = ctx.app.management.put_group(actor=ctx.actor, subscription=ctx.params["sub"],
                                                       name=ctx.params["rg"], location=location,
                                                       tags=ctx.model.tags or {})
         return ArmResponse(201 if created else 200, render.group(group))
 
     @router.route("PATCH", _RG, area=_AREA, body=TagsBody)
     def patch_group(ctx: ArmRequest):
-        group, _ = ctx.app.management.put_group(actor=ctx.principal, subscription=ctx.params["sub"],
+        group, _ = ctx.app.management.put_group(actor=ctx.actor, subscription=ctx.params["sub"],
                                                 name=ctx.params["rg"], location="", tags=ctx.model.tags)
         return render.group(group)
 
     @router.route("DELETE", _RG, area=_AREA, lro="ResourceGroups_Delete")
     def delete_group(ctx: ArmRequest):
         try:
-            ctx.app.management.delete_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])
+            ctx.app.management.delete_group(actor=ctx.actor, subscription=ctx.params["sub"], name=ctx.params["rg"])
         except NotFound as error:  # ResourceGroups_Delete declares 200/202 only; ARM answers a missing group 404
             if error.code == "ResourceGroupNotFound":
                 raise lookup.group_not_found(ctx.params["rg"]) from None
@@ -90,12 +90,12 @@ def register(router: ArmRouter) -> None:
 
     @router.route("GET", "/subscriptions/{sub}/providers", area=_AREA)
     def list_providers(ctx: ArmRequest):
-        ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        ctx.app.subscriptions.get(actor=ctx.actor, ref=ctx.params["sub"])
         return page(ctx, [_provider(ctx.params["sub"], ns, types) for ns, types in PROVIDERS.items()])
 
     @router.route("GET", "/subscriptions/{sub}/providers/{ns}", area=_AREA)
     def get_provider(ctx: ArmRequest):
-        ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        ctx.app.subscriptions.get(actor=ctx.actor, ref=ctx.params["sub"])
         namespace = next((ns for ns in PROVIDERS if ns.lower() == ctx.params["ns"].lower()), None)
         if namespace is None:
             raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{ctx.params['ns']}' is invalid.")

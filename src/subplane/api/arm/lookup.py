@@ -17,7 +17,7 @@ def path_id(ctx, rtype: ResourceType) -> str:
 
 def require_group(ctx) -> None:
     try:
-        ctx.app.management.get_group(actor=ctx.principal, subscription=ctx.params["sub"], name=ctx.params["rg"])
+        ctx.app.management.get_group(actor=ctx.actor, subscription=ctx.params["sub"], name=ctx.params["rg"])
     except NotFound as error:
         if error.code == "ResourceGroupNotFound":
             raise group_not_found(ctx.params["rg"]) from None
@@ -28,7 +28,7 @@ def find(ctx, rtype: ResourceType) -> Resource | None:
     """The resource at this path, or None; a missing group or subscription raises."""
     require_group(ctx)
     try:
-        return ctx.app.resources.get(actor=ctx.principal, ref=path_id(ctx, rtype), rtype=rtype)
+        return ctx.app.resources.get(actor=ctx.actor, ref=path_id(ctx, rtype), rtype=rtype)
     except NotFound as error:
         if error.code == "ResourceNotFound":
             return None
@@ -45,7 +45,7 @@ def get(ctx, rtype: ResourceType) -> Resource:
 def listed(ctx, rtype: ResourceType | None = None, *, in_group: bool = False) -> list[Resource]:
     if in_group:
         require_group(ctx)
-    items = ctx.app.resources.list(actor=ctx.principal, subscription=ctx.params["sub"])
+    items = ctx.app.resources.list(actor=ctx.actor, subscription=ctx.params["sub"])
     if rtype is not None:
         items = [r for r in items if r.type is rtype]
     if in_group:
@@ -57,6 +57,6 @@ def by_id(ctx, rid: str | None) -> Resource | None:
     if not rid:
         return None
     try:
-        return ctx.app.resources.get(actor=ctx.principal, ref=rid)
+        return ctx.app.resources.get(actor=ctx.actor, ref=rid)
     except NotFound:
         return None

@@ -117,11 +117,11 @@ def register(router: ArmRouter) -> None:
 def _register_groups(router: ArmRouter) -> None:
     @router.route("GET", _GROUPS, area=_AREA, resource_type=_TYPE)
     def list_groups(ctx: ArmRequest):
-        return page(ctx, [_info(g) for g in ctx.app.management_groups.list(actor=ctx.principal)])
+        return page(ctx, [_info(g) for g in ctx.app.management_groups.list(actor=ctx.actor)])
 
     @router.route("GET", _GROUP, area=_AREA, resource_type=_TYPE)
     def get_group(ctx: ArmRequest):
-        view = ctx.app.management_groups.get(actor=ctx.principal, group_id=ctx.params["mg"],
+        view = ctx.app.management_groups.get(actor=ctx.actor, group_id=ctx.params["mg"],
                                              recurse=ctx.flag("$recurse"))
         return render_group(view, expand=ctx.q("$expand"))
 
@@ -131,28 +131,28 @@ def _register_groups(router: ArmRouter) -> None:
         parent = properties.details.parent.id if properties and properties.details and properties.details.parent \
             else None
         ctx.app.management_groups.put(
-            actor=ctx.principal, group_id=ctx.params["mg"],
+            actor=ctx.actor, group_id=ctx.params["mg"],
             display_name=properties.displayName if properties else None,
             parent_id=(tree.group_in_scope(parent) or parent) if parent else None)
-        view = ctx.app.management_groups.get(actor=ctx.principal, group_id=ctx.params["mg"])
+        view = ctx.app.management_groups.get(actor=ctx.actor, group_id=ctx.params["mg"])
         return render_group(view, expand=None)
 
     @router.route("PATCH", _GROUP, area=_AREA, resource_type=_TYPE, body=ManagementGroupPatchBody)
     def patch_group(ctx: ArmRequest):
-        ctx.app.management_groups.patch(actor=ctx.principal, group_id=ctx.params["mg"],
+        ctx.app.management_groups.patch(actor=ctx.actor, group_id=ctx.params["mg"],
                                         display_name=ctx.model.displayName, parent_id=ctx.model.parentGroupId)
-        return render_group(ctx.app.management_groups.get(actor=ctx.principal, group_id=ctx.params["mg"]), expand=None)
+        return render_group(ctx.app.management_groups.get(actor=ctx.actor, group_id=ctx.params["mg"]), expand=None)
 
     @router.route("DELETE", _GROUP, area=_AREA, resource_type=_TYPE)
     def delete_group(ctx: ArmRequest):
-        ctx.app.management_groups.delete(actor=ctx.principal, group_id=ctx.params["mg"])
+        ctx.app.management_groups.delete(actor=ctx.actor, group_id=ctx.params["mg"])
         return ArmResponse(204)
 
     @router.route("GET", _GROUP + "/descendants", area=_AREA, resource_type=_TYPE)
     def descendants(ctx: ArmRequest):
         items = []
-        for kind, item, parent in ctx.app.management_groups.descendants(actor=ctx.principal, group_id=ctx.params["mg"]):
-            if kind == "group":
+        for _kind, item, parent in ctx.app.management_groups.descendants(actor=ctx.actor, group_id=ctx.params["mg"]):
+            if isinstance(item, ManagementGroup):
                 items.append({"id": item.resource_id, "type": "/providers/Microsoft.Management/managementGroups",
                               "name": item.group_id,
                               "properties": {"displayName": item.display_name, "parent": {"id": tree.scope_of(parent)}}})
@@ -163,7 +163,7 @@ def _register_groups(router: ArmRouter) -> None:
 
     @router.route("POST", "/providers/Microsoft.Management/getEntities", area=_AREA, resource_type=_TYPE)
     def entities(ctx: ArmRequest):
-        groups = ctx.app.management_groups.list(actor=ctx.principal)
+        groups = ctx.app.management_groups.list(actor=ctx.actor)
         items = [{"id": g.resource_id, "type": "/providers/Microsoft.Management/managementGroups", "name": g.group_id,
                   "properties": {"tenantId": g.tenant_id, "displayName": g.display_name, "permissions": "view",
                                  **({"parent": {"id": tree.scope_of(g.parent_id)}} if g.parent_id else {})}}
@@ -174,12 +174,12 @@ def _register_groups(router: ArmRouter) -> None:
 
     @router.route("GET", _GROUP + "/settings/default", area=_AREA, resource_type=_TYPE + "/settings")
     def get_settings(ctx: ArmRequest):
-        tenant, settings = ctx.app.management_groups.settings(actor=ctx.principal, group_id=ctx.params["mg"])
+        tenant, settings = ctx.app.management_groups.settings(actor=ctx.actor, group_id=ctx.params["mg"])
         return _settings(tenant, settings)
 
     @router.route("GET", _GROUP + "/settings", area=_AREA, resource_type=_TYPE + "/settings")
     def list_settings(ctx: ArmRequest):
-        tenant, settings = ctx.app.management_groups.settings(actor=ctx.principal, group_id=ctx.params["mg"])
+        tenant, settings = ctx.app.management_groups.settings(actor=ctx.actor, group_id=ctx.params["mg"])
         return {"value": [_settings(tenant, settings)]}
 
     for method in ("PUT", "PATCH"):
@@ -188,7 +188,7 @@ def _register_groups(router: ArmRouter) -> None:
         def put_settings(ctx: ArmRequest):
             props = ctx.model.properties or HierarchySettingsProperties()
             saved = ctx.app.management_groups.save_settings(
-                actor=ctx.principal, group_id=ctx.params["mg"],
+                actor=ctx.actor, group_id=ctx.params["mg"],
                 change=SettingsChange(default_group=props.defaultManagementGroup,
                                       decommission_group=props.decommissionManagementGroup,
                                       require_authorization=props.requireAuthorizationForGroupCreation))
@@ -201,24 +201,24 @@ def _register_subscriptions(router: ArmRouter) -> None:
 
     @router.route("GET", under, area=_AREA, resource_type=resource_type)
     def list_under(ctx: ArmRequest):
-        view = ctx.app.management_groups.get(actor=ctx.principal, group_id=ctx.params["mg"])
+        view = ctx.app.management_groups.get(actor=ctx.actor, group_id=ctx.params["mg"])
         return page(ctx, [_under(view.group, s) for s in view.subscriptions])
 
     @router.route("GET", under + "/{sid}", area=_AREA, resource_type=resource_type)
     def get_under(ctx: ArmRequest):
-        found = ctx.app.management_groups.subscription(actor=ctx.principal, group_id=ctx.params["mg"],
+        found = ctx.app.management_groups.subscription(actor=ctx.actor, group_id=ctx.params["mg"],
                                                        subscription_id=_guid(ctx.params["sid"]))
         return _under(found.group, found.subscription)
 
     @router.route("PUT", under + "/{sid}", area=_AREA, resource_type=resource_type)
     def put_under(ctx: ArmRequest):
-        placed = ctx.app.management_groups.place(actor=ctx.principal, group_id=ctx.params["mg"],
+        placed = ctx.app.management_groups.place(actor=ctx.actor, group_id=ctx.params["mg"],
                                                  subscription_id=_guid(ctx.params["sid"]))
         return _under(placed.group, placed.subscription)
 
     @router.route("DELETE", under + "/{sid}", area=_AREA, resource_type=resource_type)
     def delete_under(ctx: ArmRequest):
-        ctx.app.management_groups.remove(actor=ctx.principal, group_id=ctx.params["mg"],
+        ctx.app.management_groups.remove(actor=ctx.actor, group_id=ctx.params["mg"],
                                          subscription_id=_guid(ctx.params["sid"]))
         return ArmResponse(200)
 
@@ -228,20 +228,20 @@ def _register_assignments(router: ArmRouter) -> None:
 
     @router.route("GET", _ASSIGNMENTS, area="authorization", resource_type=resource_type)
     def list_assignments(ctx: ArmRequest):
-        found = ctx.app.management_groups.assignments(actor=ctx.principal, group_id=ctx.params["mg"])
+        found = ctx.app.management_groups.assignments(actor=ctx.actor, group_id=ctx.params["mg"])
         return page(ctx, [_assignment(a) for a in found])
 
     @router.route("PUT", _ASSIGNMENTS + "/{assignment}", area="authorization", resource_type=resource_type,
                   body=RoleAssignmentBody)
     def put_assignment(ctx: ArmRequest):
         assignment_id, role, principal_id = assignment_request(ctx)
-        assignment = ctx.app.management_groups.assign(actor=ctx.principal, group_id=ctx.params["mg"],
+        assignment = ctx.app.management_groups.assign(actor=ctx.actor, group_id=ctx.params["mg"],
                                                       assignment_id=assignment_id, principal_id=principal_id, role=role)
         return ArmResponse(201, _assignment(assignment))
 
     @router.route("DELETE", _ASSIGNMENTS + "/{assignment}", area="authorization", resource_type=resource_type)
     def delete_assignment(ctx: ArmRequest):
-        removed = ctx.app.management_groups.unassign(actor=ctx.principal, group_id=ctx.params["mg"],
+        removed = ctx.app.management_groups.unassign(actor=ctx.actor, group_id=ctx.params["mg"],
                                                      assignment_id=ctx.params["assignment"])
         return ArmResponse(204) if removed is None else _assignment(removed)
 

@@ -43,7 +43,7 @@ def _put_ip(ctx: ArmRequest, body: PublicIpPutBody):
     sku = (body.sku or Sku()).name or "Basic"
     allocation = (body.properties or PublicIpProperties()).publicIPAllocationMethod or (
         "Static" if sku.lower() == "standard" else "Dynamic")
-    return ctx.app.resources.create_public_ip(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
+    return ctx.app.resources.create_public_ip(actor=ctx.actor, subscription=ctx.params["sub"], group=ctx.params["rg"],
                                               name=ctx.params["name"], allocation=allocation, sku=sku.capitalize(),
                                               location=location_given(body.location))
 
@@ -52,7 +52,7 @@ def _put_nic(ctx: ArmRequest, body: NicPutBody):
     configs = (body.properties or NicProperties()).ipConfigurations or []
     config = (configs[0].properties or IpConfigurationProperties()) if configs else IpConfigurationProperties()
     public_ip = (config.publicIPAddress or IdReference()).id
-    nic, _ = ctx.app.management.put_nic(actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"],
+    nic, _ = ctx.app.management.put_nic(actor=ctx.actor, subscription=ctx.params["sub"], group=ctx.params["rg"],
                                         name=ctx.params["name"], location=body.location, public_ip_id=public_ip)
     return nic
 
@@ -87,7 +87,7 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
         body = ctx.model
         existing = lookup.find(ctx, rtype)
         if existing is not None and rtype is ResourceType.PUBLIC_IP:
-            ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
+            ctx.app.management.touch(actor=ctx.actor, resource_id=existing.resource_id, tags=body.tags)
         elif rtype is ResourceType.PUBLIC_IP:
             _put_ip(ctx, body)
         else:
@@ -98,7 +98,7 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
     @router.route("PATCH", item, area=_AREA, resource_type=rtype.value, body=TagsBody)
     def update_tags(ctx: ArmRequest):  # PublicIPAddresses_UpdateTags, NetworkInterfaces_UpdateTags: 200, the resource
         found = lookup.get(ctx, rtype)
-        resource = ctx.app.management.touch(actor=ctx.principal, resource_id=found.resource_id, tags=ctx.model.tags)
+        resource = ctx.app.management.touch(actor=ctx.actor, resource_id=found.resource_id, tags=ctx.model.tags)
         return _render(ctx, resource, lookup.listed(ctx))
 
     @router.route("DELETE", item, area=_AREA, resource_type=rtype.value, lro="Network_Delete")
@@ -106,5 +106,5 @@ def _register_kind(router: ArmRouter, segment: str, rtype: ResourceType) -> None
         found = lookup.find(ctx, rtype)
         if found is None:
             return ArmResponse(204)
-        ctx.app.resources.delete(actor=ctx.principal, ref=found.resource_id)
+        ctx.app.resources.delete(actor=ctx.actor, ref=found.resource_id)
         return lro(ctx, "Network_Delete", 202)

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel
@@ -20,6 +20,9 @@ from ...domain.access import Principal
 from ..validation import whole_number
 from .errors import ArmError
 from .lro_operations import LRO_OPERATIONS, FinalLocation
+
+if TYPE_CHECKING:  # the composition root, as the handlers see it: its typed services
+    from ...bootstrap import App
 
 _PARAM = re.compile(r"\{(\w+)\}")
 # Operations finish synchronously; LRO answers still carry polling headers so clients follow ARM's protocol.
@@ -31,7 +34,7 @@ MAX_PAGE_PARAMETER = 1_000_000_000  # $top and $skiptoken (an offset into the li
 
 @dataclass
 class ArmRequest:
-    app: Any
+    app: App
     method: str
     path: str
     params: dict[str, str]
@@ -41,6 +44,13 @@ class ArmRequest:
     api_version: str
     page_size: int = 100
     model: Any = None  # the body, validated as the route's schema (``Route.body``)
+
+    @property
+    def actor(self) -> Principal:
+        """The authenticated caller. Only anonymous routes (metadata) run without one, and they never ask."""
+        if self.principal is None:
+            raise ArmError(401, "AuthenticationFailed", "Authentication failed: no access token was presented.")
+        return self.principal
 
     def q(self, name: str, default: str | None = None) -> str | None:
         return self.query.get(name.lower(), default)

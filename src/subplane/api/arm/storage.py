@@ -21,7 +21,7 @@ _REASONS = {
 
 def _keys(ctx: ArmRequest, regenerate: str | None = None) -> dict:
     account = lookup.get(ctx, ResourceType.STORAGE_ACCOUNT)
-    keys = ctx.app.management.storage_keys(actor=ctx.principal, account_id=account.resource_id, regenerate=regenerate)
+    keys = ctx.app.management.storage_keys(actor=ctx.actor, account_id=account.resource_id, regenerate=regenerate)
     created = account.created_at.isoformat().replace("+00:00", "Z")
     return {"keys": [{"keyName": name, "value": value, "permissions": "FULL", "creationTime": created}
                      for name, value in keys]}
@@ -31,7 +31,7 @@ def register(router: ArmRouter) -> None:
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability", area=_AREA,
                   resource_type=_TYPE, body=CheckNameBody)
     def check_name(ctx: ArmRequest):
-        ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        ctx.app.subscriptions.get(actor=ctx.actor, ref=ctx.params["sub"])
         name = ctx.model.name or ""
         available, reason = ctx.app.management.storage_name_available(name)
         body: dict = {"nameAvailable": available}
@@ -57,17 +57,17 @@ def register(router: ArmRouter) -> None:
         body = ctx.model
         existing = lookup.find(ctx, ResourceType.STORAGE_ACCOUNT)
         if existing is not None:
-            account = ctx.app.management.touch(actor=ctx.principal, resource_id=existing.resource_id, tags=body.tags)
+            account = ctx.app.management.touch(actor=ctx.actor, resource_id=existing.resource_id, tags=body.tags)
             return render.storage_account(account, ctx.base_url)
         ctx.app.resources.create_storage_account(
-            actor=ctx.principal, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
+            actor=ctx.actor, subscription=ctx.params["sub"], group=ctx.params["rg"], name=ctx.params["name"],
             sku=(body.sku or Sku()).name or "Standard_LRS", location=location_given(body.location), tags=body.tags)
         return lro(ctx, "StorageAccounts_Create", 202)
 
     @router.route("PATCH", _ACCOUNT, area=_AREA, resource_type=_TYPE, body=TagsBody)
     def update(ctx: ArmRequest):
         account = lookup.get(ctx, ResourceType.STORAGE_ACCOUNT)
-        account = ctx.app.management.touch(actor=ctx.principal, resource_id=account.resource_id, tags=ctx.model.tags)
+        account = ctx.app.management.touch(actor=ctx.actor, resource_id=account.resource_id, tags=ctx.model.tags)
         return render.storage_account(account, ctx.base_url)
 
     @router.route("DELETE", _ACCOUNT, area=_AREA, resource_type=_TYPE)
@@ -75,7 +75,7 @@ def register(router: ArmRouter) -> None:
         account = lookup.find(ctx, ResourceType.STORAGE_ACCOUNT)
         if account is None:
             return ArmResponse(204)
-        ctx.app.resources.delete(actor=ctx.principal, ref=account.resource_id)
+        ctx.app.resources.delete(actor=ctx.actor, ref=account.resource_id)
         return ArmResponse(200)
 
     @router.route("POST", _ACCOUNT + "/listKeys", area=_AREA, resource_type=_TYPE)

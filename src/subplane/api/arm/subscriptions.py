@@ -27,48 +27,48 @@ SUBSCRIPTION_OPERATIONS = (
 def register(router: ArmRouter) -> None:
     @router.route("GET", "/subscriptions", area=_SUBS)
     def list_subscriptions(ctx: ArmRequest):
-        subs = ctx.app.subscriptions.list(actor=ctx.principal)
+        subs = ctx.app.subscriptions.list(actor=ctx.actor)
         tags = ctx.app.management.subscription_tags([s.subscription_id for s in subs])
         return page(ctx, [render.subscription(s, ctx.app.offers, tags.get(s.subscription_id)) for s in subs])
 
     @router.route("GET", "/subscriptions/{sub}", area=_SUBS)
     def get_subscription(ctx: ArmRequest):
-        sub, tags = ctx.app.subscriptions.get_with_tags(actor=ctx.principal, ref=ctx.params["sub"])  # one unit of work
+        sub, tags = ctx.app.subscriptions.get_with_tags(actor=ctx.actor, ref=ctx.params["sub"])  # one unit of work
         return render.subscription(sub, ctx.app.offers, tags)
 
     @router.route("GET", "/subscriptions/{sub}/locations", area=_SUBS)
     def list_locations(ctx: ArmRequest):
-        sub = ctx.app.subscriptions.get(actor=ctx.principal, ref=ctx.params["sub"])
+        sub = ctx.app.subscriptions.get(actor=ctx.actor, ref=ctx.params["sub"])
         return {"value": [render.location(sub.subscription_id, entry) for entry in render.LOCATIONS]}
 
     @router.route("GET", "/tenants", area=_SUBS)
     def list_tenants(ctx: ArmRequest):
-        return page(ctx, [render.tenant(t) for t in ctx.app.identity.tenants_of(ctx.principal)])
+        return page(ctx, [render.tenant(t) for t in ctx.app.identity.tenants_of(ctx.actor)])
 
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/cancel", area=_ACTIONS,
                   resource_type="Microsoft.Subscription/cancel")
     def cancel(ctx: ArmRequest):
-        result = ctx.app.subscriptions.cancel(actor=ctx.principal, ref=ctx.params["sub"], reason=CANCEL_REASON,
+        result = ctx.app.subscriptions.cancel(actor=ctx.actor, ref=ctx.params["sub"], reason=CANCEL_REASON,
                                               turn_off_resources=ctx.flag("IgnoreResourceCheck"))
         return {"subscriptionId": result.subscription.subscription_id}
 
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/enable", area=_ACTIONS,
                   resource_type="Microsoft.Subscription/enable")
     def enable(ctx: ArmRequest):
-        sub = ctx.app.subscriptions.reactivate(actor=ctx.principal, ref=ctx.params["sub"])
+        sub = ctx.app.subscriptions.reactivate(actor=ctx.actor, ref=ctx.params["sub"])
         return {"subscriptionId": sub.subscription_id}
 
     @router.route("POST", "/subscriptions/{sub}/providers/Microsoft.Subscription/rename", area=_ACTIONS,
                   resource_type="Microsoft.Subscription/rename", body=RenameBody)
     def rename(ctx: ArmRequest):
-        sub = ctx.app.subscriptions.rename(actor=ctx.principal, ref=ctx.params["sub"],
+        sub = ctx.app.subscriptions.rename(actor=ctx.actor, ref=ctx.params["sub"],
                                            new_name=ctx.model.subscriptionName)
         return {"subscriptionId": sub.subscription_id}
 
     @router.route("POST", "/subscriptions/{sub}/providers/Subplane.Subscription/delete", area=_ACTIONS,
                   resource_type="Subplane.Subscription/delete", body=DeleteSubscriptionBody)
     def delete(ctx: ArmRequest):
-        sub = ctx.app.subscriptions.delete(actor=ctx.principal, ref=ctx.params["sub"],
+        sub = ctx.app.subscriptions.delete(actor=ctx.actor, ref=ctx.params["sub"],
                                            confirm_name=ctx.model.confirmName)
         return render.subscription(sub, ctx.app.offers)
 

@@ -33,7 +33,7 @@ def _target(ctx: ArmRequest) -> dict:
 
 def _call(ctx: ArmRequest, method, **kwargs):
     try:
-        return method(actor=ctx.principal, **_target(ctx), **kwargs)
+        return method(actor=ctx.actor, **_target(ctx), **kwargs)
     except NotFound as error:
         if error.code == "ResourceGroupNotFound":
             raise lookup.group_not_found(ctx.params["rg"]) from None

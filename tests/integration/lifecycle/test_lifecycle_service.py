@@ -11,7 +11,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict, Forbidden, InvalidInput
 from subplane.domain.resources import PowerState, VmAction
 
-from .helpers import by_name, principal, storage_account
+from ..helpers import by_name, principal, storage_account
 
 
 def cancel_production(app, **kw):

@@ -1,5 +1,5 @@
 """The tables of docs/lifecycle.md, rendered from the domain's one table (``TRANSITIONS``) and the shipped offers,
-so the document cannot drift from what runs. ``python -m tests.unit.lifecycle_doc`` prints them to paste."""
+so the document cannot drift from what runs. ``python -m tests.unit.lifecycle.lifecycle_doc`` prints them to paste."""
 
 from __future__ import annotations
 

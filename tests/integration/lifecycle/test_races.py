@@ -11,7 +11,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import Conflict
 from subplane.domain.resources import VmAction
 
-from .helpers import by_name, storage_account
+from ..helpers import by_name, storage_account
 
 
 def _paused_cancel(app, monkeypatch):

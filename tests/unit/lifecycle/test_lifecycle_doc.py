@@ -1,4 +1,4 @@
-"""docs/lifecycle.md shows the state table and the offers that run: regenerate with `python -m tests.unit.lifecycle_doc`."""
+"""docs/lifecycle.md shows the state table and the offers that run: regenerate with `python -m tests.unit.lifecycle.lifecycle_doc`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .lifecycle_doc import BEGIN, END, OFFERS_BEGIN, OFFERS_END, block, offers_table, transitions_table
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "lifecycle.md"
 
 
 def test_the_transitions_table_is_the_domains():

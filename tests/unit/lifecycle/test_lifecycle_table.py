@@ -49,6 +49,10 @@ EXPECTED = {
     (S.WARNED, R.PAYMENT_OVERDUE_SOON, A.RENEW_CREDIT): "same",
     (S.ENABLED, None, A.RENEW_CREDIT): "same",
     (S.PAST_DUE, None, A.CANCEL): (S.DISABLED, R.CANCELLED),
+    # A cancel scheduled for later (issue 13's trial): allowed wherever a cancel is, the state unchanged until then.
+    (S.ENABLED, None, A.SCHEDULE_CANCEL): "keep",
+    **{(S.WARNED, r, A.SCHEDULE_CANCEL): "keep" for r in WARNED},
+    (S.PAST_DUE, None, A.SCHEDULE_CANCEL): "keep",
     (S.DISABLED, R.CANCELLED, A.CANCEL): "same",
     (S.DISABLED, R.CANCELLED, A.REACTIVATE): (S.ENABLED, None),
     (S.ENABLED, None, A.REACTIVATE): "same",

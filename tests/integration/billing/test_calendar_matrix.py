@@ -28,7 +28,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.lifecycle import Reason, State
 from subplane.services.subscriptions import DELETION_REMINDER, RETENTION_EXPIRY
 
-from ..portal.helpers import PortalClient
+from ...portal.helpers import PortalClient
 
 UTC = UTC
 STARTS = {

@@ -17,7 +17,7 @@ from subplane.domain.access import OPERATOR
 from subplane.domain.errors import InvalidInput
 from subplane.services.file_removal import PURGE_FILES, REMOVE_FILES
 
-from .helpers import storage_account
+from ..helpers import storage_account
 
 BIG = bytes(range(256)) * (10 * 1024 + 3)  # 2.5 MiB and a bit: three chunks in the database store
 

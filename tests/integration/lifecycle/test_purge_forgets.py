@@ -25,7 +25,7 @@ from subplane.domain.forgetting import deleted_display_name
 from subplane.domain.resources import VmAction
 from subplane.services.aliases import AliasRequest
 
-from ..conftest import POSTGRES_URL
+from ...conftest import POSTGRES_URL
 
 MARKER = "mrk7f3a9q"  # lower case: storage account and container names allow nothing else
 KEPT = {("billing_invoices", "subscription_name"), ("billing_invoice_lines", "resource_id")}

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 from subplane.domain.access import OPERATOR
 from subplane.services.subscriptions import RETENTION_EXPIRY
 
-from .helpers import cancelled_trials
+from ..helpers import cancelled_trials
 
 
 def test_two_runners_never_process_the_same_job(demo_app, make_app):

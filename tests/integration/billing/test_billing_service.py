@@ -268,7 +268,7 @@ def test_a_reactivated_support_plan_resumes_after_its_paid_month_and_is_never_ch
 
 def test_paid_through_is_the_end_of_the_last_charged_month():
     from subplane.domain.metering import Span
-    from tests.billing.test_billing_domain import at
+    from tests.unit.billing.test_billing_domain import at
 
     def plan(start, end):
         return Span("s", "/support", "support/Developer", 1, start, end)

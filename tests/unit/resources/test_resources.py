@@ -16,6 +16,7 @@ from subplane.domain.resources import (
     ResourceType,
     VmAction,
     apply_effects,
+    changing_power_actions,
     holds_dynamic_address,
     next_power_state,
     preview_effects,
@@ -100,3 +101,11 @@ def test_the_cancel_preview_is_the_disable_table_applied_to_the_resources_as_the
                                                      DISABLE_EFFECTS)}
     before = {r.resource_id: r for r in (running, stopped, deallocated, dynamic, released, static, writable, frozen)}
     assert {rid for rid in before if after[rid] != before[rid]} == {r.resource_id for r in preview.changed}
+
+
+@pytest.mark.parametrize(("power", "offered"), [
+    (PowerState.RUNNING, [VmAction.DEALLOCATE]), (PowerState.STOPPED, [VmAction.START, VmAction.DEALLOCATE]),
+    (PowerState.DEALLOCATED, [VmAction.START]), (PowerState.STARTING, [])])
+def test_a_page_offers_the_power_actions_that_change_something(power, offered):
+    vm = res(ResourceType.VIRTUAL_MACHINE, "vm", power_state=power)
+    assert changing_power_actions(vm, [VmAction.START, VmAction.DEALLOCATE]) == offered

@@ -8,7 +8,7 @@ import pytest
 from subplane import demo
 from subplane.domain.access import OPERATOR
 
-from .helpers import storage_account
+from ..helpers import storage_account
 
 
 @pytest.fixture(params=["file", "s3"])
