@@ -19,6 +19,7 @@ from .adapters.db.engine import make_engine
 from .clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import InvalidInput
 from .domain.offers import OfferCatalogue
+from .services.access_cache import StandingCache
 from .services.unit_of_work import UnitOfWork
 from .settings import Settings
 
@@ -92,7 +93,12 @@ class App:
         # an HTTP request's correlation id (the request middleware sets it) reaches the activity log by default,
         # so ``correlationId eq`` in the activity-log API finds what a request did
         return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or _storable_id(logs.correlation_id.get()),
-                          read_only=read_only)
+                          read_only=read_only, access_cache=self.access_cache)
+
+    @cached_property
+    def access_cache(self) -> StandingCache:
+        """What principals may do at subscriptions, while the database's access token holds (issue 14)."""
+        return StandingCache()
 
     # Each service gets exactly the collaborators it uses. Built on first use (a CLI command builds only what it
     # runs). Two calls close a cycle and are bound late, at call time: metering asks invoicing for the due invoices

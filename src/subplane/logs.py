@@ -14,6 +14,8 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import orjson
+
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 principal: ContextVar[str | None] = ContextVar("principal", default=None)
 subscription: ContextVar[str | None] = ContextVar("subscription", default=None)
@@ -28,11 +30,19 @@ SECRET_PATTERNS = (
                r"(\"?\s*[=:]\s*\"?)[^\s&\",;]+"),
     re.compile(r"\bwhsec_[A-Za-z0-9_-]+"),
 )
+# Every pattern above needs one of these words (in any case): a text without one is returned unscanned, so the
+# line each request logs costs one search, not four substitutions.
+SECRET_HINT = re.compile(r"(?i)bearer|basic|eyJ|passw|secret|token|sig|api_?key|whsec_")
+# The line is the same JSON as ``json.dumps(entry, default=str, ensure_ascii=False)``, written by orjson (a tenth of
+# the time): datetimes and dataclasses through ``str`` as before, non-string keys allowed.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 # uvicorn's ``color_message`` repeats the message with terminal colour codes: not for a JSON line.
 STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
 
 def redact(text: str) -> str:
+    if SECRET_HINT.search(text) is None:
+        return text
     for pattern in SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) + (m.group(2) if m.re.groups >= 2 else " ") + MASK)
                            if m.re.groups else MASK, text)
@@ -67,6 +77,13 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = redact_value(key, value)
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
+        return _json_line(entry)
+
+
+def _json_line(entry: dict) -> str:
+    try:
+        return orjson.dumps(entry, default=str, option=_ORJSON_OPTIONS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits: the standard library's way
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 

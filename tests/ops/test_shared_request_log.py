@@ -97,3 +97,51 @@ def test_a_purge_forgets_the_requests_that_named_the_subscription(two):
     assert a.subscriptions.get(actor=OPERATOR, ref=sub).state.value == "Deleted"
     assert paths and not any(sub in path for path in paths)
     assert "/some/other/path" in paths
+
+
+def _entry(number: int) -> dict:
+    from datetime import UTC, datetime
+
+    return {"time": datetime(2026, 1, 1, tzinfo=UTC), "method": "GET", "path": f"/batched/{number}", "route": "unmatched",
+            "status": 200, "principal": None, "durationMs": 1.0, "correlationId": f"cid-{number}", "subscription": None}
+
+
+def test_the_writer_stores_a_full_batch_in_one_transaction_and_a_reader_still_sees_a_lingering_one(app):
+    import time
+
+    writes = []
+
+    def counting_uow(**options):
+        if not options.get("read_only"):
+            writes.append(options)
+        return app.uow(**options)
+
+    log = RequestLog(counting_uow, size=50, instance="batching", linger_seconds=3600, batch_size=3)
+    try:
+        for number in range(3):  # a whole batch: stored at once, not after the hour-long linger
+            log.add(_entry(number))
+        deadline = time.monotonic() + 60  # a bound for a stalled writer, not a speed assertion
+        while stored_rows(app) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stored_rows(app) == 3 and len(writes) == 1  # one INSERT transaction for the three
+        log.add(_entry(3))  # lingers in the queue (an hour) ...
+        assert stored_rows(app) == 3
+        assert [e["path"] for e in log.newest_first()][:1] == ["/batched/3"]  # ... yet the reader sees it
+        assert stored_rows(app) == 4
+    finally:
+        log.close()
+
+
+def test_a_log_smaller_than_a_batch_stores_when_it_is_full(app):
+    import time
+
+    log = RequestLog(app.uow, size=2, instance="small", linger_seconds=3600)  # the default batch of 256 cannot fill
+    try:
+        log.add(_entry(0))
+        log.add(_entry(1))
+        deadline = time.monotonic() + 60  # a bound for a stalled writer, not a speed assertion
+        while stored_rows(app) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stored_rows(app) == 2
+    finally:
+        log.close()

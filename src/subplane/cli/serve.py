@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -146,7 +147,12 @@ def uvicorn_options(tls, *, host: str, port: int, log_level: str) -> dict:
     its baseline on exactly the server stack, TLS and log settings Subplane runs on."""
     return dict(host=host, port=port, log_level=log_level.lower(), log_config=None,
                 ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key), proxy_headers=False,  # only trusted proxies
-                access_log=False)  # our middleware logs each request, with correlation id and principal
+                access_log=False,  # our middleware logs each request, with correlation id and principal
+                loop=_EVENT_LOOP, http="httptools")  # C event loop and HTTP parser (issue 14)
+
+
+# uvloop has no Windows build; there the standard library's loop serves
+_EVENT_LOOP = "asyncio" if sys.platform == "win32" else "uvloop"
 
 
 def _exit_quietly(signum, frame) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..adapters.db.arm_repo import BillingRoleRepo
+from ..adapters.db.coordination_repo import AccessVersionRepo
 from ..adapters.db.directory_repo import BillingAccount
 from ..domain.access import (
     AccessContext,
@@ -31,16 +32,34 @@ from .unit_of_work import UnitOfWork
 
 def _standing(uow: UnitOfWork, offers: OfferCatalogue, principal: Principal, sub: Subscription) -> tuple[AccessContext, list[Any]]:
     """The principal's context at the subscription's scope, and its role assignments anywhere inside it."""
-    assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
-    assignments += inherited_assignments(uow, sub, principal.principal_id)  # roles at its management groups
-    account = uow.directory.get_billing_account(sub.billing_account_id)
+    assignments, is_account_admin = _held(uow, principal, sub)
     ctx = AccessContext(
         principal=principal,
         roles=frozenset(roles_at(principal, sub.resource_id, assignments)),
-        is_account_admin=account.admin_user_id == principal.principal_id,
+        is_account_admin=is_account_admin,
         offer=offers.get(sub.offer_id),
     )
     return ctx, assignments
+
+
+def _held(uow: UnitOfWork, principal: Principal, sub: Subscription) -> tuple[list[Any], bool]:
+    """The principal's assignments at and inside the subscription (its management groups' restated there) and whether
+    it administers the subscription's billing account, kept in the access cache under the access token read first
+    (``services/access_cache.py``). On PostgreSQL a unit of work that writes reads them afresh: its own changes move
+    the token only as it commits. SQLite's triggers move it at once, inside the writer's transaction."""
+    cache, token = uow.access_cache, None
+    key = (principal.principal_id, sub.subscription_id, sub.tenant_id, sub.billing_account_id)
+    if cache is not None and (uow.read_only or uow.engine.dialect.name == "sqlite"):
+        token = AccessVersionRepo(uow.conn).token()
+        found = cache.get(key, token) if token is not None else None
+        if found is not None:
+            return list(found[0]), found[1]
+    assignments = uow.directory.role_assignments(subscription_id=sub.subscription_id, principal_id=principal.principal_id)
+    assignments += inherited_assignments(uow, sub, principal.principal_id)  # roles at its management groups
+    is_account_admin = uow.directory.get_billing_account(sub.billing_account_id).admin_user_id == principal.principal_id
+    if cache is not None and token is not None:
+        cache.put(key, token, (tuple(assignments), is_account_admin))
+    return assignments, is_account_admin
 
 
 def _at(ctx: AccessContext, assignments: list[Any], scope: str) -> AccessContext:

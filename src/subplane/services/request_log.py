@@ -4,8 +4,10 @@ App, none through another edge).
 
 A request only queues its entry in memory; a writer thread of this process stores what is queued, one
 ``INSERT`` per batch, so no request waits for the database (on SQLite a write waits for every other
-writer, e.g. a long clock advance). Reading stores this process's queue first, so a process always sees
-its own requests; another process sees them once the writer has run, normally within milliseconds. What
+writer, e.g. a long clock advance). The writer lets a batch gather for ``linger_seconds`` (or until
+``batch_size`` entries wait): under load one transaction stores dozens of requests instead of one each, which
+took a fifth of the server's time (issue 14). Reading stores this process's queue first, so a process always
+sees its own requests; another process sees them once the writer has run, within ``linger_seconds``. What
 is still queued when a process is killed is lost, as a log may be. The table is kept to the newest
 ``request_log_size`` rows by a delete after every ``prune_every`` stored rows, so between two prunes it may
 hold up to ``prune_every`` rows more per process; readers never get more than the newest
@@ -26,6 +28,8 @@ from .unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger("subplane.request_log")
 PRUNE_EVERY = 100
+LINGER_SECONDS = 0.02  # how long the writer lets a batch gather before storing it
+BATCH_SIZE = 256  # ... unless this many entries wait already
 # the entry's keys as /_subplane/requests shows them -> request_log's columns
 COLUMNS = {"time": "at", "method": "method", "path": "path", "route": "route", "status": "status",
            "principal": "principal", "durationMs": "duration_ms", "correlationId": "correlation_id",
@@ -33,15 +37,19 @@ COLUMNS = {"time": "at", "method": "method", "path": "path", "route": "route", "
 
 
 class RequestLog:
-    def __init__(self, uow: UowFactory, *, size: int, instance: str, prune_every: int = PRUNE_EVERY) -> None:
+    def __init__(self, uow: UowFactory, *, size: int, instance: str, prune_every: int = PRUNE_EVERY,
+                 linger_seconds: float = LINGER_SECONDS, batch_size: int = BATCH_SIZE) -> None:
         self.uow = uow
+        self.linger_seconds = max(linger_seconds, 0.0)
         self.instance = instance
         self.size = max(size, 1)
+        self.batch_size = min(max(batch_size, 1), self.size)  # the queue never holds more than ``size``
         self.prune_every = max(prune_every, 1)
         self._queued: deque[dict[str, Any]] = deque(maxlen=self.size)  # bounded: a database that is down costs no memory
         self._stored_since_prune = 0
         self._store_lock = threading.Lock()
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # something is queued
+        self._full = threading.Event()  # a whole batch is queued: store it without lingering
         self._closed = False
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
@@ -52,7 +60,10 @@ class RequestLog:
         row["instance"] = self.instance
         self._queued.append(row)
         self._ensure_writer()
-        self._wake.set()
+        if len(self._queued) >= self.batch_size:
+            self._full.set()
+        if not self._wake.is_set():  # setting a set event still takes its lock: skip it while a batch gathers
+            self._wake.set()
 
     def newest_first(self, limit: int | None = None) -> list[dict[str, Any]]:
         self.store_queued()
@@ -87,6 +98,7 @@ class RequestLog:
     def close(self) -> None:
         """Stop the writer after it has stored what is queued."""
         self._closed = True
+        self._full.set()
         self._wake.set()
         if self._writer is not None:
             self._writer.join(timeout=10)
@@ -103,7 +115,9 @@ class RequestLog:
     def _write_until_closed(self) -> None:
         while not self._closed:
             self._wake.wait()
+            self._full.wait(self.linger_seconds)  # let the batch gather
             self._wake.clear()
+            self._full.clear()
             self.store_queued()
 
 

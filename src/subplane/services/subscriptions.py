@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..adapters.db.arm_repo import SubscriptionTagRepo
 from ..domain import events, lifecycle
 from ..domain.access import SYSTEM, Action, Principal, PrincipalKind, Role, RoleAssignment
 from ..domain.errors import DomainError
@@ -120,6 +121,13 @@ class SubscriptionService:
             sub = resolve(uow, ref)
             require_visible(uow, self.offers, actor, sub)  # whoever sees it in the list may open it
             return sub
+
+    def get_with_tags(self, *, actor: Principal, ref: str) -> tuple[Subscription, dict[str, str] | None]:
+        """``get`` and the subscription's tags (its ARM rendering shows them), in one unit of work."""
+        with self.uow(read_only=True) as uow:
+            sub = resolve(uow, ref)
+            require_visible(uow, self.offers, actor, sub)
+            return sub, SubscriptionTagRepo(uow.conn).by_subscription([sub.subscription_id]).get(sub.subscription_id)
 
     def activity(self, *, actor: Principal, ref: str, limit: int = 200) -> tuple[Subscription, builtins.list[dict[str, Any]]]:
         """The subscription's activity log, newest first, for whoever may read the subscription."""

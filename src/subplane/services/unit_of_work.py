@@ -22,6 +22,7 @@ from ..adapters.db.resources_repo import ResourceRepo
 from ..adapters.db.subscriptions_repo import SubscriptionRepo
 from ..clock import Clock
 from ..domain.events import DomainEvent
+from .access_cache import StandingCache
 
 log = logging.getLogger("subplane.uow")
 
@@ -29,10 +30,13 @@ log = logging.getLogger("subplane.uow")
 class UnitOfWork:
     conn: Connection
 
-    def __init__(self, engine: Engine, clock: Clock, *, correlation_id: str | None = None, read_only: bool = False):
+    def __init__(self, engine: Engine, clock: Clock, *, correlation_id: str | None = None, read_only: bool = False,
+                 access_cache: StandingCache | None = None):
         self.engine = engine
         self.clock = clock
         self.read_only = read_only
+        # what principals may do, kept across units of work (``services/access.py`` reads it in read-only ones)
+        self.access_cache = access_cache
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []

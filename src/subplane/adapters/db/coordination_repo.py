@@ -1,4 +1,4 @@
-"""Portal sessions and the request log (``coordination_tables``): what every process on the database shares."""
+"""Portal sessions, the request log and the access token (``coordination_tables``): what every process on the database shares."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
-from .coordination_tables import portal_sessions, request_log
+from .coordination_tables import access_version, portal_sessions, request_log
 
 
 class PortalSessionRepo:
@@ -66,3 +66,12 @@ class RequestLogRepo:
     def forget_subscriptions(self, subscription_ids: Iterable[str]) -> None:
         """A purge: the requests whose path named a purged subscription (and its groups and resources) go."""
         self.conn.execute(delete(request_log).where(request_log.c.subscription_id.in_(list(subscription_ids))))
+
+
+class AccessVersionRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def token(self) -> str | None:
+        """The current access token (``None`` before migration access_0001)."""
+        return self.conn.execute(select(access_version.c.token).where(access_version.c.id == 1)).scalar_one_or_none()

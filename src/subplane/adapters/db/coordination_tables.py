@@ -74,3 +74,14 @@ throttle_buckets = Table(
     Column("tokens", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+# What a principal may do changed (migration access_0001): one row whose ``token`` database triggers replace with
+# a random one whenever a table the access rules read changes (role assignments at any scope, management groups
+# and placements, billing-account admins), by whatever writes it. A process caches a principal's standing at a
+# subscription under the token it read first in the same transaction (``services/access.py``).
+access_version = Table(
+    "access_version",
+    coordination,
+    Column("id", Integer, primary_key=True),
+    Column("token", String(64), nullable=False),
+)

@@ -12,6 +12,7 @@ import logging
 import re
 import uuid
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -176,9 +177,18 @@ class ArmApi:
         merged = {**headers, **response.headers}
         if response.body is None or method == "HEAD":
             return Response(status_code=response.status, headers=merged)
-        content = json.dumps(response.body, separators=(",", ":")).encode()
+        content = _encoded(response.body)
         return Response(content, status_code=response.status, headers=merged,
                         media_type="application/json; charset=utf-8")
+
+
+def _encoded(body) -> bytes:
+    """Compact JSON, UTF-8: orjson, about ten times the standard library's speed (issue 14); the standard library
+    for what orjson refuses (an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 _GENERIC_SUFFIX = {"*/read": "read", "*/write": "write", "*/delete": "delete"}

@@ -42,8 +42,7 @@ def register(router: ArmRouter) -> None:
 
     @router.route("GET", "/subscriptions/{sub}", area=_SUBS)
     def get_subscription(ctx: ArmRequest):
-        sub = ctx.app.subscriptions.get(actor=ctx.actor, ref=ctx.params["sub"])
-        tags = ctx.app.management.subscription_tags([sub.subscription_id]).get(sub.subscription_id)
+        sub, tags = ctx.app.subscriptions.get_with_tags(actor=ctx.actor, ref=ctx.params["sub"])  # one unit of work
         return render.subscription(sub, ctx.app.offers, tags)
 
     @router.route("GET", "/subscriptions/{sub}/locations", area=_SUBS)
