@@ -224,12 +224,12 @@ class SubscriptionService:
                                 support_auto_renew=support_auto_renew)
 
     def _cancel(self, case: Case, sub: Subscription, *, reason: str, turn_off_resources: bool,
-                support_auto_renew: bool | None) -> CancelResult:
+                support_auto_renew: bool | None, cancelled_by: str | None = None) -> CancelResult:
         """The cancel of a locked subscription, inside the case's unit of work (now, or when a scheduled one is due)."""
         uow, actor = case.uow, case.actor
         offer = self.offers.get(sub.offer_id)
         decision = lifecycle.cancel(
-            sub, offer=offer, now=uow.now, reason=reason, actor=actor.name,
+            sub, offer=offer, now=uow.now, reason=reason, actor=cancelled_by or actor.name,
             resource_count=uow.resources.count(sub.subscription_id), turn_off_resources=turn_off_resources,
         )
         if not decision.changed:
@@ -279,7 +279,8 @@ class SubscriptionService:
         attempt = uow.conn.begin_nested()  # a refusal undoes only the cancel's own writes
         try:
             self._cancel(case, sub, reason=str(payload.get("reason", "")),
-                         turn_off_resources=bool(payload.get("turnOffResources")), support_auto_renew=None)
+                         turn_off_resources=bool(payload.get("turnOffResources")), support_auto_renew=None,
+                         cancelled_by=str(payload.get("scheduledBy") or SYSTEM.name))  # who asked for it, not the runner
         except DomainError as error:
             attempt.rollback()
             case.refused(error, target=sub.resource_id)

@@ -41,6 +41,7 @@ def test_nothing_changes_until_the_moment_then_the_cancel_runs(demo_app):
     assert (sub.state.value, sub.state_reason.value) == ("Disabled", "Cancelled")
     assert sub.cancelled_at == at  # billing stops at the scheduled instant, not at the end of the clock jump
     assert sub.cancellation_reason == "Project ends"
+    assert sub.cancelled_by == ADMIN  # who asked for it; the activity says the system ran it
     [scheduled] = activity(demo_app, "Productie", "scheduleCancel")
     assert scheduled["actor"] == ADMIN and scheduled["details"]["at"] == at.isoformat()
     [cancelled] = [e for e in activity(demo_app, "Productie", "cancel") if e["outcome"] == "Succeeded"]
