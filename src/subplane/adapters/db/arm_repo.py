@@ -125,7 +125,7 @@ class SubscriptionTagRepo:
         return {r.subscription_id: stored_tags(r.tags) for r in rows}
 
     def set(self, subscription_id: str, tags: dict[str, str]) -> None:
-        self.delete(subscription_id)
+        self.delete([subscription_id])
         if tags:
             self.conn.execute(insert(subscription_tags).values(subscription_id=subscription_id, tags=dict(tags)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, text, update
 
 from .coordination_tables import access_version, portal_sessions, request_log
 
@@ -40,11 +40,19 @@ class PortalSessionRepo:
         return self.conn.execute(query).rowcount
 
 
+_REQUEST_LOG_LOCK = 0x5B5_0003  # PostgreSQL advisory-lock key for "a process stores its request-log batch"
+
+
 class RequestLogRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def add_many(self, entries: list[dict]) -> None:
+        """Store a batch. On PostgreSQL the processes' batches (and the prune that may follow in the same
+        transaction) take turns: two prunes running side by side would each keep their own newest rows,
+        past the log's size."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REQUEST_LOG_LOCK})
         self.conn.execute(insert(request_log), entries)
 
     def newest(self, limit: int) -> list[dict]:
