@@ -262,12 +262,15 @@ def main() -> int:
         console.print(f"seeded {len(ids):,} expiring subscriptions in {time.perf_counter() - started:.1f} s")
 
         runs: dict[str, dict[str, Any]] = {}
-        plan = [("raw", None), ("service", args.batch_size)] + ([] if args.skip_naive else [("naive", 1)])
+        # The timed service run has no reader beside it, like the naive run: a reader thread competes for the
+        # GIL and would slow the purge it measures. A run of its own measures the reads during a purge.
+        plan = [("raw", None), ("service", args.batch_size), ("service with reads", args.batch_size)] + \
+            ([] if args.skip_naive else [("naive", 1)])
         for name, batch in plan:
-            folder = work / name
+            folder = work / name.replace(" ", "-")
             copy_state(seeded, folder)
             with console.status(f"{name}…"):
-                reads = (live, live) if name == "service" else None
+                reads = (live, live) if name == "service with reads" else None
                 runs[name] = raw_sql(folder, ids[0]) if name == "raw" else service(folder, ids[0], batch, reads)
             console.print(f"  {name}: {runs[name]['seconds']:.2f} s, {runs[name]['deleted']:,} Deleted")
             shutil.rmtree(folder, ignore_errors=True)
@@ -291,9 +294,12 @@ def main() -> int:
         checks.append(faster >= 10)
         grid.add_row("one per transaction", f"{naive:.2f} s", f"{naive / len(ids) * 1000:.3f} ms",
                      f"{faster:.1f}x service", ">= 10x service", "PASS" if checks[-1] else "FAIL")
-    idle, busy = _p99(runs["service"]["idle"]), _p99(runs["service"]["busy"])
+    read_run = runs["service with reads"]
+    grid.add_row("service, a reader beside it", f"{read_run['seconds']:.2f} s",
+                 f"{read_run['seconds'] / len(ids) * 1000:.3f} ms", f"{read_run['seconds'] / raw:.2f}x raw", "", "")
+    idle, busy = _p99(read_run["idle"]), _p99(read_run["busy"])
     checks.append(busy <= 2 * idle)
-    grid.add_row("reads during the purge", f"p99 {busy * 1000:.1f} ms ({len(runs['service']['busy'])} reads)",
+    grid.add_row("reads during the purge", f"p99 {busy * 1000:.1f} ms ({len(read_run['busy'])} reads)",
                  f"idle p99 {idle * 1000:.1f} ms", f"{busy / idle:.2f}x idle", "<= 2x idle",
                  "PASS" if checks[-1] else "FAIL")
     console.print(grid)
