@@ -7,7 +7,7 @@ past due). The composition root (``bootstrap``) passes the implementations in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.access import SYSTEM, Principal
@@ -31,7 +31,7 @@ class MeteringHooks(Protocol):
 
     def sync(self, uow: UnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None: ...
 
-    def forget(self, uow: UnitOfWork, subscription_ids: Collection[str]) -> set[str]: ...
+    def forget(self, uow: UnitOfWork, subscription_ids: list[str]) -> set[str]: ...
 
 
 class BillingHooks(Protocol):

@@ -7,7 +7,7 @@ spending limit, non-payment). Nothing here commits: the caller's transaction doe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -80,7 +80,7 @@ class Metering:
         uow.jobs.cancel_pending(subject=subscription_id, kinds=(CREDIT_CHECK, CREDIT_EXPIRY))
         return uow.billing.close_all(subscription_id, uow.now)
 
-    def forget(self, uow: UnitOfWork, subscription_ids: Collection[str]) -> set[str]:
+    def forget(self, uow: UnitOfWork, subscription_ids: list[str]) -> set[str]:
         """Purged subscriptions' usage goes once no invoice needs it; returns those whose spans are kept
         because their final invoice is still to be issued (the job that issues it calls the purge's
         forgetting again)."""

@@ -529,7 +529,7 @@ class FakeMetering:
     def sync(self, uow: FakeUnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
         self._record(uow, "sync", subscription_id)
 
-    def forget(self, uow: FakeUnitOfWork, subscription_ids: Collection[str]) -> set[str]:
+    def forget(self, uow: FakeUnitOfWork, subscription_ids: list[str]) -> set[str]:
         for subscription_id in subscription_ids:
             self._record(uow, "forget", subscription_id)
         return set(subscription_ids) if self.invoice_pending else set()

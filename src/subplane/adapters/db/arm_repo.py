@@ -3,7 +3,7 @@ subscription tags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,7 +56,7 @@ class AliasRepo:
         self.conn.execute(delete(subscription_aliases).where(subscription_aliases.c.tenant_id == alias.tenant_id,
                                                              subscription_aliases.c.name_key == alias.name.lower()))
 
-    def delete_for_subscriptions(self, subscription_ids: Iterable[str]) -> int:
+    def delete_for_subscriptions(self, subscription_ids: builtins.list[str]) -> int:
         """A purge forgets the subscriptions' aliases (their names, display names and tags)."""
         return self.conn.execute(delete(subscription_aliases)
                                  .where(subscription_aliases.c.subscription_id.in_(list(subscription_ids)))).rowcount
@@ -129,6 +129,6 @@ class SubscriptionTagRepo:
         if tags:
             self.conn.execute(insert(subscription_tags).values(subscription_id=subscription_id, tags=dict(tags)))
 
-    def delete(self, subscription_ids: Iterable[str]) -> int:
+    def delete(self, subscription_ids: builtins.list[str]) -> int:
         return self.conn.execute(delete(subscription_tags)
                                  .where(subscription_tags.c.subscription_id.in_(list(subscription_ids)))).rowcount

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
@@ -88,7 +89,7 @@ class BillingRepo:
                 query = query.where(billing_spans.c.subscription_id.in_(subscription_ids))
         return [_span(r) for r in self.conn.execute(query.order_by(billing_spans.c.span_id)).all()]
 
-    def delete_spans(self, subscription_ids: Iterable[str]) -> int:
+    def delete_spans(self, subscription_ids: builtins.list[str]) -> int:
         ids = list(subscription_ids)
         return self.conn.execute(delete(billing_spans).where(billing_spans.c.subscription_id.in_(ids))).rowcount
 
@@ -109,7 +110,7 @@ class BillingRepo:
                            subscription_id=subscription_id)
         return BillingPeriod(**row._mapping)
 
-    def periods_of(self, subscription_ids: Iterable[str]) -> dict[str, BillingPeriod]:
+    def periods_of(self, subscription_ids: builtins.list[str]) -> dict[str, BillingPeriod]:
         """The billing period of each of these subscriptions that has one."""
         rows = self.conn.execute(select(billing_periods).where(billing_periods.c.subscription_id.in_(list(subscription_ids))))
         return {row.subscription_id: BillingPeriod(**row._mapping) for row in rows}

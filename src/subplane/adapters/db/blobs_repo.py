@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,7 +107,7 @@ class BlobRepo:
         self.conn.execute(delete(blobs).where(blobs.c.account_key == account_id.lower()))
         self.conn.execute(delete(blob_containers).where(blob_containers.c.account_key == account_id.lower()))
 
-    def purge(self, subscription_ids: Iterable[str]) -> int:
+    def purge(self, subscription_ids: builtins.list[str]) -> int:
         """Every blob and container of these subscriptions: one DELETE per table."""
         ids = list(subscription_ids)
         removed = self.conn.execute(delete(blobs).where(blobs.c.subscription_id.in_(ids))).rowcount

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, or_, select, text, update
@@ -71,7 +71,7 @@ class RequestLogRepo:
     def clear(self) -> None:
         self.conn.execute(delete(request_log))
 
-    def forget_subscriptions(self, subscription_ids: Iterable[str]) -> None:
+    def forget_subscriptions(self, subscription_ids: builtins.list[str]) -> None:
         """A purge: the requests whose path named a purged subscription (and its groups and resources) go."""
         self.conn.execute(delete(request_log).where(request_log.c.subscription_id.in_(list(subscription_ids))))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -233,7 +233,7 @@ class DirectoryRepo:
             ).scalars()
         )
 
-    def purge_role_assignments(self, subscription_ids: Iterable[str]) -> int:
+    def purge_role_assignments(self, subscription_ids: builtins.list[str]) -> int:
         return self.conn.execute(
             delete(role_assignments).where(role_assignments.c.subscription_id.in_([i.lower() for i in subscription_ids]))
         ).rowcount

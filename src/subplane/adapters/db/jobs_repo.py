@@ -3,6 +3,7 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +36,7 @@ class JobRepo:
         """Idempotent: the same (kind, subject, due_at) is stored once; a cancelled one is revived."""
         self.schedule_many(kind=kind, subjects=[subject], due_at=due_at, payload=payload)
 
-    def schedule_many(self, *, kind: str, subjects: Collection[str], due_at: datetime,
+    def schedule_many(self, *, kind: str, subjects: builtins.list[str], due_at: datetime,
                       payload: dict | None = None) -> None:
         """``schedule`` for each subject, in one executemany."""
         if not subjects:
@@ -53,7 +54,7 @@ class JobRepo:
     def cancel_pending(self, *, subject: str, kinds: tuple[str, ...]) -> int:
         return self.cancel_pending_many(subjects=[subject], kinds=kinds)
 
-    def cancel_pending_many(self, *, subjects: Collection[str], kinds: tuple[str, ...]) -> int:
+    def cancel_pending_many(self, *, subjects: builtins.list[str], kinds: tuple[str, ...]) -> int:
         """Cancel pending jobs of these subjects. A job a runner holds right now is skipped, not waited
         for (waiting could deadlock with that runner); its handler finds the new state and does nothing."""
         pending = (due_jobs.c.subject.in_(list(subjects)), due_jobs.c.kind.in_(kinds), due_jobs.c.status == PENDING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
@@ -65,7 +65,7 @@ class OpsRepo:
         """Who is told about a subscription: its account administrator, in the account's language."""
         return self.recipients([subscription_id]).get(subscription_id)
 
-    def recipients(self, subscription_ids: Iterable[str]) -> dict[str, dict]:
+    def recipients(self, subscription_ids: builtins.list[str]) -> dict[str, dict]:
         """``recipient`` of each of these subscriptions that has one."""
         rows = self.conn.execute(
             select(subscriptions.c.subscription_id, subscriptions.c.display_name,
@@ -128,7 +128,7 @@ class OpsRepo:
                                 notifications.c.lease_until == claim[1])
         return self.conn.execute(query.values(**values)).rowcount == 1
 
-    def notifications_with_events(self, subscription_ids: Iterable[str]) -> list[dict]:
+    def notifications_with_events(self, subscription_ids: builtins.list[str]) -> list[dict]:
         """The subscriptions' messages with the outbox event each was rendered from (a purge renders them again)."""
         query = (select(notifications.c.id, notifications.c.subscription_id, notifications.c.kind,
                         notifications.c.language, outbox.c.data)

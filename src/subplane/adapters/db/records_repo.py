@@ -4,7 +4,6 @@ that a purge rewrites a deleted subscription's (docs/data-retention.md)."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -94,7 +93,7 @@ class ActivityRepo:
         return self.conn.execute(query).scalar_one()
 
     # purge (docs/data-retention.md) -------------------------------------------------------------
-    def targets(self, subscription_ids: Iterable[str]) -> dict[str, builtins.list[str]]:
+    def targets(self, subscription_ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
         """The distinct targets of each subscription's rows."""
         rows = self.conn.execute(select(activity.c.subscription_id, activity.c.target).distinct().where(
             activity.c.subscription_id.in_(list(subscription_ids)), activity.c.target.is_not(None))
@@ -112,7 +111,7 @@ class ActivityRepo:
                                                      activity.c.target == bindparam("old"))
                               .values(target=bindparam("new")), changes)
 
-    def clear_details(self, subscription_ids: Iterable[str]) -> None:
+    def clear_details(self, subscription_ids: builtins.list[str]) -> None:
         """Keep when, who, what action, outcome and code; drop the details and messages (they quote names)."""
         self.conn.execute(update(activity).where(activity.c.subscription_id.in_(list(subscription_ids)))
                           .values(details={}, message=None))
@@ -140,7 +139,7 @@ class OutboxRepo:
         return [dict(r._mapping) for r in self.conn.execute(query).all()]
 
     # purge (docs/data-retention.md) -------------------------------------------------------------
-    def subjects_and_data(self, subscription_ids: Iterable[str]) -> dict[int, tuple[str, str, dict]]:
+    def subjects_and_data(self, subscription_ids: builtins.list[str]) -> dict[int, tuple[str, str, dict]]:
         """(subscription id, subject, data) per outbox id of these subscriptions' events."""
         rows = self.conn.execute(select(outbox.c.id, outbox.c.subscription_id, outbox.c.subject, outbox.c.data)
                                  .where(outbox.c.subscription_id.in_(list(subscription_ids))).order_by(outbox.c.id))

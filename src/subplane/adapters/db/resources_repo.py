@@ -161,7 +161,7 @@ class ResourceRepo:
             ids.setdefault(ResourceType(rtype), []).append(rid)
         return ids
 
-    def purge(self, subscription_ids: Iterable[str]) -> int:
+    def purge(self, subscription_ids: builtins.list[str]) -> int:
         """Every resource and group of these subscriptions: one DELETE per table."""
         ids = list(subscription_ids)
         removed = self.conn.execute(delete(resources).where(resources.c.subscription_id.in_(ids))).rowcount

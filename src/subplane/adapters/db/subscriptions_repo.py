@@ -53,7 +53,7 @@ class SubscriptionRepo:
             )
         return _from_row(row)
 
-    def get_many(self, subscription_ids: Iterable[str], *, for_update: bool = False) -> list[Subscription]:
+    def get_many(self, subscription_ids: builtins.list[str], *, for_update: bool = False) -> list[Subscription]:
         """``get`` of each id, in the order given (locked in id order, so two batches never deadlock);
         NotFound if one is missing."""
         wanted = [i.lower() for i in subscription_ids]
