@@ -276,7 +276,7 @@ class SubscriptionService:
         cancel its rules refuse by then is logged as refused and not tried again."""
         case = Case(uow, "cancel", actor=SYSTEM, subject=subscription_id)
         sub = uow.subscriptions.get(subscription_id, for_update=True)
-        attempt = uow.conn.begin_nested()  # a refusal undoes only the cancel's own writes
+        attempt = uow.savepoint()  # a refusal undoes only the cancel's own writes
         try:
             self._cancel(case, sub, reason=str(payload.get("reason", "")),
                          turn_off_resources=bool(payload.get("turnOffResources")), support_auto_renew=None,

@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 
 from ..adapters.db.billing_repo import BillingRepo
 from ..adapters.db.blobs_repo import BlobRepo
@@ -87,6 +87,10 @@ class UnitOfWork:
         if self._now is None:
             self._now = self.clock.now(self.conn)
         return self._now
+
+    def savepoint(self) -> NestedTransaction:
+        """A savepoint inside this unit of work: rolling it back undoes only what ran since."""
+        return self.conn.begin_nested()
 
     def emit(self, event: DomainEvent) -> None:
         self.outbox.add(event)
