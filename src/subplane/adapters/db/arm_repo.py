@@ -7,11 +7,13 @@ import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ...domain.tags import stored_tags
 from .arm_tables import billing_role_assignments, subscription_aliases, subscription_tags
 from .tables import resource_groups
+
+_TAGS_OF_ONE = select(subscription_tags).where(subscription_tags.c.subscription_id == bindparam("subscription_id"))
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,11 @@ class SubscriptionTagRepo:
 
     def by_subscription(self, subscription_ids: list[str]) -> dict[str, dict[str, str]]:
         """The tags of several subscriptions in one query (a list of subscriptions shows them)."""
-        rows = self.conn.execute(select(subscription_tags).where(
-            subscription_tags.c.subscription_id.in_(sorted(set(subscription_ids))))).all()
+        wanted = sorted(set(subscription_ids))
+        if len(wanted) == 1:  # a point read: a prebuilt equality, not an expanding IN (issue 14)
+            rows = self.conn.execute(_TAGS_OF_ONE, {"subscription_id": wanted[0]}).all()
+        else:
+            rows = self.conn.execute(select(subscription_tags).where(subscription_tags.c.subscription_id.in_(wanted))).all()
         return {r.subscription_id: stored_tags(r.tags) for r in rows}
 
     def set(self, subscription_id: str, tags: dict[str, str]) -> None:

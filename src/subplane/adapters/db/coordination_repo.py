@@ -9,6 +9,8 @@ from sqlalchemy import Connection, delete, insert, or_, select, text, update
 
 from .coordination_tables import access_version, portal_sessions, request_log
 
+_ACCESS_TOKEN = select(access_version.c.token).where(access_version.c.id == 1)  # read by every request (issue 14)
+
 
 class PortalSessionRepo:
     def __init__(self, conn: Connection) -> None:
@@ -82,4 +84,4 @@ class AccessVersionRepo:
 
     def token(self) -> str | None:
         """The current access token (``None`` before migration access_0001)."""
-        return self.conn.execute(select(access_version.c.token).where(access_version.c.id == 1)).scalar_one_or_none()
+        return self.conn.execute(_ACCESS_TOKEN).scalar_one_or_none()
