@@ -30,6 +30,8 @@ class Settings:
     runner_interval_seconds: float = 5.0
     # jobs of one kind the runner handles in one transaction (retention expiry, purged bytes; issue 14)
     job_batch_size: int = 500
+    # threads a lane of request work (ARM reads, ARM writes, tokens) runs on; see api/lanes.py (issue 14)
+    request_threads: int = 2
     offers_file: Path | None = None
     # overrides merged over the shipped price list and VAT data (services/billing.load_price_list)
     prices_file: Path | None = None
@@ -195,6 +197,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         "port": number("SUBPLANE_PORT", "8443"),
         "runner_interval_seconds": number("SUBPLANE_RUNNER_INTERVAL", "5", float),
         "job_batch_size": number("SUBPLANE_JOB_BATCH_SIZE", "500"),
+        "request_threads": number("SUBPLANE_REQUEST_THREADS", "2"),
         "offers_file": Path(env["SUBPLANE_OFFERS_FILE"]) if env.get("SUBPLANE_OFFERS_FILE") else None,
         "prices_file": Path(env["SUBPLANE_PRICES_FILE"]) if env.get("SUBPLANE_PRICES_FILE") else None,
         "tax_file": Path(env["SUBPLANE_TAX_FILE"]) if env.get("SUBPLANE_TAX_FILE") else None,
@@ -221,6 +224,8 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         raise InvalidInput("InvalidSetting", f"mode must be one of {', '.join(MODES)}, not {settings.mode!r}")
     if settings.job_batch_size < 1:
         raise InvalidInput("InvalidSetting", "SUBPLANE_JOB_BATCH_SIZE must be at least 1.")
+    if settings.request_threads < 1:
+        raise InvalidInput("InvalidSetting", "SUBPLANE_REQUEST_THREADS must be at least 1.")
     if settings.lockout_threshold < 1 or settings.lockout_window_seconds <= 0 or settings.lockout_seconds <= 0:
         raise InvalidInput("InvalidSetting", "the lockout threshold, window and duration must be positive.")
     _check_blob_store(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...domain.errors import InvalidInput
 from ...services import throttle
+from ..lanes import Lane
 from . import (
     activity_log,
     aliases,
@@ -40,6 +41,8 @@ def install(http, app) -> ArmApi:
     if settings.api_version_policy not in POLICIES:
         raise InvalidInput("InvalidSetting", f"api-version policy must be strict or lenient, not {settings.api_version_policy!r}")
     api = ArmApi(app, app.token_keys, build_router(), policy=settings.api_version_policy,
-                 throttle=throttle.buckets_for(app.uow, settings.arm_throttle, app.engine.dialect.name), page_size=settings.arm_page_size)
+                 throttle=throttle.buckets_for(app.uow, settings.arm_throttle, app.engine.dialect.name),
+                 page_size=settings.arm_page_size, reads=Lane("arm-reads", settings.request_threads),
+                 writes=Lane("arm-writes", settings.request_threads))
     http.router.routes.insert(0, ArmRoute(api))
     return api

@@ -13,7 +13,6 @@ import re
 import uuid
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
@@ -22,6 +21,7 @@ from ...adapters.tokens import TokenRejected
 from ...domain.access import Action, Principal, PrincipalKind
 from ...domain.errors import DomainError
 from ...domain.throttle import kind_of
+from ..lanes import Lane
 from ..origin import public_base
 from ..validation import RequestRefused, is_guid, read_json, read_limited, require_storable, validate
 from . import versions
@@ -31,13 +31,16 @@ from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 log = logging.getLogger("subplane.arm")
 UNTHROTTLED_REMAINING = "11999"
 _WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
 _REPEATED_SLASHES = re.compile(r"/{2,}")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
 
 class ArmApi:
-    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle, page_size: int) -> None:
+    def __init__(self, app, keys, router: ArmRouter, *, policy: str, throttle, page_size: int, reads: Lane,
+                 writes: Lane) -> None:
         self.app, self.keys, self.router = app, keys, router
+        self.reads, self.writes = reads, writes
         self.policy, self.throttle, self.page_size = policy, throttle, page_size
         self._tenants: set[str] = set()
 
@@ -87,7 +90,7 @@ class ArmApi:
         request.state.principal = principal  # the request log and metrics name who called
         raw = await read_limited(request)  # every body is bounded, read or not
 
-        def dispatch():  # one trip to the threadpool: the throttle's bucket is a database write
+        def dispatch():  # one trip to a lane's thread: the throttle's bucket is a database write
             self._throttle(request.method, principal, params, headers)
             body = read_json(raw)  # and well-formed
             model = validate(route.body, body) if route.body else None
@@ -100,7 +103,7 @@ class ArmApi:
                     return failed
             return route.handler(ctx)
 
-        result = await run_in_threadpool(dispatch)
+        result = await (self.reads if request.method in _READ_METHODS else self.writes).run(dispatch)
         if isinstance(result, ArmResponse):
             return result
         return ArmResponse(200, result)
@@ -141,7 +144,7 @@ class ArmApi:
         except TokenRejected as error:
             raise self._unauthorised(error.code, error.message) from None
         if claims.tenant_id not in self._tenants:
-            known = {t["tenant_id"] for t in await run_in_threadpool(self.app.identity.tenants)}
+            known = {t["tenant_id"] for t in await self.reads.run(self.app.identity.tenants)}
             self._tenants = known
             if claims.tenant_id not in known:
                 raise self._unauthorised("InvalidAuthenticationTokenTenant",

@@ -18,11 +18,11 @@ import uuid
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from ...adapters.tokens import TOKEN_LIFETIME_SECONDS, TokenRejected
 from ...domain.authority import audience_for_scope
 from ...domain.errors import DomainError
+from ..lanes import Lane
 from ..origin import public_base
 
 # (error, AADSTS number, HTTP status) per domain code. Entra has no lockout for client secrets; a locked
@@ -62,7 +62,7 @@ def _client_info(oid: str, tid: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"uid": oid, "utid": tid}).encode()).rstrip(b"=").decode()
 
 
-def install(http: FastAPI, app, keys) -> None:
+def install(http: FastAPI, app, keys, lane: Lane) -> None:
     router = APIRouter()
 
     def discovery(request: Request, tenant: str) -> dict:
@@ -85,7 +85,7 @@ def install(http: FastAPI, app, keys) -> None:
     @router.get("/{tenant}/v2.0/.well-known/openid-configuration")
     async def openid_configuration(request: Request, tenant: str):
         try:
-            found = await run_in_threadpool(app.identity.tenant, tenant)
+            found = await lane.run(app.identity.tenant, tenant)
         except DomainError as error:
             return aad_error("invalid_tenant", 90002, error.message)
         return discovery(request, found["tenant_id"])
@@ -112,14 +112,14 @@ def install(http: FastAPI, app, keys) -> None:
         audience = audience_for_scope(scope)
         client_id = str(form.get("client_id", ""))
         try:
-            found = await run_in_threadpool(app.identity.tenant, tenant)
+            found = await lane.run(app.identity.tenant, tenant)
             if not app.authority.serves(audience):
                 return _unknown_resource(audience or scope, found)
             if grant == "client_credentials":
-                signed = await run_in_threadpool(app.identity.sign_in_client, found["tenant_id"], client_id,
+                signed = await lane.run(app.identity.sign_in_client, found["tenant_id"], client_id,
                                                  str(form.get("client_secret", "")))
             elif grant == "password":
-                signed = await run_in_threadpool(app.identity.sign_in_user, found["tenant_id"],
+                signed = await lane.run(app.identity.sign_in_user, found["tenant_id"],
                                                  str(form.get("username", "")), str(form.get("password", "")))
             else:
                 try:  # bound to the client it was issued to, and to the tenant in the path
@@ -130,7 +130,7 @@ def install(http: FastAPI, app, keys) -> None:
                     return aad_error("invalid_grant", number, f"The refresh token is not valid: {error.message}")
                 if held.tenant_id != found["tenant_id"] or held.is_app:
                     return aad_error("invalid_grant", 9002313, "The refresh token is not valid for this tenant.")
-                signed = await run_in_threadpool(app.identity.refresh_user, held.tenant_id, held.object_id)
+                signed = await lane.run(app.identity.refresh_user, held.tenant_id, held.object_id)
         except DomainError as error:
             error_name, number, status = _AAD_ERRORS.get(error.code, ("invalid_request", 90002, 400))
             return aad_error(error_name, number, error.message, status)

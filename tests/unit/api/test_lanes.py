@@ -1,0 +1,62 @@
+"""A lane runs at most its number of threads' worth of work at once, and refuses a lane of no threads."""
+
+import threading
+
+import anyio
+import pytest
+
+from subplane.api.lanes import Lane
+from subplane.domain.errors import InvalidInput
+from subplane.settings import load
+
+
+def test_a_lane_runs_no_more_than_its_threads_at_once():
+    lane = Lane("test", 2)
+    lock = threading.Lock()
+    running = {"now": 0, "most": 0}
+    gate = threading.Event()
+
+    def work(n: int) -> int:
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        gate.wait(timeout=5)
+        with lock:
+            running["now"] -= 1
+        return n * 10
+
+    async def main() -> list[int]:
+        results: list[int] = []
+
+        async def one(n: int) -> None:
+            results.append(await lane.run(work, n))
+
+        async with anyio.create_task_group() as tasks:
+            for n in range(6):
+                tasks.start_soon(one, n)
+            while running["now"] < 2:  # both threads are busy: the other four must be waiting
+                await anyio.sleep(0.001)
+            await anyio.sleep(0.05)
+            assert running["most"] == 2
+            gate.set()
+        return results
+
+    assert sorted(anyio.run(main)) == [0, 10, 20, 30, 40, 50]
+    assert running["most"] == 2
+
+
+def test_a_lane_passes_on_what_the_work_raises():
+    async def main() -> None:
+        await Lane("test", 1).run(int, "not a number")
+
+    with pytest.raises(ValueError):
+        anyio.run(main)
+
+
+def test_a_lane_of_no_threads_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        Lane("test", 0)
+    with pytest.raises(InvalidInput) as refused:
+        load(env={"SUBPLANE_DATA_DIR": str(tmp_path), "SUBPLANE_REQUEST_THREADS": "0"})
+    assert refused.value.code == "InvalidSetting"
+    assert load(env={"SUBPLANE_DATA_DIR": str(tmp_path), "SUBPLANE_REQUEST_THREADS": "4"}).request_threads == 4
