@@ -125,7 +125,7 @@ class BlobService:
                 path = keep_bytes(self.blobstore, uow, received, acct.subscription_id)
                 info = BlobInfo(acct.resource_id, container, name, received.size, content_type, etag, path, uow.now, uow.now)
                 replaced = uow.blobs.upsert_blob(info, subscription_id=acct.subscription_id)
-                self.metering.sync(uow, acct.subscription_id)  # storage capacity follows the bytes stored
+                self.metering.sync_stored_bytes(uow, acct)  # storage capacity follows the bytes stored
                 if replaced:
                     remove_after_commit(self.blobstore, uow, [replaced])
                 case.succeeded(target=f"{acct.name}/{container}/{name}", details={"size": received.size})
@@ -140,6 +140,6 @@ class BlobService:
             acct = self._account(uow, actor, account, Action.WRITE, case)
             info = uow.blobs.get_blob(acct.resource_id, container, name)
             uow.blobs.delete_blob(acct.resource_id, container, name)
-            self.metering.sync(uow, acct.subscription_id)
+            self.metering.sync_stored_bytes(uow, acct)
             remove_after_commit(self.blobstore, uow, [info.storage_path])
             case.succeeded(target=f"{acct.name}/{container}/{name}")

@@ -14,7 +14,7 @@ from fractions import Fraction
 from ..domain import billing as rules
 from ..domain.billing import BillingPeriod, Credit
 from ..domain.lifecycle import State, Subscription
-from ..domain.metering import Meter, billable, check_priced, meters_for, reconcile
+from ..domain.metering import Meter, SpanChanges, billable, check_priced, meters_for, reconcile
 from ..domain.offers import OfferCatalogue
 from ..domain.prices import PriceList, Unit
 from ..domain.resources import Resource
@@ -114,9 +114,22 @@ class Metering:
     def sync(self, uow: UnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
         sub = sub or uow.subscriptions.get(subscription_id)
         wanted = self.wanted(uow, sub) if billable(sub.state) else []
-        changes = reconcile(uow.billing.open_spans(subscription_id), wanted)
+        self._apply(uow, sub, reconcile(uow.billing.open_spans(subscription_id), wanted))
+
+    def sync_stored_bytes(self, uow: UnitOfWork, account: Resource) -> None:
+        """After a blob's bytes changed: only that storage account's capacity meter can have moved, so only its
+        spans are reconciled, by the same rule as ``sync``, without reading every resource and blob total of the
+        subscription on each upload (issue 14)."""
+        sub = uow.subscriptions.get(account.subscription_id)
+        stored = uow.billing.stored_bytes_of(account.resource_id.lower())
+        wanted = meters_for(account, stored_bytes=stored, prices=self.prices) if billable(sub.state) else []
+        spans = [span for span in uow.billing.open_spans(sub.subscription_id) if span.resource_id == account.resource_id]
+        self._apply(uow, sub, reconcile(spans, wanted))
+
+    def _apply(self, uow: UnitOfWork, sub: Subscription, changes: SpanChanges) -> None:
         if not changes.close and not changes.open:
             return
+        subscription_id = sub.subscription_id
         uow.billing.close([s.span_id for s in changes.close if s.span_id is not None], uow.now)  # stored: all have ids
         uow.billing.open(subscription_id, changes.open, uow.now, starts=self._resumed_months(uow, subscription_id, changes.open))
         self.watch_credit(uow, sub)

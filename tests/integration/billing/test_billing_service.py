@@ -186,6 +186,26 @@ def test_storage_capacity_follows_the_bytes_and_unknown_sizes_are_refused(demo_a
     assert not [r for r in app.resources.list(actor=OPERATOR, subscription="Productie") if r.name.startswith("odd")]
 
 
+def test_a_blob_change_reconciles_only_its_account_and_agrees_with_a_full_sync(demo_app):
+    app = demo_app
+    prod = sub_named(app, "Productie")
+    others_before = [s for s in spans_of(app, prod.subscription_id) if not s.meter.startswith("storage/")]
+    app.clock_control.advance(timedelta(minutes=5))
+    app.blobs.put(actor=OPERATOR, account="contosodata", container="backups", name="a.bin", data=b"x" * 1000)
+    app.blobs.put(actor=OPERATOR, account="contosodata", container="backups", name="a.bin", data=b"y" * 300)
+    app.blobs.delete(actor=OPERATOR, account="contosodata", container="backups", name="a.bin")
+    app.blobs.put(actor=OPERATOR, account="contosodata", container="backups", name="b.bin", data=b"z" * 70)
+    with app.uow(read_only=True) as uow:
+        stored = uow.billing.stored_bytes(prod.subscription_id)
+    spans = spans_of(app, prod.subscription_id)
+    storage_open = [s for s in spans if s.meter.startswith("storage/") and s.end is None]
+    assert len(storage_open) == 1 and storage_open[0].quantity == stored[storage_open[0].resource_id.lower()]
+    assert [s for s in spans if not s.meter.startswith("storage/")] == others_before  # nothing else was touched
+    with app.uow() as uow:  # what the full reconciliation would change now: nothing
+        app.metering.sync(uow, prod.subscription_id)
+    assert spans_of(app, prod.subscription_id) == spans
+
+
 def test_dutch_invoice_pdf_reads_as_a_dutch_invoice(demo_app):
     app = demo_app
     app.clock_control.advance(timedelta(days=32))

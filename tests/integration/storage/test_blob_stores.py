@@ -87,10 +87,10 @@ def test_a_write_that_rolls_back_leaves_no_bytes(seeded, monkeypatch):
     account = storage_account(seeded, "Productie").resource_id
     before, files_before = stored(seeded), every_file_under(seeded)
 
-    def fail(uow, subscription_id):
+    def fail(uow, account):
         raise RuntimeError("the transaction fails after the bytes were written")
 
-    monkeypatch.setattr(seeded.billing.metering, "sync", fail)
+    monkeypatch.setattr(seeded.billing.metering, "sync_stored_bytes", fail)
     with pytest.raises(RuntimeError):
         put(seeded, account, "doomed.txt", b"never committed")
     assert stored(seeded) == before

@@ -529,6 +529,9 @@ class FakeMetering:
     def sync(self, uow: FakeUnitOfWork, subscription_id: str, *, sub: Subscription | None = None) -> None:
         self._record(uow, "sync", subscription_id)
 
+    def sync_stored_bytes(self, uow: FakeUnitOfWork, account: Resource) -> None:
+        self._record(uow, "sync_stored_bytes", account.subscription_id)
+
     def forget(self, uow: FakeUnitOfWork, subscription_ids: list[str]) -> set[str]:
         for subscription_id in subscription_ids:
             self._record(uow, "forget", subscription_id)

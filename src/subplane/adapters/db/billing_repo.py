@@ -99,6 +99,11 @@ class BillingRepo:
             blobs.c.subscription_id == subscription_id).group_by(blobs.c.account_key)).all()
         return {key: int(total or 0) for key, total in rows}
 
+    def stored_bytes_of(self, account_key: str) -> int:
+        """Bytes stored in one storage account (its lower-cased resource id): a range of the blobs' primary key."""
+        return int(self.conn.execute(select(func.coalesce(func.sum(blobs.c.size), 0)).where(
+            blobs.c.account_key == account_key)).scalar_one())
+
     # periods ---------------------------------------------------------------------------------
     def add_period(self, row: BillingPeriod) -> None:
         self.conn.execute(insert(billing_periods).values(**row.__dict__))
