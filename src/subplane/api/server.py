@@ -55,9 +55,8 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
     from .lanes import Lane
 
     install_arm(http, app)  # ARM-compatible API (issue 3), first in the route list, case-insensitive paths
-    threads = app.settings.request_threads
-    install_blob(http, app, Lane("blob-reads", threads), Lane("blob-writes", threads))  # data plane, /blob/{account}
-    install_identity(http, app, app.token_keys, Lane("tokens", threads))  # OIDC, JWKS, tokens
+    install_blob(http, app)  # blob data plane under /blob/{account}
+    install_identity(http, app, app.token_keys, Lane("tokens", app.settings.request_threads))  # OIDC, JWKS, tokens
     install_graph(http, app)  # the Microsoft Graph calls clients make, under /graph/
     from .billing_documents import install as install_billing_documents
 

@@ -18,13 +18,13 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...adapters.blobstore import CHUNK
 from ...adapters.tokens import TokenRejected
 from ...domain.access import Principal, PrincipalKind
 from ...domain.authority import STORAGE_AUDIENCE
 from ...domain.errors import DomainError, NotFound
-from ..lanes import Lane
 from ..origin import public_base
 
 _RANGE = re.compile(r"bytes=([0-9]{1,18})-([0-9]{0,18})")  # 18 digits: past any blob, inside a 64-bit offset
@@ -63,7 +63,7 @@ def _blob_xml(info) -> str:
             f"<AccessTier>Hot</AccessTier><ServerEncrypted>true</ServerEncrypted></Properties></Blob>")
 
 
-def install(http: FastAPI, app, reads: Lane, writes: Lane) -> None:
+def install(http: FastAPI, app) -> None:
     router = APIRouter()
     tenants: set[str] = set()
 
@@ -85,7 +85,7 @@ def install(http: FastAPI, app, reads: Lane, writes: Lane) -> None:
         except TokenRejected as error:
             return unauthorised("InvalidAuthenticationInfo", error.message)
         if claims.tenant_id not in tenants:
-            tenants.update(t["tenant_id"] for t in await reads.run(app.identity.tenants))
+            tenants.update(t["tenant_id"] for t in await run_in_threadpool(app.identity.tenants))
             if claims.tenant_id not in tenants:
                 return unauthorised("InvalidAuthenticationInfo", "The token's tenant is not known to this directory.")
         return Principal(claims.object_id, claims.name,
@@ -109,7 +109,7 @@ def install(http: FastAPI, app, reads: Lane, writes: Lane) -> None:
         async def work(actor):
             if request.query_params.get("comp") != "list":
                 return _error(400, "InvalidQueryParameterValue", "Only comp=list is supported on the account.")
-            names = await reads.run(lambda: app.blobs.list_containers(actor=actor, account=account))
+            names = await run_in_threadpool(lambda: app.blobs.list_containers(actor=actor, account=account))
             items = "".join(f"<Container><Name>{escape(n)}</Name><Properties><Etag>\"0x1\"</Etag>"
                             f"<Last-Modified>Thu, 01 Jan 2026 00:00:00 GMT</Last-Modified></Properties></Container>"
                             for n in names)
@@ -124,9 +124,9 @@ def install(http: FastAPI, app, reads: Lane, writes: Lane) -> None:
     async def container_level(request: Request, account: str, container: str):
         async def work(actor):
             if request.method == "PUT":
-                await writes.run(lambda: app.blobs.create_container(actor=actor, account=account, name=container))
+                await run_in_threadpool(lambda: app.blobs.create_container(actor=actor, account=account, name=container))
                 return Response(status_code=201, headers={"ETag": '"0x1"'})
-            blobs = await reads.run(lambda: app.blobs.list_blobs(actor=actor, account=account, container=container))
+            blobs = await run_in_threadpool(lambda: app.blobs.list_blobs(actor=actor, account=account, container=container))
             if request.method == "HEAD" or request.query_params.get("comp") != "list":
                 return Response(status_code=200, headers={"ETag": '"0x1"', "x-ms-has-immutability-policy": "false"})
             prefix = request.query_params.get("prefix") or ""
@@ -145,20 +145,20 @@ def install(http: FastAPI, app, reads: Lane, writes: Lane) -> None:
                     return _error(400, "UnsupportedHeader", "Only single-request block blob uploads are supported.")
                 data = await request.body()
                 content_type = request.headers.get("x-ms-blob-content-type") or "application/octet-stream"
-                info = await writes.run(lambda: app.blobs.put(actor=actor, account=account, container=container,
+                info = await run_in_threadpool(lambda: app.blobs.put(actor=actor, account=account, container=container,
                                                                      name=name, data=data, content_type=content_type))
                 return Response(status_code=201, headers={**_headers(info), "x-ms-request-server-encrypted": "true"})
             if request.method == "DELETE":
-                await writes.run(lambda: app.blobs.delete(actor=actor, account=account, container=container, name=name))
+                await run_in_threadpool(lambda: app.blobs.delete(actor=actor, account=account, container=container, name=name))
                 return Response(status_code=202, headers={"x-ms-delete-type-permanent": "true"})
-            return await _download(request, app.blobs, reads, actor, account, container, name)
+            return await _download(request, app.blobs, actor, account, container, name)
 
         return await answer(request, work)
 
     http.include_router(router)
 
 
-async def _download(request: Request, blobs, lane: Lane, actor: Principal, account: str, container: str, name: str) -> Response:
+async def _download(request: Request, blobs, actor: Principal, account: str, container: str, name: str) -> Response:
     """The blob, a range of it, or (HEAD) its headers alone; only the bytes answered are read, and a large
     answer streams in pieces (``CHUNK``), so no download holds the whole blob in memory."""
     # a range it cannot read (or one past any offset) is ignored, as HTTP says of Range: the whole blob answers
@@ -167,7 +167,7 @@ async def _download(request: Request, blobs, lane: Lane, actor: Principal, accou
     start = int(wanted.group(1)) if wanted and not head else 0
     last = int(wanted.group(2)) if wanted and wanted.group(2) and not head else None
     length = 0 if head else None if last is None else max(0, last - start + 1)
-    info, pieces = await lane.run(lambda: blobs.read(actor=actor, account=account, container=container,
+    info, pieces = await run_in_threadpool(lambda: blobs.read(actor=actor, account=account, container=container,
                                                               name=name, first=start, length=length))
     headers = {**_headers(info), "Content-Type": info.content_type}
     if head:
