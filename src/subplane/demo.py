@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from .bootstrap import App
 
 DEMO_PASSWORD = "Contoso-demo-2026"
+# argon2id of DEMO_PASSWORD with argon2-cffi's default parameters, computed once and kept here: the password is
+# published (README, demo.json), so a per-installation salt protects nothing, and three hashes at seeding cost
+# about 0.5 s of a fresh ``serve --demo``. tests/unit/access/test_demo_password_hash.py checks it verifies and is current.
+DEMO_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$XkVnL2pNNnFuoYAzB12/zQ$p2LJE/ht6cWk0aidZsqruA3HgAgq7RbYzwhm9vUuQV0"
 DOMAIN = "contoso.example"
 USERS = (
     ("admin", "Anna de Vries", "AccountAdministrator"),
@@ -77,7 +81,7 @@ def _directory(app: App, uow) -> tuple[str, str, dict[str, str]]:
     tenant_id = app.directory.create_tenant(uow, name="Contoso", domain=DOMAIN)
     user_ids = {
         role: app.directory.create_user(uow, tenant_id=tenant_id, upn=f"{name}@{DOMAIN}", display_name=display,
-                                        password=DEMO_PASSWORD)
+                                        password=DEMO_PASSWORD, password_hash=DEMO_PASSWORD_HASH)
         for name, display, role in USERS
     }
     account_id = app.directory.create_billing_account(uow, name="Contoso", currency="EUR", country="NL",

@@ -26,7 +26,11 @@ NEEDS_THE_APP = ("sqlalchemy", "argon2", "babel", "psycopg", "subplane.bootstrap
 
 
 def _modules(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, *args], env=env, capture_output=True, text=True, timeout=120)
+    return _probed(_PROBE, env, *args)
+
+
+def _probed(probe: str, env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     line = next(line for line in reversed(done.stderr.splitlines()) if line.startswith("MODULES "))
     return done, set(json.loads(line.removeprefix("MODULES ")))
@@ -50,3 +54,22 @@ def test_a_read_only_command_imports_the_database_but_not_the_server(database, t
     assert {s["displayName"] for s in json.loads(done.stdout)} >= {"Productie", "Ontwikkeling"}
     assert "sqlalchemy" in modules and "subplane.services.subscriptions" in modules
     assert _imported(modules, SERVER_ONLY) == []
+
+
+# what `serve` does before it listens, on an existing data directory: open the app, build the HTTP app
+_SERVE_PROBE = """
+import json, sys
+from subplane import settings
+from subplane.bootstrap import build_app
+from subplane.api.server import create_http_app
+create_http_app(build_app(settings.load()))
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def test_the_server_start_leaves_the_template_engine_to_the_first_page(database, tmp_path):
+    cli = Cli(tmp_path / "data", database.url)
+    cli("demo")
+    _, modules = _probed(_SERVE_PROBE, cli.env)
+    assert "subplane.portal.web" in modules and "fastapi" in modules  # the portal is mounted, only its templates wait
+    assert _imported(modules, ("jinja2",)) == []

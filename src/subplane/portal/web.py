@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import __version__
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -20,6 +20,8 @@ from .auth import SESSION_COOKIE, PortalConfig, SigninThrottle, SigninTokens, cs
 from .labels import error_text, state_text
 
 if TYPE_CHECKING:  # ``create_portal`` hands the portal its services; imported for the annotations only
+    from jinja2 import Environment
+
     from ..domain.offers import OfferCatalogue
     from ..services.admin import ClockService
     from ..services.billing import BillingService
@@ -70,14 +72,20 @@ class Portal:
     sessions: PortalSessions
     throttle: SigninThrottle
     signin_tokens: SigninTokens
-    env: Environment
 
     @classmethod
     def build(cls, services: PortalServices, config: PortalConfig, sessions: PortalSessions,
               signin_secret: str) -> Portal:
-        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
-                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-        return cls(services, config, sessions, SigninThrottle(config), SigninTokens(signin_secret), env)
+        return cls(services, config, sessions, SigninThrottle(config), SigninTokens(signin_secret))
+
+    @cached_property
+    def env(self) -> Environment:
+        """The template environment, made on the first page rendered: importing Jinja2 is a tenth of a
+        ``serve`` start, and an ARM-only process never renders a page (docs/architecture.md, issue 14)."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "svg"]),
+                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
 
     # requests --------------------------------------------------------------------------------
     def session(self, request: Request) -> Session | None:

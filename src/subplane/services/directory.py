@@ -112,14 +112,17 @@ class DirectoryService:
         uow.directory.add_tenant(tenant_id, name, domain)
         return tenant_id
 
-    def create_user(self, uow: UnitOfWork, *, tenant_id: str, upn: str, display_name: str, password: str) -> str:
+    def create_user(self, uow: UnitOfWork, *, tenant_id: str, upn: str, display_name: str, password: str,
+                    password_hash: str | None = None) -> str:
+        """``password_hash``: an argon2 hash of ``password`` the caller already holds (the demo's published
+        password: ``demo.DEMO_PASSWORD_HASH``), stored instead of hashing again; the caller answers for the pair."""
         if "@" not in upn:
             raise InvalidInput("InvalidUserPrincipalName", f"{upn!r} is not a user principal name (name@domain).")
         if len(password) < 8:
             raise InvalidInput("PasswordTooShort", "A password must be at least 8 characters long.")
         user_id = str(uuid.uuid4())
         uow.directory.add_user(user_id=user_id, tenant_id=tenant_id, upn=upn, display_name=display_name,
-                               password_hash=hash_secret(password))
+                               password_hash=password_hash or hash_secret(password))
         return user_id
 
     def create_service_principal(self, uow: UnitOfWork, *, tenant_id: str, name: str, secret: str) -> tuple[str, str]:
