@@ -31,7 +31,6 @@ from .routing import ArmRequest, ArmResponse, ArmRouter, lro
 log = logging.getLogger("subplane.arm")
 UNTHROTTLED_REMAINING = "11999"
 _WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
-_READ_METHODS = ("GET", "HEAD", "OPTIONS")
 _REPEATED_SLASHES = re.compile(r"/{2,}")
 ARM_PREFIXES = ("/subscriptions", "/providers/", "/tenants", "/metadata/endpoints", "/locations")
 
@@ -103,7 +102,7 @@ class ArmApi:
                     return failed
             return route.handler(ctx)
 
-        result = await (self.reads if request.method in _READ_METHODS else self.writes).run(dispatch)
+        result = await (self.writes if request.method in _WRITE_METHODS else self.reads).run(dispatch)
         if isinstance(result, ArmResponse):
             return result
         return ArmResponse(200, result)

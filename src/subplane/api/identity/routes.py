@@ -117,10 +117,10 @@ def install(http: FastAPI, app, keys, lane: Lane) -> None:
                 return _unknown_resource(audience or scope, found)
             if grant == "client_credentials":
                 signed = await lane.run(app.identity.sign_in_client, found["tenant_id"], client_id,
-                                                 str(form.get("client_secret", "")))
+                                        str(form.get("client_secret", "")))
             elif grant == "password":
                 signed = await lane.run(app.identity.sign_in_user, found["tenant_id"],
-                                                 str(form.get("username", "")), str(form.get("password", "")))
+                                        str(form.get("username", "")), str(form.get("password", "")))
             else:
                 try:  # bound to the client it was issued to, and to the tenant in the path
                     held = keys.verify(str(form.get("refresh_token", "")),
