@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from . import logs
 from .adapters.blobstore import BlobStore, FileBlobStore
 from .adapters.db import migrate
-from .adapters.db.engine import make_engine
+from .adapters.db.engine import WriteGate, make_engine, write_gate_for
 from .clock import Clock, SimulatedClock, SystemClock
 from .domain.errors import InvalidInput
 from .domain.offers import OfferCatalogue
@@ -93,7 +93,12 @@ class App:
         # an HTTP request's correlation id (the request middleware sets it) reaches the activity log by default,
         # so ``correlationId eq`` in the activity-log API finds what a request did
         return UnitOfWork(self.engine, self.clock, correlation_id=correlation_id or _storable_id(logs.correlation_id.get()),
-                          read_only=read_only, access_cache=self.access_cache)
+                          read_only=read_only, access_cache=self.access_cache, write_gate=self.write_gate)
+
+    @cached_property
+    def write_gate(self) -> WriteGate | None:
+        """This process's writers in line for the database's write lock (SQLite only)."""
+        return write_gate_for(self.engine)
 
     @cached_property
     def access_cache(self) -> StandingCache:

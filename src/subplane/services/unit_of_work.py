@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction
 from ..adapters.db.billing_repo import BillingRepo
 from ..adapters.db.blobs_repo import BlobRepo
 from ..adapters.db.directory_repo import DirectoryRepo
+from ..adapters.db.engine import WriteGate
 from ..adapters.db.jobs_repo import JobRepo
 from ..adapters.db.management_repo import ManagementGroupRepo
 from ..adapters.db.records_repo import ActivityRepo, OutboxRepo
@@ -31,22 +32,31 @@ class UnitOfWork:
     conn: Connection
 
     def __init__(self, engine: Engine, clock: Clock, *, correlation_id: str | None = None, read_only: bool = False,
-                 access_cache: StandingCache | None = None):
+                 access_cache: StandingCache | None = None, write_gate: WriteGate | None = None):
         self.engine = engine
         self.clock = clock
         self.read_only = read_only
         # what principals may do, kept across units of work (``services/access.py`` reads it in read-only ones)
         self.access_cache = access_cache
+        # a write waits here for the writer before it (SQLite: one writer at a time); reads never do
+        self._write_gate = None if read_only else write_gate
+        self._gated = False
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
-        connection = self.engine.connect()
-        if self.read_only:
-            connection = connection.execution_options(read_only=True)
-        self.conn = connection
-        self._transaction = connection.begin()
+        if self._write_gate is not None:
+            self._gated = self._write_gate.enter()
+        try:
+            connection = self.engine.connect()
+            if self.read_only:
+                connection = connection.execution_options(read_only=True)
+            self.conn = connection
+            self._transaction = connection.begin()
+        except BaseException:
+            self._leave_gate()
+            raise
         postgres = self.engine.dialect.name == "postgresql"
         self._now: datetime | None = None
         self.subscriptions = SubscriptionRepo(connection, postgres=postgres)
@@ -70,7 +80,13 @@ class UnitOfWork:
                 self._transaction.rollback()
         finally:
             self.conn.close()
+            self._leave_gate()  # committed or rolled back and back in the pool: the next writer may begin
             self._run(self._after_commit if committed else self._after_rollback)
+
+    def _leave_gate(self) -> None:
+        if self._gated:
+            self._gated = False
+            self._write_gate.leave()  # type: ignore[union-attr]
 
     def _run(self, callbacks: list[Callable[[], None]]) -> None:
         for callback in callbacks:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+
+# How long a SQLite writer waits for the write lock, in the driver and in the write gate alike.
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -22,7 +26,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     # 20 pooled connections: the blob data plane's clients send 16 requests at once, and a connection
     # opened past the pool (and closed again when returned) costs its pragmas on every request (issue 14)
-    engine = create_engine(url, echo=echo, pool_size=20, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, echo=echo, pool_size=20, connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -34,7 +38,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         # Deleted and rewritten rows are overwritten with zeros, so a purge leaves no copy in free space.
         cursor.execute("PRAGMA secure_delete=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         # A server-sized page cache and memory-mapped reads: set-based updates touch thousands of rows.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
@@ -48,6 +52,34 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+class WriteGate:
+    """SQLite's writers of one process, queued in Python ahead of ``BEGIN IMMEDIATE``.
+
+    SQLite lets one writer in at a time, and a writer that finds the lock taken polls: its busy handler sleeps
+    1, 2, 5, 10 ... up to 100 ms between tries, so sixteen concurrent writers spend most of their time asleep
+    while the lock stands free. A lock here wakes the next writer the moment the last one commits. Writers in
+    other processes still meet at SQLite's lock; a writer that waits here past the busy timeout goes on to
+    SQLite's lock, whose error the callers already handle. Reentrant, so a write nested in a write on the same
+    thread fails as it did before (SQLite's busy error), rather than waiting here forever.
+    """
+
+    def __init__(self, wait_seconds: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self._lock = threading.RLock()
+        self._wait_seconds = wait_seconds
+
+    def enter(self) -> bool:
+        """Wait for the writer before to finish; False when the wait ran out (the caller goes on ungated)."""
+        return self._lock.acquire(timeout=self._wait_seconds)
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
+def write_gate_for(engine: Engine) -> WriteGate | None:
+    """SQLite's engines queue their writers; PostgreSQL's writers run side by side and lock rows, not the file."""
+    return WriteGate() if engine.dialect.name == "sqlite" else None
 
 
 def reclaim_freed_pages(engine: Engine) -> None:
