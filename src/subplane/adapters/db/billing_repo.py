@@ -24,7 +24,10 @@ from .billing_tables import (
     billing_spans,
     support_plans,
 )
+from .blob_tables import blob_account_bytes
 from .tables import billing_accounts, blobs
+
+_ACCOUNT_BYTES = select(blob_account_bytes.c.bytes).where(blob_account_bytes.c.account_key == bindparam("account_key"))
 
 DEFAULT_CARD = "Visa **** 4242"  # every account starts with the emulator's test card on file
 
@@ -100,9 +103,9 @@ class BillingRepo:
         return {key: int(total or 0) for key, total in rows}
 
     def stored_bytes_of(self, account_key: str) -> int:
-        """Bytes stored in one storage account (its lower-cased resource id): a range of the blobs' primary key."""
-        return int(self.conn.execute(select(func.coalesce(func.sum(blobs.c.size), 0)).where(
-            blobs.c.account_key == account_key)).scalar_one())
+        """Bytes stored in one storage account (its lower-cased resource id): one row, kept by triggers on blobs."""
+        stored = self.conn.execute(_ACCOUNT_BYTES, {"account_key": account_key}).scalar()
+        return int(stored or 0)
 
     # periods ---------------------------------------------------------------------------------
     def add_period(self, row: BillingPeriod) -> None:

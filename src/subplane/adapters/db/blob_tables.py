@@ -7,7 +7,7 @@ not as table rows, so the format is the same whichever store wrote it (``service
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, LargeBinary, String, Table
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table
 
 from .tables import metadata
 
@@ -19,4 +19,13 @@ blob_chunks = Table(
     Column("blob_key", String(KEY_LENGTH), primary_key=True),  # blobs.storage_path
     Column("chunk_index", Integer, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
+)
+
+# Each storage account's stored bytes (the sum of its blobs' sizes), kept by row triggers on ``blobs``
+# (migration blobs_0002): derived state, emptied with the rest but never carried by a snapshot.
+blob_account_bytes = Table(
+    "blob_account_bytes",
+    metadata,
+    Column("account_key", String(KEY_LENGTH), primary_key=True),  # blobs.account_key
+    Column("bytes", BigInteger, nullable=False),
 )
