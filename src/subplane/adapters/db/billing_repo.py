@@ -27,6 +27,11 @@ from .billing_tables import (
 from .blob_tables import blob_account_bytes
 from .tables import billing_accounts, blobs
 
+# A blob put runs these (a storage account's capacity span closes and opens): built once (issue 14).
+_OPEN_SPANS = select(billing_spans).where(billing_spans.c.subscription_id == bindparam("subscription_id"),
+                                          billing_spans.c.ended_at.is_(None))
+_CLOSE_SPAN = update(billing_spans).where(billing_spans.c.span_id == bindparam("closing_span")).values(
+    ended_at=bindparam("closed_at"))
 _ACCOUNT_BYTES = select(blob_account_bytes.c.bytes).where(blob_account_bytes.c.account_key == bindparam("account_key"))
 
 DEFAULT_CARD = "Visa **** 4242"  # every account starts with the emulator's test card on file
@@ -46,8 +51,7 @@ class BillingRepo:
 
     # spans -----------------------------------------------------------------------------------
     def open_spans(self, subscription_id: str) -> list[Span]:
-        rows = self.conn.execute(select(billing_spans).where(
-            billing_spans.c.subscription_id == subscription_id, billing_spans.c.ended_at.is_(None))).all()
+        rows = self.conn.execute(_OPEN_SPANS, {"subscription_id": subscription_id}).all()
         return [_span(r) for r in rows]
 
     def open(self, subscription_id: str, meters: Iterable[Meter], now: datetime,
@@ -67,9 +71,9 @@ class BillingRepo:
         return _span(row) if row else None
 
     def close(self, span_ids: Iterable[int], now: datetime) -> None:
-        ids = list(span_ids)
-        if ids:
-            self.conn.execute(update(billing_spans).where(billing_spans.c.span_id.in_(ids)).values(ended_at=now))
+        closing = [{"closing_span": span_id, "closed_at": now} for span_id in span_ids]
+        if closing:
+            self.conn.execute(_CLOSE_SPAN, closing)
 
     def close_all(self, subscription_id: str, now: datetime) -> int:
         """Billing stops: every open span of the subscription ends at ``now``, in one statement."""

@@ -6,10 +6,24 @@ import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ...domain.errors import Conflict, NotFound
 from .tables import blob_containers, blobs
+
+# Every blob put runs these: built once, with bind parameters, not rebuilt per request (issue 14).
+_ONE_BLOB = (blobs.c.account_key == bindparam("blob_account"), blobs.c.container == bindparam("container_name"),
+             blobs.c.name == bindparam("blob_name"))
+_FIND_BLOB = select(blobs).where(*_ONE_BLOB)
+_UPDATE_BLOB = update(blobs).where(*_ONE_BLOB).values(
+    {column: bindparam(f"new_{column}") for column in ("size", "content_type", "etag", "storage_path", "updated_at")})
+_DELETE_BLOB = delete(blobs).where(*_ONE_BLOB)
+_CONTAINERS = select(blob_containers.c.name).where(
+    blob_containers.c.account_key == bindparam("account_key")).order_by(blob_containers.c.name)
+
+
+def _one_blob(account_id: str, container: str, name: str) -> dict[str, str]:
+    return {"blob_account": account_id.lower(), "container_name": container, "blob_name": name}
 
 
 @dataclass(frozen=True)
@@ -43,13 +57,7 @@ class BlobRepo:
         )
 
     def list_containers(self, account_id: str) -> list[str]:
-        return list(
-            self.conn.execute(
-                select(blob_containers.c.name)
-                .where(blob_containers.c.account_key == account_id.lower())
-                .order_by(blob_containers.c.name)
-            ).scalars()
-        )
+        return list(self.conn.execute(_CONTAINERS, {"account_key": account_id.lower()}).scalars())
 
     def require_container(self, account_id: str, name: str) -> None:
         if name not in self.list_containers(account_id):
@@ -64,11 +72,7 @@ class BlobRepo:
         return [_info(account_id, r) for r in rows]
 
     def find_blob(self, account_id: str, container: str, name: str) -> BlobInfo | None:
-        row = self.conn.execute(
-            select(blobs).where(
-                blobs.c.account_key == account_id.lower(), blobs.c.container == container, blobs.c.name == name
-            )
-        ).first()
+        row = self.conn.execute(_FIND_BLOB, _one_blob(account_id, container, name)).first()
         return _info(account_id, row) if row else None
 
     def get_blob(self, account_id: str, container: str, name: str) -> BlobInfo:
@@ -83,25 +87,15 @@ class BlobRepo:
         values = dict(size=info.size, content_type=info.content_type, etag=info.etag,
                       storage_path=info.storage_path, updated_at=info.updated_at)
         if existing:
-            self.conn.execute(
-                update(blobs)
-                .where(blobs.c.account_key == info.account_id.lower(), blobs.c.container == info.container,
-                       blobs.c.name == info.name)
-                .values(**values)
-            )
+            self.conn.execute(_UPDATE_BLOB, {**_one_blob(info.account_id, info.container, info.name),
+                                             **{f"new_{column}": value for column, value in values.items()}})
             return existing.storage_path
-        self.conn.execute(
-            insert(blobs).values(account_key=info.account_id.lower(), container=info.container, name=info.name,
-                                 subscription_id=subscription_id, created_at=info.created_at, **values)
-        )
+        self.conn.execute(insert(blobs), dict(account_key=info.account_id.lower(), container=info.container, name=info.name,
+                                              subscription_id=subscription_id, created_at=info.created_at, **values))
         return None
 
     def delete_blob(self, account_id: str, container: str, name: str) -> None:
-        self.conn.execute(
-            delete(blobs).where(
-                blobs.c.account_key == account_id.lower(), blobs.c.container == container, blobs.c.name == name
-            )
-        )
+        self.conn.execute(_DELETE_BLOB, _one_blob(account_id, container, name))
 
     def delete_account(self, account_id: str) -> None:
         self.conn.execute(delete(blobs).where(blobs.c.account_key == account_id.lower()))
