@@ -32,3 +32,27 @@ def test_fast_path_agrees_with_alembic(database):
         assert migrate.stored_revisions(engine) == migrate.head_revisions()
     finally:
         engine.dispose()
+
+
+def test_a_resource_is_found_by_name_through_an_index_whatever_its_case(database):
+    """The blob data plane finds its storage account by name on every request: an index answers, not a scan."""
+    from sqlalchemy import event
+
+    from subplane.adapters.db.resources_repo import ResourceRepo
+    from subplane.domain.resources import ResourceType
+
+    engine = make_engine(database.url)
+    try:
+        migrate.upgrade(engine)
+        seen: list[tuple[str, object]] = []
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: the planner would scan anyway
+            event.listen(conn, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+            ResourceRepo(conn).find_by_name("ContosoData", ResourceType.STORAGE_ACCOUNT)
+            statement, parameters = next((sql, params) for sql, params in seen if sql.lstrip().startswith("SELECT"))
+            word = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+            plan = " ".join(str(column) for row in conn.exec_driver_sql(word + statement, parameters) for column in row)
+        assert "ix_resources_name_lower" in plan, plan
+    finally:
+        engine.dispose()

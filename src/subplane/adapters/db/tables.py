@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 
 from .types import UtcDateTime
@@ -151,6 +152,8 @@ resources = Table(
     Index("ix_resources_subscription_type", "subscription_id", "type"),
     Index("ix_resources_name", "name"),
 )
+# found by name whatever its case (ResourceRepo.find_by_name): the blob data plane does so on every request
+Index("ix_resources_name_lower", func.lower(resources.c.name))
 
 blob_containers = Table(
     "blob_containers",
