@@ -46,7 +46,7 @@ class UnitOfWork:
         self._after_rollback: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
-        if self._write_gate is not None:
+        if self._write_gate is not None and not self._gated:
             self._gated = self._write_gate.enter()
         try:
             connection = self.engine.connect()
@@ -79,8 +79,10 @@ class UnitOfWork:
             else:
                 self._transaction.rollback()
         finally:
-            self.conn.close()
-            self._leave_gate()  # committed or rolled back and back in the pool: the next writer may begin
+            try:
+                self.conn.close()
+            finally:
+                self._leave_gate()  # committed or rolled back and back in the pool: the next writer may begin
             self._run(self._after_commit if committed else self._after_rollback)
 
     def _leave_gate(self) -> None:

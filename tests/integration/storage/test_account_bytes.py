@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, inspect, select, update
 
 from subplane.adapters.db import migrate
 from subplane.adapters.db.billing_repo import BillingRepo
@@ -78,7 +78,28 @@ def test_a_rolled_back_write_leaves_the_total_as_it_was(engine):
 def test_the_upgrade_fills_the_totals_of_blobs_stored_before_it(engine):
     with engine.begin() as conn:
         conn.execute(insert(blobs), [_row(ACCOUNT_A, "x", 40), _row(ACCOUNT_A, "y", 2), _row(ACCOUNT_B, "z", 0)])
-    migrate.upgrade(engine, "blobs_0001")  # back to before the table existed ...
+    _downgrade(engine, "blobs@blobs_0001")  # back to before the table and its triggers existed ...
+    with engine.connect() as conn:
+        assert "blob_account_bytes" not in inspect(conn).get_table_names()
     migrate.upgrade(engine)  # ... and up again: the totals come from the stored blobs
     with engine.connect() as conn:
         assert _kept(conn) == {ACCOUNT_A: 42}
+
+
+def test_many_blobs_of_one_account_in_one_statement(engine):
+    """A purge or an import writes thousands of blobs of one account in one statement: one grouped change."""
+    with engine.begin() as conn:
+        conn.execute(insert(blobs), [_row(ACCOUNT_A, f"n{i:05d}", i % 7) for i in range(5000)])
+        conn.execute(update(blobs).where(blobs.c.name < "n02500").values(size=1))
+        assert _kept(conn) == _summed(conn)
+        conn.execute(delete(blobs).where(blobs.c.name >= "n01000"))
+        assert _kept(conn) == _summed(conn) == {ACCOUNT_A: 1000}
+
+
+def _downgrade(engine, revision: str) -> None:
+    from alembic import command
+
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -115,3 +115,50 @@ def test_a_gate_that_waited_too_long_lets_the_writer_go_on_to_sqlites_lock(engin
 def test_only_sqlite_engines_get_a_gate(engine):
     assert isinstance(write_gate_for(engine), WriteGate)
     assert write_gate_for(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")) is None
+
+
+def _another_writer_gets_in(gate: WriteGate) -> bool:
+    got: list[bool] = []
+
+    def run() -> None:
+        got.append(gate.enter())
+        if got[-1]:
+            gate.leave()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return got[0]
+
+
+def test_a_write_may_leave_from_another_thread_than_it_entered_on(engine):
+    gate = WriteGate(wait_seconds=1)
+    uow = UnitOfWork(engine, SystemClock(), write_gate=gate)
+    uow.__enter__()
+    failures: list[BaseException] = []
+
+    def leave_elsewhere() -> None:
+        try:
+            uow.__exit__(None, None, None)
+        except BaseException as error:  # noqa: BLE001 - recorded for the assertion
+            failures.append(error)
+
+    thread = threading.Thread(target=leave_elsewhere)
+    thread.start()
+    thread.join()
+    assert failures == []
+    assert _another_writer_gets_in(gate)
+
+
+def test_a_connection_that_fails_to_close_still_leaves_the_gate(engine, monkeypatch):
+    gate = WriteGate(wait_seconds=1)
+    with pytest.raises(RuntimeError), UnitOfWork(engine, SystemClock(), write_gate=gate) as uow:
+        close = uow.conn.close
+
+        def failing_close() -> None:
+            close()
+            raise RuntimeError("close failed")
+
+        monkeypatch.setattr(uow.conn, "close", failing_close)
+    assert _another_writer_gets_in(gate)
+

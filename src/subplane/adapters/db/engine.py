@@ -20,7 +20,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    if engine.dialect.name == "postgresql":
+        # Many rows inserted at once go as multi-row INSERT statements (SQLAlchemy's "insertmanyvalues", as its
+        # psycopg2 dialect does by default), not one statement per row: the blobs table's statement triggers
+        # then run once per batch, and a snapshot import inserts in fewer round trips.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
@@ -61,19 +67,28 @@ class WriteGate:
     1, 2, 5, 10 ... up to 100 ms between tries, so sixteen concurrent writers spend most of their time asleep
     while the lock stands free. A lock here wakes the next writer the moment the last one commits. Writers in
     other processes still meet at SQLite's lock; a writer that waits here past the busy timeout goes on to
-    SQLite's lock, whose error the callers already handle. Reentrant, so a write nested in a write on the same
-    thread fails as it did before (SQLite's busy error), rather than waiting here forever.
+    SQLite's lock, whose error the callers already handle. A write nested in a write on the same thread is not
+    held here (it fails at SQLite's lock, as it did before the gate), and the writer may leave from another
+    thread than the one it entered on.
     """
 
     def __init__(self, wait_seconds: float = BUSY_TIMEOUT_SECONDS) -> None:
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # the thread that entered
         self._wait_seconds = wait_seconds
 
     def enter(self) -> bool:
-        """Wait for the writer before to finish; False when the wait ran out (the caller goes on ungated)."""
-        return self._lock.acquire(timeout=self._wait_seconds)
+        """Wait for the writer before to finish; False when this thread already holds the gate or the wait ran
+        out (the caller goes on ungated)."""
+        if self._holder == threading.get_ident():
+            return False
+        if not self._lock.acquire(timeout=self._wait_seconds):
+            return False
+        self._holder = threading.get_ident()
+        return True
 
     def leave(self) -> None:
+        self._holder = None
         self._lock.release()
 
 
