@@ -56,3 +56,23 @@ def test_a_resource_is_found_by_name_through_an_index_whatever_its_case(database
         assert "ix_resources_name_lower" in plan, plan
     finally:
         engine.dispose()
+
+
+def test_a_database_a_newer_subplane_upgraded_is_refused_with_a_clear_error(database):
+    import pytest
+
+    from subplane.domain.errors import Conflict
+
+    engine = make_engine(database.url)
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = 'blobs_9999' "
+                                         "WHERE version_num = 'blobs_0002'"))
+        with pytest.raises(Conflict) as refused:
+            migrate.ensure_current(engine)
+        assert refused.value.code == "DatabaseNewerThanSubplane"
+        assert "blobs_9999" in str(refused.value)
+        assert migrate.stored_revisions(engine) >= {"blobs_9999"}  # nothing was changed
+    finally:
+        engine.dispose()

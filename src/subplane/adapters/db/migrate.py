@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from ... import __version__
+from ...domain.errors import Conflict
+
 if TYPE_CHECKING:  # Alembic is imported only when a migration runs (see above)
     from alembic.config import Config
 
@@ -42,8 +45,16 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def ensure_current(engine: Engine) -> None:
-    if stored_revisions(engine) != shipped_heads():
-        upgrade(engine)
+    stored = stored_revisions(engine)
+    if stored == shipped_heads():
+        return
+    newer = stored - (shipped_revisions() or stored)
+    if newer:  # Alembic would answer with a traceback ("Can't locate revision"); say what happened instead
+        raise Conflict("DatabaseNewerThanSubplane",
+                       f"The database's schema is at revision {', '.join(sorted(newer))}, which this Subplane "
+                       f"({__version__}) does not know: a newer Subplane upgraded it. Run that version, or restore a "
+                       "backup taken before the upgrade.", revisions=sorted(newer))
+    upgrade(engine)
 
 
 def stored_revisions(engine: Engine) -> set[str]:
@@ -55,6 +66,18 @@ def stored_revisions(engine: Engine) -> set[str]:
 
 def shipped_heads() -> set[str] | None:
     """Heads read from the version files; ``None`` when a file cannot be read that simply."""
+    graph = _shipped_graph()
+    return None if graph is None else graph[0] - graph[1]
+
+
+def shipped_revisions() -> set[str] | None:
+    """Every revision the version files define; ``None`` when a file cannot be read that simply."""
+    graph = _shipped_graph()
+    return None if graph is None else graph[0]
+
+
+def _shipped_graph() -> tuple[set[str], set[str]] | None:
+    """(every revision, every revision some other one revises), read from the version files."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -66,7 +89,7 @@ def shipped_heads() -> set[str] | None:
             return None
         revisions.add(revision)
         parents.update(down if isinstance(down, (tuple, list)) else [down] if down else [])
-    return revisions - parents
+    return revisions, parents
 
 
 def current_revisions(engine: Engine) -> set[str]:
