@@ -37,6 +37,23 @@ def live(request, tmp_path_factory):
         server.stop()
 
 
+def test_a_deleted_container_takes_its_blobs_with_it(live):
+    service = BlobServiceClient(f"{live.url}/blob/contosodata", credential=live.credential(), connection_verify=live.ca)
+    scratch = service.create_container("scratch")
+    scratch.upload_blob("a.txt", b"first")
+    scratch.upload_blob("nested/b.txt", b"second")
+    scratch.delete_container()
+    assert [c.name for c in service.list_containers()] == ["backups"]
+    with pytest.raises(ResourceNotFoundError):
+        scratch.download_blob("a.txt").readall()
+    with pytest.raises(ResourceNotFoundError) as gone:
+        scratch.delete_container()
+    assert gone.value.error_code == "ContainerNotFound"
+    service.create_container("scratch")  # the name is free again, and the new container is empty
+    assert list(service.get_container_client("scratch").list_blobs()) == []
+    service.get_container_client("scratch").delete_container()
+
+
 def test_blob_reads_survive_cancel_writes_do_not_and_purge_removes_everything(live):
     service = BlobServiceClient(f"{live.url}/blob/contosodata", credential=live.credential(), connection_verify=live.ca)
     container = service.get_container_client("backups")

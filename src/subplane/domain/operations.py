@@ -19,6 +19,7 @@ _OPERATIONS = {
     "listStorageKeys": "Microsoft.Storage/storageAccounts/listKeys/action",
     "regenerateStorageKey": "Microsoft.Storage/storageAccounts/regenerateKey/action",
     "createContainer": "Microsoft.Storage/storageAccounts/blobServices/containers/write",
+    "deleteContainer": "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
     "moveSubscription": "Microsoft.Management/managementGroups/subscriptions/write",
     "updateHierarchySettings": "Microsoft.Management/managementGroups/settings/write",
 }

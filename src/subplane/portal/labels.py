@@ -88,6 +88,7 @@ ACTIONS = {
     "deleteResource": N_("Resource deleted"),
     "regenerateStorageKey": N_("Storage key regenerated"),
     "createContainer": N_("Container created"),
+    "deleteContainer": N_("Container deleted"),
     "putBlob": N_("File uploaded"),
     "deleteBlob": N_("File deleted"),
     "vm.start": N_("Virtual machine started"),

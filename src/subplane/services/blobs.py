@@ -111,6 +111,17 @@ class BlobService:
             uow.blobs.add_container(account_id=acct.resource_id, name=name, subscription_id=acct.subscription_id, now=uow.now)
             case.succeeded(target=f"{acct.resource_id}/blobServices/default/containers/{name}")
 
+    def delete_container(self, *, actor: Principal, account: str, name: str, correlation_id: str | None = None) -> None:
+        """The container and every blob in it (Azure's Delete Container); their bytes go after the commit."""
+        with use_case(self.uow, "deleteContainer", actor=actor, target=name, correlation_id=correlation_id) as case:
+            uow = case.uow
+            acct = self._account(uow, actor, account, Action.WRITE, case)
+            paths = uow.blobs.delete_container(acct.resource_id, name)
+            self.metering.sync_stored_bytes(uow, acct)
+            remove_after_commit(self.blobstore, uow, paths)
+            case.succeeded(target=f"{acct.resource_id}/blobServices/default/containers/{name}",
+                           details={"blobs": len(paths)})
+
     def put(self, *, actor: Principal, account: str, container: str, name: str, data: bytes,
             content_type: str = "application/octet-stream", correlation_id: str | None = None) -> BlobInfo:
         etag = hashlib.md5(data).hexdigest()  # noqa: S324 - an etag, not security

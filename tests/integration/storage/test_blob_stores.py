@@ -15,7 +15,7 @@ from subplane import demo
 from subplane.adapters.blobstore import CHUNK
 from subplane.adapters.db.tables import blobs, due_jobs
 from subplane.domain.access import OPERATOR
-from subplane.domain.errors import Conflict, InvalidInput
+from subplane.domain.errors import Conflict, InvalidInput, NotFound
 from subplane.services.file_removal import PURGE_FILES, REMOVE_FILES
 
 from ..helpers import storage_account
@@ -68,6 +68,24 @@ def test_blobs_upload_download_list_replace_and_delete_on_every_store(seeded):
     assert second.storage_path not in stored(seeded)
     assert set(stored(seeded)) == named_keys(seeded)  # no orphans: every stored blob is named by metadata
     assert (REMOVE_FILES in job_kinds(seeded)) is not seeded.blobstore.transactional
+
+
+def test_a_deleted_container_takes_its_blobs_bytes_and_capacity_on_every_store(seeded):
+    account = storage_account(seeded, "Productie")
+    seeded.blobs.create_container(actor=OPERATOR, account=account.resource_id, name="scratch")
+    kept = [seeded.blobs.put(actor=OPERATOR, account=account.resource_id, container="scratch", name=n, data=BIG)
+            for n in ("one.bin", "two.bin")]
+    seeded.blobs.delete_container(actor=OPERATOR, account=account.resource_id, name="scratch")
+    assert "scratch" not in seeded.blobs.list_containers(actor=OPERATOR, account=account.resource_id)
+    assert not {info.storage_path for info in kept} & set(stored(seeded))  # their bytes are gone
+    assert set(stored(seeded)) == named_keys(seeded)
+    with seeded.uow(read_only=True) as uow:
+        backups = sum(b.size for b in uow.blobs.list_blobs(account.resource_id, "backups"))
+        assert uow.billing.stored_bytes_of(account.resource_id.lower()) == backups
+        capacity = [s for s in uow.billing.open_spans(account.subscription_id) if s.resource_id == account.resource_id]
+    assert [span.quantity for span in capacity] == [backups]  # the meter follows the bytes that are left
+    with pytest.raises(NotFound):
+        seeded.blobs.delete_container(actor=OPERATOR, account=account.resource_id, name="scratch")
 
 
 def test_an_empty_blob_is_stored_and_read_back(seeded):

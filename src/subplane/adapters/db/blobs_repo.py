@@ -97,6 +97,17 @@ class BlobRepo:
     def delete_blob(self, account_id: str, container: str, name: str) -> None:
         self.conn.execute(_DELETE_BLOB, _one_blob(account_id, container, name))
 
+    def delete_container(self, account_id: str, name: str) -> list[str]:
+        """The container and every blob in it; returns the storage paths of the bytes they named."""
+        self.require_container(account_id, name)
+        key = account_id.lower()
+        in_container = (blobs.c.account_key == key, blobs.c.container == name)
+        paths = list(self.conn.execute(select(blobs.c.storage_path).where(*in_container)).scalars())
+        self.conn.execute(delete(blobs).where(*in_container))
+        self.conn.execute(delete(blob_containers).where(blob_containers.c.account_key == key,
+                                                        blob_containers.c.name == name))
+        return paths
+
     def delete_account(self, account_id: str) -> None:
         self.conn.execute(delete(blobs).where(blobs.c.account_key == account_id.lower()))
         self.conn.execute(delete(blob_containers).where(blob_containers.c.account_key == account_id.lower()))

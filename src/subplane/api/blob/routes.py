@@ -120,12 +120,15 @@ def install(http: FastAPI, app) -> None:
 
         return await answer(request, work)
 
-    @router.api_route("/blob/{account}/{container}", methods=["GET", "PUT", "HEAD"])
+    @router.api_route("/blob/{account}/{container}", methods=["GET", "PUT", "HEAD", "DELETE"])
     async def container_level(request: Request, account: str, container: str):
         async def work(actor):
             if request.method == "PUT":
                 await run_in_threadpool(lambda: app.blobs.create_container(actor=actor, account=account, name=container))
                 return Response(status_code=201, headers={"ETag": '"0x1"'})
+            if request.method == "DELETE":
+                await run_in_threadpool(lambda: app.blobs.delete_container(actor=actor, account=account, name=container))
+                return Response(status_code=202)
             blobs = await run_in_threadpool(lambda: app.blobs.list_blobs(actor=actor, account=account, container=container))
             if request.method == "HEAD" or request.query_params.get("comp") != "list":
                 return Response(status_code=200, headers={"ETag": '"0x1"', "x-ms-has-immutability-policy": "false"})
