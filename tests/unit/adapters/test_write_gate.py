@@ -35,14 +35,10 @@ def engine(tmp_path):
     engine.dispose()
 
 
-def _in_transaction(uow: UnitOfWork) -> bool:
-    return uow.conn.in_transaction()
-
-
 def test_a_write_holds_the_gate_for_its_whole_transaction(engine):
     gate = RecordingGate()
     with UnitOfWork(engine, SystemClock(), write_gate=gate) as uow:
-        assert gate.events == ["enter"] and _in_transaction(uow)
+        assert gate.events == ["enter"] and uow.conn.in_transaction()
         uow.conn.execute(text("CREATE TABLE t (x INTEGER)"))
     assert gate.events == ["enter", "leave"]
     assert gate.enter()  # free again: another thread would get it too

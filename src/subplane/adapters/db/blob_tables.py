@@ -21,7 +21,7 @@ blob_chunks = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
-# Each storage account's stored bytes (the sum of its blobs' sizes), kept by row triggers on ``blobs``
+# Each storage account's stored bytes (the sum of its blobs' sizes), kept by triggers on ``blobs``
 # (migration blobs_0002): derived state, emptied with the rest but never carried by a snapshot.
 blob_account_bytes = Table(
     "blob_account_bytes",

@@ -2,7 +2,7 @@
 
 A blob put or delete reconciles its storage account's capacity meter, whose quantity is the bytes the account
 stores. Summing the account's blobs on every put cost O(blobs in the account); this table holds the sum, and
-row triggers on ``blobs`` keep it, whoever writes (services, purge, reset, snapshot import, raw SQL): an insert
+triggers on ``blobs`` keep it, whoever writes (services, purge, reset, snapshot import, raw SQL): an insert
 adds the size, a delete takes it off, an update does both. A row that reaches zero bytes is deleted, so a purged
 account leaves nothing here. The upgrade fills it from the blobs already stored.
 
