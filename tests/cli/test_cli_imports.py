@@ -1,6 +1,7 @@
-"""Issue 14: a command imports what it runs. `subplane --help` opens no database and so needs neither SQLAlchemy
-nor the services; a read-only command opens the database but none of the HTTP server, the portal, the job
-runner, PDF rendering or token signing. Checked on the modules a real CLI process holds when it exits."""
+"""Issue 14: a command imports what it runs. `subplane --help` imports no command module (it lists them from
+`main.COMMANDS`), so neither SQLAlchemy nor the services; a read-only command opens the database but none of
+the HTTP server, the portal, the job runner, PDF rendering or token signing. Checked on the modules a real CLI
+process holds when it exits."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import subprocess
 import sys
 
+from subplane.cli.main import COMMANDS
 from tests.cli.test_cli_walkthrough import Cli
 
 # runs the CLI as `subplane` does, then writes the names of the imported modules to stderr's last line
@@ -21,6 +23,7 @@ run()
 
 SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "jinja2", "alembic", "fpdf", "prometheus_client", "jwt",
                "cryptography", "multipart", "subplane.api", "subplane.portal", "subplane.jobs", "subplane.adapters.tokens")
+COMMAND_MODULES = tuple(f"subplane.cli.{entry.module}" for entry in COMMANDS.values()) + ("subplane.cli.common",)
 NEEDS_THE_APP = ("sqlalchemy", "argon2", "babel", "psycopg", "subplane.bootstrap", "subplane.services", "subplane.settings",
                  "subplane.adapters.db", "subplane.demo")
 
@@ -43,8 +46,9 @@ def _imported(modules: set[str], packages: tuple[str, ...]) -> list[str]:
 def test_help_imports_neither_the_app_nor_the_server(tmp_path):
     done, modules = _modules({"PATH": "", "HOME": str(tmp_path), "COLUMNS": "200"}, "--help")
     assert "subscriptions" in done.stdout and "serve" in done.stdout
-    assert "subplane.cli.subscriptions" in modules  # the probe saw the CLI itself
-    assert _imported(modules, NEEDS_THE_APP + SERVER_ONLY) == []
+    assert "subplane.cli.main" in modules  # the probe saw the CLI itself
+    assert _imported(modules, COMMAND_MODULES + NEEDS_THE_APP + SERVER_ONLY) == []
+    assert _imported(modules, ("typer.rich_utils", "pydantic")) == []  # Click's plain help; no parameter coercion
 
 
 def test_a_read_only_command_imports_the_database_but_not_the_server(database, tmp_path):
@@ -54,6 +58,7 @@ def test_a_read_only_command_imports_the_database_but_not_the_server(database, t
     assert {s["displayName"] for s in json.loads(done.stdout)} >= {"Productie", "Ontwikkeling"}
     assert "sqlalchemy" in modules and "subplane.services.subscriptions" in modules
     assert _imported(modules, SERVER_ONLY) == []
+    assert _imported(modules, ("subplane.cli.admin", "subplane.cli.resources", "subplane.cli.serve")) == []
 
 
 # what `serve` does before it listens, on an existing data directory: open the app, build the HTTP app

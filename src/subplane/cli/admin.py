@@ -10,13 +10,13 @@ import typer
 
 from ..domain.errors import InvalidInput
 from ..domain.events import MAX_LIST
-from .common import CliContext, command
+from .common import CliContext, command, command_group
 from .render import console, emit_json, instant, table
 
-root_commands = typer.Typer()
-snapshot_app = typer.Typer(help="Export or import the whole emulator state (emulator mode).", no_args_is_help=True)
-webhooks_app = typer.Typer(help="Webhook endpoints and their delivery history.", no_args_is_help=True)
-faults_app = typer.Typer(help="Make the next calls of an ARM operation fail (emulator mode).", no_args_is_help=True)
+root_commands = command_group()
+snapshot_app = command_group(no_args_is_help=True)
+webhooks_app = command_group(no_args_is_help=True)
+faults_app = command_group(no_args_is_help=True)
 
 
 @command(root_commands, "reset", creates=True)

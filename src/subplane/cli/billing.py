@@ -13,12 +13,12 @@ import typer
 
 from ..domain.billing import InvoiceStatus
 from ..domain.errors import InvalidInput
-from .common import AsOption, CliContext, command, subscription_ref
+from .common import AsOption, CliContext, command, command_group, subscription_ref
 from .render import console, emit_json, estimate_json, instant, state_text, subscription_json, table
 
-invoices_app = typer.Typer(help="List and show invoices; write them as PDF.", no_args_is_help=True)
-billing_app = typer.Typer(help="Payments, the card on file, support plans and estimates.", no_args_is_help=True)
-root_commands = typer.Typer()
+invoices_app = command_group(no_args_is_help=True)
+billing_app = command_group(no_args_is_help=True)
+root_commands = command_group()
 SubArg = Annotated[str, typer.Argument(help="Subscription id or display name (capitals ignored where that is unique).")]
 InvoiceArg = Annotated[str, typer.Argument(help="Invoice number or id.")]
 AccountArg = Annotated[str, typer.Argument(help="Billing account id or name.")]

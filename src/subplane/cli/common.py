@@ -129,6 +129,14 @@ AsOption = Annotated[
 ]
 
 
+def command_group(*, no_args_is_help: bool = False) -> typer.Typer:
+    """A module's Typer of commands. Its help is Click's plain text: Typer's boxed Rich help costs every
+    `--help` 70 ms of imports, most of `import typer, rich` again (issue 14). The group's own help is its
+    line in ``main.COMMANDS``."""
+    return typer.Typer(no_args_is_help=no_args_is_help, rich_markup_mode=None, add_completion=False,
+                       context_settings={"max_content_width": 120})
+
+
 def command(group: typer.Typer, name: str | None = None, *, creates: bool = False, **kwargs) -> Callable:
     """Register ``fn(cli, ...)`` as a command that also takes the common options. ``creates``: the command
     may open a data directory that holds no database yet (others refuse it: see ``require_database``)."""

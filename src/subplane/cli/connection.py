@@ -18,10 +18,10 @@ from typing import Annotated
 import typer
 
 from ..domain.errors import Conflict, NotFound
-from .common import CliContext, command
+from .common import CliContext, command, command_group
 from .render import console, errors
 
-commands = typer.Typer()
+commands = command_group()
 CLOUD_NAME = "Subplane"
 AZ_FOLDER = "az"  # <data-dir>/az: az-login's AZURE_CONFIG_DIR, reused
 OLD_TEMP_PREFIX = "subplane-az-"

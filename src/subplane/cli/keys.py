@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
-from .common import CliContext, command
+from .common import CliContext, command, command_group
 from .render import console, emit_json, instant, table
 
-keys_app = typer.Typer(help="Token signing keys (shared by every process on the database).", no_args_is_help=True)
+keys_app = command_group(no_args_is_help=True)
 
 
 def _key_json(key: dict) -> dict:

@@ -8,11 +8,10 @@ import typer
 from rich.tree import Tree
 
 from ..domain.access import OPERATOR
-from .common import CliContext, command
+from .common import CliContext, command, command_group
 from .render import console, emit_json
 
-groups_app = typer.Typer(help="Management groups: the tree above the subscriptions, and decommissioning.",
-                         no_args_is_help=True)
+groups_app = command_group(no_args_is_help=True)
 
 
 @command(groups_app, "tree")

@@ -8,13 +8,13 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from ..domain.errors import InvalidInput
-from .common import AsOption, CliContext, command, subscription_ref
+from .common import AsOption, CliContext, command, command_group, subscription_ref
 from .render import console, emit_json, instant, table
 
 DURATION_FORMATS = "e.g. 90s, 15m, 12h, 31d, 1d12h, 2w"
-clock_app = typer.Typer(help="Show or advance the simulated clock (emulator mode).", no_args_is_help=True)
-jobs_app = typer.Typer(help="Run background work that has fallen due.", no_args_is_help=True)
-root_commands = typer.Typer()
+clock_app = command_group(no_args_is_help=True)
+jobs_app = command_group(no_args_is_help=True)
+root_commands = command_group()
 
 
 @command(root_commands, "activity")

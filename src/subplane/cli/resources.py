@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 
 from ..domain.resources import VmAction
-from .common import AsOption, CliContext, command, subscription_ref
+from .common import AsOption, CliContext, command, command_group, subscription_ref
 from .render import console, emit_json, instant, resource_json, table
 
-resources_app = typer.Typer(help="Look at the resources of a subscription.", no_args_is_help=True)
-vm_app = typer.Typer(help="Start, stop or deallocate a virtual machine.", no_args_is_help=True)
-blobs_app = typer.Typer(help="List, read and write blobs in a storage account.", no_args_is_help=True)
+resources_app = command_group(no_args_is_help=True)
+vm_app = command_group(no_args_is_help=True)
+blobs_app = command_group(no_args_is_help=True)
 
 VmArg = Annotated[str, typer.Argument(help="The VM's ARM id or name.")]
 AccountArg = Annotated[str, typer.Argument(help="The storage account's ARM id or name.")]

@@ -16,13 +16,13 @@ from rich.markup import escape
 
 from ..domain.errors import Conflict
 from . import connection
-from .common import CliContext, command
+from .common import CliContext, command, command_group
 from .render import console, errors
 
 if TYPE_CHECKING:  # uvicorn is imported only when serve runs
     import uvicorn
 
-commands = typer.Typer()
+commands = command_group()
 
 
 @command(commands, "serve", creates=True)

@@ -10,10 +10,10 @@ import typer
 
 from ..domain.access import Principal
 from ..domain.errors import InvalidInput
-from .common import AsOption, CliContext, command, subscription_ref
+from .common import AsOption, CliContext, command, command_group, subscription_ref
 from .render import console, emit_json, estimate_json, instant, show_final_estimate, state_text, subscription_json, table
 
-app = typer.Typer(help="List, show, cancel, reactivate, delete and rename subscriptions.", no_args_is_help=True)
+app = command_group(no_args_is_help=True)
 SubArg = Annotated[str, typer.Argument(help="Subscription id or display name (capitals ignored where that is unique).")]
 
 
