@@ -2,6 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 import anyio
 import pytest
@@ -67,3 +68,29 @@ def test_a_lane_of_no_threads_is_refused(tmp_path):
         load(env={"SUBPLANE_DATA_DIR": str(tmp_path), "SUBPLANE_REQUEST_THREADS": "0"})
     assert refused.value.code == "InvalidSetting"
     assert load(env={"SUBPLANE_DATA_DIR": str(tmp_path), "SUBPLANE_REQUEST_THREADS": "4"}).request_threads == 4
+
+
+def test_the_work_sees_the_callers_context_and_cannot_change_it():
+    seen: ContextVar[str | None] = ContextVar("seen", default=None)
+
+    def work() -> str | None:
+        before = seen.get()
+        seen.set("set by the work")
+        return before
+
+    async def main() -> tuple[str | None, str | None]:
+        seen.set("the request's correlation id")
+        inside = await Lane("test", 1).run(work)
+        return inside, seen.get()
+
+    assert run_in_own_loop(main) == ("the request's correlation id", "the request's correlation id")
+
+
+def test_one_lane_serves_one_event_loop_after_another():
+    lane = Lane("test", 1)
+
+    async def main() -> str:
+        return await lane.run(threading.current_thread)
+
+    first, second = run_in_own_loop(main), run_in_own_loop(main)
+    assert first is second and first.name.startswith("lane-test")
