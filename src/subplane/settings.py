@@ -53,6 +53,9 @@ class Settings:
     smtp_starttls: bool = False
     webhook_retry_seconds: float = 2.0
     webhook_max_attempts: int = 10
+    # FastAPI's own OpenTelemetry spans, metrics and logs, for providers an operator configured (issue 14: off,
+    # the check alone read the environment on every request)
+    opentelemetry: bool = False
     # ARM API (issue 3): api-version policy (strict|lenient), throttle spec (default|off|reads=250:25,...), page size
     api_version_policy: str = "strict"
     arm_throttle: str = "default"
@@ -305,5 +308,6 @@ def _ops_settings(env: Mapping[str, str]) -> dict:
         "smtp_starttls": env.get("SUBPLANE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
         "webhook_retry_seconds": float(env.get("SUBPLANE_WEBHOOK_RETRY_SECONDS", "2")),
         "webhook_max_attempts": int(env.get("SUBPLANE_WEBHOOK_MAX_ATTEMPTS", "10")),
+        "opentelemetry": env.get("SUBPLANE_OPENTELEMETRY", "").lower() in ("1", "true", "yes"),
     }
 

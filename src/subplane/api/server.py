@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from fastapi.responses import RedirectResponse
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from .. import __version__
@@ -31,6 +32,13 @@ async def _runner_loop(app, state: dict) -> None:
         await asyncio.sleep(app.settings.runner_interval_seconds)
 
 
+def telemetry(enabled: bool) -> TelemetryConfig:
+    """FastAPI's native OpenTelemetry, on for the providers an operator configured when ``enabled``. Off, FastAPI
+    skips the check it otherwise makes on every request (OpenTelemetry's global providers, read through the
+    environment: 6 % of a point read's samples under wrk)."""
+    return TelemetryConfig() if enabled else TelemetryConfig(tracing=False, metrics=False, logs=False)
+
+
 def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
     state: dict = {"last_run": None, "started": time.monotonic()}
 
@@ -41,7 +49,8 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
         if task:
             task.cancel()
 
-    http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                   telemetry=telemetry(app.settings.opentelemetry))
     from .admin import install as install_operability
     from .validation import install_handlers as install_validation
 
@@ -92,5 +101,5 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
 
     from ..portal import create_portal
 
-    http.mount("/portal", create_portal(app))  # the web portal (issue 5)
+    http.mount("/portal", create_portal(app, telemetry=telemetry(app.settings.opentelemetry)))  # the web portal (issue 5)
     return http

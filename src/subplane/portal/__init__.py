@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from ..domain.errors import DomainError
 from ..services.portal_sessions import PortalSessions
@@ -33,7 +34,7 @@ SECURITY_HEADERS = {
 }
 
 
-def create_portal(app: App, config: PortalConfig | None = None) -> FastAPI:
+def create_portal(app: App, config: PortalConfig | None = None, *, telemetry: TelemetryConfig | None = None) -> FastAPI:
     """The portal's composition: the services its pages call, taken from the composition root, and its sessions."""
     config = config or PortalConfig.from_env(os.environ)
     services = PortalServices(
@@ -44,7 +45,7 @@ def create_portal(app: App, config: PortalConfig | None = None) -> FastAPI:
                               lifetime_seconds=config.absolute_timeout_seconds)
     portal = Portal.build(services, config, sessions,
                           signin_secret=app.installation.shared(SIGNIN_SECRET, SigninTokens.new_secret))
-    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, telemetry=telemetry)  # the server's, when mounted
     web.state.portal = portal
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (routes_auth, routes_pages, routes_lifecycle, routes_resources, routes_emulator):
