@@ -78,3 +78,5 @@ def test_the_server_start_leaves_the_template_engine_to_the_first_page(database,
     _, modules = _probed(_SERVE_PROBE, cli.env)
     assert "subplane.portal.web" in modules and "fastapi" in modules  # the portal is mounted, only its templates wait
     assert _imported(modules, ("jinja2",)) == []
+    other = {"sqlite": "sqlalchemy.dialects.postgresql", "postgres": "sqlalchemy.dialects.sqlite"}[database.backend]
+    assert _imported(modules, (other,)) == []  # every driver's dialect in SQLAlchemy's package for the other one
