@@ -1,5 +1,6 @@
 """A lane runs at most its number of threads' worth of work at once, and refuses a lane of no threads."""
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -94,3 +95,28 @@ def test_one_lane_serves_one_event_loop_after_another():
 
     first, second = run_in_own_loop(main), run_in_own_loop(main)
     assert first is second and first.name.startswith("lane-test")
+
+
+def test_work_waits_outside_the_threads_so_a_caller_cancelled_before_its_turn_runs_nothing():
+    lane = Lane("test", 1)
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def blocking() -> None:
+        gate.wait(timeout=5)
+        ran.append("first")
+
+    async def main() -> None:
+        first = asyncio.ensure_future(lane.run(blocking))
+        await asyncio.sleep(0.01)  # the first holds the one thread
+        second = asyncio.ensure_future(lane.run(ran.append, "second"))
+        await asyncio.sleep(0.01)
+        second.cancel()
+        gate.set()
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        await lane.run(ran.append, "third")  # the lane goes on
+
+    run_in_own_loop(main)
+    assert ran == ["first", "third"]
