@@ -11,7 +11,7 @@ did the same hop with an async-library lookup and its capacity limiter around it
 share of a point read. The lane still admits no more work than it has threads (an ``asyncio.Semaphore``):
 with the executor's queue open to every waiting request, its threads went from one request's work straight
 to the next while the event loop, which writes the answers, waited for the GIL (throughput up a sixth, the
-p99 up by half). Admitted one at a time, the point read's p99 under wrk went from 85-89 ms to 66-82 ms.
+p99 up by half). Admitted as threads come free, the point read's p99 under wrk went from 85-89 ms to 66-82 ms.
 The work runs in a copy of the caller's context, as anyio ran it, so the log's correlation id,
 principal and subscription reach it. A cancelled caller stops waiting; the work, once it has started, runs
 to its end in its thread (its unit of work commits or rolls back there).
