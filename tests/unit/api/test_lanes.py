@@ -120,3 +120,51 @@ def test_work_waits_outside_the_threads_so_a_caller_cancelled_before_its_turn_ru
 
     run_in_own_loop(main)
     assert ran == ["first", "third"]
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A pool that knows how much work it holds: submitted and not yet finished."""
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(max_workers=threads)
+        self.held, self.most = 0, 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._lock:
+            self.held += 1
+            self.most = max(self.most, self.held)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future) -> None:
+        with self._lock:
+            self.held -= 1
+
+
+def test_a_caller_cancelled_while_its_work_runs_keeps_the_lane_until_the_work_ends():
+    pool = CountingPool(1)
+    lane = Lane("test", 1, pool)
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def blocking() -> None:
+        gate.wait(timeout=5)
+        ran.append("first")
+
+    async def main() -> None:
+        first = asyncio.ensure_future(lane.run(blocking))
+        while pool.held == 0:
+            await asyncio.sleep(0.001)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        second = asyncio.ensure_future(lane.run(ran.append, "second"))
+        await asyncio.sleep(0.05)
+        assert pool.held == 1 and not second.done()  # the second waits at the lane, not in the pool's queue
+        gate.set()
+        await second
+
+    run_in_own_loop(main)
+    assert ran == ["first", "second"] and pool.most == 1
