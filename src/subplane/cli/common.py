@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from ..domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from .render import emit_json, errors
@@ -129,11 +130,23 @@ AsOption = Annotated[
 ]
 
 
+class _Commands(TyperGroup):
+    """A group whose listing shows each command's first sentence whole, wrapped to the terminal, as the root's
+    does (Click's default cuts it at the width of one line)."""
+
+    def format_commands(self, ctx, formatter) -> None:
+        listed = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [(name, found.get_short_help_str(limit=1_000)) for name, found in listed if found and not found.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def command_group(*, no_args_is_help: bool = False) -> typer.Typer:
     """A module's Typer of commands. Its help is Click's plain text: Typer's boxed Rich help costs every
     `--help` 70 ms of imports, most of `import typer, rich` again (issue 14). The group's own help is its
     line in ``main.COMMANDS``."""
-    return typer.Typer(no_args_is_help=no_args_is_help, rich_markup_mode=None, add_completion=False,
+    return typer.Typer(cls=_Commands, no_args_is_help=no_args_is_help, rich_markup_mode=None, add_completion=False,
                        context_settings={"max_content_width": 120})
 
 

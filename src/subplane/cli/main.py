@@ -102,7 +102,8 @@ def load(name: str) -> Command:
 
 class _Loaded(dict):
     """``COMMANDS``' names, each imported on first lookup: what Click and Typer read as a group's commands
-    (running one, completion, "Did you mean ...?") works unchanged."""
+    (running one, completion, "Did you mean ...?") works unchanged. Iterating the items or values imports
+    every command."""
 
     def __missing__(self, name: str) -> Command:
         if name not in COMMANDS:
@@ -115,6 +116,12 @@ class _Loaded(dict):
 
     def keys(self):  # type: ignore[override]
         return COMMANDS.keys()
+
+    def items(self):  # type: ignore[override]
+        return [(name, self[name]) for name in COMMANDS]
+
+    def values(self):  # type: ignore[override]
+        return [self[name] for name in COMMANDS]
 
     def __iter__(self):
         return iter(COMMANDS)
@@ -129,9 +136,14 @@ class _Loaded(dict):
 class LazyCommands(TyperGroup):
     """The root group: a command is imported when it is asked for; ``--help`` lists ``COMMANDS`` in order."""
 
-    def __init__(self, **options) -> None:
+    def __init__(self, *, commands=None, **options) -> None:
+        if commands:  # a command registered on the root Typer itself would never be found: it belongs in COMMANDS
+            raise TypeError(f"add {', '.join(map(str, commands))} to subplane.cli.main.COMMANDS, not to its root app")
         super().__init__(**options)
         self.commands = _Loaded()
+
+    def add_command(self, cmd: Command, name: str | None = None) -> None:
+        raise TypeError(f"add {name or cmd.name} to subplane.cli.main.COMMANDS, not to its root group")
 
     def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
