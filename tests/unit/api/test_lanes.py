@@ -97,14 +97,22 @@ def test_one_lane_serves_one_event_loop_after_another():
     assert first is second and first.name.startswith("lane-test")
 
 
+class FirstWork:
+    """Work that holds its thread until ``gate`` is set; what ran is appended to ``ran``."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.ran: list[str] = []
+
+    def __call__(self) -> None:
+        self.gate.wait(timeout=5)
+        self.ran.append("first")
+
+
 def test_work_waits_outside_the_threads_so_a_caller_cancelled_before_its_turn_runs_nothing():
     lane = Lane("test", 1)
-    gate = threading.Event()
-    ran: list[str] = []
-
-    def blocking() -> None:
-        gate.wait(timeout=5)
-        ran.append("first")
+    blocking = FirstWork()
+    gate, ran = blocking.gate, blocking.ran
 
     async def main() -> None:
         first = asyncio.ensure_future(lane.run(blocking))
@@ -146,12 +154,8 @@ class CountingPool(ThreadPoolExecutor):
 def test_a_caller_cancelled_while_its_work_runs_keeps_the_lane_until_the_work_ends():
     pool = CountingPool(1)
     lane = Lane("test", 1, pool)
-    gate = threading.Event()
-    ran: list[str] = []
-
-    def blocking() -> None:
-        gate.wait(timeout=5)
-        ran.append("first")
+    blocking = FirstWork()
+    gate, ran = blocking.gate, blocking.ran
 
     async def main() -> None:
         first = asyncio.ensure_future(lane.run(blocking))
