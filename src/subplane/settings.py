@@ -305,9 +305,13 @@ def _ops_settings(env: Mapping[str, str]) -> dict:
         "smtp_from": env.get("SUBPLANE_SMTP_FROM", "subplane@localhost"),
         "smtp_username": env.get("SUBPLANE_SMTP_USERNAME") or None,
         "smtp_password": env.get("SUBPLANE_SMTP_PASSWORD") or None,
-        "smtp_starttls": env.get("SUBPLANE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        "smtp_starttls": _switched_on(env, "SUBPLANE_SMTP_STARTTLS"),
         "webhook_retry_seconds": float(env.get("SUBPLANE_WEBHOOK_RETRY_SECONDS", "2")),
         "webhook_max_attempts": int(env.get("SUBPLANE_WEBHOOK_MAX_ATTEMPTS", "10")),
-        "opentelemetry": env.get("SUBPLANE_OPENTELEMETRY", "").lower() in ("1", "true", "yes"),
+        "opentelemetry": _switched_on(env, "SUBPLANE_OPENTELEMETRY"),
     }
+
+
+def _switched_on(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").lower() in ("1", "true", "yes")
 

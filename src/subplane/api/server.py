@@ -49,8 +49,9 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
         if task:
             task.cancel()
 
+    otel = telemetry(app.settings.opentelemetry)
     http = FastAPI(title="Subplane", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                   telemetry=telemetry(app.settings.opentelemetry))
+                   telemetry=otel)
     from .admin import install as install_operability
     from .validation import install_handlers as install_validation
 
@@ -101,5 +102,5 @@ def create_http_app(app, *, run_jobs: bool = True) -> FastAPI:
 
     from ..portal import create_portal
 
-    http.mount("/portal", create_portal(app, telemetry=telemetry(app.settings.opentelemetry)))  # the web portal (issue 5)
+    http.mount("/portal", create_portal(app, telemetry=otel))  # the web portal (issue 5)
     return http

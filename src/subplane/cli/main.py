@@ -68,11 +68,11 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
-def _typer(entry: Entry) -> typer.Typer:
-    module = importlib.import_module(f"{__package__}.{entry.module}")
-    if entry.module == "subscriptions":
+def _typer(module_name: str, attribute: str) -> typer.Typer:
+    module = importlib.import_module(f"{__package__}.{module_name}")
+    if module_name == "subscriptions":
         _join_billing_commands(module.app)
-    return getattr(module, entry.attribute)
+    return getattr(module, attribute)
 
 
 @functools.cache
@@ -88,14 +88,14 @@ def _join_billing_commands(subscriptions: typer.Typer) -> None:
 
 @functools.cache
 def _root_commands(module: str, attribute: str) -> TyperGroup:
-    return get_group(_typer(Entry(module, attribute, "")))
+    return get_group(_typer(module, attribute))
 
 
 def load(name: str) -> Command:
     entry = COMMANDS[name]
     if not entry.group:
         return _root_commands(entry.module, entry.attribute).commands[name]
-    loaded = get_group(_typer(entry))  # a group even when it holds one command, as add_typer made it
+    loaded = get_group(_typer(entry.module, entry.attribute))  # a group even when it holds one command, as add_typer made it
     loaded.name, loaded.help = name, entry.summary
     return loaded
 
@@ -156,7 +156,6 @@ class LazyCommands(TyperGroup):
 app = typer.Typer(
     name="subplane",
     cls=LazyCommands,
-    help="Subplane: a self-hostable control plane for cloud subscriptions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
